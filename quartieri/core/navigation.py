@@ -1,0 +1,54 @@
+"""The plug-in points through which each domain app joins the staff web app.
+
+An app joins the main menu by giving its AppConfig a ``navigation`` list of NavItem; it
+joins the home dashboard with a ``dashboard.py`` module exposing ``cards(request)``, and the
+demo with a ``demo.py`` module exposing ``load(*, console, from_today)``. Nothing in core
+names a domain app.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib.util import find_spec
+from types import ModuleType
+
+from django.apps import apps
+from django.utils.functional import Promise
+
+from quartieri.accounts.roles import Capability
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    capability: Capability
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class DashboardCard:
+    title: str | Promise
+    body: str | Promise
+    url_name: str = ""
+    figures: list[tuple[str | Promise, str]] = field(default_factory=list)
+    order: int = 50
+
+
+def app_modules(module_name: str) -> Iterator[ModuleType]:
+    """Yield ``<app>.<module_name>`` for every quartieri app that has one, in settings order."""
+    for config in apps.get_app_configs():
+        if not config.name.startswith("quartieri."):
+            continue
+        dotted = f"{config.name}.{module_name}"
+        if find_spec(dotted) is not None:
+            yield importlib.import_module(dotted)
+
+
+def navigation_items() -> list[NavItem]:
+    items: list[NavItem] = []
+    for config in apps.get_app_configs():
+        items.extend(getattr(config, "navigation", []))
+    return sorted(items, key=lambda item: item.order)

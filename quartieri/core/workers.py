@@ -1,0 +1,121 @@
+"""Task workers: heartbeats, and the sweeper that recovers the work of a dead worker.
+
+django-tasks-db claims a task by marking it RUNNING with the worker's id and has no lease:
+a worker killed mid-task leaves the row RUNNING forever. Every live worker therefore runs
+the sweeper after each heartbeat, so any one survivor re-queues the orphans of the dead.
+Tasks are written to be safe to run twice (they take ids and check state), which is what
+makes re-running a half-done task correct.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from quartieri.core.models import WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
+
+
+def worker_id_new() -> str:
+    host = socket.gethostname()[:30]
+    return f"{host}-{os.getpid()}-{get_random_string(8)}"
+
+
+def heartbeat_beat(*, worker_id: str, started_at: datetime) -> None:
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={
+            "hostname": socket.gethostname(),
+            "pid": os.getpid(),
+            "backend": settings.TASK_BACKEND_NAME,
+            "started_at": started_at,
+            "last_seen": timezone.now(),
+            "stopped_at": None,
+        },
+    )
+
+
+def heartbeat_stop(*, worker_id: str) -> None:
+    WorkerHeartbeat.objects.filter(worker_id=worker_id).update(stopped_at=timezone.now())
+
+
+def live_worker_ids(*, now: datetime | None = None) -> set[str]:
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.WORKER_STALE_SECONDS)
+    return set(
+        WorkerHeartbeat.objects.filter(last_seen__gte=cutoff, stopped_at__isnull=True).values_list(
+            "worker_id", flat=True
+        )
+    )
+
+
+def orphaned_tasks_requeue(*, now: datetime | None = None) -> list[str]:
+    """Put back to READY every RUNNING task whose worker is no longer alive.
+
+    Returns the ids re-queued. A task whose worker has no heartbeat row at all is only
+    taken once it has been running longer than the stale window, so a worker that has
+    just claimed a task before its first heartbeat is never robbed.
+    """
+    if settings.TASK_BACKEND_NAME != "db":
+        return []
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.WORKER_STALE_SECONDS)
+    live = live_worker_ids(now=now)
+    known = set(WorkerHeartbeat.objects.values_list("worker_id", flat=True))
+    requeued: list[str] = []
+    for task_id, worker_ids, started_at in DBTaskResult.objects.running().values_list(
+        "id", "worker_ids", "started_at"
+    ):
+        owner = worker_ids[-1] if worker_ids else ""
+        if owner in live or (owner not in known and started_at and started_at > cutoff):
+            continue
+        # Compare-and-swap: only a row still RUNNING is re-queued, so two sweepers racing
+        # over the same orphan put it back once.
+        if DBTaskResult.objects.filter(id=task_id, status="RUNNING").update(
+            status="READY", started_at=None
+        ):
+            requeued.append(str(task_id))
+            logger.warning("Re-queued task %s left RUNNING by dead worker %s", task_id, owner)
+    return requeued
+
+
+class HeartbeatThread(threading.Thread):
+    """Beats and sweeps in the background while the worker's main thread runs tasks."""
+
+    def __init__(self, *, worker_id: str) -> None:
+        super().__init__(name=f"heartbeat-{worker_id}", daemon=True)
+        self.worker_id = worker_id
+        self.started_at = timezone.now()
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            self.beat_once()
+            self.stopping.wait(settings.WORKER_HEARTBEAT_SECONDS)
+        connection.close()
+
+    def beat_once(self) -> None:
+        close_old_connections()
+        try:
+            heartbeat_beat(worker_id=self.worker_id, started_at=self.started_at)
+            orphaned_tasks_requeue()
+        except Exception:  # noqa: BLE001
+            # A missed beat is survivable (the next one comes in seconds); a dead
+            # heartbeat thread would make this live worker look dead, so never let it die.
+            logger.exception("Heartbeat of worker %s failed", self.worker_id)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=settings.WORKER_HEARTBEAT_SECONDS + 5)
+        close_old_connections()
+        heartbeat_stop(worker_id=self.worker_id)

@@ -1,0 +1,247 @@
+"""The one settings module of quartieri, driven by environment variables.
+
+Defaults give the embedded platform (SQLite and the database task worker under ./var/);
+``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and RQ on Redis. Every variable is
+listed in docs/operations.md.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from quartieri.lib.env import env_bool, env_int, env_list, env_secret, env_str, env_url
+
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("QUARTIERI_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+
+DEBUG = env_bool("QUARTIERI_DEBUG", default=False)
+SECRET_KEY = env_secret("QUARTIERI_SECRET_KEY", data_dir=DATA_DIR, filename="secret_key")
+
+# The address people use to reach this platform; https turns on every transport protection.
+PUBLIC_URL = env_url("QUARTIERI_PUBLIC_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
+_public = urlsplit(PUBLIC_URL)
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+HTTPS = _public.scheme == "https"
+if not HTTPS and not DEBUG and _public.hostname not in _LOOPBACK:
+    raise ImproperlyConfigured(
+        f"QUARTIERI_PUBLIC_URL={PUBLIC_URL!r} must use https:// for a host other than this machine"
+    )
+ALLOWED_HOSTS = env_list(
+    "QUARTIERI_ALLOWED_HOSTS", sorted({_public.hostname or "127.0.0.1", "127.0.0.1", "localhost"})
+)
+CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "axes",
+    "quartieri.core",
+    "quartieri.accounts",
+    # Domain apps are added below by their issues, one line each.
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "quartieri.urls"
+WSGI_APPLICATION = "quartieri.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "quartieri" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "quartieri.core.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------
+_DEFAULT_DB = f"sqlite:///{DATA_DIR / 'quartieri.sqlite3'}"
+_database_url = env_str("DATABASE_URL", _DEFAULT_DB)
+if urlsplit(_database_url).scheme not in {"sqlite", "postgres", "postgresql"}:
+    raise ImproperlyConfigured(
+        f"DATABASE_URL={_database_url!r} must start with sqlite:// or postgresql://"
+    )
+DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web process read while the worker writes; IMMEDIATE avoids the
+    # "database is locked" upgrade deadlock when two processes start writing at once.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background tasks -----------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+TASK_QUEUES = ["default", "publishing", "newsletter", "insights"]
+if REDIS_URL:
+    env_url("REDIS_URL", REDIS_URL, schemes=("redis", "rediss", "unix"))
+    INSTALLED_APPS += ["django_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
+    RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600} for name in TASK_QUEUES}
+else:
+    INSTALLED_APPS += ["django_tasks_db"]
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
+TASK_BACKEND_NAME = "rq" if REDIS_URL else "db"
+# A worker writes a heartbeat every WORKER_HEARTBEAT_SECONDS; one silent for
+# WORKER_STALE_SECONDS is dead and the sweeper re-queues the tasks it was running.
+WORKER_HEARTBEAT_SECONDS = env_int("QUARTIERI_WORKER_HEARTBEAT_SECONDS", default=5, minimum=1)
+WORKER_STALE_SECONDS = env_int("QUARTIERI_WORKER_STALE_SECONDS", default=30, minimum=2)
+if WORKER_STALE_SECONDS <= WORKER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "QUARTIERI_WORKER_STALE_SECONDS must be larger than QUARTIERI_WORKER_HEARTBEAT_SECONDS"
+    )
+
+# --- Authentication and brute-force protection ----------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AXES_FAILURE_LIMIT = env_int("QUARTIERI_LOGIN_FAILURE_LIMIT", default=5, minimum=1)
+AXES_COOLOFF_TIME = env_int("QUARTIERI_LOGIN_LOCKOUT_MINUTES", default=15, minimum=1) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Axes stores a pseudonym of the client address, never the address itself.
+AXES_CLIENT_IP_CALLABLE = "quartieri.accounts.privacy.pseudonymous_client_ip"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+
+# --- Security headers -----------------------------------------------------------------
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_SSL_REDIRECT = HTTPS and env_bool("QUARTIERI_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env_int("QUARTIERI_HSTS_SECONDS", default=31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https")
+    if env_bool("QUARTIERI_BEHIND_PROXY", default=False)
+    else None
+)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+MAP_TILE_URL = env_str("QUARTIERI_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+_tile_origin = "{0.scheme}://{0.netloc}".format(urlsplit(MAP_TILE_URL.replace("{s}", "a")))
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", _tile_origin],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+# --- Languages and time ---------------------------------------------------------------
+LANGUAGE_CODE = "it"
+# Each language is named in itself, as a language switcher should show it.
+LANGUAGES = [("it", "Italiano"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "quartieri" / "locale"]
+TIME_ZONE = "Europe/Rome"
+USE_I18N = True
+USE_TZ = True
+
+# --- Files ----------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+BUILD_ROOT = DATA_DIR / "build"
+BOOTSTRAP_ITALIA_STATIC = Path(str(files("bootstrap_italia_template") / "static"))
+STATICFILES_DIRS = [("vendor/bootstrap-italia", BOOTSTRAP_ITALIA_STATIC)]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+# Before collectstatic has run (tests, a first start) templates fall back to plain names.
+WHITENOISE_MANIFEST_STRICT = False
+
+# --- E-mail ---------------------------------------------------------------------------
+EMAIL_HOST = env_str("QUARTIERI_SMTP_HOST", "")
+EMAIL_PORT = env_int("QUARTIERI_SMTP_PORT", default=25)
+EMAIL_HOST_USER = env_str("QUARTIERI_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_str("QUARTIERI_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("QUARTIERI_SMTP_STARTTLS", default=False)
+EMAIL_TIMEOUT = 30
+# Without an SMTP host the embedded platform writes outgoing mail to files under var/ so
+# that a password-reset link can still be followed on a laptop.
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = DATA_DIR / "outbox-mail"
+DEFAULT_FROM_EMAIL = env_str("QUARTIERI_FROM_EMAIL", "quartieri@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Logging --------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("QUARTIERI_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # django-axes announces itself at every start; its warnings still show.
+        "axes": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from quartieri.core import views as core_views
+
+handler400 = "quartieri.core.views.bad_request"
+handler403 = "quartieri.core.views.permission_denied"
+handler404 = "quartieri.core.views.page_not_found"
+handler500 = "quartieri.core.views.server_error"
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("quartieri.accounts.urls")),
+    path("", include("quartieri.core.urls")),
+    # Domain apps add their URL includes here, one line each.
+]
