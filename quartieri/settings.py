@@ -25,6 +25,11 @@ DATA_DIR = Path(env_str("QUARTIERI_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 
 DEBUG = env_bool("QUARTIERI_DEBUG", default=False)
 SECRET_KEY = env_secret("QUARTIERI_SECRET_KEY", data_dir=DATA_DIR, filename="secret_key")
+# Keys for secrets at rest (platform tokens), newest first: the first encrypts, every one
+# decrypts, so a key is rotated by putting the new one in front (quartieri.lib.crypto).
+ENCRYPTION_KEYS = env_list("QUARTIERI_ENCRYPTION_KEYS", []) or [
+    env_secret("QUARTIERI_ENCRYPTION_KEY", data_dir=DATA_DIR, filename="encryption_key")
+]
 
 # The address people use to reach this platform; https turns on every transport protection.
 PUBLIC_URL = env_url("QUARTIERI_PUBLIC_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
@@ -170,6 +175,17 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Each external platform's API base is a setting, so any server that speaks the documented
+# contract (the local fakes in tests and the demo sandbox) can stand in for it.
+TIKTOK_API_URL = env_url(
+    "QUARTIERI_TIKTOK_API_URL", "https://open.tiktokapis.com", schemes=("http", "https")
+)
+META_GRAPH_URL = env_url(
+    "QUARTIERI_META_GRAPH_URL", "https://graph.facebook.com", schemes=("http", "https")
+)
+SPOTIFY_API_URL = env_url(
+    "QUARTIERI_SPOTIFY_API_URL", "https://api.spotify.com", schemes=("http", "https")
+)
 MAP_TILE_URL = env_str("QUARTIERI_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 _tile_origin = "{0.scheme}://{0.netloc}".format(urlsplit(MAP_TILE_URL.replace("{s}", "a")))
 SECURE_CSP = {

@@ -13,7 +13,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 
-
 class UsageError(CommandError):
     """A wrong argument or value: exit status 2 and one line naming it."""
 

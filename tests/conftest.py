@@ -1,0 +1,141 @@
+"""Shared fixtures: the people every test talks about, and a browser.
+
+Personas (healthchecks-style), each a real row made through ``user_create``:
+- ``admin_user``    Anna, administrator of the platform (Comune).
+- ``approver``      Giulia, comms office: approves what the agency drafts.
+- ``editor``        Marco, agency editor: drafts, cannot approve.
+- ``analyst``       Sara, read-only analyst: sees, changes nothing.
+- ``other_editor``  Luca, a second agency editor (for four-eyes and ownership checks).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from quartieri.accounts.models import User
+from quartieri.accounts.roles import Role
+from quartieri.accounts.services import user_create
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_person(username: str, role: Role, **extra: Any) -> User:
+    return user_create(
+        actor=None,
+        username=username,
+        email=f"{username}@example.org",
+        role=role,
+        password=PASSWORD,
+        **extra,
+    )
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return make_person("anna", Role.ADMIN, first_name="Anna")
+
+
+@pytest.fixture
+def approver(db: None) -> User:
+    return make_person("giulia", Role.APPROVER, first_name="Giulia")
+
+
+@pytest.fixture
+def editor(db: None) -> User:
+    return make_person("marco", Role.EDITOR, first_name="Marco")
+
+
+@pytest.fixture
+def other_editor(db: None) -> User:
+    return make_person("luca", Role.EDITOR, first_name="Luca")
+
+
+@pytest.fixture
+def analyst(db: None) -> User:
+    return make_person("sara", Role.ANALYST, first_name="Sara")
+
+
+@pytest.fixture
+def client_for(db: None) -> Callable[[User], Client]:
+    """A test client already signed in as the given person."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _isolated_files(settings: Any, tmp_path: Any) -> None:
+    # Uploads, built sites and outgoing mail of one test never leak into another or var/.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.BUILD_ROOT = tmp_path / "build"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests serve static files from the finders; production serves collectstatic's output.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright; never a downloaded browser."""
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a loop
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    """A fresh page whose requests outside the live server are refused (no internet)."""
+    context = browser.new_context(base_url=live_server.url, locale="it-IT")
+    context.route(
+        "**/*",
+        lambda route: route.continue_()
+        if route.request.url.startswith(live_server.url)
+        else route.abort(),
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login(page: Any) -> Callable[[User], Any]:
+    """Sign in through the real login form."""
+
+    def sign_in(user: User) -> Any:
+        page.goto("/accounts/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        return page
+
+    return sign_in
