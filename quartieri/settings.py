@@ -213,6 +213,7 @@ USE_TZ = True
 # --- Files ----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start without it
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 BUILD_ROOT = DATA_DIR / "build"
@@ -231,20 +232,27 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_MANIFEST_STRICT = False
 
 # --- E-mail ---------------------------------------------------------------------------
-EMAIL_HOST = env_str("QUARTIERI_SMTP_HOST", "")
-EMAIL_PORT = env_int("QUARTIERI_SMTP_PORT", default=25)
-EMAIL_HOST_USER = env_str("QUARTIERI_SMTP_USER", "")
-EMAIL_HOST_PASSWORD = env_str("QUARTIERI_SMTP_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("QUARTIERI_SMTP_STARTTLS", default=False)
-EMAIL_TIMEOUT = 30
+_SMTP_HOST = env_str("QUARTIERI_SMTP_HOST", "")
 # Without an SMTP host the embedded platform writes outgoing mail to files under var/ so
 # that a password-reset link can still be followed on a laptop.
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.filebased.EmailBackend"
-)
-EMAIL_FILE_PATH = DATA_DIR / "outbox-mail"
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": _SMTP_HOST,
+            "port": env_int("QUARTIERI_SMTP_PORT", default=25),
+            "username": env_str("QUARTIERI_SMTP_USER", ""),
+            "password": env_str("QUARTIERI_SMTP_PASSWORD", ""),
+            "use_tls": env_bool("QUARTIERI_SMTP_STARTTLS", default=False),
+            "timeout": 30,
+        },
+    }
+    if _SMTP_HOST
+    else {
+        "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "OPTIONS": {"file_path": str(DATA_DIR / "outbox-mail")},
+    }
+}
 DEFAULT_FROM_EMAIL = env_str("QUARTIERI_FROM_EMAIL", "quartieri@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -77,7 +77,7 @@ def _isolated_files(settings: Any, tmp_path: Any) -> None:
     # Uploads, built sites and outgoing mail of one test never leak into another or var/.
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.BUILD_ROOT = tmp_path / "build"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests serve static files from the finders; production serves collectstatic's output.
     settings.STORAGES = {
@@ -117,9 +117,9 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url, locale="it-IT")
     context.route(
         "**/*",
-        lambda route: route.continue_()
-        if route.request.url.startswith(live_server.url)
-        else route.abort(),
+        lambda route: (
+            route.continue_() if route.request.url.startswith(live_server.url) else route.abort()
+        ),
     )
     page = context.new_page()
     yield page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -47,7 +48,9 @@ class QuartieriCommand(BaseCommand):
         table = Table(*columns)
         for row in rows:
             table.add_row(*(str(cell) for cell in row))
-        Console(file=self.stdout._out, width=140).print(table)  # type: ignore[attr-defined]
+        buffer = io.StringIO()
+        Console(file=buffer, width=140).print(table)
+        self.stdout.write(buffer.getvalue().rstrip("\n"))
 
 
 def progress[T](items: Iterable[T], *, description: str, total: int | None = None) -> Iterator[T]:

@@ -1,0 +1,38 @@
+# quartieri: two commands for a newcomer.
+#   make demo   install, load the Milan 2021 demo, serve it on http://127.0.0.1:8000
+#   make test   lint, types, migrations check and the whole test suite (SQLite)
+BIN := .venv/bin
+SOURCES := quartieri tests bench
+
+.PHONY: demo test install system-packages lint messages ci-postgres
+
+.venv/.installed: requirements.lock pyproject.toml scripts/bootstrap
+	scripts/bootstrap
+	touch $@
+
+install: .venv/.installed
+
+demo: install
+	scripts/system-packages run
+	$(BIN)/quartieri demo
+	$(BIN)/quartieri serve --host 127.0.0.1 --port 8000
+
+lint: install
+	$(BIN)/ruff format --check $(SOURCES)
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/mypy quartieri
+	$(BIN)/quartieri makemigrations --check --dry-run
+
+test: install
+	scripts/system-packages test
+	$(MAKE) lint
+	$(BIN)/pytest
+
+# Extract and compile the translations of every app with a locale folder.
+messages: install
+	scripts/messages
+
+# The same suite on PostgreSQL 15 and Redis (RQ backend); .ci/run calls this after make test.
+ci-postgres: install
+	scripts/system-packages ci
+	scripts/with-postgres-redis $(BIN)/pytest

@@ -1,0 +1,106 @@
+"""Run real quartieri processes (workers, the server) against a platform of their own.
+
+Process tests cannot share pytest-django's test database (in memory on SQLite, inside a
+transaction on PostgreSQL), so each one gets a fresh data folder, and on PostgreSQL a fresh
+database, migrated by the real `quartieri migrate`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def quartieri(
+    env: dict[str, str], *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "quartieri.cli", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def spawn(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "quartieri.cli", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def python(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
+    script = "import django; django.setup()\n" + code
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        env={**env, "DJANGO_SETTINGS_MODULE": "quartieri.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def _create_postgres_database(url: str) -> str:
+    import psycopg
+
+    name = f"quartieri_proc_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture
+def platform_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Environment for a migrated platform of its own, with fast worker heartbeats."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("QUARTIERI_", "PYTEST_", "DJANGO_"))
+    }
+    env.update(
+        QUARTIERI_DATA_DIR=str(tmp_path / "var"),
+        QUARTIERI_WORKER_HEARTBEAT_SECONDS="1",
+        QUARTIERI_WORKER_STALE_SECONDS="3",
+    )
+    database_url = os.environ.get("DATABASE_URL", "")
+    if database_url.startswith("postgres"):
+        env["DATABASE_URL"] = _create_postgres_database(database_url)
+    if settings.REDIS_URL:
+        # A Redis database of its own so queued jobs of one test never reach another.
+        env["REDIS_URL"] = (
+            settings.REDIS_URL.rsplit("/", 1)[0] + "/" + str(uuid.uuid4().int % 14 + 1)
+        )
+    result = quartieri(env, "migrate", "--noinput")
+    assert result.returncode == 0, result.stderr
+    yield env
+    if env.get("REDIS_URL"):
+        import redis
+
+        redis.Redis.from_url(env["REDIS_URL"]).flushdb()
