@@ -191,9 +191,16 @@ _tile_origin = "{0.scheme}://{0.netloc}".format(urlsplit(MAP_TILE_URL.replace("{
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
-    "style-src": [CSP.SELF],
+    # The two <style> elements Bootstrap Italia 2.18's bundle injects (its video player's
+    # defaults, and an empty one); any other inline style stays blocked.
+    "style-src": [
+        CSP.SELF,
+        "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+        "'sha256-wPXhisdsFu1DtHYH1D9W5isSGqS5vIPn6QJWSNLqfCM='",
+    ],
     "img-src": [CSP.SELF, "data:", _tile_origin],
-    "font-src": [CSP.SELF],
+    # Bootstrap Italia's CSS embeds one icon font as a data: URI.
+    "font-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
@@ -218,7 +225,10 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 BUILD_ROOT = DATA_DIR / "build"
 BOOTSTRAP_ITALIA_STATIC = Path(str(files("bootstrap_italia_template") / "static"))
-STATICFILES_DIRS = [("vendor/bootstrap-italia", BOOTSTRAP_ITALIA_STATIC)]
+STATICFILES_DIRS = [
+    BASE_DIR / "quartieri" / "static",
+    ("vendor/bootstrap-italia", BOOTSTRAP_ITALIA_STATIC),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -134,7 +134,7 @@ def login(page: Any) -> Callable[[User], Any]:
         page.goto("/accounts/login/")
         page.fill("#id_username", user.username)
         page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
+        page.click("#login-form button[type=submit]")
         page.wait_for_load_state()
         return page
 

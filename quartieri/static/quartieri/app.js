@@ -1,11 +1,6 @@
-// Loaded before the Bootstrap Italia bundle: tells it where our self-hosted fonts live
-// (the CSP forbids inline scripts, so this cannot sit in the page).
-window.__PUBLIC_PATH__ = document.currentScript.dataset.fontsPath;
-
+// Behaviour shared by every staff page. Fonts come from static/quartieri/fonts.css, not
+// from Bootstrap Italia's loadFonts(), whose inline <style> the CSP would block.
 document.addEventListener("DOMContentLoaded", function () {
-  if (window.bootstrap && typeof window.bootstrap.loadFonts === "function") {
-    window.bootstrap.loadFonts(window.__PUBLIC_PATH__);
-  }
   // Forms marked data-autosubmit submit on change (the language switcher); without
   // JavaScript their visible button does the same.
   document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
