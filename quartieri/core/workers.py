@@ -1,8 +1,9 @@
 """Task workers: heartbeats, and the sweeper that recovers the work of a dead worker.
 
 django-tasks-db claims a task by marking it RUNNING with the worker's id and has no lease:
-a worker killed mid-task leaves the row RUNNING forever. Every live worker therefore runs
-the sweeper after each heartbeat, so any one survivor re-queues the orphans of the dead.
+a worker killed mid-task leaves the row RUNNING forever (RQ, for its part, keeps it started
+until the job's timeout). Every live worker therefore runs the sweeper after each
+heartbeat, so any one survivor re-queues the orphans of the dead.
 Tasks are written to be safe to run twice (they take ids and check state), which is what
 makes re-running a half-done task correct.
 """
@@ -58,20 +59,25 @@ def live_worker_ids(*, now: datetime | None = None) -> set[str]:
 
 
 def orphaned_tasks_requeue(*, now: datetime | None = None) -> list[str]:
-    """Put back to READY every RUNNING task whose worker is no longer alive.
+    """Put back in the queue every running task whose worker is no longer alive.
 
-    Returns the ids re-queued. A task whose worker has no heartbeat row at all is only
-    taken once it has been running longer than the stale window, so a worker that has
-    just claimed a task before its first heartbeat is never robbed.
+    Returns the ids re-queued. A worker is dead when its heartbeat is older than
+    WORKER_STALE_SECONDS or it stopped. On the database backend a task whose worker has no
+    heartbeat row at all is only taken once it has been running longer than the stale
+    window, so a worker that claimed a task just before its first heartbeat is never robbed.
     """
-    if settings.TASK_BACKEND_NAME != "db":
-        return []
-    from django_tasks_db.models import DBTaskResult
-
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.WORKER_STALE_SECONDS)
     live = live_worker_ids(now=now)
     known = set(WorkerHeartbeat.objects.values_list("worker_id", flat=True))
+    if settings.TASK_BACKEND_NAME == "rq":
+        return _requeue_rq_orphans(dead=known - live)
+    return _requeue_db_orphans(live=live, known=known, cutoff=cutoff)
+
+
+def _requeue_db_orphans(*, live: set[str], known: set[str], cutoff: datetime) -> list[str]:
+    from django_tasks_db.models import DBTaskResult
+
     requeued: list[str] = []
     for task_id, worker_ids, started_at in DBTaskResult.objects.running().values_list(
         "id", "worker_ids", "started_at"
@@ -86,6 +92,34 @@ def orphaned_tasks_requeue(*, now: datetime | None = None) -> list[str]:
         ):
             requeued.append(str(task_id))
             logger.warning("Re-queued task %s left RUNNING by dead worker %s", task_id, owner)
+    return requeued
+
+
+def _requeue_rq_orphans(*, dead: set[str]) -> list[str]:
+    """RQ keeps a started job in its StartedJobRegistry until the job's own timeout (an
+    hour here) has passed; our heartbeats know sooner that its worker is gone."""
+    if not dead:
+        return []
+    import django_rq
+    from rq.job import JobStatus
+    from rq.registry import StartedJobRegistry
+
+    requeued: list[str] = []
+    for name in settings.TASK_QUEUES:
+        queue = django_rq.get_queue(name)
+        registry = StartedJobRegistry(queue=queue)
+        for job_id in registry.get_job_ids(cleanup=False):
+            job = queue.fetch_job(job_id)
+            if job is None or job.worker_name not in dead:
+                continue
+            if job.get_status() != JobStatus.STARTED:
+                continue
+            registry.remove_executions(job)
+            queue.enqueue_job(job)
+            requeued.append(job_id)
+            logger.warning(
+                "Re-queued job %s left started by dead worker %s", job_id, job.worker_name
+            )
     return requeued
 
 

@@ -7,7 +7,6 @@ import signal
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from tests.core.probe_tasks import lines
 from tests.processes import platform_env, python, spawn, wait_for
@@ -38,7 +37,6 @@ def statuses(env: dict[str, str], ids: list[str]) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(settings.TASK_BACKEND_NAME != "db", reason="the sweeper serves the DB backend")
 def test_a_task_of_a_killed_worker_is_requeued_and_finishes_once(platform_env, tmp_path):
     marks = tmp_path / "marks"
     marks.mkdir()

@@ -39,7 +39,7 @@ class Command(QuartieriCommand):
         heartbeat.start()
         try:
             if settings.TASK_BACKEND_NAME == "rq":
-                self._run_rq(options)
+                self._run_rq(worker_id, options)
             else:
                 self._run_db(worker_id, options)
         finally:
@@ -61,13 +61,18 @@ class Command(QuartieriCommand):
         worker.configure_signals()
         worker.run()
 
-    def _run_rq(self, options: dict[str, Any]) -> None:
+    def _run_rq(self, worker_id: str, options: dict[str, Any]) -> None:
         queues = settings.TASK_QUEUES if options["queues"] == "*" else options["queues"].split(",")
         call_command(
             "rqworker",
             *queues,
             job_class="django_tasks_rq.Job",
+            # Jobs run in the worker process itself, not in a forked work-horse: a killed
+            # worker then takes its job down with it (the sweeper re-queues it) instead of
+            # leaving an orphan horse that finishes while the job is run again elsewhere.
+            worker_class="rq.worker.SimpleWorker",
             burst=options["batch"],
             max_jobs=options["max_tasks"],
             with_scheduler=True,
+            name=worker_id,
         )
