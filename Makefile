@@ -2,7 +2,7 @@
 #   make demo   install, load the Milan 2021 demo, serve it on http://127.0.0.1:8000
 #   make test   lint, types, migrations check and the whole test suite (SQLite)
 BIN := .venv/bin
-SOURCES := quartieri tests bench
+SOURCES := $(wildcard quartieri tests bench)
 
 .PHONY: demo test install system-packages lint messages ci-postgres
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "quartieri.core",
     "quartieri.accounts",
     # Domain apps are added below by their issues, one line each.
+    "quartieri.publishing",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,6 @@ from whitenoise.compress import Compressor
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
-class GzipManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
+class GzipManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):  # type: ignore[misc]
     def create_compressor(self, **kwargs: Any) -> Compressor:
         return Compressor(**{**kwargs, "use_brotli": False})

@@ -1,0 +1,320 @@
+"""The connector interface every platform implements, and the errors the outbox branches on.
+
+A publish is split into steps with different retry rules (docs/publishing.md):
+
+- ``submit``: the irreversible call (TikTok ``video/init``, an Instagram container, a
+  Facebook ``/feed`` post). Never retried blindly: a timeout or a dropped connection raises
+  ``MaybeSubmitted`` and the caller reconciles.
+- ``status``: read-only polling; retry freely on ``RetryableError``.
+- ``finalize``: Instagram ``media_publish``; it checks the container first, so calling it on
+  an already published container is safe.
+- ``reconcile``: asks the platform whether a maybe-submitted post exists.
+- ``refresh``: exchanges a refresh token for a new ``TokenSet``.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import ClassVar
+
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+# --- Errors -------------------------------------------------------------------------------
+class ConnectorError(Exception):
+    """Base of every error a connector raises; ``detail`` is the platform's own words (logs)."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.__class__.__name__)
+        self.detail = detail
+
+
+class RetryableError(ConnectorError):
+    """Network failure or a 5xx on a call that is safe to repeat (reads, polls)."""
+
+
+class RateLimited(ConnectorError):  # noqa: N818 (names fixed by issue 6)
+    """Too many calls or posts. Nothing was done; try again after ``retry_after_seconds``.
+
+    ``retry_after_seconds`` is None when the platform does not say; ``scope`` names the
+    limit (``app``, ``user``, ``page``, ``business``, ``publishing_quota``, ``creator_daily``)
+    so the outbox can pause the right thing: the whole app, one account or one day.
+    """
+
+    def __init__(self, detail: str = "", *, retry_after_seconds: float | None, scope: str) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds
+        self.scope = scope
+
+
+class TokenExpired(ConnectorError):  # noqa: N818 (names fixed by issue 6)
+    """The access token is expired or revoked: refresh it, or ask a person to reconnect."""
+
+
+class PermanentError(ConnectorError):
+    """The platform refused for a reason that repeating will not fix.
+
+    ``reason`` and ``action`` are plain words for the person who scheduled the post (what
+    went wrong, what to do); ``detail`` keeps the platform's message and codes for logs.
+    """
+
+    def __init__(self, *, reason: str | Promise, action: str | Promise, detail: str = "") -> None:
+        super().__init__(detail or str(reason))
+        self.reason = reason
+        self.action = action
+
+
+class MaybeSubmitted(ConnectorError):  # noqa: N818 (names fixed by issue 6)
+    """A non-idempotent call was sent but its answer never arrived: the post may exist.
+
+    The caller marks the post unconfirmed and calls ``reconcile``; it must never submit
+    again before reconcile says the post is not there. ``publish_id`` is set when the
+    platform had already given an id for the post (TikTok publish_id, Instagram container).
+    """
+
+    def __init__(self, detail: str = "", *, publish_id: str = "") -> None:
+        super().__init__(detail)
+        self.publish_id = publish_id
+
+
+# --- Requests and results -----------------------------------------------------------------
+class MediaKind(enum.StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+
+
+class PostKind(enum.StrEnum):
+    """What is being posted; each connector supports a subset (``supported_kinds``)."""
+
+    TEXT = "text"  # Facebook feed post, optionally with a link
+    IMAGE = "image"  # one image (IG feed, FB photo, TikTok photo post)
+    CAROUSEL = "carousel"  # several images (IG carousel, TikTok photo post with several)
+    VIDEO = "video"  # TikTok video, FB page video
+    REEL = "reel"  # IG Reels
+    STORY = "story"  # IG Stories
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """One picture or video: a public URL the platform downloads, or a local file we send."""
+
+    kind: MediaKind
+    url: str = ""
+    path: Path | None = None
+    duration_seconds: float | None = None  # videos: checked against creator limits
+
+    def __post_init__(self) -> None:
+        if bool(self.url) == (self.path is not None):
+            raise ValueError("A MediaItem needs exactly one of url or path")
+
+
+@dataclass(frozen=True)
+class PlatformOptions:
+    """Base of each connector's own options (TikTokOptions, InstagramOptions, …)."""
+
+
+@dataclass(frozen=True)
+class PostRequest:
+    """One post for one account.
+
+    ``marker`` is a short string the caller has put inside ``text`` (for example the short
+    link of the post) so that ``reconcile`` can recognise the post among recent ones.
+    """
+
+    kind: PostKind
+    text: str = ""
+    media: tuple[MediaItem, ...] = ()
+    options: PlatformOptions | None = None
+    marker: str = ""
+
+    def __post_init__(self) -> None:
+        if self.marker and self.marker not in self.text:
+            raise ValueError("The reconciliation marker must appear in the post text")
+
+
+class PublishState(enum.StrEnum):
+    PROCESSING = "processing"  # the platform is still working: poll status again
+    READY = "ready"  # Instagram container FINISHED: call finalize to publish it
+    PUBLISHED = "published"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """What submit learned. Persist ``publish_id`` before polling: it is the handle."""
+
+    state: PublishState
+    publish_id: str = ""  # TikTok publish_id, Instagram container id (what status polls)
+    platform_post_id: str = ""  # the post's own id, once the platform has given it
+    permalink: str = ""
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    state: PublishState
+    platform_post_id: str = ""
+    permalink: str = ""
+    error: PermanentError | None = None  # set when state is FAILED
+
+
+@dataclass(frozen=True)
+class ReconcileResult:
+    """Whether a maybe-submitted post exists on the platform."""
+
+    found: bool
+    platform_post_id: str = ""
+    permalink: str = ""
+    state: PublishState | None = None
+    matches: int = 0  # more than one means duplicates already exist: tell a person
+
+
+@dataclass(frozen=True)
+class ReconcileQuery:
+    """What we know about a post whose submit may have happened."""
+
+    publish_id: str = ""  # TikTok publish_id or Instagram container id, when we got one
+    marker: str = ""  # the string we put in the caption
+    since: datetime | None = None  # the submit started after this instant
+
+
+@dataclass(frozen=True)
+class RecentPost:
+    platform_post_id: str
+    text: str
+    created_at: datetime | None
+    permalink: str = ""
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """Tokens as the platform returned them; lifetimes come from the response, never code."""
+
+    access_token: str
+    refresh_token: str = ""
+    expires_at: datetime | None = None  # None: the platform gave no expiry
+    refresh_expires_at: datetime | None = None
+    scopes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_response(
+        cls,
+        *,
+        access_token: str,
+        refresh_token: str = "",
+        expires_in: object = None,
+        refresh_expires_in: object = None,
+        scopes: tuple[str, ...] = (),
+        now: datetime | None = None,
+    ) -> TokenSet:
+        now = now or timezone.now()
+        return cls(
+            access_token=access_token,
+            refresh_token=refresh_token,
+            expires_at=_expiry(now, expires_in),
+            refresh_expires_at=_expiry(now, refresh_expires_in),
+            scopes=scopes,
+        )
+
+
+def _expiry(now: datetime, seconds: object) -> datetime | None:
+    # Meta omits expires_in (or sends 0) for tokens that do not expire.
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float | str):
+        return None
+    try:
+        value = int(seconds)
+    except ValueError:
+        return None
+    return now + timedelta(seconds=value) if value > 0 else None
+
+
+@dataclass(frozen=True)
+class AccountAuth:
+    """The account a connector acts for."""
+
+    access_token: str
+    account_id: str = ""  # Instagram user id, Facebook Page id; TikTok needs none
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    """The app's own id and secret, needed to refresh tokens (TikTok client_key, Meta app)."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+
+
+# --- The interface --------------------------------------------------------------------------
+class Connector(ABC):
+    """One platform. Instances hold an account's token and an HTTP client; close() them."""
+
+    slug: ClassVar[str]
+    display_name: ClassVar[str]
+    supported_kinds: ClassVar[frozenset[PostKind]]
+
+    @abstractmethod
+    def submit(self, *, request: PostRequest) -> SubmitResult: ...
+
+    @abstractmethod
+    def status(self, *, publish_id: str) -> StatusResult: ...
+
+    def finalize(self, *, publish_id: str) -> StatusResult:
+        """Make a READY post public; platforms without this step just report status."""
+        return self.status(publish_id=publish_id)
+
+    @abstractmethod
+    def reconcile(self, *, query: ReconcileQuery) -> ReconcileResult: ...
+
+    @abstractmethod
+    def recent_posts(self, *, since: datetime | None = None) -> list[RecentPost]: ...
+
+    @abstractmethod
+    def refresh(self, *, refresh_token: str) -> TokenSet: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def check_kind(self, request: PostRequest) -> None:
+        if request.kind not in self.supported_kinds:
+            raise PermanentError(
+                reason=_("%(platform)s cannot publish this kind of post (%(kind)s).")
+                % {"platform": self.display_name, "kind": request.kind},
+                action=_("Choose a kind of post this platform supports."),
+            )
+
+
+# Platforms give times to the second and their clocks are not ours: a post is "after" an
+# instant if it is no more than this before it.
+CLOCK_SLACK = timedelta(minutes=2)
+
+
+def posted_after(created_at: datetime | None, since: datetime | None) -> bool:
+    if since is None or created_at is None:
+        return True
+    return created_at >= since - CLOCK_SLACK
+
+
+def reconcile_among(posts: list[RecentPost], *, query: ReconcileQuery) -> ReconcileResult:
+    """Find the posts carrying our marker, made after ``query.since`` (shared by connectors)."""
+    if not query.marker:
+        raise ValueError("Reconciling by recent posts needs the marker put in the caption")
+    found = [
+        post
+        for post in posts
+        if query.marker in post.text and posted_after(post.created_at, query.since)
+    ]
+    if not found:
+        return ReconcileResult(found=False)
+    first = found[0]
+    return ReconcileResult(
+        found=True,
+        platform_post_id=first.platform_post_id,
+        permalink=first.permalink,
+        state=PublishState.PUBLISHED,
+        matches=len(found),
+    )

@@ -1,0 +1,128 @@
+"""What the Instagram and Facebook fakes share: Meta's Graph envelope (platform-apis.md §3.4).
+
+Errors come as ``{"error": {message, type, code, error_subcode, fbtrace_id}}``; every answer
+can carry ``X-App-Usage`` / ``X-Business-Use-Case-Usage`` (set ``app_usage`` /
+``business_usage``); ``/oauth/access_token`` exchanges a long-lived token.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import time
+from typing import Any
+
+from quartieri.publishing.connectors.fakeserver import (
+    FakeRequest,
+    FakeResponse,
+    FakeServer,
+    Fault,
+    FaultKind,
+    Handler,
+    Route,
+    route,
+)
+from quartieri.publishing.connectors.graph import GRAPH_VERSION
+
+V = f"/{GRAPH_VERSION}"
+
+
+class FakeGraph(FakeServer):
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        processing_polls: int = 1,
+        processing_seconds: float = 0.0,
+        app_id: str = "fake-app",
+        app_secret: str = "fake-app-secret",  # noqa: S107 (a fake's own secret)
+    ) -> None:
+        self.processing_polls = processing_polls
+        self.processing_seconds = processing_seconds
+        self.app_id, self.app_secret = app_id, app_secret
+        self.app_usage: dict[str, int] | None = None
+        self.business_usage: dict[str, Any] | None = None
+        self.token_lifetime = 5_184_000  # what Meta answers for a long-lived token (§4)
+        self.ids = itertools.count(1)
+        super().__init__(host=host, port=port)
+
+    def dispatch(self, request: FakeRequest) -> tuple[FakeResponse, Fault | None]:
+        response, fault = super().dispatch(request)
+        if self.app_usage is not None:
+            response.headers.setdefault("X-App-Usage", json.dumps(self.app_usage))
+        if self.business_usage is not None:
+            response.headers.setdefault(
+                "X-Business-Use-Case-Usage", json.dumps(self.business_usage)
+            )
+        return response, fault
+
+    def error_response(self, kind: FaultKind, fault: Fault | None = None) -> FakeResponse:
+        headers = dict(fault.headers) if fault else {}
+        if fault is not None and fault.retry_after is not None:
+            headers["Retry-After"] = str(int(fault.retry_after))
+        if kind == FaultKind.RATE_LIMITED:
+            code = int(fault.code) if fault and fault.code else 4
+            status = fault.status if fault and fault.status else 429
+            return graph_error(
+                status, code, "(#4) Application request limit reached", headers=headers
+            )
+        if kind == FaultKind.TOKEN_EXPIRED:
+            return graph_error(400, 190, "Error validating access token: Session has expired", 463)
+        if kind == FaultKind.PLATFORM_ERROR and fault is not None:
+            code = int(fault.code or 100)
+            return graph_error(
+                fault.status or 400, code, f"(#{code}) refused", fault.subcode, headers=headers
+            )
+        return graph_error(500, 2, "An unexpected error has occurred. Please retry your request.")
+
+    def authorized(self, handler: Handler) -> Handler:
+        def wrapped(request: FakeRequest, match: re.Match[str]) -> FakeResponse:
+            if not self.token_is_valid(request.bearer_token()):
+                return graph_error(400, 190, "Invalid OAuth access token.", 467)
+            return handler(request, match)
+
+        return wrapped
+
+    def oauth_route(self) -> Route:
+        return route("GET", f"{V}/oauth/access_token", self._exchange)
+
+    def _exchange(self, request: FakeRequest, match: re.Match[str]) -> FakeResponse:
+        given = (request.param("client_id"), request.param("client_secret"))
+        if given != (self.app_id, self.app_secret):
+            return graph_error(400, 101, "Error validating application.")
+        old = request.param("fb_exchange_token")
+        if request.param("grant_type") != "fb_exchange_token" or not self.token_is_valid(old):
+            return graph_error(400, 190, "Error validating access token", 463)
+        token = f"fake-long-lived-{next(self.ids)}"
+        return FakeResponse(
+            200, {"access_token": token, "token_type": "bearer", "expires_in": self.token_lifetime}
+        )
+
+    def processed(self, created: float, polls: int) -> bool:
+        waited = time.monotonic() - created >= self.processing_seconds
+        return waited and polls >= self.processing_polls
+
+
+def graph_error(
+    status: int,
+    code: int,
+    message: str,
+    subcode: int | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+) -> FakeResponse:
+    error: dict[str, Any] = {
+        "message": message,
+        "type": "OAuthException",
+        "code": code,
+        "fbtrace_id": "FakeTrace",
+    }
+    if subcode:
+        error["error_subcode"] = subcode
+    return FakeResponse(status, {"error": error}, headers or {})
+
+
+def graph_time(unix: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(unix))

@@ -1,0 +1,245 @@
+"""Instagram Graph API content publishing (platform-apis.md §2), Facebook Login host.
+
+submit = create the container(s) (nothing is visible yet, so it may be repeated); status =
+poll the container's ``status_code``; finalize = read ``content_publishing_limit``, then
+``media_publish`` (the irreversible step), after checking the container is not already
+PUBLISHED. Media must be at public URLs: Meta downloads them (§2.2).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from django.utils.translation import gettext_lazy as _
+
+from quartieri.publishing.connectors.base import (
+    ConnectorError,
+    MediaItem,
+    MediaKind,
+    PermanentError,
+    PlatformOptions,
+    PostKind,
+    PostRequest,
+    PublishState,
+    RateLimited,
+    RecentPost,
+    ReconcileQuery,
+    ReconcileResult,
+    StatusResult,
+    SubmitResult,
+    posted_after,
+    reconcile_among,
+)
+from quartieri.publishing.connectors.graph import GraphConnector, parse_graph_time
+from quartieri.publishing.connectors.instagram.errors import (
+    container_error,
+    container_expired,
+    instagram_error,
+)
+
+CAPTION_MAX = 2200
+# The IG User Media reference says 30; Instagram announced 5 in Dec 2025 ([CONFLICT] §0):
+# we enforce the documented API limit and leave the editorial choice to the composer.
+HASHTAGS_MAX = 30
+CAROUSEL_MAX = 10
+
+
+@dataclass(frozen=True)
+class InstagramOptions(PlatformOptions):
+    alt_text: str = ""  # images, ≤ 1,000 characters
+    share_to_feed: bool = True  # Reels
+    cover_url: str = ""  # Reels cover
+
+
+class InstagramConnector(GraphConnector):
+    slug = "instagram"
+    display_name = "Instagram"
+    supported_kinds: ClassVar[frozenset[PostKind]] = frozenset(
+        {PostKind.IMAGE, PostKind.CAROUSEL, PostKind.REEL, PostKind.STORY}
+    )
+
+    def extra_errors(self, code: int, subcode: int, detail: str) -> Exception | None:
+        return instagram_error(code, subcode, detail)
+
+    # --- Submit: containers -------------------------------------------------------------------
+    def submit(self, *, request: PostRequest) -> SubmitResult:
+        self.check_kind(request)
+        _check_caption(request.text)
+        _check_media(request)
+        options = request.options if isinstance(request.options, InstagramOptions) else None
+        options = options or InstagramOptions()
+        if request.kind == PostKind.CAROUSEL:
+            children = [
+                self._container(self._item_fields(item, carousel=True)) for item in request.media
+            ]
+            fields = {
+                "media_type": "CAROUSEL",
+                "children": ",".join(children),
+                "caption": request.text,
+            }
+        else:
+            fields = self._single_fields(request, options)
+        return SubmitResult(PublishState.PROCESSING, publish_id=self._container(fields))
+
+    def _container(self, fields: dict[str, Any]) -> str:
+        # A container is invisible until media_publish and expires in 24 h: creating it
+        # again after a failure cannot publish twice.
+        return str(self.graph("POST", f"{self.auth.account_id}/media", data=fields)["id"])
+
+    def _item_fields(self, item: MediaItem, *, carousel: bool = False) -> dict[str, Any]:
+        fields: dict[str, Any] = {"is_carousel_item": "true"} if carousel else {}
+        if item.kind == MediaKind.IMAGE:
+            fields["image_url"] = item.url
+        else:
+            fields["media_type"] = "VIDEO"
+            fields["video_url"] = item.url
+        return fields
+
+    def _single_fields(self, request: PostRequest, options: InstagramOptions) -> dict[str, Any]:
+        item = request.media[0]
+        if request.kind == PostKind.REEL:
+            fields: dict[str, Any] = {
+                "media_type": "REELS",
+                "video_url": item.url,
+                "caption": request.text,
+                "share_to_feed": "true" if options.share_to_feed else "false",
+            }
+            if options.cover_url:
+                fields["cover_url"] = options.cover_url
+            return fields
+        if request.kind == PostKind.STORY:
+            fields = self._item_fields(item)
+            fields["media_type"] = "STORIES"
+            return fields
+        fields = {"image_url": item.url, "caption": request.text}
+        if options.alt_text:
+            fields["alt_text"] = options.alt_text[:1000]
+        return fields
+
+    # --- Status, finalize -------------------------------------------------------------------
+    def container_status(self, container_id: str) -> tuple[str, str]:
+        data = self.graph("GET", container_id, params={"fields": "status_code,status"})
+        return str(data.get("status_code", "")), str(data.get("status", ""))
+
+    def status(self, *, publish_id: str) -> StatusResult:
+        code, text = self.container_status(publish_id)
+        if code == "FINISHED":
+            return StatusResult(PublishState.READY)
+        if code == "PUBLISHED":
+            return StatusResult(PublishState.PUBLISHED)
+        if code == "ERROR":
+            return StatusResult(PublishState.FAILED, error=container_error(text))
+        if code == "EXPIRED":
+            return StatusResult(PublishState.FAILED, error=container_expired())
+        return StatusResult(PublishState.PROCESSING)  # IN_PROGRESS
+
+    def finalize(self, *, publish_id: str) -> StatusResult:
+        """Publish a FINISHED container; safe on one already published (checked first)."""
+        current = self.status(publish_id=publish_id)
+        if current.state == PublishState.FAILED and current.error is not None:
+            raise current.error
+        if current.state != PublishState.READY:
+            return current  # still processing, or already published
+        self.check_publishing_limit()
+        data = self.graph(
+            "POST",
+            f"{self.auth.account_id}/media_publish",
+            creates=True,
+            publish_id=publish_id,
+            data={"creation_id": publish_id},
+        )
+        media_id = str(data["id"])
+        return StatusResult(
+            PublishState.PUBLISHED, platform_post_id=media_id, permalink=self._permalink(media_id)
+        )
+
+    def _permalink(self, media_id: str) -> str:
+        # The post exists whatever happens here: a failed read never fails the publish.
+        try:
+            return str(
+                self.graph("GET", media_id, params={"fields": "permalink"}).get("permalink", "")
+            )
+        except ConnectorError:
+            return ""
+
+    def check_publishing_limit(self) -> None:
+        """Refuse before media_publish when the rolling 24-hour quota is used up (§2.2)."""
+        data = self.graph(
+            "GET",
+            f"{self.auth.account_id}/content_publishing_limit",
+            params={"fields": "quota_usage,config"},
+        )
+        rows = data.get("data") or [{}]
+        usage = int(rows[0].get("quota_usage") or 0)
+        total = (rows[0].get("config") or {}).get("quota_total")
+        if total is not None and usage >= int(total):
+            raise RateLimited(
+                f"content_publishing_limit {usage}/{total}",
+                retry_after_seconds=None,
+                scope="publishing_quota",
+            )
+
+    # --- Reconciliation -----------------------------------------------------------------------
+    def reconcile(self, *, query: ReconcileQuery) -> ReconcileResult:
+        if not query.publish_id:
+            return reconcile_among(self.recent_posts(since=query.since), query=query)
+        current = self.status(publish_id=query.publish_id)
+        if current.state != PublishState.PUBLISHED:
+            # The container exists but was never published (READY: finalize may run).
+            return ReconcileResult(found=False, state=current.state)
+        if query.marker:
+            # The media id and permalink, when the post shows among recent media (Stories
+            # do not); the container's PUBLISHED is proof enough on its own.
+            among = reconcile_among(self.recent_posts(since=query.since), query=query)
+            if among.found:
+                return among
+        return ReconcileResult(found=True, state=PublishState.PUBLISHED, matches=1)
+
+    def recent_posts(self, *, since: datetime | None = None) -> list[RecentPost]:
+        data = self.graph(
+            "GET",
+            f"{self.auth.account_id}/media",
+            params={"fields": "id,caption,timestamp,permalink", "limit": 25},
+        )
+        posts = [
+            RecentPost(
+                platform_post_id=str(item.get("id", "")),
+                text=str(item.get("caption", "")),
+                created_at=parse_graph_time(item.get("timestamp")),
+                permalink=str(item.get("permalink", "")),
+            )
+            for item in data.get("data", [])
+            if isinstance(item, dict)
+        ]
+        return [post for post in posts if posted_after(post.created_at, since)]
+
+
+def _check_caption(text: str) -> None:
+    if len(text) > CAPTION_MAX or len(re.findall(r"#\w+", text)) > HASHTAGS_MAX:
+        raise PermanentError(
+            reason=_(
+                "The caption is longer than Instagram allows (2,200 characters, 30 hashtags)."
+            ),
+            action=_("Shorten the caption and schedule the post again."),
+        )
+
+
+def _check_media(request: PostRequest) -> None:
+    count = len(request.media)
+    limit = CAROUSEL_MAX if request.kind == PostKind.CAROUSEL else 1
+    wrong_count = count == 0 or count > limit or (request.kind == PostKind.CAROUSEL and count < 2)
+    if wrong_count or any(not item.url for item in request.media):
+        raise PermanentError(
+            reason=_(
+                "Instagram needs the media at public web addresses (1, or 2-10 for a carousel)."
+            ),
+            action=_("Change the media of the post and save it."),
+        )
+    if request.kind == PostKind.REEL and request.media[0].kind != MediaKind.VIDEO:
+        raise PermanentError(
+            reason=_("An Instagram Reel needs a video."),
+            action=_("Change the media of the post and save it."),
+        )

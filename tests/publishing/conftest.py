@@ -1,0 +1,46 @@
+"""Fakes for the publishing tests: real HTTP servers on 127.0.0.1, one per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from django.utils import translation
+
+from quartieri.publishing.connectors.facebook.fake import FakeFacebook
+from quartieri.publishing.connectors.instagram.fake import FakeInstagram
+from quartieri.publishing.connectors.tiktok.client import ChunkRule
+from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
+
+# Short enough that a "timeout after the side effect" fault costs a fraction of a second.
+FAST_TIMEOUT = httpx.Timeout(connect=2.0, read=0.5, write=2.0, pool=2.0)
+# The documented 5-64 MB rule scaled down to bytes so uploads stay tiny.
+SMALL_CHUNKS = ChunkRule(
+    min_bytes=5, max_bytes=64, max_last_bytes=128, max_chunks=1000, preferred_bytes=16
+)
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    # Assertions read the English msgids; test_locale checks the Italian catalogue.
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def fake_tiktok() -> Iterator[FakeTikTok]:
+    with FakeTikTok(chunk_rule=SMALL_CHUNKS) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_instagram() -> Iterator[FakeInstagram]:
+    with FakeInstagram() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_facebook() -> Iterator[FakeFacebook]:
+    with FakeFacebook() as fake:
+        yield fake

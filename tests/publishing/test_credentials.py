@@ -1,0 +1,246 @@
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from quartieri.accounts.models import AuditEvent
+from quartieri.lib.commands import UsageError
+from quartieri.lib.crypto import SecretDecryptError
+from quartieri.publishing.connectors.base import TokenSet
+from quartieri.publishing.models import PlatformCredential
+from quartieri.publishing.selectors import credential_auth
+from quartieri.publishing.services import (
+    CredentialError,
+    credential_mark_reconnect_needed,
+    credential_store,
+)
+
+pytestmark = pytest.mark.django_db
+
+ACCESS, REFRESH = "act.SECRET-access-1234", "rft.SECRET-refresh-5678"
+
+
+def raw_columns(pk: int) -> tuple[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT access_token, refresh_token FROM publishing_platformcredential WHERE id = %s",
+            [pk],
+        )
+        return cursor.fetchone()
+
+
+def store(tokens: TokenSet, actor=None) -> PlatformCredential:
+    return credential_store(actor=actor, platform="tiktok", handle="@visit", tokens=tokens)
+
+
+def test_tokens_are_encrypted_in_the_database_and_plain_in_python(admin_user):
+    credential = store(TokenSet(access_token=ACCESS, refresh_token=REFRESH), actor=admin_user)
+
+    access_column, refresh_column = raw_columns(credential.pk)
+    assert ACCESS not in access_column
+    assert "SECRET" not in access_column + refresh_column
+    fresh = PlatformCredential.objects.get(pk=credential.pk)
+    assert (fresh.access_token, fresh.refresh_token) == (ACCESS, REFRESH)
+    assert credential_auth(credential=fresh).access_token == ACCESS
+
+
+def test_the_audit_log_never_contains_a_token(admin_user):
+    store(TokenSet(access_token=ACCESS, refresh_token=REFRESH), actor=admin_user)
+    store(TokenSet(access_token=ACCESS + "2", refresh_token=REFRESH + "2"), actor=admin_user)
+
+    events = AuditEvent.objects.filter(action="publishing.credential_store")
+    assert events.count() == 2
+    for event in events:
+        assert "SECRET" not in f"{event.before} {event.after} {event.target_label}"
+    assert events.first().actor == admin_user
+
+
+def test_a_refresh_replaces_both_tokens_in_one_row(admin_user):
+    now = timezone.now()
+    store(TokenSet(access_token="a1", refresh_token="r1"))
+    rotated = TokenSet.from_response(
+        access_token="a2", refresh_token="r2", expires_in=7200, refresh_expires_in=15552000, now=now
+    )
+    credential = store(rotated)
+
+    assert PlatformCredential.objects.count() == 1
+    credential.refresh_from_db()
+    assert (credential.access_token, credential.refresh_token) == ("a2", "r2")
+    assert credential.expires_at == now + timedelta(seconds=7200)
+    assert credential.refresh_expires_at == now + timedelta(seconds=15552000)
+
+
+def test_a_token_set_without_refresh_token_keeps_the_stored_one():
+    store(TokenSet(access_token="a1", refresh_token="r1"))
+    credential = store(TokenSet(access_token="a2"))
+    credential.refresh_from_db()
+    assert credential.refresh_token == "r1"
+
+
+def test_a_failed_store_rolls_back_tokens_and_audit(monkeypatch):
+    store(TokenSet(access_token="a1", refresh_token="r1"))
+
+    def broken(**kwargs):
+        raise RuntimeError("audit table unavailable")
+
+    monkeypatch.setattr("quartieri.publishing.services.audit_record", broken)
+    with pytest.raises(RuntimeError):
+        store(TokenSet(access_token="a2", refresh_token="r2"))
+    credential = PlatformCredential.objects.get()
+    assert (credential.access_token, credential.refresh_token) == ("a1", "r1")
+
+
+def test_reconnect_needed_is_recorded(admin_user):
+    credential = store(TokenSet(access_token="a1"))
+    credential_mark_reconnect_needed(actor=None, credential_id=credential.pk, reason="190/463")
+    credential.refresh_from_db()
+    assert credential.status == PlatformCredential.Status.RECONNECT_NEEDED
+    # storing new tokens reconnects it
+    store(TokenSet(access_token="a2"))
+    credential.refresh_from_db()
+    assert credential.status == PlatformCredential.Status.OK
+
+
+def test_a_row_under_a_removed_key_fails_clearly(settings):
+    credential = store(TokenSet(access_token="a1"))
+    settings.ENCRYPTION_KEYS = ["a completely different key"]
+    with pytest.raises(SecretDecryptError):
+        PlatformCredential.objects.get(pk=credential.pk)
+
+
+@pytest.mark.parametrize(
+    ("platform", "handle", "access"),
+    [
+        pytest.param("myspace", "@visit", "a", id="unknown_platform_case"),
+        pytest.param("tiktok", " ", "a", id="empty_handle_case"),
+        pytest.param("tiktok", "@visit", "", id="empty_token_case"),
+    ],
+)
+def test_the_service_refuses_bad_input(platform, handle, access):
+    with pytest.raises(CredentialError):
+        credential_store(
+            actor=None, platform=platform, handle=handle, tokens=TokenSet(access_token=access)
+        )
+    assert PlatformCredential.objects.count() == 0
+    assert AuditEvent.objects.count() == 0
+
+
+# --- The command ------------------------------------------------------------------------------
+def connect(*args: str) -> str:
+    out = io.StringIO()
+    call_command("publishing", "connect", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_connect_stores_an_account():
+    before = timezone.now()
+    output = connect(
+        "--platform",
+        "instagram",
+        "--handle",
+        "@visitcomo",
+        "--access-token",
+        ACCESS,
+        "--expires-in",
+        "5184000",
+        "--external-id",
+        "1784",
+        "--scopes",
+        "instagram_basic, instagram_content_publish",
+    )
+    credential = PlatformCredential.objects.get()
+    assert "@visitcomo" in output
+    assert ACCESS not in output
+    assert credential.access_token == ACCESS
+    assert credential.external_id == "1784"
+    assert credential.scopes == ["instagram_basic", "instagram_content_publish"]
+    assert 59 <= (credential.expires_at - before).days <= 60
+
+
+def test_connect_reads_a_token_from_stdin(monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO(ACCESS + "\n"))
+    connect("--platform", "tiktok", "--handle", "@visit", "--access-token", "-")
+    assert PlatformCredential.objects.get().access_token == ACCESS
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        pytest.param(["--platform", "myspace"], "myspace", id="unknown_platform_case"),
+        pytest.param(["--expires-in", "0"], "--expires-in 0", id="zero_expiry_case"),
+        pytest.param(["--expires-in", "-5"], "--expires-in -5", id="negative_expiry_case"),
+        pytest.param(["--handle", "  "], "handle", id="blank_handle_case"),
+        pytest.param(["--access-token", " "], "access token", id="blank_token_case"),
+    ],
+)
+def test_connect_refuses_bad_input_with_exit_2_and_stores_nothing(args, named):
+    base = {"--platform": "tiktok", "--handle": "@visit", "--access-token": "a"}
+    base.update(dict(zip(args[::2], args[1::2], strict=True)))
+    with pytest.raises(UsageError) as error:
+        connect(*[part for pair in base.items() for part in pair])
+    assert error.value.returncode == 2
+    assert named in str(error.value)
+    assert PlatformCredential.objects.count() == 0
+    assert AuditEvent.objects.count() == 0
+
+
+def test_list_never_shows_tokens():
+    connect("--platform", "tiktok", "--handle", "@visit", "--access-token", ACCESS)
+    out = io.StringIO()
+    call_command("publishing", "list", "--format", "json", stdout=out)
+    assert "@visit" in out.getvalue()
+    assert ACCESS not in out.getvalue()
+
+
+def test_a_refreshed_tiktok_pair_is_stored_and_the_old_refresh_token_is_gone(fake_tiktok):
+    from quartieri.publishing.connectors.base import AccountAuth, AppCredentials
+    from quartieri.publishing.connectors.tiktok.client import TikTokConnector
+
+    # given an account stored with the fake's first refresh token
+    credential = credential_store(
+        actor=None,
+        platform="tiktok",
+        handle="@visit",
+        tokens=TokenSet(access_token="a0", refresh_token="fake-refresh-0"),
+    )
+    connector = TikTokConnector(
+        auth=AccountAuth(access_token=credential.access_token),
+        app=AppCredentials(client_id="fake-client-key", client_secret="fake-client-secret"),
+        base_url=fake_tiktok.url,
+    )
+
+    # when it is refreshed and stored
+    tokens = connector.refresh(refresh_token=credential.refresh_token)
+    credential_store(actor=None, platform="tiktok", handle="@visit", tokens=tokens)
+    connector.close()
+
+    # then the row holds the rotated pair and the platform's expiry
+    credential.refresh_from_db()
+    assert credential.refresh_token == tokens.refresh_token != "fake-refresh-0"
+    assert credential.access_token == tokens.access_token
+    assert credential.expires_at == tokens.expires_at
+    assert "fake-refresh-0" not in fake_tiktok.refresh_tokens
+
+
+def test_rotate_keys_re_encrypts_every_row_with_the_newest_key(settings):
+    # given rows stored under the old key
+    settings.ENCRYPTION_KEYS = ["old key"]
+    store(TokenSet(access_token="a1", refresh_token="r1"))
+    before = raw_columns(PlatformCredential.objects.get().pk)
+
+    # when a new key is put in front and the command runs
+    settings.ENCRYPTION_KEYS = ["new key", "old key"]
+    out = io.StringIO()
+    call_command("publishing", "rotate-keys", "--format", "json", stdout=out)
+
+    # then the row decrypts with the new key alone
+    settings.ENCRYPTION_KEYS = ["new key"]
+    credential = PlatformCredential.objects.get()
+    assert '"rotated": 1' in out.getvalue()
+    assert raw_columns(credential.pk) != before
+    assert (credential.access_token, credential.refresh_token) == ("a1", "r1")
