@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "quartieri.core",
     "quartieri.accounts",
     # Domain apps are added below by their issues, one line each.
+    "quartieri.audiences",
+    "quartieri.planner",
     "quartieri.publishing",
 ]
 

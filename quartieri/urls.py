@@ -19,4 +19,5 @@ urlpatterns = [
     path("accounts/", include("quartieri.accounts.urls")),
     path("", include("quartieri.core.urls")),
     # Domain apps add their URL includes here, one line each.
+    path("planner/", include("quartieri.planner.urls")),
 ]

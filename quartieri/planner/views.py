@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from quartieri.accounts.models import User
+from quartieri.accounts.permissions import require_capability
+from quartieri.accounts.roles import Capability
+from quartieri.accounts.selectors import user_can
+from quartieri.planner.forms import PlanForm, SavePlanForm, plan_form_data
+from quartieri.planner.selectors import PlanInputError, plan_compute, saved_plan_list
+from quartieri.planner.services import plan_save
+
+SCENARIOS = ("a", "b")
+
+
+def _scenario(request: HttpRequest, prefix: str) -> dict[str, Any]:
+    """One scenario's form and, when the form was submitted and is valid, its plan."""
+    submitted = f"{prefix}-budget" in request.GET
+    form = PlanForm(request.GET if submitted else None, prefix=prefix)
+    plan = None
+    if submitted and form.is_valid():
+        try:
+            plan = plan_compute(request=form.plan_request())
+        except PlanInputError as error:
+            form.add_error(None, str(error))
+    return {
+        "prefix": prefix,
+        "form": form,
+        "plan": plan,
+        "inputs_json": json.dumps(form.inputs()) if plan is not None else "",
+        "curves": {c["channel"]: c["curve"] for c in plan["channels"] if c["recommended"]}
+        if plan
+        else {},
+        "save_form": SavePlanForm(prefix=f"save-{prefix}"),
+    }
+
+
+@require_GET
+@require_capability(Capability.RUN_PLANNER)
+def plan(request: HttpRequest) -> HttpResponse:
+    scenarios = [_scenario(request, "a")]
+    if request.GET.get("compare") or "b-budget" in request.GET:
+        scenarios.append(_scenario(request, "b"))
+    return render(
+        request,
+        "planner/plan.html",
+        {
+            "scenarios": scenarios,
+            "comparing": len(scenarios) > 1,
+            "can_save": user_can(request.user, Capability.SAVE_PLAN),
+            "chart_data": {s["prefix"]: s["curves"] for s in scenarios if s["plan"]},
+        },
+    )
+
+
+@require_POST
+@require_capability(Capability.SAVE_PLAN)
+def plan_save_view(request: HttpRequest) -> HttpResponse:
+    prefix = request.POST.get("scenario", "a")
+    if prefix not in SCENARIOS:
+        prefix = "a"
+    form = SavePlanForm(request.POST, prefix=f"save-{prefix}")
+    if form.is_valid():
+        plan_form = PlanForm(plan_form_data(form.cleaned_data["inputs"], "x"), prefix="x")
+        if plan_form.is_valid():
+            try:
+                result = plan_compute(request=plan_form.plan_request())
+            except PlanInputError as error:
+                form.add_error(None, str(error))
+            else:
+                actor = request.user if isinstance(request.user, User) else None
+                saved = plan_save(
+                    actor=actor,
+                    name=form.cleaned_data["name"],
+                    campaign=form.cleaned_data["campaign"],
+                    inputs=plan_form.inputs(),
+                    result=result,
+                )
+                messages.success(request, _("Plan “%(name)s” saved.") % {"name": saved.name})
+                return redirect("planner:saved_list")
+        else:
+            form.add_error(None, _("The plan inputs are not valid any more; run the plan again."))
+    return render(request, "planner/save_error.html", {"form": form}, status=400)
+
+
+@require_GET
+@require_capability(Capability.RUN_PLANNER)
+def saved_list(request: HttpRequest) -> HttpResponse:
+    plans = saved_plan_list()[:100]
+    return render(request, "planner/saved_list.html", {"plans": plans})

@@ -1,0 +1,188 @@
+"""The planner's maths on its own: curves, de-duplication and the optimiser."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quartieri.audiences.dataset import channel_specs, read_usage, segment_specs
+from quartieri.planner.build import PlanRequest, build
+from quartieri.planner.model import (
+    HOURS,
+    MONEY,
+    Objective,
+    Problem,
+    Resources,
+    allocate,
+    at_least_k,
+    goerg_max_reach,
+    goerg_reach,
+    objective_value,
+    pairwise_union,
+    sainsbury,
+    total_reach,
+    vehicle_reach,
+)
+
+CHANNELS, SEGMENTS, USAGE = channel_specs(), segment_specs(), read_usage()
+
+
+def built_for(request: PlanRequest):
+    return build(request, segments=SEGMENTS, channels=CHANNELS, usage=USAGE)
+
+
+def test_goerg_matches_the_wfa_reference_point():
+    # WFA planning-evaluation-framework test: I0=200, R0=100 -> rho=200, R(100)=66.7.
+    rho = goerg_max_reach(200, 100)
+    assert rho == pytest.approx(200)
+    assert float(goerg_reach(np.array(rho), np.array(100.0))) == pytest.approx(66.667, abs=1e-3)
+
+
+def test_sainsbury_matches_the_textbook_examples():
+    assert float(sainsbury(np.array([0.40, 0.25]))) == pytest.approx(0.55)
+    assert float(sainsbury(np.full(400, 0.001))) == pytest.approx(1 - 0.999**400)
+
+
+def test_pairwise_union_without_overlap_adds_and_with_full_overlap_keeps_the_largest():
+    shares = np.array([0.3, 0.2])
+    reachable = np.array([0.5, 0.5])
+    assert float(pairwise_union(shares, reachable, np.zeros((2, 2)))) == pytest.approx(0.5)
+    overlap = np.array([[0.0, 1.0], [1.0, 0.0]])
+    assert float(pairwise_union(shares, reachable, overlap)) == pytest.approx(0.5 - 0.06 / 0.5)
+
+
+def small_problem(objective: Objective = Objective.REACH, *, k: int = 3) -> Problem:
+    return Problem(
+        sizes=np.array([10_000.0]),
+        reachable=np.array([[0.6, 0.8, 0.4]]),
+        impressions_per_unit=np.array([[4e-4, 2e-4, 6e-4]]),
+        resource=np.array([MONEY, MONEY, MONEY]),
+        lower=np.zeros(3),
+        upper=np.full(3, np.inf),
+        click_rate=np.array([0.01, 0.02, 0.005]),
+        objective=objective,
+        min_frequency=k,
+    )
+
+
+def test_k_plus_reach_with_k_one_is_reach():
+    problem = small_problem()
+    x = np.array([1000.0, 2000.0, 500.0])
+    assert float(at_least_k(problem, x, 1) @ problem.sizes) == pytest.approx(
+        float(total_reach(problem, x))
+    )
+    assert float(at_least_k(problem, x, 3) @ problem.sizes) < float(total_reach(problem, x))
+
+
+def exhaustive(problem: Problem, budget: float, points: int) -> float:
+    """Best objective over every allocation of the budget in steps of budget/points."""
+    step = budget / points
+    best = 0.0
+    n = problem.n_vehicles
+    for split in itertools.product(range(points + 1), repeat=n - 1):
+        if sum(split) > points:
+            continue
+        x = np.array([*split, points - sum(split)], dtype=float) * step
+        best = max(best, float(objective_value(problem, x)))
+    return best
+
+
+@pytest.mark.parametrize("objective", list(Objective), ids=lambda o: f"{o.value}_case")
+@pytest.mark.parametrize("budget", [500.0, 3000.0, 20_000.0])
+def test_allocation_is_within_one_percent_of_exhaustive_search(objective, budget):
+    problem = small_problem(objective)
+    x = allocate(problem, Resources(budget, 0))
+    assert x.sum() == pytest.approx(budget)
+    assert float(objective_value(problem, x)) >= 0.99 * exhaustive(problem, budget, 40)
+
+
+def test_allocation_on_the_real_catalogue_is_within_one_percent_of_exhaustive_search():
+    request = PlanRequest(
+        audiences=("international-students",),
+        channels=("tiktok", "instagram", "facebook", "posters"),
+    )
+    built = built_for(request)
+    money = built.problem.resource == MONEY
+    assert money.sum() == 4
+    x = allocate(built.problem, Resources(5000, 0))
+    reach = float(total_reach(built.problem, x))
+    grid = Problem(
+        sizes=built.problem.sizes,
+        reachable=built.problem.reachable[:, money],
+        impressions_per_unit=built.problem.impressions_per_unit[:, money],
+        resource=built.problem.resource[money],
+        lower=built.problem.lower[money],
+        upper=built.problem.upper[money],
+    )
+    assert reach >= 0.99 * exhaustive(grid, 5000, 25)
+
+
+AUDIENCE_SETS = [
+    ("international-students",),
+    ("all-residents",),
+    ("university-students", "residents-65-plus", "tourists"),
+    ("tourists-under-30",),
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    audiences=st.sampled_from(AUDIENCE_SETS),
+    budget=st.floats(min_value=0, max_value=200_000),
+    hours=st.floats(min_value=0, max_value=40),
+    extra=st.floats(min_value=0, max_value=50_000),
+)
+def test_total_reach_is_bounded_and_grows_with_budget(audiences, budget, hours, extra):
+    built = built_for(PlanRequest(audiences=audiences, budget=budget, hours_per_week=hours))
+    problem = built.problem
+    x = allocate(problem, Resources(budget, hours))
+    reach = float(total_reach(problem, x))
+    singles = (vehicle_reach(problem, x) * problem.sizes[:, None]).sum(axis=0)
+    assert reach <= problem.sizes.sum() + 1e-6
+    assert reach >= singles.max(initial=0.0) - 1e-6
+    richer = allocate(problem, Resources(budget + extra, hours))
+    # Never lower: the allocation is optimal to well below one person.
+    assert float(total_reach(problem, richer)) >= reach - 1e-6 * max(reach, 1.0)
+
+
+def test_allocation_respects_minimums_maximums_and_resources():
+    request = PlanRequest(
+        audiences=("international-students",),
+        min_budget={"facebook": 1500},
+        max_budget={"tiktok": 800},
+    )
+    built = built_for(request)
+    x = allocate(built.problem, Resources(10_000, 10))
+    by_slug = {}
+    for v, c in enumerate(built.vehicle_channel):
+        if built.vehicle_kind[v] == MONEY:
+            by_slug[built.channels[c].spec.slug] = x[v]
+    assert by_slug["facebook"] >= 1500 - 1e-6
+    assert by_slug["tiktok"] <= 800 + 1e-6
+    assert x[built.problem.resource == MONEY].sum() == pytest.approx(10_000)
+    assert x[built.problem.resource == HOURS].sum() == pytest.approx(10)
+
+
+def test_minimums_above_the_budget_are_refused():
+    request = PlanRequest(audiences=("international-students",), min_budget={"facebook": 20_000})
+    built = built_for(request)
+    with pytest.raises(ValueError, match="minimums"):
+        allocate(built.problem, Resources(10_000, 10))
+
+
+def test_an_overlap_matrix_lowers_reach_against_independence():
+    request = PlanRequest(audiences=("all-residents",), channels=("facebook", "instagram"))
+    independent = built_for(request)
+    overlapping = build(
+        request,
+        segments=SEGMENTS,
+        channels=CHANNELS,
+        usage=USAGE,
+        overlap={("facebook", "instagram"): 0.9, ("facebook", "facebook"): 0.9},
+    )
+    x = allocate(independent.problem, Resources(10_000, 10))
+    assert float(total_reach(overlapping.problem, x)) < float(total_reach(independent.problem, x))
