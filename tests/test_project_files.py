@@ -30,8 +30,10 @@ def test_publiccode_has_every_mandatory_key():
     assert set(data["localisation"]["availableLanguages"]) == {"it", "en"}
     for language in ("it", "en"):
         description = data["description"][language]
-        assert description["shortDescription"] and len(description["shortDescription"]) <= 150
-        assert description["longDescription"] and description["features"]
+        assert description["shortDescription"]
+        assert len(description["shortDescription"]) <= 150
+        assert description["longDescription"]
+        assert description["features"]
 
 
 def test_license_is_the_agpl_and_the_readme_says_why():
