@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "quartieri.audiences",
     "quartieri.planner",
     "quartieri.publishing",
+    "quartieri.places",
 ]
 
 MIDDLEWARE = [

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("quartieri.core.urls")),
     # Domain apps add their URL includes here, one line each.
     path("planner/", include("quartieri.planner.urls")),
+    path("places/", include("quartieri.places.urls")),
 ]
