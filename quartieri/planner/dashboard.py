@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from quartieri.accounts.roles import Capability
@@ -17,7 +18,7 @@ def cards(request: HttpRequest) -> list[DashboardCard]:
     latest = saved_plan_list().first()
     figures: list[tuple[str, str]] = [(str(_("Saved plans")), str(saved_plan_list().count()))]
     if latest is not None:
-        figures.append((str(_("Reach of the latest plan")), f"{latest.total_reach:,}"))
+        figures.append((str(_("Reach of the latest plan")), number_format(latest.total_reach, force_grouping=True)))
     return [
         DashboardCard(
             title=_("Channel planner"),
