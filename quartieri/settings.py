@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "quartieri.planner",
     "quartieri.publishing",
     "quartieri.places",
+    "quartieri.campaigns",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("quartieri.accounts.urls")),
     path("", include("quartieri.core.urls")),
     # Domain apps add their URL includes here, one line each.
+    path("campaigns/", include("quartieri.campaigns.urls")),
     path("planner/", include("quartieri.planner.urls")),
     path("places/", include("quartieri.places.urls")),
 ]

@@ -1,0 +1,73 @@
+"""Admin for set-up data (campaigns, accounts, grants); the workflow stays in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from quartieri.accounts.admin import AuditedModelAdmin
+from quartieri.campaigns.models import (
+    AccountGrant,
+    Campaign,
+    ChannelAccount,
+    ContentItem,
+    MediaAsset,
+    Transition,
+    Variant,
+)
+
+
+@admin.register(Campaign)
+class CampaignAdmin(AuditedModelAdmin):
+    list_display = ("name", "start_date", "end_date", "status")
+    list_filter = ("status",)
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name",)
+
+
+@admin.register(ChannelAccount)
+class ChannelAccountAdmin(AuditedModelAdmin):
+    list_display = ("handle", "platform", "kind", "owner", "min_spacing_minutes")
+    list_filter = ("platform", "kind")
+
+
+@admin.register(AccountGrant)
+class AccountGrantAdmin(AuditedModelAdmin):
+    list_display = ("account", "user", "can_draft", "can_approve", "can_publish")
+    list_filter = ("account",)
+
+
+@admin.register(ContentItem)
+class ContentItemAdmin(AuditedModelAdmin):
+    list_display = ("title", "campaign", "neighbourhood", "created_by")
+    list_filter = ("campaign",)
+
+
+@admin.register(MediaAsset)
+class MediaAssetAdmin(AuditedModelAdmin):
+    list_display = ("file", "kind", "content_item", "mime_type", "size_bytes")
+
+
+@admin.register(Variant)
+class VariantAdmin(AuditedModelAdmin):
+    list_display = ("content_item", "account", "post_type", "status", "scheduled_at")
+    list_filter = ("status", "account")
+    # Status, schedule and author change only through the services (permission checks,
+    # four eyes, Transition rows), never by editing a field here.
+    readonly_fields = ("status", "scheduled_at", "drafted_by", "review_comment")
+
+
+@admin.register(Transition)
+class TransitionAdmin(admin.ModelAdmin[Transition]):
+    list_display = ("variant", "action", "from_status", "to_status", "actor", "at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

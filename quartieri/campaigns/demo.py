@@ -1,0 +1,216 @@
+"""Demo: the 2021 campaign, the city's channel accounts and a handful of variants.
+
+Runs after the people, places and planner demos (settings order), so it links the
+neighbourhoods, tours, playlists and saved plan they load when present. Every variant is
+moved through the real services, so timelines and audit rows look like real use.
+Idempotent: keyed on the campaign slug. Texts are written for the demo, not copied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from rich.console import Console
+
+from quartieri.accounts.models import User
+from quartieri.accounts.roles import Role
+from quartieri.accounts.services import user_create
+from quartieri.campaigns.models import (
+    AccountGrant,
+    Campaign,
+    ChannelAccount,
+    ContentItem,
+    Platform,
+    Variant,
+)
+from quartieri.campaigns.scheduling import schedule_resolve
+from quartieri.campaigns.services import (
+    variant_approve,
+    variant_create,
+    variant_mark_published,
+    variant_reject,
+    variant_schedule,
+    variant_submit,
+)
+from quartieri.places.models import Neighbourhood, Playlist, Tour
+from quartieri.planner.models import SavedPlan
+
+SLUG = "milano-quartieri-spring-summer-2021"
+START, END = dt.date(2021, 5, 3), dt.date(2021, 9, 30)
+MAYOR = ("mayor", "mayor-quartieri")  # username, demo password (printed below)
+
+# platform, handle, display name, kind
+ACCOUNTS = [
+    (Platform.FACEBOOK, "ComunediMilano", "Comune di Milano (Facebook page)", "institutional"),
+    (Platform.TIKTOK, "@comunedimilano", "Comune di Milano (TikTok)", "institutional"),
+    (Platform.INSTAGRAM, "@yesmilano", "YesMilano (Instagram)", "institutional"),
+    (Platform.INSTAGRAM, "@sindaco.demo", "The mayor (personal Instagram, demo)", "personal"),
+    (Platform.NEWSLETTER, "newsletter", "Daily newsletter", "institutional"),
+    (Platform.SCREENS, "screens", "City screens", "institutional"),
+    (Platform.WEBSITE, "website", "City website", "institutional"),
+]
+
+
+@dataclass(frozen=True)
+class DemoVariant:
+    nil: str  # the neighbourhood's official id (NIL): Baggio 55, Isola 11, Chiaravalle 34
+    handle: str
+    post_type: str
+    caption: str
+    status: str
+    day: int  # days after the campaign's first day
+    wall_time: dt.time
+
+
+S = Variant.Status
+VARIANTS = [
+    DemoVariant("55", "@comunedimilano", "video", "Baggio, a lake in a former quarry. #Baggio", S.PUBLISHED, 12, dt.time(18, 0)),
+    DemoVariant("11", "@yesmilano", "feed", "Isola: workshops open their doors. #Isola", S.SCHEDULED, 20, dt.time(12, 30)),
+    DemoVariant("34", "ComunediMilano", "feed", "Chiaravalle: 800 years of the abbey.", S.APPROVED, 25, dt.time(9, 0)),
+    DemoVariant("55", "newsletter", "text", "This week in Baggio: concerts in the old church.", S.IN_REVIEW, 10, dt.time(7, 0)),
+    DemoVariant("11", "@comunedimilano", "video", "Isola in 30 seconds.", S.DRAFT, 30, dt.time(18, 0)),
+    DemoVariant("34", "screens", "photo", "Chiaravalle is 20 minutes from the Duomo.", S.REJECTED, 15, dt.time(8, 0)),
+    DemoVariant("55", "@sindaco.demo", "feed", "Sunday at the Parco delle Cave.", S.SCHEDULED, 13, dt.time(11, 0)),
+]  # fmt: skip
+
+
+@transaction.atomic
+def load(*, console: Console, from_today: bool) -> None:
+    if Campaign.objects.filter(slug=SLUG).exists():
+        console.print("Campaigns: demo campaign already loaded.")
+        return
+    shift = timezone.localdate() - START if from_today else dt.timedelta(0)
+    approver = User.objects.get(username="approver")
+    editor = User.objects.get(username="editor")
+    mayor = _mayor()
+    campaign = _campaign(shift)
+    accounts = _accounts(mayor=mayor, editor=editor, approver=approver)
+    people = {"editor": editor, "approver": approver, "mayor": mayor}
+    for spec in VARIANTS:
+        _variant(spec, campaign=campaign, accounts=accounts, people=people)
+    console.print(
+        f"Campaigns: {campaign.name}, {len(accounts)} channel accounts, "
+        f"{len(VARIANTS)} variants; the mayor signs in as "
+        f"{MAYOR[0]} / {MAYOR[1]}."
+    )
+
+
+def _mayor() -> User:
+    existing = User.objects.filter(username=MAYOR[0]).first()
+    if existing is not None:
+        return existing
+    return user_create(
+        actor=None,
+        username=MAYOR[0],
+        email="mayor@demo.quartieri.invalid",
+        role=Role.APPROVER,
+        password=MAYOR[1],
+        first_name="Sindaco",
+        last_name="Demo",
+        organisation="Comune di Milano",
+    )
+
+
+def _campaign(shift: dt.timedelta) -> Campaign:
+    campaign = Campaign.objects.create(
+        name="Milano quartieri spring-summer 2021",
+        slug=SLUG,
+        start_date=START + shift,
+        end_date=END + shift,
+        audiences=["international-students"],
+        objective="Bring international students to Baggio, Isola and Chiaravalle.",
+        status=Campaign.Status.ACTIVE,
+        plan=SavedPlan.objects.filter(campaign="Milano quartieri spring-summer 2021").first(),
+    )
+    campaign.neighbourhoods.set(Neighbourhood.objects.filter(code__in=["55", "11", "34"]))
+    return campaign
+
+
+def _accounts(*, mayor: User, editor: User, approver: User) -> dict[str, ChannelAccount]:
+    accounts: dict[str, ChannelAccount] = {}
+    for platform, handle, name, kind in ACCOUNTS:
+        account, _created = ChannelAccount.objects.get_or_create(
+            platform=platform,
+            handle=handle,
+            defaults={
+                "display_name": name,
+                "kind": kind,
+                "owner": mayor if kind == "personal" else None,
+                "posting_slots": ["09:00", "12:30", "18:00"],
+                "min_spacing_minutes": 60,
+            },
+        )
+        if kind != "personal":
+            AccountGrant.objects.get_or_create(
+                account=account, user=editor, defaults={"can_draft": True}
+            )
+            AccountGrant.objects.get_or_create(
+                account=account,
+                user=approver,
+                defaults={"can_draft": True, "can_approve": True, "can_publish": True},
+            )
+        accounts[handle] = account
+    return accounts
+
+
+def _item(campaign: Campaign, nil: str) -> ContentItem:
+    neighbourhood = Neighbourhood.objects.filter(code=nil).first()
+    title = neighbourhood.name_it if neighbourhood else f"NIL {nil}"
+    item, _created = ContentItem.objects.get_or_create(
+        campaign=campaign,
+        title=title,
+        defaults={
+            "neighbourhood": neighbourhood,
+            "tour": Tour.objects.filter(neighbourhood=neighbourhood).first()
+            if neighbourhood
+            else None,
+            "playlist": Playlist.objects.filter(neighbourhood=neighbourhood).first()
+            if neighbourhood
+            else None,
+        },
+    )
+    return item
+
+
+def _variant(
+    spec: DemoVariant,
+    *,
+    campaign: Campaign,
+    accounts: dict[str, ChannelAccount],
+    people: dict[str, User],
+) -> None:
+    account = accounts[spec.handle]
+    author = people["mayor"] if account.is_personal else people["editor"]
+    reviewer = people["mayor"] if account.is_personal else people["approver"]
+    extra = (
+        {"tiktok_privacy_level": "PUBLIC_TO_EVERYONE"}
+        if account.platform == Platform.TIKTOK
+        else {}
+    )
+    variant = variant_create(
+        actor=author,
+        content_item=_item(campaign, spec.nil),
+        account=account,
+        post_type=spec.post_type,
+        caption=spec.caption,
+        **extra,
+    )
+    if spec.status == S.DRAFT:
+        return
+    variant = variant_submit(actor=author, variant=variant)
+    if spec.status == S.REJECTED:
+        variant_reject(actor=reviewer, variant=variant, comment="Add how to get there by tram.")
+        return
+    if spec.status == S.IN_REVIEW:
+        return
+    variant = variant_approve(actor=reviewer, variant=variant)
+    if spec.status == S.APPROVED:
+        return
+    day = campaign.start_date + dt.timedelta(days=spec.day)
+    at = schedule_resolve(date=day, wall_time=spec.wall_time).at
+    variant = variant_schedule(actor=reviewer, variant=variant, at=at)
+    if spec.status == S.PUBLISHED:
+        variant_mark_published(actor=reviewer, variant=variant)

@@ -1,0 +1,328 @@
+"""Campaigns, the channel accounts they post to, and the content that goes out on them.
+
+A ``ContentItem`` is the idea (master texts in Italian and English); each ``Variant`` is
+that idea cut for one ``ChannelAccount``, with its own caption, media and workflow status.
+Every status change leaves a ``Transition`` row: the timeline shown to staff.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        FINISHED = "finished", _("Finished")
+        ARCHIVED = "archived", _("Archived")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    neighbourhoods = models.ManyToManyField(
+        "places.Neighbourhood",
+        verbose_name=_("neighbourhoods"),
+        blank=True,
+        related_name="campaigns",
+    )
+    # Slugs of the audiences app's segments (e.g. "international-students"); kept as data so
+    # campaigns do not depend on that app's schema.
+    audiences: models.JSONField[Any, Any] = models.JSONField(
+        _("audiences"), default=list, blank=True
+    )
+    objective = models.TextField(_("objective"), blank=True)
+    budget = models.DecimalField(_("budget (EUR)"), max_digits=12, decimal_places=2, default=0)
+    plan = models.ForeignKey(
+        "planner.SavedPlan",
+        verbose_name=_("saved plan"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaigns",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.DRAFT)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")),
+                name="campaigns_campaign_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Platform(models.TextChoices):
+    TIKTOK = "tiktok", "TikTok"
+    INSTAGRAM = "instagram", "Instagram"
+    FACEBOOK = "facebook", "Facebook"
+    NEWSLETTER = "newsletter", _("Newsletter")
+    SCREENS = "screens", _("City screens")
+    WEBSITE = "website", _("Website")
+    POSTERS = "posters", _("Posters")
+
+
+class ChannelAccount(models.Model):
+    class Kind(models.TextChoices):
+        INSTITUTIONAL = "institutional", _("Institutional")
+        # A personal account (the mayor's Instagram) is approved and published by its
+        # owner only, whatever grants others hold (services._account_gate).
+        PERSONAL = "personal", _("Personal")
+
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform)
+    handle = models.CharField(_("handle"), max_length=200)
+    display_name = models.CharField(_("display name"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.INSTITUTIONAL)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_channel_accounts",
+    )
+    # Preferred posting times, "HH:MM" wall-clock in Europe/Rome.
+    posting_slots: models.JSONField[Any, Any] = models.JSONField(
+        _("posting time slots"), default=list, blank=True
+    )
+    min_spacing_minutes = models.PositiveIntegerField(_("minimum minutes between posts"), default=0)
+
+    class Meta:
+        ordering = ["platform", "handle"]
+        verbose_name = _("channel account")
+        verbose_name_plural = _("channel accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "handle"], name="campaigns_account_platform_handle"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="personal") | Q(owner__isnull=False),
+                name="campaigns_personal_account_has_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} {self.handle}"
+
+    @property
+    def is_personal(self) -> bool:
+        return self.kind == self.Kind.PERSONAL
+
+
+class AccountGrant(models.Model):
+    """What one person may do on one channel account, on top of their role."""
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_grants"
+    )
+    can_draft = models.BooleanField(_("may draft"), default=False)
+    can_approve = models.BooleanField(_("may approve"), default=False)
+    can_publish = models.BooleanField(_("may schedule and publish"), default=False)
+
+    class Meta:
+        ordering = ["account", "user"]
+        verbose_name = _("account grant")
+        verbose_name_plural = _("account grants")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "user"], name="campaigns_grant_account_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.account}"
+
+
+class ContentItem(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="items")
+    neighbourhood = models.ForeignKey(
+        "places.Neighbourhood",
+        verbose_name=_("neighbourhood"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="content_items",
+    )
+    tour = models.ForeignKey(
+        "places.Tour",
+        verbose_name=_("tour"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="content_items",
+    )
+    playlist = models.ForeignKey(
+        "places.Playlist",
+        verbose_name=_("playlist"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="content_items",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    master_text_it = models.TextField(_("master text (Italian)"), blank=True)
+    master_text_en = models.TextField(_("master text (English)"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="content_items",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["campaign", "title", "pk"]
+        verbose_name = _("content item")
+        verbose_name_plural = _("content items")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MediaAsset(models.Model):
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("Image")
+        VIDEO = "video", _("Video")
+
+    content_item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="media")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    file = models.FileField(_("file"), upload_to="campaigns/media/")
+    alt_text = models.TextField(_("alternative text"), blank=True)
+    caption_file = models.FileField(_("caption file"), upload_to="campaigns/captions/", blank=True)
+    width = models.PositiveIntegerField(_("width (px)"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height (px)"), null=True, blank=True)
+    duration_seconds = models.FloatField(_("duration (s)"), null=True, blank=True)
+    size_bytes = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    mime_type = models.CharField(_("MIME type"), max_length=100)
+
+    class Meta:
+        ordering = ["content_item", "pk"]
+        verbose_name = _("media asset")
+        verbose_name_plural = _("media assets")
+
+    def __str__(self) -> str:
+        return self.file.name or f"{self.kind} #{self.pk}"
+
+
+class PostType(models.TextChoices):
+    FEED = "feed", _("Feed post")
+    PHOTO = "photo", _("Photo post")
+    VIDEO = "video", _("Video")
+    REEL = "reel", _("Reel")
+    STORY = "story", _("Story")
+    CAROUSEL = "carousel", _("Carousel")
+    TEXT = "text", _("Text / link")
+
+
+class Variant(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        APPROVED = "approved", _("Approved")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHED = "published", _("Published")
+        # Kept from the issue's status list; variant_reject returns the variant to DRAFT
+        # with the reviewer's comment, so no service currently leaves a variant here.
+        REJECTED = "rejected", _("Rejected")
+
+    class PrivacyLevel(models.TextChoices):
+        # TikTok post_info.privacy_level values (platform-apis.md §1.3); blank means the
+        # person has not chosen yet, which TikTok's guidelines require (§1.6 point 3).
+        PUBLIC_TO_EVERYONE = "PUBLIC_TO_EVERYONE", _("Everyone")
+        MUTUAL_FOLLOW_FRIENDS = "MUTUAL_FOLLOW_FRIENDS", _("Friends")
+        FOLLOWER_OF_CREATOR = "FOLLOWER_OF_CREATOR", _("Followers")
+        SELF_ONLY = "SELF_ONLY", _("Only me")
+
+    content_item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="variants")
+    account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="variants")
+    post_type = models.CharField(_("post type"), max_length=20, choices=PostType)
+    # TikTok photo posts have a title (≤ 90) besides the description; elsewhere unused.
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    caption = models.TextField(_("caption"), blank=True)
+    hashtags: models.JSONField[Any, Any] = models.JSONField(_("hashtags"), default=list, blank=True)
+    mentions: models.JSONField[Any, Any] = models.JSONField(_("mentions"), default=list, blank=True)
+    link = models.URLField(_("link"), max_length=500, blank=True)
+    media = models.ManyToManyField(
+        MediaAsset, verbose_name=_("media"), blank=True, related_name="+"
+    )
+    tiktok_privacy_level = models.CharField(
+        _("TikTok privacy level"), max_length=30, choices=PrivacyLevel, blank=True
+    )
+    # TikTok requires these off by default (platform-apis.md §1.6 point 4).
+    tiktok_allow_comment = models.BooleanField(_("allow comments"), default=False)
+    tiktok_allow_duet = models.BooleanField(_("allow Duet"), default=False)
+    tiktok_allow_stitch = models.BooleanField(_("allow Stitch"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.DRAFT)
+    scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    review_comment = models.TextField(_("last review comment"), blank=True)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("drafted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="drafted_variants",
+    )
+    # Four eyes covers edits too: whoever last changed the text may not approve it.
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last edited by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["scheduled_at", "pk"]
+        verbose_name = _("variant")
+        verbose_name_plural = _("variants")
+        indexes = [
+            # The calendar and the spacing check read an account's posts by time.
+            models.Index(fields=["account", "scheduled_at"], name="campaigns_variant_acct_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_item} → {self.account}"
+
+
+class Transition(models.Model):
+    """One status change of a variant, for its timeline (the audit log keeps snapshots)."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField(_("action"), max_length=30)
+    from_status = models.CharField(_("from"), max_length=20, choices=Variant.Status)
+    to_status = models.CharField(_("to"), max_length=20, choices=Variant.Status)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="variant_transitions",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("transition")
+        verbose_name_plural = _("transitions")
+
+    def __str__(self) -> str:
+        return f"{self.variant_id}: {self.from_status} → {self.to_status}"

@@ -1,0 +1,250 @@
+"""Checking a variant against its platform's rules (``rules.py``) before approval.
+
+Every failure names the field, the limit and the actual value, so the editor can fix it
+without guessing, and carries the source of the limit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from quartieri.campaigns.models import MediaAsset, Variant
+from quartieri.campaigns.rules import (
+    ACCESSIBILITY_SOURCE,
+    Limit,
+    PlatformRules,
+    Span,
+    TextUnit,
+    rules_for,
+)
+
+_HASHTAG = re.compile(r"#(\w+)")
+_MENTION = re.compile(r"@([\w.]+)")
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    field: str
+    limit: str
+    actual: str
+    message: str
+    source: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _num(value: int | float | Fraction) -> str:
+    if isinstance(value, Fraction):
+        value = int(value) if value.denominator == 1 else float(value)
+    return number_format(value, force_grouping=True)
+
+
+def text_length(text: str, unit: TextUnit) -> int:
+    if unit == TextUnit.UTF16:
+        # TikTok counts UTF-16 code units: characters outside the BMP (most emoji) count 2.
+        return len(text.encode("utf-16-le")) // 2
+    return len(text)
+
+
+def composed_caption(variant: Variant) -> str:
+    """The text that goes out: the caption, then any listed hashtag it does not contain."""
+    present = {tag.lower() for tag in _HASHTAG.findall(variant.caption)}
+    extra = [f"#{tag}" for tag in _clean(variant.hashtags, "#") if tag.lower() not in present]
+    return "\n\n".join(part for part in (variant.caption, " ".join(extra)) if part)
+
+
+def _clean(values: Iterable[str], prefix: str) -> list[str]:
+    return [str(value).strip().lstrip(prefix) for value in values if str(value).strip()]
+
+
+def hashtag_count(variant: Variant) -> int:
+    return len({tag.lower() for tag in _HASHTAG.findall(composed_caption(variant))})
+
+
+def mention_count(variant: Variant) -> int:
+    listed = {name.lower() for name in _clean(variant.mentions, "@")}
+    return len(listed | {name.lower() for name in _MENTION.findall(variant.caption)})
+
+
+def variant_validate(variant: Variant) -> list[RuleFailure]:
+    """Every rule the variant breaks on its account's platform; empty when it may go out."""
+    rules = rules_for(variant.account.platform)
+    media = list(variant.media.all()) if variant.pk else []
+    return [
+        *_post_type(variant, rules),
+        *_texts(variant, rules),
+        *_counts(variant, rules, media),
+        *_privacy(variant, rules),
+        *(failure for asset in media for failure in _asset(asset, variant, rules)),
+    ]
+
+
+# Labels for the message; RuleFailure.field keeps the code name so a form can mark the input.
+_LABELS = {
+    "caption": gettext_lazy("caption"),
+    "title": gettext_lazy("title"),
+    "description": gettext_lazy("description"),
+    "hashtags": gettext_lazy("hashtags"),
+    "mentions": gettext_lazy("mentions"),
+    "media": gettext_lazy("media"),
+}
+
+
+def _over(field: str, actual: int, limit: Limit, unit: str, platform: str) -> RuleFailure:
+    params = {
+        "field": _LABELS.get(field, field),
+        "actual": _num(actual),
+        "limit": _num(limit.value),
+        "unit": unit,
+        "platform": platform,
+    }
+    message = _("%(field)s: %(actual)s %(unit)s, limit %(limit)s (%(platform)s)") % params
+    return RuleFailure(field, _num(limit.value), _num(actual), message, limit.source)
+
+
+def _post_type(variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:
+    if variant.post_type not in rules.post_types:
+        allowed = ", ".join(sorted(rules.post_types))
+        message = _("post type: %(actual)s, allowed %(allowed)s (%(platform)s)") % {
+            "actual": variant.post_type or "—",
+            "allowed": allowed,
+            "platform": rules.label,
+        }
+        yield RuleFailure("post_type", allowed, variant.post_type, message, "rules.py")
+
+
+def _texts(variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:
+    unit = _("UTF-16 units") if rules.text_unit == TextUnit.UTF16 else _("characters")
+    text = composed_caption(variant)
+    is_photo = variant.post_type == "photo"
+    checks: list[tuple[str, str, Limit | None]] = [
+        # A TikTok photo post has a title and a description; video and elsewhere a caption.
+        ("title", variant.title, rules.photo_title_max if is_photo else None),
+        ("description", text, rules.photo_description_max if is_photo else None),
+        ("caption", text, None if is_photo and rules.photo_description_max else rules.caption_max),
+    ]
+    for field, value, limit in checks:
+        length = text_length(value, rules.text_unit)
+        if limit is not None and length > limit.value:
+            yield _over(field, length, limit, unit, rules.label)
+
+
+def _counts(
+    variant: Variant, rules: PlatformRules, media: list[MediaAsset]
+) -> Iterator[RuleFailure]:
+    if rules.hashtags_max and (count := hashtag_count(variant)) > rules.hashtags_max.value:
+        yield _over("hashtags", count, rules.hashtags_max, _("hashtags"), rules.label)
+    if rules.mentions_max and (count := mention_count(variant)) > rules.mentions_max.value:
+        yield _over("mentions", count, rules.mentions_max, _("mentions"), rules.label)
+    limit = rules.media_count_max.get(variant.post_type)
+    if limit and len(media) > limit.value:
+        yield _over("media", len(media), limit, _("media files"), rules.label)
+
+
+def _privacy(variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:
+    if rules.privacy_level_required and not variant.tiktok_privacy_level:
+        message = _("privacy level: not chosen, it must be chosen explicitly (%(platform)s)") % {
+            "platform": rules.label
+        }
+        yield RuleFailure(
+            "tiktok_privacy_level",
+            _("chosen explicitly"),
+            _("not chosen"),
+            message,
+            "§1.6 point 3 privacy chosen manually, no default [V]",
+        )
+
+
+def _asset(asset: MediaAsset, variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:
+    yield from _accessibility(asset, rules)
+    if asset.kind == MediaAsset.Kind.IMAGE:
+        yield from _image(asset, rules)
+    else:
+        yield from _video(asset, variant, rules)
+
+
+def _missing(field: str, what: str, source: str) -> RuleFailure:
+    message = _("%(field)s: missing, %(what)s required") % {"field": field, "what": what}
+    return RuleFailure(field, _("required"), _("missing"), message, source)
+
+
+def _media_field(asset: MediaAsset, name: str) -> str:
+    return f"{asset.file.name or asset.pk} {name}"
+
+
+def _accessibility(asset: MediaAsset, rules: PlatformRules) -> Iterator[RuleFailure]:
+    if asset.kind == MediaAsset.Kind.IMAGE and not asset.alt_text.strip():
+        yield _missing(_media_field(asset, "alt_text"), _("alternative text"), ACCESSIBILITY_SOURCE)
+    if asset.kind == MediaAsset.Kind.VIDEO and not asset.caption_file:
+        yield _missing(_media_field(asset, "caption_file"), _("caption file"), ACCESSIBILITY_SOURCE)
+    if rules.alt_text_max and len(asset.alt_text) > rules.alt_text_max.value:
+        field = _media_field(asset, "alt_text")
+        yield _over(field, len(asset.alt_text), rules.alt_text_max, _("characters"), rules.label)
+
+
+def _image(asset: MediaAsset, rules: PlatformRules) -> Iterator[RuleFailure]:
+    if rules.image_mime_types and asset.mime_type not in rules.image_mime_types:
+        allowed = ", ".join(sorted(rules.image_mime_types))
+        field = _media_field(asset, "mime_type")
+        message = _("%(field)s: %(actual)s, allowed %(allowed)s (%(platform)s)") % {
+            "field": field,
+            "actual": asset.mime_type or "—",
+            "allowed": allowed,
+            "platform": rules.label,
+        }
+        yield RuleFailure(field, allowed, asset.mime_type, message, rules.image_mime_source)
+    if rules.image_max_bytes and asset.size_bytes > rules.image_max_bytes.value:
+        field = _media_field(asset, "size_bytes")
+        yield _over(field, asset.size_bytes, rules.image_max_bytes, _("bytes"), rules.label)
+    if rules.image_aspect:
+        yield from _aspect(asset, rules.image_aspect, rules.label)
+
+
+def _aspect(asset: MediaAsset, span: Span, platform: str) -> Iterator[RuleFailure]:
+    field = _media_field(asset, "aspect_ratio")
+    limit = f"{float(span.low):.2f}–{float(span.high):.2f}"
+    if not asset.width or not asset.height:
+        yield _missing(field, _("width and height"), span.source)
+        return
+    ratio = Fraction(asset.width, asset.height)
+    if not span.low <= ratio <= span.high:
+        actual = f"{float(ratio):.2f} ({asset.width}×{asset.height})"
+        message = _("%(field)s: %(actual)s, limit %(limit)s (%(platform)s)") % {
+            "field": field,
+            "actual": actual,
+            "limit": limit,
+            "platform": platform,
+        }
+        yield RuleFailure(field, limit, actual, message, span.source)
+
+
+def _video(asset: MediaAsset, variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:
+    size = rules.video_max_bytes.get(variant.post_type)
+    if size and asset.size_bytes > size.value:
+        field = _media_field(asset, "size_bytes")
+        yield _over(field, asset.size_bytes, size, _("bytes"), rules.label)
+    span = rules.video_seconds.get(variant.post_type)
+    if span is None:
+        return
+    field = _media_field(asset, "duration_seconds")
+    if asset.duration_seconds is None:
+        yield _missing(field, _("duration"), span.source)
+        return
+    if not span.low <= Fraction(asset.duration_seconds) <= span.high:
+        limit = f"{_num(span.low)}–{_num(span.high)} s"
+        actual = f"{_num(asset.duration_seconds)} s"
+        message = _("%(field)s: %(actual)s, limit %(limit)s (%(platform)s)") % {
+            "field": field,
+            "actual": actual,
+            "limit": limit,
+            "platform": rules.label,
+        }
+        yield RuleFailure(field, limit, actual, message, span.source)

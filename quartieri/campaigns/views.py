@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from quartieri.accounts.models import User
+from quartieri.accounts.permissions import require_capability
+from quartieri.accounts.roles import Capability
+from quartieri.accounts.selectors import user_can
+from quartieri.campaigns import services
+from quartieri.campaigns.forms import RejectForm, ScheduleForm
+from quartieri.campaigns.models import Campaign, Variant
+from quartieri.campaigns.scheduling import WallTimeError, schedule_resolve
+from quartieri.campaigns.selectors import (
+    campaign_list,
+    user_grants,
+    variant_list,
+    variant_next_step,
+)
+
+
+@require_GET
+@require_capability(Capability.VIEW_CONTENT)
+def campaign_list_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "campaigns/campaign_list.html", {"campaigns": campaign_list()})
+
+
+@require_GET
+@require_capability(Capability.VIEW_CONTENT)
+def campaign_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, slug=slug)
+    user = request.user
+    variants = list(variant_list(campaign=campaign))
+    can_act = isinstance(user, User) and user_can(user, Capability.DRAFT_CONTENT)
+    rows: list[tuple[Variant, str]] = [(variant, "") for variant in variants]
+    if can_act and isinstance(user, User):
+        grants = user_grants(user=user)
+        rows = [
+            (variant, variant_next_step(user=user, variant=variant, grants=grants))
+            for variant in variants
+        ]
+    return render(
+        request,
+        "campaigns/campaign_detail.html",
+        {"campaign": campaign, "rows": rows, "can_act": can_act},
+    )
+
+
+def _simple(name: str) -> Callable[[User, Variant, HttpRequest], Variant]:
+    service = getattr(services, f"variant_{name}")
+    return lambda actor, variant, request: service(actor=actor, variant=variant)
+
+
+def _reject(actor: User, variant: Variant, request: HttpRequest) -> Variant:
+    form = RejectForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    return services.variant_reject(actor=actor, variant=variant, comment=comment)
+
+
+def _schedule(actor: User, variant: Variant, request: HttpRequest) -> Variant:
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(_("Give a day and a time."))
+    try:
+        resolved = schedule_resolve(
+            date=form.cleaned_data["date"],
+            wall_time=form.cleaned_data["time"],
+            fold_policy=form.fold_policy(),
+            gap_policy=form.gap_policy(),
+        )
+    except WallTimeError as error:
+        raise ValidationError(str(error)) from error
+    if resolved.warning:
+        messages.warning(request, resolved.warning)
+    return services.variant_schedule(actor=actor, variant=variant, at=resolved.at)
+
+
+ACTIONS: dict[str, Callable[[User, Variant, HttpRequest], Variant]] = {
+    "submit": _simple("submit"),
+    "approve": _simple("approve"),
+    "reject": _reject,
+    "schedule": _schedule,
+    "publish": _simple("mark_published"),
+}
+
+
+@require_POST
+@require_capability(Capability.DRAFT_CONTENT)  # every step needs at least this; analysts 403
+def variant_action_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One workflow step; the service decides who may, and says why not."""
+    variant = get_object_or_404(Variant.objects.select_related("content_item__campaign"), pk=pk)
+    if action not in ACTIONS or not isinstance(request.user, User):
+        raise PermissionDenied(action)
+    try:
+        ACTIONS[action](request.user, variant, request)
+    except PermissionDenied as denied:
+        messages.error(request, str(denied))
+    except ValidationError as invalid:
+        for message in invalid.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Done: %(variant)s.") % {"variant": variant})
+    return redirect(_detail_url(variant))
+
+
+def _detail_url(variant: Variant) -> str:
+    url = reverse("campaigns:campaign_detail", args=[variant.content_item.campaign.slug])
+    return f"{url}#variant-{variant.pk}"

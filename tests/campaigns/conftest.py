@@ -1,0 +1,161 @@
+"""The 2021 campaign, its channel accounts with grants, and helpers to reach a status.
+
+Grants mirror the mission: the agency editors (Marco, Luca) draft on the institutional
+accounts; Giulia (comms office) approves and publishes there; the mayor's Instagram is
+personal and owned by the mayor, an approver with no grant anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.utils import translation
+
+from quartieri.accounts.models import AuditEvent, User
+from quartieri.accounts.roles import Role
+from quartieri.campaigns.models import (
+    AccountGrant,
+    Campaign,
+    ChannelAccount,
+    ContentItem,
+    Platform,
+    Transition,
+    Variant,
+)
+from quartieri.campaigns.services import (
+    variant_approve,
+    variant_create,
+    variant_schedule,
+    variant_submit,
+)
+from tests.conftest import make_person
+
+ROME = dt.timezone(dt.timedelta(hours=2))  # CEST, valid for every date in the campaign
+IN_WINDOW = dt.datetime(2021, 5, 15, 10, 0, tzinfo=ROME)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are asserted in their English msgids; test_locale checks the Italian.
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def mayor(db: None) -> User:
+    return make_person("mayor", Role.APPROVER, first_name="Beppe")
+
+
+@pytest.fixture
+def campaign(db: None) -> Campaign:
+    return Campaign.objects.create(
+        name="Milano quartieri spring-summer 2021",
+        slug="milano-quartieri-2021",
+        start_date=dt.date(2021, 5, 3),
+        end_date=dt.date(2021, 9, 30),
+        audiences=["international-students"],
+    )
+
+
+@pytest.fixture
+def item(campaign: Campaign, editor: User) -> ContentItem:
+    return ContentItem.objects.create(
+        campaign=campaign, title="Baggio – Parco delle Cave", created_by=editor
+    )
+
+
+def _account(platform: str, handle: str, **extra: Any) -> ChannelAccount:
+    return ChannelAccount.objects.create(platform=platform, handle=handle, **extra)
+
+
+@pytest.fixture
+def tiktok(editor: User, other_editor: User, approver: User) -> ChannelAccount:
+    account = _account(Platform.TIKTOK, "@comunedimilano")
+    AccountGrant.objects.create(account=account, user=editor, can_draft=True)
+    AccountGrant.objects.create(account=account, user=other_editor, can_draft=True)
+    AccountGrant.objects.create(
+        account=account, user=approver, can_draft=True, can_approve=True, can_publish=True
+    )
+    return account
+
+
+@pytest.fixture
+def instagram(editor: User, approver: User) -> ChannelAccount:
+    account = _account(Platform.INSTAGRAM, "@yesmilano")
+    AccountGrant.objects.create(account=account, user=editor, can_draft=True)
+    AccountGrant.objects.create(
+        account=account, user=approver, can_draft=True, can_approve=True, can_publish=True
+    )
+    return account
+
+
+@pytest.fixture
+def mayor_instagram(mayor: User, editor: User, approver: User) -> ChannelAccount:
+    account = _account(Platform.INSTAGRAM, "@mayor", kind=ChannelAccount.Kind.PERSONAL, owner=mayor)
+    # Grants that would allow it on an institutional account must not matter here.
+    AccountGrant.objects.create(
+        account=account, user=approver, can_draft=True, can_approve=True, can_publish=True
+    )
+    AccountGrant.objects.create(account=account, user=editor, can_draft=True)
+    return account
+
+
+VALID = {
+    Platform.TIKTOK: {
+        "post_type": "video",
+        "caption": "Baggio, slow",
+        "tiktok_privacy_level": "SELF_ONLY",
+    },
+    Platform.INSTAGRAM: {"post_type": "feed", "caption": "Baggio #quartieri"},
+}
+
+
+@pytest.fixture
+def make_variant(approver: User) -> Callable[..., Variant]:
+    """A valid variant drafted by ``by`` and moved to ``status`` through the services."""
+
+    def make(
+        *,
+        item: ContentItem,
+        account: ChannelAccount,
+        by: User,
+        status: str = Variant.Status.DRAFT,
+        reviewer: User | None = None,
+        **fields: Any,
+    ) -> Variant:
+        variant = variant_create(
+            actor=by, content_item=item, account=account, **(VALID[account.platform] | fields)
+        )
+        reviewer = reviewer or approver
+        steps = [Variant.Status.IN_REVIEW, Variant.Status.APPROVED, Variant.Status.SCHEDULED]
+        for step in steps[: steps.index(status) + 1] if status in steps else []:
+            if step == Variant.Status.IN_REVIEW:
+                variant = variant_submit(actor=by, variant=variant)
+            elif step == Variant.Status.APPROVED:
+                variant = variant_approve(actor=reviewer, variant=variant)
+            else:
+                variant = variant_schedule(actor=reviewer, variant=variant, at=IN_WINDOW)
+        return variant
+
+    return make
+
+
+class Unchanged:
+    """Asserts a refused call left the variant, its timeline and the audit log untouched."""
+
+    def __init__(self, variant: Variant) -> None:
+        self.variant = variant
+        self.status = variant.status
+        self.scheduled_at = variant.scheduled_at
+        self.transitions = Transition.objects.filter(variant=variant).count()
+        self.audit = AuditEvent.objects.count()
+
+    def check(self) -> None:
+        fresh = Variant.objects.get(pk=self.variant.pk)
+        assert fresh.status == self.status
+        assert fresh.scheduled_at == self.scheduled_at
+        assert Transition.objects.filter(variant=fresh).count() == self.transitions
+        assert AuditEvent.objects.count() == self.audit

@@ -1,0 +1,63 @@
+"""The campaign pages in a real browser, checked with axe-core for WCAG 2.1 AA."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from quartieri.campaigns.models import Campaign, Variant
+from quartieri.campaigns.services import variant_reject
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def axe_violations(page) -> list[str]:
+    results = Axe().run(page, options=WCAG_AA)
+    return [
+        f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
+        for violation in results.response["violations"]
+    ]
+
+
+def test_an_analyst_follows_a_variant_timeline(
+    page, login, analyst, item, tiktok, editor, approver, make_variant
+):
+    variant = make_variant(item=item, account=tiktok, by=editor, status=Variant.Status.IN_REVIEW)
+    variant_reject(actor=approver, variant=variant, comment="Aggiungi la data del tour")
+    make_variant(item=item, account=tiktok, by=editor, status=Variant.Status.SCHEDULED)
+    login(analyst)
+    page.goto("/campaigns/")
+    assert axe_violations(page) == []
+    page.click("text=Milano quartieri spring-summer 2021")
+    rows = page.locator('[data-testid="variants"] tbody tr')
+    assert rows.count() == 2
+    assert page.locator("text=Aggiungi la data del tour").is_visible()
+    assert axe_violations(page) == []
+
+
+def test_an_approver_approves_then_schedules_on_the_autumn_fold(
+    page, login, approver, item, tiktok, editor, make_variant
+):
+    Campaign.objects.filter(pk=item.campaign_id).update(end_date=dt.date(2021, 11, 30))
+    variant = make_variant(item=item, account=tiktok, by=editor, status=Variant.Status.IN_REVIEW)
+    login(approver)
+    page.goto(f"/campaigns/{item.campaign.slug}/")
+    assert axe_violations(page) == []
+    row = page.locator(f"#variant-{variant.pk}")
+    row.locator("button", has_text="Approva").click()
+    page.wait_for_load_state()
+    row = page.locator(f"#variant-{variant.pk}")
+    row.locator(f"#date-{variant.pk}").fill("2021-10-31")
+    row.locator(f"#time-{variant.pk}").fill("02:30")
+    row.locator(f"#occurrence-{variant.pk}").select_option("first")
+    row.locator("button", has_text="Programma").click()
+    page.wait_for_load_state()
+    assert page.locator('[role="alert"]', has_text="Fatto").is_visible()
+    stored = Variant.objects.get(pk=variant.pk)
+    assert stored.status == Variant.Status.SCHEDULED
+    assert stored.scheduled_at == dt.datetime(2021, 10, 31, 0, 30, tzinfo=dt.UTC)
+    assert axe_violations(page) == []

@@ -1,0 +1,275 @@
+"""Each platform rule names the field, the limit and the actual value when it fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from quartieri.campaigns.models import (
+    ChannelAccount,
+    ContentItem,
+    MediaAsset,
+    Platform,
+    Variant,
+)
+from quartieri.campaigns.rules import RULES
+from quartieri.campaigns.validation import (
+    RuleFailure,
+    composed_caption,
+    text_length,
+    variant_validate,
+)
+
+MB = 1024 * 1024
+
+
+def _variant(item: ContentItem, platform: str, **fields) -> Variant:
+    account, _ = ChannelAccount.objects.get_or_create(platform=platform, handle=f"@{platform}")
+    defaults = {
+        Platform.TIKTOK: {"post_type": "video", "tiktok_privacy_level": "PUBLIC_TO_EVERYONE"},
+        Platform.INSTAGRAM: {"post_type": "feed"},
+        Platform.FACEBOOK: {"post_type": "feed"},
+        Platform.NEWSLETTER: {"post_type": "text"},
+    }[platform]
+    return Variant.objects.create(content_item=item, account=account, **(defaults | fields))
+
+
+def _media(item: ContentItem, variant: Variant, **fields) -> MediaAsset:
+    defaults = {
+        "kind": "image",
+        "file": "campaigns/media/baggio.jpg",
+        "alt_text": "Il laghetto del Parco delle Cave",
+        "width": 1080,
+        "height": 1350,
+        "size_bytes": 2 * MB,
+        "mime_type": "image/jpeg",
+    }
+    asset = MediaAsset.objects.create(content_item=item, **(defaults | fields))
+    variant.media.add(asset)
+    return asset
+
+
+def _one(failures: list[RuleFailure]) -> RuleFailure:
+    assert len(failures) == 1, [str(failure) for failure in failures]
+    return failures[0]
+
+
+@pytest.mark.parametrize("platform", [Platform.TIKTOK, Platform.INSTAGRAM, Platform.FACEBOOK])
+def test_a_clean_variant_passes(platform, item):
+    assert variant_validate(_variant(item, platform, caption="Isola, BAM e La Stecca")) == []
+
+
+def test_tiktok_counts_caption_in_utf16_units(item):
+    # 2,198 ASCII characters + 2 emoji outside the BMP = 2,200 characters but 2,202 units
+    caption = "a" * 2198 + "🌳🎶"
+    assert len(caption) == 2200
+    assert text_length(caption, RULES[Platform.TIKTOK].text_unit) == 2202
+    failure = _one(variant_validate(_variant(item, Platform.TIKTOK, caption=caption)))
+    assert (failure.field, failure.limit, failure.actual) == ("caption", "2,200", "2,202")
+    assert failure.message == "caption: 2,202 UTF-16 units, limit 2,200 (TikTok)"
+    assert "§1.3" in failure.source
+
+
+def test_tiktok_caption_at_the_limit_passes(item):
+    assert variant_validate(_variant(item, Platform.TIKTOK, caption="a" * 2200)) == []
+
+
+def test_tiktok_caption_2305_units(item):
+    failure = _one(variant_validate(_variant(item, Platform.TIKTOK, caption="é" * 2305)))
+    assert failure.message == "caption: 2,305 UTF-16 units, limit 2,200 (TikTok)"
+
+
+def test_tiktok_photo_title_and_description(item):
+    variant = _variant(item, Platform.TIKTOK, post_type="photo", title="t" * 91, caption="d" * 4001)
+    failures = {failure.field: failure for failure in variant_validate(variant)}
+    assert set(failures) == {"title", "description"}
+    assert failures["title"].message == "title: 91 UTF-16 units, limit 90 (TikTok)"
+    assert (
+        failures["description"].message == "description: 4,001 UTF-16 units, limit 4,000 (TikTok)"
+    )
+
+
+def test_tiktok_photo_description_may_exceed_the_video_caption_limit(item):
+    variant = _variant(item, Platform.TIKTOK, post_type="photo", caption="d" * 3000)
+    assert variant_validate(variant) == []
+
+
+def test_tiktok_privacy_level_must_be_chosen(item):
+    failure = _one(variant_validate(_variant(item, Platform.TIKTOK, tiktok_privacy_level="")))
+    assert (failure.field, failure.limit, failure.actual) == (
+        "tiktok_privacy_level",
+        "chosen explicitly",
+        "not chosen",
+    )
+
+
+def test_tiktok_interactions_are_off_by_default(item):
+    variant = _variant(item, Platform.TIKTOK)
+    assert (
+        variant.tiktok_allow_comment,
+        variant.tiktok_allow_duet,
+        variant.tiktok_allow_stitch,
+    ) == (False, False, False)
+
+
+def test_tiktok_photo_count(item):
+    variant = _variant(item, Platform.TIKTOK, post_type="photo")
+    for number in range(36):
+        _media(item, variant, file=f"campaigns/media/{number}.jpg")
+    failure = _one(variant_validate(variant))
+    assert failure.message == "media: 36 media files, limit 35 (TikTok)"
+
+
+def test_instagram_caption_counts_characters(item):
+    failure = _one(variant_validate(_variant(item, Platform.INSTAGRAM, caption="🌳" * 2201)))
+    assert failure.message == "caption: 2,201 characters, limit 2,200 (Instagram)"
+
+
+def test_instagram_hashtags_default_five(item):
+    variant = _variant(
+        item,
+        Platform.INSTAGRAM,
+        caption="#milano #isola",
+        hashtags=["isola", "#bam", "d", "e", "f"],
+    )
+    # "isola" is already in the caption: 6 distinct hashtags go out
+    assert composed_caption(variant) == "#milano #isola\n\n#bam #d #e #f"
+    failure = _one(variant_validate(variant))
+    assert (failure.field, failure.limit, failure.actual) == ("hashtags", "5", "6")
+    assert failure.message == "hashtags: 6 hashtags, limit 5 (Instagram)"
+    assert "CONFLICT" in failure.source
+
+
+def test_instagram_hashtag_limit_is_configurable(item, settings):
+    settings.QUARTIERI_INSTAGRAM_MAX_HASHTAGS = 30
+    variant = _variant(item, Platform.INSTAGRAM, hashtags=[f"t{n}" for n in range(30)])
+    assert variant_validate(variant) == []
+    variant.hashtags.append("t30")
+    assert _one(variant_validate(variant)).message == "hashtags: 31 hashtags, limit 30 (Instagram)"
+
+
+def test_instagram_mentions(item):
+    variant = _variant(
+        item, Platform.INSTAGRAM, caption="@yesmilano", mentions=[f"p{n}" for n in range(20)]
+    )
+    failure = _one(variant_validate(variant))
+    assert failure.message == "mentions: 21 mentions, limit 20 (Instagram)"
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "ok"),
+    [(1080, 1350, True), (1080, 566, True), (1080, 1400, False), (1080, 560, False)],
+)
+def test_instagram_image_aspect(item, width, height, ok):
+    variant = _variant(item, Platform.INSTAGRAM)
+    _media(item, variant, width=width, height=height)
+    failures = variant_validate(variant)
+    if ok:
+        assert failures == []
+    else:
+        failure = _one(failures)
+        assert failure.field == "campaigns/media/baggio.jpg aspect_ratio"
+        assert failure.limit == "0.80–1.91"
+        assert failure.actual == f"{width / height:.2f} ({width}×{height})"
+
+
+def test_instagram_image_must_be_jpeg_under_8_mb(item):
+    variant = _variant(item, Platform.INSTAGRAM)
+    _media(item, variant, mime_type="image/png", size_bytes=8 * MB + 1)
+    failures = {failure.field.split()[-1]: failure for failure in variant_validate(variant)}
+    assert set(failures) == {"mime_type", "size_bytes"}
+    assert failures["mime_type"].actual == "image/png"
+    assert failures["mime_type"].limit == "image/jpeg"
+    assert failures["size_bytes"].limit == "8,388,608"
+    assert failures["size_bytes"].actual == "8,388,609"
+
+
+@pytest.mark.parametrize(("seconds", "ok"), [(2.9, False), (3, True), (900, True), (900.5, False)])
+def test_instagram_reel_duration(item, seconds, ok):
+    variant = _variant(item, Platform.INSTAGRAM, post_type="reel")
+    _media(
+        item,
+        variant,
+        kind="video",
+        file="campaigns/media/reel.mp4",
+        mime_type="video/mp4",
+        caption_file="campaigns/captions/reel.vtt",
+        duration_seconds=seconds,
+        width=1080,
+        height=1920,
+    )
+    failures = variant_validate(variant)
+    if ok:
+        assert failures == []
+    else:
+        failure = _one(failures)
+        assert failure.field == "campaigns/media/reel.mp4 duration_seconds"
+        assert failure.limit == "3–900 s"
+
+
+def test_instagram_reel_size(item):
+    variant = _variant(item, Platform.INSTAGRAM, post_type="reel")
+    _media(
+        item,
+        variant,
+        kind="video",
+        mime_type="video/mp4",
+        caption_file="campaigns/captions/reel.vtt",
+        duration_seconds=30,
+        size_bytes=300 * MB + 1,
+    )
+    failure = _one(variant_validate(variant))
+    assert failure.message.endswith("bytes, limit 314,572,800 (Instagram)")
+
+
+def test_instagram_carousel_at_most_ten(item):
+    variant = _variant(item, Platform.INSTAGRAM, post_type="carousel")
+    for number in range(11):
+        _media(item, variant, file=f"campaigns/media/{number}.jpg")
+    failure = _one(variant_validate(variant))
+    assert failure.message == "media: 11 media files, limit 10 (Instagram)"
+
+
+def test_instagram_alt_text_at_most_1000(item):
+    variant = _variant(item, Platform.INSTAGRAM)
+    _media(item, variant, alt_text="x" * 1001)
+    failure = _one(variant_validate(variant))
+    assert (failure.limit, failure.actual) == ("1,000", "1,001")
+
+
+@pytest.mark.parametrize("platform", [Platform.FACEBOOK, Platform.NEWSLETTER, Platform.INSTAGRAM])
+def test_every_image_needs_alt_text(item, platform):
+    variant = _variant(item, platform)
+    _media(item, variant, alt_text="  ")
+    failure = _one(variant_validate(variant))
+    assert failure.field == "campaigns/media/baggio.jpg alt_text"
+    assert (
+        failure.message == "campaigns/media/baggio.jpg alt_text: missing, alternative text required"
+    )
+
+
+@pytest.mark.parametrize("platform", [Platform.FACEBOOK, Platform.TIKTOK])
+def test_every_video_needs_a_caption_file(item, platform):
+    variant = _variant(item, platform, post_type="video")
+    _media(item, variant, kind="video", file="campaigns/media/v.mp4", mime_type="video/mp4")
+    failure = _one(variant_validate(variant))
+    assert failure.field == "campaigns/media/v.mp4 caption_file"
+    assert (failure.limit, failure.actual) == ("required", "missing")
+
+
+def test_facebook_has_no_invented_caption_limit(item):
+    # platform-apis.md §3.2: the caption maximum is [UNVERIFIED], so none is enforced.
+    assert variant_validate(_variant(item, Platform.FACEBOOK, caption="a" * 10_000)) == []
+
+
+def test_post_type_must_exist_on_the_platform(item):
+    failure = _one(variant_validate(_variant(item, Platform.TIKTOK, post_type="story")))
+    assert failure.message == "post type: story, allowed photo, video (TikTok)"
+
+
+def test_every_rule_cites_its_source():
+    for rules in RULES.values():
+        for value in vars(rules).values():
+            if hasattr(value, "source"):
+                assert value.source.startswith("§"), value
+            if isinstance(value, dict):
+                assert all(limit.source.startswith("§") for limit in value.values())
