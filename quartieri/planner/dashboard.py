@@ -18,7 +18,12 @@ def cards(request: HttpRequest) -> list[DashboardCard]:
     latest = saved_plan_list().first()
     figures: list[tuple[str, str]] = [(str(_("Saved plans")), str(saved_plan_list().count()))]
     if latest is not None:
-        figures.append((str(_("Reach of the latest plan")), number_format(latest.total_reach, force_grouping=True)))
+        figures.append(
+            (
+                str(_("Reach of the latest plan")),
+                number_format(latest.total_reach, force_grouping=True),
+            )
+        )
     return [
         DashboardCard(
             title=_("Channel planner"),
