@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.utils import timezone
 
 from quartieri.core.models import WorkerHeartbeat
 from quartieri.core.workers import live_worker_ids
@@ -28,7 +29,11 @@ class Health:
             "database": "ok" if self.database else "unreachable",
             "workers": {
                 "alive": self.workers_alive,
-                "last_heartbeat": self.last_heartbeat.isoformat() if self.last_heartbeat else None,
+                "last_heartbeat": (
+                    timezone.localtime(self.last_heartbeat).isoformat()
+                    if self.last_heartbeat
+                    else None
+                ),
                 "stale_after_seconds": settings.WORKER_STALE_SECONDS,
                 "backend": settings.TASK_BACKEND_NAME,
             },

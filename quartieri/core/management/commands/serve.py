@@ -30,6 +30,9 @@ class Command(QuartieriCommand):
             "--web-processes", type=int, default=2, help="Web server processes (default 2)."
         )
         parser.add_argument(
+            "--threads", type=int, default=8, help="Request threads per web process (default 8)."
+        )
+        parser.add_argument(
             "--workers",
             type=int,
             default=1,
@@ -40,8 +43,10 @@ class Command(QuartieriCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not 0 < options["port"] < 65536:
             raise UsageError(f"--port {options['port']} is not a port number (1-65535)")
-        if options["web_processes"] < 1 or options["workers"] < 0:
-            raise UsageError("--web-processes must be at least 1 and --workers at least 0")
+        if options["web_processes"] < 1 or options["threads"] < 1 or options["workers"] < 0:
+            raise UsageError(
+                "--web-processes and --threads must be at least 1, --workers at least 0"
+            )
         self._refuse_unmigrated()
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(
@@ -74,6 +79,10 @@ class Command(QuartieriCommand):
             "--workers",
             str(options["web_processes"]),
             "--no-ws",
+            # Django views block on the database: a few threads per process keep requests
+            # flowing without hundreds of idle threads contending for SQLite.
+            "--blocking-threads",
+            str(options["threads"]),
             "quartieri.wsgi:application",
         ]
 
