@@ -37,6 +37,17 @@ class QuartieriCommand(BaseCommand):
             )
         return parser
 
+    def execute(self, *args: Any, **options: Any) -> str | None:
+        try:
+            return super().execute(*args, **options)
+        except CommandError as error:
+            if not getattr(self, "_called_from_command_line", False) or options.get("traceback"):
+                raise
+            # One line in the CLI's own voice instead of Django's "UsageError: ..." prefix.
+            name = type(self).__module__.rsplit(".", 1)[-1]
+            self.stderr.write(f"quartieri {name}: {error}")
+            raise SystemExit(error.returncode) from None
+
     @property
     def console(self) -> Console:
         return Console(file=sys.stderr)
