@@ -64,9 +64,18 @@ class QuartieriCommand(BaseCommand):
         self.stdout.write(buffer.getvalue().rstrip("\n"))
 
 
-def progress[T](items: Iterable[T], *, description: str, total: int | None = None) -> Iterator[T]:
-    """Iterate with a progress bar on stderr (stdout stays clean for --format json)."""
-    console = Console(file=sys.stderr)
+def progress[T](
+    items: Iterable[T],
+    *,
+    description: str,
+    total: int | None = None,
+    console: Console | None = None,
+) -> Iterator[T]:
+    """Iterate with a progress bar on stderr (stdout stays clean for --format json).
+
+    Pass the console the loop body prints to, so its lines appear above the bar.
+    """
+    console = console or Console(file=sys.stderr)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

@@ -8,7 +8,7 @@ from django.core.management.base import CommandParser
 
 from quartieri.core.demo import DEMO_PEOPLE
 from quartieri.core.navigation import app_modules
-from quartieri.lib.commands import QuartieriCommand
+from quartieri.lib.commands import QuartieriCommand, progress
 
 
 class Command(QuartieriCommand):
@@ -36,7 +36,8 @@ class Command(QuartieriCommand):
             call_command("flush", interactive=False, verbosity=0)
             console.print("Database emptied (--reset).")
         # Each app that has a demo.py adds its part, in settings order (people first).
-        for module in app_modules("demo"):
+        steps = list(app_modules("demo"))
+        for module in progress(steps, description="Demo", console=console):
             module.load(console=console, from_today=options["from_today"])
         logins = [
             {"username": p.username, "password": p.password, "role": p.role.value}
