@@ -191,6 +191,15 @@ META_GRAPH_URL = env_url(
 SPOTIFY_API_URL = env_url(
     "QUARTIERI_SPOTIFY_API_URL", "https://api.spotify.com", schemes=("http", "https")
 )
+# The platform apps' own keys, needed to renew an account's token (never the tokens
+# themselves, which are stored encrypted per account).
+TIKTOK_CLIENT_KEY = env_str("QUARTIERI_TIKTOK_CLIENT_KEY", "")
+TIKTOK_CLIENT_SECRET = env_str("QUARTIERI_TIKTOK_CLIENT_SECRET", "")
+META_APP_ID = env_str("QUARTIERI_META_APP_ID", "")
+META_APP_SECRET = env_str("QUARTIERI_META_APP_SECRET", "")
+# Public base URL of uploaded media, for platforms that fetch media by URL (TikTok
+# PULL_FROM_URL from a verified domain, Instagram, Facebook).
+PUBLISHING_MEDIA_URL = env_str("QUARTIERI_MEDIA_PUBLIC_URL", "")
 MAP_TILE_URL = env_str("QUARTIERI_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 _tile_origin = "{0.scheme}://{0.netloc}".format(urlsplit(MAP_TILE_URL.replace("{s}", "a")))
 SECURE_CSP = {

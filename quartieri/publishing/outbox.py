@@ -1,0 +1,991 @@
+"""The outbox: a scheduled variant goes out on its channel account exactly once.
+
+One ``OutboxEntry`` per (variant, account). Tasks (``publishing.tasks``) take the entry's id
+and call the services below; every step is safe to run twice:
+
+- **claim** (``outbox_publish``): a compare-and-swap ``scheduled → submitting`` on the
+  entry's ``version`` (plus ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL), committed
+  *before* the platform is called. A stale task (the entry was rescheduled or cancelled
+  since it was enqueued) or an early one (``due_at`` moved later) does nothing.
+- **submit**: the one irreversible call, never retried blindly. Its handle is saved
+  (``submitted``) before any polling. A lost answer (``MaybeSubmitted``), an unexpected
+  error, or a row found in ``submitting`` by a later run whose worker is dead, make the
+  entry ``unconfirmed``: only ``outbox_reconcile`` may send it again, and only when the
+  platform says the post does not exist.
+- **poll** (``outbox_poll``): a few status checks with back-off inside the task, then a
+  follow-up task instead of a long sleep; bounded by ``PUBLISHING_MAX_POLLS``.
+
+A task working on an entry writes its worker id in ``claimed_by`` and clears it when it
+hands over; a later run leaves an entry alone only while that worker is alive (heartbeats,
+``quartieri.core.workers``), so the work of a killed worker is always picked up.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from quartieri.accounts.services import audit_record, audit_snapshot
+from quartieri.campaigns.models import ChannelAccount, MediaAsset, Transition, Variant
+from quartieri.core.workers import live_worker_ids
+from quartieri.publishing.connectors import UnknownPlatformError, connector_class, platform_slugs
+from quartieri.publishing.connectors.base import (
+    AccountAuth,
+    AppCredentials,
+    Connector,
+    MaybeSubmitted,
+    MediaItem,
+    MediaKind,
+    PermanentError,
+    PlatformOptions,
+    PostKind,
+    PostRequest,
+    PublishState,
+    RateLimited,
+    ReconcileQuery,
+    ReconcileResult,
+    RetryableError,
+    StatusResult,
+    SubmitResult,
+    TokenExpired,
+)
+from quartieri.publishing.models import AccountState, OutboxEntry, PlatformCredential
+from quartieri.publishing.services import credential_mark_reconnect_needed, credential_store
+
+logger = logging.getLogger(__name__)
+
+State = OutboxEntry.State
+
+# States in which the platform may already have (or soon have) the post: nothing may move
+# or cancel the entry any more.
+IN_FLIGHT = frozenset({State.SUBMITTING, State.SUBMITTED, State.UNCONFIRMED, State.PUBLISHED})
+
+
+# --- Tunables (settings, so that a test platform can shorten them) --------------------------
+def _setting(name: str, default: float) -> float:
+    return float(getattr(settings, name, default))
+
+
+def _seconds(name: str, default: float) -> timedelta:
+    return timedelta(seconds=_setting(name, default))
+
+
+def poll_delays() -> list[float]:
+    """Pauses before each status check made inside one task (the first check is at once)."""
+    return [float(d) for d in getattr(settings, "PUBLISHING_POLL_DELAYS", (0, 0.5, 1, 2, 4))]
+
+
+# --- Small helpers ----------------------------------------------------------------------------
+class ReconnectNeededError(Exception):
+    """The platform refused the token and a refresh could not renew it."""
+
+
+def _this_process() -> str:
+    # Services called outside a worker (tests, the shell) still sign their claims.
+    return f"{socket.gethostname()[:30]}-{os.getpid()}-direct"
+
+
+def _plain(reason: str | Promise, action: str | Promise) -> str:
+    return f"{reason} {action}".strip()
+
+
+def _enqueue(name: str, *, run_after: datetime | None = None, **kwargs: int) -> None:
+    """Enqueue a publishing task once the current transaction commits."""
+    from quartieri.publishing import tasks  # tasks import this module
+
+    task = getattr(tasks, name)
+    if run_after is not None:
+        task = task.using(run_after=run_after)
+    transaction.on_commit(partial(task.enqueue, **kwargs))
+
+
+def _enqueue_publish(entry: OutboxEntry, *, run_after: datetime | None = None) -> None:
+    _enqueue(
+        "publish_entry",
+        run_after=run_after or entry.due_at,
+        entry_id=entry.pk,
+        version=entry.version,
+    )
+
+
+def _enqueue_reconcile(entry: OutboxEntry) -> None:
+    # A request that timed out may still be on its way to the platform: give it time to
+    # land before looking, or "not found" could be followed by a duplicate.
+    delay = _seconds("PUBLISHING_RECONCILE_DELAY_SECONDS", 60)
+    _enqueue("reconcile_entry", run_after=timezone.now() + delay, entry_id=entry.pk)
+
+
+def _enqueue_poll(entry: OutboxEntry, *, run_after: datetime | None = None) -> None:
+    _enqueue("poll_entry", run_after=run_after or timezone.now(), entry_id=entry.pk)
+
+
+def _update(entry: OutboxEntry, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(entry, name, value)
+    entry.save(update_fields=[*fields, "updated_at"])
+
+
+def _locked(entry_id: int) -> OutboxEntry | None:
+    """The entry under a row lock; None when another worker holds it (PostgreSQL)."""
+    rows = OutboxEntry.objects.filter(pk=entry_id).select_related("account", "variant")
+    if connection.features.has_select_for_update_skip_locked:
+        rows = rows.select_for_update(skip_locked=True, of=("self",))
+    return rows.first()
+
+
+def _held_by_other(entry: OutboxEntry, *, worker: str, live: set[str]) -> bool:
+    """Whether another task is working on the entry right now.
+
+    A claim counts while its worker beats its heartbeat and for at most the lease: a task
+    that crashed with an exception leaves a live worker behind but no work going on.
+    """
+    holder = entry.claimed_by
+    if not holder or holder == worker or holder not in live:
+        return False
+    lease = _seconds("PUBLISHING_CLAIM_LEASE_SECONDS", 900)
+    return entry.claimed_at is not None and entry.claimed_at > timezone.now() - lease
+
+
+def _take(*, entry_id: int, state: str, worker: str) -> OutboxEntry | None:
+    """Take an entry in ``state`` for this worker, unless a live worker is working on it."""
+    live = live_worker_ids()
+    with transaction.atomic():
+        entry = _locked(entry_id)
+        if entry is None or entry.state != state:
+            return None
+        holder = entry.claimed_by
+        if _held_by_other(entry, worker=worker, live=live):
+            return None
+        taken = OutboxEntry.objects.filter(pk=entry.pk, state=state, claimed_by=holder).update(
+            claimed_by=worker, claimed_at=timezone.now()
+        )
+        if not taken:
+            return None
+        entry.refresh_from_db()
+        return entry
+
+
+# --- Connectors and credentials -----------------------------------------------------------------
+def _credential(account: ChannelAccount) -> PlatformCredential | None:
+    return PlatformCredential.objects.filter(
+        platform=account.platform, handle=account.handle
+    ).first()
+
+
+def _app_credentials(platform: str) -> AppCredentials | None:
+    # Settings the lead adds (QUARTIERI_TIKTOK_CLIENT_KEY …); without them refresh is refused.
+    if platform == "tiktok":
+        client_id = getattr(settings, "TIKTOK_CLIENT_KEY", "")
+        secret = getattr(settings, "TIKTOK_CLIENT_SECRET", "")
+    else:
+        client_id = getattr(settings, "META_APP_ID", "")
+        secret = getattr(settings, "META_APP_SECRET", "")
+    return AppCredentials(client_id=client_id, client_secret=secret) if client_id else None
+
+
+def _timeout() -> httpx.Timeout | None:
+    # How long to wait for an answer; a test platform shortens it to provoke lost answers.
+    seconds = getattr(settings, "PUBLISHING_HTTP_TIMEOUT_SECONDS", None)
+    return httpx.Timeout(float(seconds), connect=min(5.0, float(seconds))) if seconds else None
+
+
+def connector_for(account: ChannelAccount) -> Connector:
+    """A connector acting for ``account`` with its stored token (base URL from settings)."""
+    credential = _credential(account)
+    if credential is None:
+        raise PermanentError(
+            reason=_("No token is connected for this account."),
+            action=_("Connect the account (quartieri publishing connect), then schedule again."),
+        )
+    try:
+        cls = connector_class(account.platform)
+        auth = AccountAuth(credential.access_token, account_id=credential.external_id)
+        return cls(  # type: ignore[call-arg]
+            auth=auth, app=_app_credentials(account.platform), timeout=_timeout()
+        )
+    except (ImproperlyConfigured, UnknownPlatformError) as error:
+        raise PermanentError(
+            reason=_("The account is not set up for publishing."),
+            action=_("Connect the account again with its id on the platform."),
+            detail=str(error),
+        ) from error
+
+
+def _refresh(account: ChannelAccount, used: Connector) -> None:
+    """Renew the account's token once; ReconnectNeededError when only a person can."""
+    with transaction.atomic():
+        credential = (
+            PlatformCredential.objects.select_for_update()
+            .filter(platform=account.platform, handle=account.handle)
+            .first()
+        )
+        if credential is None:
+            raise ReconnectNeededError("no credential")
+        if credential.access_token != getattr(getattr(used, "auth", None), "access_token", None):
+            return  # another worker has just refreshed it: use the new token
+        if not credential.refresh_token:
+            raise ReconnectNeededError("no refresh token")
+        try:
+            tokens = used.refresh(refresh_token=credential.refresh_token)
+        except (TokenExpired, PermanentError) as error:
+            raise ReconnectNeededError(str(error)) from error
+        except ImproperlyConfigured as error:
+            raise PermanentError(
+                reason=_("Quartieri cannot renew the token: the app's keys are not configured."),
+                action=_("Ask the administrator to configure the app's keys."),
+                detail=str(error),
+            ) from error
+        # Access token and rotated refresh token in one row update (TikTok rotates them).
+        credential_store(
+            actor=None,
+            platform=account.platform,
+            handle=account.handle,
+            tokens=tokens,
+            external_id=credential.external_id,
+        )
+
+
+def _call[R](account: ChannelAccount, call: Callable[[Connector], R]) -> R:
+    """Run ``call`` with a connector; on an expired token refresh once and try once more."""
+    connector = connector_for(account)
+    try:
+        try:
+            return call(connector)
+        except TokenExpired:
+            _refresh(account, connector)
+        connector.close()
+        connector = connector_for(account)
+        try:
+            return call(connector)
+        except TokenExpired as error:
+            raise ReconnectNeededError(str(error)) from error
+    finally:
+        _note_backoff(account, connector)
+        connector.close()
+
+
+def _note_backoff(account: ChannelAccount, connector: Connector) -> None:
+    # Meta's usage headers above 90 %: the connector stops itself; the pause must outlive it.
+    backoff = getattr(connector, "backoff", None)
+    if isinstance(backoff, RateLimited):
+        _pause(account, backoff)
+
+
+# --- Account state ---------------------------------------------------------------------------
+def _pause(account: ChannelAccount, error: RateLimited) -> datetime:
+    wait = error.retry_after_seconds
+    until = timezone.now() + (
+        timedelta(seconds=wait)
+        if wait is not None
+        else _seconds("PUBLISHING_RATE_LIMIT_PAUSE_SECONDS", 900)
+    )
+    with transaction.atomic():
+        state, _created = AccountState.objects.select_for_update().get_or_create(account=account)
+        if state.paused_until is None or state.paused_until < until:
+            state.paused_until = until
+        state.last_error = f"rate limited ({error.scope}): {error.detail}"[:1000]
+        state.save()
+        return state.paused_until
+
+
+def _recipients(account: ChannelAccount) -> list[str]:
+    if account.owner is not None and account.owner.email:
+        return [account.owner.email]
+    # An institutional account has no owner: those who may publish on it are told.
+    return sorted(
+        {
+            grant.user.email
+            for grant in account.grants.filter(can_publish=True).select_related("user")
+            if grant.user.email
+        }
+    )
+
+
+def _mark_reconnect_needed(account: ChannelAccount, detail: str) -> None:
+    """Flag the account and e-mail its owner, once however many posts hit the refusal."""
+    with transaction.atomic():
+        state, _created = AccountState.objects.select_for_update().get_or_create(account=account)
+        already = state.reconnect_needed
+        state.reconnect_needed = True
+        state.last_error = detail[:1000]
+        state.save()
+        credential = _credential(account)
+        if (
+            credential is not None
+            and credential.status != PlatformCredential.Status.RECONNECT_NEEDED
+        ):
+            credential_mark_reconnect_needed(actor=None, credential_id=credential.pk, reason=detail)
+        if already:
+            return
+        recipients = _recipients(account)
+        if recipients:
+            subject = _("Reconnect %(account)s to keep publishing") % {"account": account}
+            body = _(
+                "%(platform)s no longer accepts quartieri's access to %(account)s, and "
+                "renewing it did not work. Scheduled posts for this account are on hold.\n\n"
+                "What to do: reconnect the account in quartieri (quartieri publishing "
+                "connect), then schedule the held posts again."
+            ) % {"platform": account.get_platform_display(), "account": account}
+            transaction.on_commit(partial(send_mail, subject, body, None, recipients))
+
+
+def _account_gate(entry: OutboxEntry) -> str:
+    """'' when the account may publish now, else why not (paused / reconnect)."""
+    state = AccountState.objects.filter(account_id=entry.account_id).first()
+    if state is None:
+        return ""
+    if state.reconnect_needed:
+        credential = _credential(entry.account)
+        if credential is None or credential.status != PlatformCredential.Status.OK:
+            return "reconnect"
+        # A person has connected the account again since: publishing resumes.
+        _update_state(state, reconnect_needed=False, last_error="")
+    if state.paused_until is not None and state.paused_until > timezone.now():
+        return "paused"
+    return ""
+
+
+def _update_state(state: AccountState, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(state, name, value)
+    state.save(update_fields=[*fields, "updated_at"])
+
+
+# --- Building the post ---------------------------------------------------------------------------
+def _marker(entry: OutboxEntry) -> str:
+    # The post's short link: unique per entry and harmless in the text. The /p/<id> route
+    # that redirects it is not built yet (see docs/publishing.md).
+    # Reconcile matches it as a substring: the "-" ends the id (".../p/1-" is not inside
+    # ".../p/12-"), the random part tells apart entries of another database with the same id.
+    base = getattr(settings, "PUBLISHING_MARKER_URL", "") or f"{settings.PUBLIC_URL}/p/"
+    return f"{base}{entry.pk}-{get_random_string(6, 'abcdefghijkmnpqrstuvwxyz23456789')}"
+
+
+def _text(variant: Variant, marker: str) -> str:
+    text = variant.caption.strip()
+    tags = [t if t.startswith("#") else f"#{t}" for t in variant.hashtags]
+    missing = [tag for tag in tags if tag not in text]
+    if missing:
+        text = f"{text}\n{' '.join(missing)}".strip()
+    return f"{text}\n{marker}".strip() if marker else text
+
+
+def _media(asset: MediaAsset) -> MediaItem:
+    kind = MediaKind.VIDEO if asset.kind == MediaAsset.Kind.VIDEO else MediaKind.IMAGE
+    base = getattr(settings, "PUBLISHING_MEDIA_URL", "")
+    if base:
+        return MediaItem(
+            kind, url=f"{base}{asset.file.name}", duration_seconds=asset.duration_seconds
+        )
+    return MediaItem(kind, path=Path(asset.file.path), duration_seconds=asset.duration_seconds)
+
+
+def _kind(variant: Variant, media: list[MediaItem]) -> PostKind:
+    post_type = variant.post_type
+    direct = {"video": PostKind.VIDEO, "reel": PostKind.REEL, "story": PostKind.STORY}
+    if post_type in direct:
+        return direct[post_type]
+    if post_type == "carousel" or len(media) > 1:
+        return PostKind.CAROUSEL
+    return PostKind.IMAGE if media else PostKind.TEXT
+
+
+def _options(variant: Variant, media: list[MediaAsset]) -> PlatformOptions | None:
+    platform = variant.account.platform
+    if platform == "tiktok":
+        from quartieri.publishing.connectors.tiktok.client import TikTokOptions
+
+        if not variant.tiktok_privacy_level:
+            return None  # the connector refuses with plain words: privacy has no default
+        return TikTokOptions(
+            privacy_level=variant.tiktok_privacy_level,
+            allow_comment=variant.tiktok_allow_comment,
+            allow_duet=variant.tiktok_allow_duet,
+            allow_stitch=variant.tiktok_allow_stitch,
+            photo_title=variant.title,
+        )
+    if platform == "instagram":
+        from quartieri.publishing.connectors.instagram.client import InstagramOptions
+
+        return InstagramOptions(alt_text=media[0].alt_text if media else "")
+    from quartieri.publishing.connectors.facebook.client import FacebookOptions
+
+    return FacebookOptions(link=variant.link)
+
+
+def post_request_for(entry: OutboxEntry) -> PostRequest:
+    variant = entry.variant
+    assets = list(variant.media.order_by("pk"))
+    media = [_media(asset) for asset in assets]
+    return PostRequest(
+        kind=_kind(variant, media),
+        text=_text(variant, entry.marker),
+        media=tuple(media),
+        options=_options(variant, assets),
+        marker=entry.marker,
+    )
+
+
+# --- Schedule and cancel ------------------------------------------------------------------------
+@transaction.atomic
+def outbox_schedule(*, variant_id: int) -> OutboxEntry | None:
+    """Create or move the outbox entry of a scheduled variant and enqueue its publish task.
+
+    Returns None for channels the outbox does not publish to (newsletter, screens …).
+    Raises ValidationError when the post is already on its way (it can no longer move).
+    """
+    variant = Variant.objects.select_for_update().select_related("account").get(pk=variant_id)
+    if variant.account.platform not in platform_slugs():
+        return None
+    if variant.status != Variant.Status.SCHEDULED or variant.scheduled_at is None:
+        raise ValidationError(_("Only a scheduled variant can be put in the outbox."))
+    entry = (
+        OutboxEntry.objects.select_for_update()
+        .filter(variant=variant, account=variant.account)
+        .first()
+    )
+    if entry is None:
+        entry = OutboxEntry.objects.create(
+            variant=variant, account=variant.account, due_at=variant.scheduled_at
+        )
+        _update(entry, marker=_marker(entry))
+    elif entry.state in IN_FLIGHT:
+        raise ValidationError(
+            _("This post is already being published (%(state)s): it can no longer be moved.")
+            % {"state": entry.get_state_display()}
+        )
+    else:
+        # The version bump makes every task enqueued for the old time do nothing.
+        _update(
+            entry,
+            due_at=variant.scheduled_at,
+            state=State.SCHEDULED,
+            version=entry.version + 1,
+            attempts=0,
+            polls=0,
+            last_error="",
+            publish_id="",
+            claimed_by="",
+        )
+    _enqueue_publish(entry)
+    return entry
+
+
+@transaction.atomic
+def outbox_cancel(*, variant_id: int) -> bool:
+    """Withdraw a variant's post; False when it is already on its way or out."""
+    entry = OutboxEntry.objects.select_for_update().filter(variant_id=variant_id).first()
+    if entry is None or entry.state == State.CANCELLED:
+        return True
+    if entry.state in IN_FLIGHT:
+        return False
+    _update(entry, state=State.CANCELLED, version=entry.version + 1, claimed_by="")
+    return True
+
+
+# --- Publish -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Claim:
+    entry: OutboxEntry | None
+    outcome: str
+
+
+def _claim(*, entry_id: int, version: int, worker: str) -> _Claim:
+    live = live_worker_ids()
+    with transaction.atomic():
+        entry = _locked(entry_id)
+        if entry is None:
+            return _Claim(None, "busy")
+        if entry.version != version:
+            return _Claim(None, "stale")
+        if entry.state == State.SUBMITTING:
+            return _Claim(None, _found_submitting(entry, worker=worker, live=live))
+        if entry.state == State.SUBMITTED:
+            if _held_by_other(entry, worker=worker, live=live):
+                return _Claim(None, "busy")
+            _enqueue_poll(entry)  # a worker died while polling: carry on
+            return _Claim(None, entry.state)
+        if entry.state != State.SCHEDULED:
+            return _Claim(None, entry.state)
+        now = timezone.now()
+        if entry.due_at > now:
+            return _Claim(None, "not_due")  # moved later; the task for the new time runs it
+        if entry.variant.status != Variant.Status.SCHEDULED:
+            # Edited back to review: what is no longer approved must not go out.
+            _update(entry, state=State.CANCELLED, version=entry.version + 1)
+            return _Claim(None, entry.state)
+        gate = _account_gate(entry)
+        if gate == "reconnect":
+            _fail(
+                entry,
+                _("The account needs to be reconnected."),
+                _("Reconnect the account, then schedule the post again."),
+            )
+            return _Claim(None, entry.state)
+        if gate == "paused":
+            paused_until = AccountState.objects.get(account_id=entry.account_id).paused_until
+            assert paused_until is not None  # noqa: S101 (gate checked it)
+            _update(entry, due_at=paused_until)
+            _enqueue_publish(entry)
+            return _Claim(None, "paused")
+        claimed = OutboxEntry.objects.filter(
+            pk=entry.pk, state=State.SCHEDULED, version=version
+        ).update(
+            state=State.SUBMITTING,
+            claimed_by=worker,
+            claimed_at=now,
+            sent_at=now,
+            attempts=F("attempts") + 1,
+        )
+        if not claimed:
+            return _Claim(None, "busy")
+        entry.refresh_from_db()
+    # Committed: from here a dead worker leaves a visible "submitting" row.
+    return _Claim(entry, entry.state)
+
+
+def _found_submitting(entry: OutboxEntry, *, worker: str, live: set[str]) -> str:
+    """A row left in submitting: its submit may or may not have reached the platform."""
+    if _held_by_other(entry, worker=worker, live=live):
+        return "busy"  # its worker is alive and still sending
+    _update(
+        entry,
+        state=State.UNCONFIRMED,
+        claimed_by="",
+        last_error=_(
+            "The worker sending this post stopped before the platform answered. Quartieri is "
+            "checking on the platform whether it went out; do not post it by hand."
+        ),
+    )
+    _enqueue_reconcile(entry)
+    return entry.state
+
+
+def outbox_publish(*, entry_id: int, version: int, worker: str = "") -> str:
+    """Claim a due entry and send it; returns what happened (a state or a reason)."""
+    worker = worker or _this_process()
+    claim = _claim(entry_id=entry_id, version=version, worker=worker)
+    if claim.entry is None:
+        return claim.outcome
+    entry = claim.entry
+    try:
+        request = post_request_for(entry)
+        result = _call(entry.account, lambda connector: connector.submit(request=request))
+    except MaybeSubmitted as error:
+        return _unconfirmed(entry, worker, error=str(error), publish_id=error.publish_id)
+    except RateLimited as error:
+        return _rate_limited(entry, worker, error)
+    except ReconnectNeededError as error:
+        return _reconnect(entry, worker, str(error))
+    except PermanentError as error:
+        return _owned_fail(entry, worker, error.reason, error.action)
+    except RetryableError as error:
+        return _retry_later(entry, worker, str(error))
+    except ValueError as error:  # the post itself cannot be built (PostRequest, MediaItem)
+        return _owned_fail(
+            entry,
+            worker,
+            _("The post is incomplete: %(problem)s.") % {"problem": error},
+            _("Edit the post and schedule it again."),
+        )
+    except Exception as error:  # noqa: BLE001
+        # Unknown outcome: the post may exist, so it is reconciled, never re-sent.
+        logger.exception("Submit of outbox entry %s failed unexpectedly", entry.pk)
+        return _unconfirmed(entry, worker, error=repr(error), publish_id="")
+    return _submitted(entry, worker, result)
+
+
+def _mine(entry: OutboxEntry, worker: str) -> bool:
+    """Re-read the entry; True while this worker still holds it (nobody took over)."""
+    entry.refresh_from_db()
+    return entry.claimed_by == worker
+
+
+def _submitted(entry: OutboxEntry, worker: str, result: SubmitResult) -> str:
+    with transaction.atomic():
+        # The handle is saved and committed before any polling: it is what reconcile needs.
+        saved = OutboxEntry.objects.filter(
+            pk=entry.pk, claimed_by=worker, state__in=[State.SUBMITTING, State.UNCONFIRMED]
+        ).update(
+            state=State.SUBMITTED,
+            publish_id=result.publish_id,
+            platform_post_id=result.platform_post_id,
+            permalink=result.permalink,
+        )
+        entry.refresh_from_db()
+        if saved and result.state == PublishState.PUBLISHED:
+            _published(entry, post_id=result.platform_post_id, permalink=result.permalink)
+            return entry.state
+    if not saved:
+        logger.warning("Outbox entry %s was taken over during submit", entry.pk)
+        return entry.state
+    return _poll_round(entry, worker)
+
+
+def _unconfirmed(entry: OutboxEntry, worker: str, *, error: str, publish_id: str) -> str:
+    with transaction.atomic():
+        if not _mine(entry, worker):
+            return entry.state
+        fields: dict[str, Any] = {
+            "state": State.UNCONFIRMED,
+            "claimed_by": "",
+            "last_error": _(
+                "The platform did not confirm the post. Quartieri is checking whether it went "
+                "out; do not post it by hand."
+            ),
+        }
+        if publish_id:
+            fields["publish_id"] = publish_id
+        _update(entry, **fields)
+        logger.warning("Outbox entry %s unconfirmed: %s", entry.pk, error)
+        _enqueue_reconcile(entry)
+    return entry.state
+
+
+def _rate_limited(entry: OutboxEntry, worker: str, error: RateLimited) -> str:
+    until = _pause(entry.account, error)
+    with transaction.atomic():
+        if not _mine(entry, worker):
+            return entry.state
+        # Nothing was sent: back in the queue for when the platform accepts posts again.
+        _update(
+            entry,
+            state=State.SCHEDULED,
+            due_at=until,
+            claimed_by="",
+            last_error=_(
+                "The platform asked quartieri to slow down; the post will be sent at %(time)s."
+            )
+            % {"time": timezone.localtime(until).strftime("%Y-%m-%d %H:%M")},
+        )
+        _enqueue_publish(entry)
+    return "rate_limited"
+
+
+def _retry_later(entry: OutboxEntry, worker: str, detail: str) -> str:
+    logger.warning("Outbox entry %s: platform unreachable: %s", entry.pk, detail)
+    if entry.attempts >= _setting("PUBLISHING_MAX_ATTEMPTS", 6):
+        return _owned_fail(
+            entry,
+            worker,
+            _("The platform could not be reached after %(count)s attempts.")
+            % {"count": entry.attempts},
+            _("Schedule the post again later."),
+        )
+    base = _setting("PUBLISHING_RETRY_SECONDS", 30)
+    wait = timedelta(seconds=min(base * 2 ** (entry.attempts - 1), 3600))
+    with transaction.atomic():
+        if not _mine(entry, worker):
+            return entry.state
+        _update(
+            entry,
+            state=State.SCHEDULED,
+            due_at=timezone.now() + wait,
+            claimed_by="",
+            last_error=_("The platform could not be reached; quartieri will try again."),
+        )
+        _enqueue_publish(entry)
+    return "retry"
+
+
+def _reconnect(entry: OutboxEntry, worker: str, detail: str) -> str:
+    _mark_reconnect_needed(entry.account, detail)
+    return _owned_fail(
+        entry,
+        worker,
+        _("The platform no longer accepts quartieri's access to this account."),
+        _("Reconnect the account, then schedule the post again."),
+    )
+
+
+def _owned_fail(
+    entry: OutboxEntry, worker: str, reason: str | Promise, action: str | Promise
+) -> str:
+    with transaction.atomic():
+        if not _mine(entry, worker):
+            return entry.state
+        _fail(entry, reason, action)
+    return entry.state
+
+
+def _fail(entry: OutboxEntry, reason: str | Promise, action: str | Promise) -> None:
+    _update(entry, state=State.FAILED, claimed_by="", last_error=_plain(reason, action))
+
+
+def _published(entry: OutboxEntry, *, post_id: str, permalink: str, note: str = "") -> None:
+    """Settle an entry as published and move its variant (inside the caller's transaction)."""
+    _update(
+        entry,
+        state=State.PUBLISHED,
+        platform_post_id=post_id or entry.platform_post_id,
+        permalink=permalink or entry.permalink,
+        published_at=timezone.now(),
+        claimed_by="",
+        last_error=note,
+    )
+    variant_record_published(variant_id=entry.variant_id, permalink=entry.permalink)
+
+
+def variant_record_published(*, variant_id: int, permalink: str = "") -> None:
+    """The system's own "mark published": ``campaigns.services.variant_mark_published``
+    needs a person with the publish grant, which a worker is not. Writes the same
+    Transition and audit event, with no actor ("system")."""
+    variant = Variant.objects.select_for_update().get(pk=variant_id)
+    if variant.status != Variant.Status.SCHEDULED:
+        return
+    fields = ["status", "scheduled_at"]
+    before = audit_snapshot(obj=variant, fields=fields)
+    variant.status = Variant.Status.PUBLISHED
+    variant.save(update_fields=["status", "updated_at"])
+    Transition.objects.create(
+        variant=variant,
+        action="publish",
+        from_status=Variant.Status.SCHEDULED,
+        to_status=Variant.Status.PUBLISHED,
+        actor=None,
+        comment=permalink,
+    )
+    audit_record(
+        actor=None,
+        action="campaigns.variant.publish",
+        target=variant,
+        before=before,
+        after=audit_snapshot(obj=variant, fields=fields),
+    )
+
+
+# --- Poll ----------------------------------------------------------------------------------------
+def outbox_poll(*, entry_id: int, worker: str = "") -> str:
+    """Check a submitted post until the platform says published or failed."""
+    worker = worker or _this_process()
+    entry = _take(entry_id=entry_id, state=State.SUBMITTED, worker=worker)
+    if entry is None:
+        return "busy"
+    return _poll_round(entry, worker)
+
+
+def _check(publish_id: str) -> Callable[[Connector], StatusResult]:
+    def check(connector: Connector) -> StatusResult:
+        status = connector.status(publish_id=publish_id)
+        if status.state == PublishState.READY:
+            # Instagram: the container is ready; finalize checks it again before publishing.
+            return connector.finalize(publish_id=publish_id)
+        return status
+
+    return check
+
+
+def _poll_round(entry: OutboxEntry, worker: str) -> str:
+    """A few checks with growing pauses, then hand over to a later poll task."""
+    for delay in poll_delays():
+        time.sleep(delay)
+        OutboxEntry.objects.filter(pk=entry.pk).update(polls=F("polls") + 1)
+        try:
+            status = _call(entry.account, _check(entry.publish_id))
+        except RetryableError:
+            continue
+        except RateLimited as error:
+            return _handover(entry, worker, run_after=_pause(entry.account, error))
+        except MaybeSubmitted as error:  # Instagram media_publish lost its answer
+            return _unconfirmed(entry, worker, error=str(error), publish_id=entry.publish_id)
+        except ReconnectNeededError as error:
+            _mark_reconnect_needed(entry.account, str(error))
+            return _unconfirmed(entry, worker, error=str(error), publish_id=entry.publish_id)
+        except Exception as error:  # noqa: BLE001
+            # A refused status read says nothing about the post: a person or reconcile decides.
+            logger.exception("Status check of outbox entry %s failed", entry.pk)
+            return _unconfirmed(entry, worker, error=repr(error), publish_id=entry.publish_id)
+        if status.state == PublishState.PUBLISHED:
+            with transaction.atomic():
+                if _mine(entry, worker):
+                    _published(entry, post_id=status.platform_post_id, permalink=status.permalink)
+            return entry.state
+        if status.state == PublishState.FAILED:
+            error_ = status.error
+            reason = error_.reason if error_ else _("The platform refused the post.")
+            action = error_.action if error_ else _("Check the post and schedule it again.")
+            return _owned_fail(entry, worker, reason, action)
+    entry.refresh_from_db()
+    if entry.polls >= _setting("PUBLISHING_MAX_POLLS", 90):
+        return _unconfirmed(
+            entry, worker, error="still processing after every check", publish_id=entry.publish_id
+        )
+    later = timezone.now() + _seconds("PUBLISHING_POLL_TASK_SECONDS", 20)
+    return _handover(entry, worker, run_after=later)
+
+
+def _handover(entry: OutboxEntry, worker: str, *, run_after: datetime) -> str:
+    with transaction.atomic():
+        if not _mine(entry, worker):
+            return entry.state
+        _update(entry, claimed_by="")
+        _enqueue_poll(entry, run_after=run_after)
+    return "polling"
+
+
+# --- Reconcile -------------------------------------------------------------------------------------
+def outbox_reconcile(*, entry_id: int, worker: str = "") -> str:
+    """Ask the platform whether an unconfirmed post exists, and settle the entry.
+
+    Found and published: ``published`` with the handle found. Still processing (a handle is
+    known): back to polling. Not there: back to ``scheduled`` for a fresh submit, the only
+    path that sends a post twice, and only on the platform's word that there is no first.
+    """
+    worker = worker or _this_process()
+    entry = _take(entry_id=entry_id, state=State.UNCONFIRMED, worker=worker)
+    if entry is None:
+        return "busy"
+    query = ReconcileQuery(publish_id=entry.publish_id, marker=entry.marker, since=entry.sent_at)
+    try:
+        result, conclusive = _call(entry.account, _reconcile_with_proof(query))
+    except (RetryableError, RateLimited) as error:
+        logger.warning("Reconcile of outbox entry %s postponed: %s", entry.pk, error)
+        return _release_and_retry_reconcile(entry, worker)
+    except ReconnectNeededError as error:
+        _mark_reconnect_needed(entry.account, str(error))
+        return _leave_for_person(
+            entry, worker, _("Reconnect the account, then check whether the post went out.")
+        )
+    except Exception as error:  # noqa: BLE001 (PermanentError, or no marker to look for)
+        logger.warning("Reconcile of outbox entry %s impossible: %s", entry.pk, error)
+        return _leave_for_person(
+            entry, worker, _("Quartieri cannot tell whether the post went out: check the account.")
+        )
+    if not conclusive:
+        return _leave_for_person(
+            entry,
+            worker,
+            _(
+                "The platform shows too many recent posts for quartieri to be sure this one "
+                "is not among them: check the account, and schedule the post again only if "
+                "it is missing."
+            ),
+        )
+    return _settle(entry, worker, result)
+
+
+# How many posts one call of each connector's recent_posts returns at most (one page).
+RECENT_PAGE = {"tiktok": 20, "instagram": 25, "facebook": 25}
+# Connectors whose reconcile answers exactly from the handle (TikTok status by publish_id,
+# the Instagram container); Facebook always searches its recent posts by marker.
+EXACT_BY_HANDLE = frozenset({"tiktok", "instagram"})
+
+
+def _reconcile_with_proof(
+    query: ReconcileQuery,
+) -> Callable[[Connector], tuple[ReconcileResult, bool]]:
+    """Reconcile, and say whether a "not found" is proof that the post does not exist.
+
+    Searching recent posts for the marker reads one page: when that page is full the post
+    may sit beyond it, and sending again could duplicate it.
+    """
+
+    def run(connector: Connector) -> tuple[ReconcileResult, bool]:
+        result = connector.reconcile(query=query)
+        if result.found or (query.publish_id and connector.slug in EXACT_BY_HANDLE):
+            return result, True
+        seen = len(connector.recent_posts(since=query.since))
+        return result, seen < RECENT_PAGE.get(connector.slug, 20)
+
+    return run
+
+
+def _settle(entry: OutboxEntry, worker: str, result: ReconcileResult) -> str:
+    with transaction.atomic():
+        if not _mine(entry, worker):
+            return entry.state
+        if result.found and result.state in (None, PublishState.PUBLISHED):
+            note = (
+                _("The post appears %(count)s times on the platform: remove the extra copies.")
+                % {"count": result.matches}
+                if result.matches > 1
+                else ""
+            )
+            _published(
+                entry, post_id=result.platform_post_id, permalink=result.permalink, note=note
+            )
+        elif entry.publish_id and result.state in (PublishState.PROCESSING, PublishState.READY):
+            _update(entry, state=State.SUBMITTED, claimed_by="", last_error="")
+            _enqueue_poll(entry)
+        elif not result.found:
+            # The platform says there is no such post: a fresh submit cannot duplicate it.
+            _update(
+                entry,
+                state=State.SCHEDULED,
+                due_at=timezone.now(),
+                publish_id="",
+                claimed_by="",
+                last_error="",
+            )
+            _enqueue_publish(entry)
+        else:
+            return _leave_for_person(
+                entry,
+                worker,
+                _("Quartieri cannot tell whether the post went out: check the account."),
+            )
+    return entry.state
+
+
+def _release_and_retry_reconcile(entry: OutboxEntry, worker: str) -> str:
+    with transaction.atomic():
+        if _mine(entry, worker):
+            _update(entry, claimed_by="")
+            _enqueue_reconcile(entry)
+    return entry.state
+
+
+def _leave_for_person(entry: OutboxEntry, worker: str, message: str) -> str:
+    with transaction.atomic():
+        if _mine(entry, worker):
+            _update(entry, claimed_by="", last_error=message)
+    return entry.state
+
+
+# --- Sweep -----------------------------------------------------------------------------------------
+def outbox_sweep(*, now: datetime | None = None) -> int:
+    """Re-enqueue the next task of every entry whose task was lost; returns how many.
+
+    A task is lost when the process died between a commit and its on_commit enqueue, or a
+    task ended with an unexpected exception (the backend does not retry it). Re-enqueueing
+    is always safe: each task claims its entry by state and version first. Meant to run
+    every few minutes (see docs/publishing.md).
+    """
+    now = now or timezone.now()
+    grace = now - _seconds("PUBLISHING_SWEEP_GRACE_SECONDS", 300)
+    live = live_worker_ids(now=now)
+    enqueued = 0
+    with transaction.atomic():
+        stuck = OutboxEntry.objects.filter(updated_at__lt=grace).exclude(
+            state__in=[State.PUBLISHED, State.FAILED, State.CANCELLED]
+        )
+        for entry in stuck.filter(Q(due_at__lt=grace) | ~Q(state=State.SCHEDULED)):
+            if _held_by_other(entry, worker="", live=live):
+                continue
+            if entry.state in (State.SCHEDULED, State.SUBMITTING):
+                _enqueue_publish(entry, run_after=now)
+            elif entry.state == State.SUBMITTED:
+                _enqueue_poll(entry, run_after=now)
+            else:
+                _enqueue("reconcile_entry", run_after=now, entry_id=entry.pk)
+            enqueued += 1
+    return enqueued

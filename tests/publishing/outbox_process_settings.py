@@ -1,0 +1,15 @@
+"""Settings of the worker processes in test_outbox_reliability: the real settings with the
+outbox's waits shortened so that a run with injected faults takes seconds, not hours."""
+
+from quartieri.settings import *  # noqa: F403
+
+PUBLISHING_POLL_DELAYS = (0, 0.2, 0.4)
+PUBLISHING_POLL_TASK_SECONDS = 0.5
+PUBLISHING_RECONCILE_DELAY_SECONDS = 1
+PUBLISHING_RETRY_SECONDS = 0.5
+PUBLISHING_RATE_LIMIT_PAUSE_SECONDS = 1
+PUBLISHING_HTTP_TIMEOUT_SECONDS = 1.0
+PUBLISHING_MEDIA_URL = "https://media.example.org/"
+# The fakes' own app keys.
+TIKTOK_CLIENT_KEY = "fake-client-key"
+TIKTOK_CLIENT_SECRET = "fake-client-secret"  # noqa: S105

@@ -1,0 +1,450 @@
+"""The outbox against the local fakes: every post goes out once, whatever fails on the way.
+
+Tasks go to Django's DummyBackend and ``drain`` runs them in order, so each test sees the
+exact chain of tasks a worker would run; counts are read from the fakes' own records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.tasks import TaskResultStatus, task_backends
+from django.utils import timezone
+
+from quartieri.accounts.models import AuditEvent, Role, User
+from quartieri.campaigns.models import (
+    AccountGrant,
+    Campaign,
+    ChannelAccount,
+    ContentItem,
+    MediaAsset,
+    Transition,
+    Variant,
+)
+from quartieri.publishing import outbox
+from quartieri.publishing.connectors.base import MaybeSubmitted, TokenSet
+from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
+from quartieri.publishing.connectors.fakeserver import FaultKind
+from quartieri.publishing.connectors.instagram.fake import FakeInstagram
+from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
+from quartieri.publishing.models import AccountState, OutboxEntry, PlatformCredential
+from quartieri.publishing.services import credential_store
+from tests.conftest import make_person
+
+pytestmark = pytest.mark.django_db(transaction=True)
+State = OutboxEntry.State
+
+RUNNERS: dict[str, Callable[..., str]] = {
+    "publish_entry": outbox.outbox_publish,
+    "poll_entry": outbox.outbox_poll,
+    "reconcile_entry": outbox.outbox_reconcile,
+}
+
+
+@pytest.fixture(autouse=True)
+def _outbox_settings(settings: Any, fake_tiktok: FakeTikTok) -> None:
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+            "QUEUES": settings.TASK_QUEUES,
+        }
+    }
+    settings.TIKTOK_API_URL = fake_tiktok.url
+    settings.TIKTOK_CLIENT_KEY = fake_tiktok.client_key
+    settings.TIKTOK_CLIENT_SECRET = fake_tiktok.client_secret
+    settings.PUBLISHING_MEDIA_URL = "https://media.example.org/"
+    settings.PUBLISHING_POLL_DELAYS = (0, 0, 0)
+    settings.PUBLISHING_RECONCILE_DELAY_SECONDS = 0
+    settings.PUBLISHING_HTTP_TIMEOUT_SECONDS = 0.5
+
+
+def drain(limit: int = 60, *, steps: int | None = None) -> list[str]:
+    """Run the queued tasks in order (what workers would do); returns their outcomes.
+
+    ``steps`` runs only that many tasks and leaves the rest queued.
+    """
+    backend = task_backends["default"]
+    outcomes: list[str] = []
+    for _ in range(steps or limit):
+        ready = [r for r in backend.results if r.status == TaskResultStatus.READY]
+        if not ready:
+            return outcomes
+        result = ready[0]
+        backend.results.remove(result)
+        outcomes.append(RUNNERS[result.task.name](**result.kwargs))
+    if steps:
+        return outcomes
+    raise AssertionError(f"tasks still queued after {limit}: {outcomes[-5:]}")
+
+
+def queued() -> list[tuple[str, dict[str, Any], dt.datetime | None]]:
+    return [(r.task.name, r.kwargs, r.task.run_after) for r in task_backends["default"].results]
+
+
+# --- Data -------------------------------------------------------------------------------------
+@pytest.fixture
+def item(db: None) -> ContentItem:
+    campaign = Campaign.objects.create(
+        name="Quartieri 2026",
+        slug="quartieri-2026",
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2026, 12, 31),
+    )
+    return ContentItem.objects.create(campaign=campaign, title="Baggio – Parco delle Cave")
+
+
+@pytest.fixture
+def owner(db: None) -> User:
+    return make_person("giulia", Role.APPROVER, first_name="Giulia")
+
+
+def tiktok_account(handle: str, *, token: str, owner: User | None = None) -> ChannelAccount:
+    account = ChannelAccount.objects.create(platform="tiktok", handle=handle, owner=owner)
+    credential_store(
+        actor=None,
+        platform="tiktok",
+        handle=handle,
+        tokens=TokenSet(access_token=token, refresh_token="fake-refresh-0"),
+    )
+    return account
+
+
+def scheduled_variant(
+    item: ContentItem, account: ChannelAccount, *, caption: str = "Baggio, slow", **extra: Any
+) -> Variant:
+    fields: dict[str, Any] = {"post_type": "video", "tiktok_privacy_level": "SELF_ONLY"}
+    if account.platform != "tiktok":
+        fields = {"post_type": "feed"}
+    variant = Variant.objects.create(
+        content_item=item,
+        account=account,
+        caption=caption,
+        status=Variant.Status.SCHEDULED,
+        scheduled_at=timezone.now() - dt.timedelta(minutes=1),
+        **(fields | extra),
+    )
+    kind = "image" if account.platform == "instagram" else "video"
+    if account.platform != "facebook":
+        asset = MediaAsset.objects.create(
+            content_item=item,
+            kind=kind,
+            file=f"campaigns/media/{kind}-{variant.pk}.bin",
+            mime_type="video/mp4" if kind == "video" else "image/jpeg",
+            alt_text="Il parco delle Cave al tramonto",
+        )
+        variant.media.add(asset)
+    return variant
+
+
+@pytest.fixture
+def tiktok(item: ContentItem, owner: User) -> ChannelAccount:
+    return tiktok_account("@visit.quartieri", token="tok-a", owner=owner)
+
+
+def schedule(variant: Variant) -> OutboxEntry:
+    entry = outbox.outbox_schedule(variant_id=variant.pk)
+    assert entry is not None
+    return entry
+
+
+def refreshed(entry: OutboxEntry) -> OutboxEntry:
+    entry.refresh_from_db()
+    return entry
+
+
+# --- Tests ------------------------------------------------------------------------------------
+def test_a_scheduled_variant_is_published_exactly_once(item, tiktok, fake_tiktok):
+    variant = scheduled_variant(item, tiktok)
+    entry = schedule(variant)
+    [(name, kwargs, run_after)] = queued()
+    assert (name, kwargs, run_after) == (
+        "publish_entry",
+        {"entry_id": entry.pk, "version": 1},
+        variant.scheduled_at,
+    )
+
+    drain()
+    # Running the same task again (a worker re-queued by the sweeper) changes nothing.
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1) == State.PUBLISHED
+
+    entry = refreshed(entry)
+    assert entry.state == State.PUBLISHED
+    assert entry.publish_id.startswith("v_pub_")
+    assert len(fake_tiktok.posts) == 1
+    assert entry.marker in fake_tiktok.posts[0].title
+    variant.refresh_from_db()
+    assert variant.status == Variant.Status.PUBLISHED
+    transition = Transition.objects.get(variant=variant)
+    assert (transition.action, transition.actor) == ("publish", None)
+    assert AuditEvent.objects.filter(
+        action="campaigns.variant.publish", actor_label="system"
+    ).exists()
+
+
+def test_a_lost_answer_is_reconciled_not_resent(item, tiktok, fake_tiktok):
+    # The platform makes the post, then answers too late for our timeout.
+    fake_tiktok.inject(FaultKind.TIMEOUT_AFTER_EFFECT, path="video/init", delay=1.5)
+    entry = schedule(scheduled_variant(item, tiktok))
+
+    first = drain(steps=1)
+    assert first == [State.UNCONFIRMED]
+    assert [name for name, _kwargs, _at in queued()] == ["reconcile_entry"]
+    drain()
+
+    entry = refreshed(entry)
+    assert entry.state == State.PUBLISHED
+    assert entry.platform_post_id
+    assert len(fake_tiktok.posts) == 1
+    assert len(fake_tiktok.requests_to("video/init")) == 1
+
+
+def test_a_rate_limit_pauses_only_that_account(item, tiktok, fake_tiktok, settings):
+    other = tiktok_account("@quartieri.sport", token="tok-b")
+    limited = schedule(scheduled_variant(item, tiktok))
+    fake_tiktok.inject(FaultKind.RATE_LIMITED, path="creator_info", retry_after=120)
+    assert drain() == ["rate_limited", "not_due"]
+
+    unaffected = schedule(scheduled_variant(item, other))
+    drain()
+
+    assert refreshed(unaffected).state == State.PUBLISHED
+    limited = refreshed(limited)
+    assert limited.state == State.SCHEDULED
+    paused_until = AccountState.objects.get(account=tiktok).paused_until
+    assert paused_until is not None
+    assert paused_until - timezone.now() > dt.timedelta(seconds=100)
+    assert limited.due_at == paused_until
+    assert not AccountState.objects.filter(account=other).exists()
+    assert len(fake_tiktok.posts) == 1
+
+    # When the pause is over the task enqueued for it publishes the post.
+    AccountState.objects.filter(account=tiktok).update(paused_until=timezone.now())
+    OutboxEntry.objects.filter(pk=limited.pk).update(due_at=timezone.now())
+    assert outbox.outbox_publish(entry_id=limited.pk, version=limited.version) == State.PUBLISHED
+    assert refreshed(limited).state == State.PUBLISHED
+    assert len(fake_tiktok.posts) == 2
+
+
+def test_an_expired_token_is_refreshed_and_the_post_goes_out(item, tiktok, fake_tiktok):
+    fake_tiktok.expire_token("tok-a")
+    entry = schedule(scheduled_variant(item, tiktok))
+    drain()
+
+    assert refreshed(entry).state == State.PUBLISHED
+    assert len(fake_tiktok.posts) == 1
+    credential = PlatformCredential.objects.get(platform="tiktok", handle=tiktok.handle)
+    # The rotated refresh token was stored with the new access token.
+    assert credential.access_token.startswith("fake-access-")
+    assert credential.refresh_token in fake_tiktok.refresh_tokens
+    assert credential.refresh_token != "fake-refresh-0"
+    assert mail.outbox == []
+
+
+def test_a_refused_refresh_asks_the_owner_to_reconnect(item, tiktok, fake_tiktok, owner):
+    fake_tiktok.expire_token("tok-a")
+    fake_tiktok.refresh_tokens.clear()  # the refresh token was revoked too
+    first = schedule(scheduled_variant(item, tiktok))
+    second = schedule(scheduled_variant(item, tiktok, caption="Gratosoglio"))
+    drain()
+
+    first, second = refreshed(first), refreshed(second)
+    assert first.state == second.state == State.FAILED
+    assert "Reconnect the account" in first.last_error
+    assert AccountState.objects.get(account=tiktok).reconnect_needed
+    credential = PlatformCredential.objects.get(platform="tiktok", handle=tiktok.handle)
+    assert credential.status == PlatformCredential.Status.RECONNECT_NEEDED
+    [message] = mail.outbox
+    assert message.to == [owner.email]
+    assert "reconnect" in message.body.lower()
+    assert fake_tiktok.posts == []
+
+
+def test_a_task_for_an_old_time_does_nothing(item, tiktok, fake_tiktok):
+    variant = scheduled_variant(item, tiktok)
+    entry = schedule(variant)
+    # Moved to later before the first task ran: version 2, due in an hour.
+    Variant.objects.filter(pk=variant.pk).update(
+        scheduled_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    moved = schedule(variant)
+    assert moved.version == entry.version + 1
+
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1) == "stale"
+    assert outbox.outbox_publish(entry_id=entry.pk, version=2) == "not_due"
+    assert refreshed(entry).state == State.SCHEDULED
+    assert fake_tiktok.requests == []
+
+
+def test_a_cancelled_post_is_not_published(item, tiktok, fake_tiktok):
+    entry = schedule(scheduled_variant(item, tiktok))
+    assert outbox.outbox_cancel(variant_id=entry.variant_id)
+    assert drain() == ["stale"]
+    assert refreshed(entry).state == State.CANCELLED
+    assert fake_tiktok.posts == []
+
+
+def test_a_post_left_submitting_is_reconciled_not_resubmitted(item, tiktok, fake_tiktok):
+    entry = schedule(scheduled_variant(item, tiktok))
+    task_backends["default"].clear()
+    # A worker claimed it, sent it, and was killed before it could save the answer.
+    now = timezone.now()
+    OutboxEntry.objects.filter(pk=entry.pk).update(
+        state=State.SUBMITTING, claimed_by="dead-worker", claimed_at=now, sent_at=now
+    )
+    fake_tiktok.inject(FaultKind.DROP_AFTER_EFFECT, path="video/init")
+    with pytest.raises(MaybeSubmitted):  # what the killed worker would have seen
+        outbox.connector_for(tiktok).submit(request=outbox.post_request_for(refreshed(entry)))
+    assert len(fake_tiktok.posts) == 1
+
+    # The sweeper re-runs the task on another worker.
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1) == State.UNCONFIRMED
+    drain()
+
+    assert refreshed(entry).state == State.PUBLISHED
+    assert len(fake_tiktok.posts) == 1
+    assert len(fake_tiktok.requests_to("video/init")) == 1
+
+
+def test_a_platform_refusal_fails_with_plain_words(item, tiktok, fake_tiktok):
+    variant = scheduled_variant(item, tiktok, tiktok_privacy_level="")
+    entry = schedule(variant)
+    drain()
+    entry = refreshed(entry)
+    assert entry.state == State.FAILED
+    assert "privacy" in entry.last_error
+    assert fake_tiktok.posts == []
+
+
+def test_a_failed_publish_on_the_platform_is_failed_here(item, tiktok, fake_tiktok):
+    fake_tiktok.fail_next_publish("frame_rate_check_failed")
+    entry = schedule(scheduled_variant(item, tiktok))
+    drain()
+    entry = refreshed(entry)
+    assert entry.state == State.FAILED
+    assert entry.publish_id  # the handle was kept
+    assert fake_tiktok.posts == []
+
+
+def test_an_unreachable_platform_is_retried_later(item, tiktok, fake_tiktok):
+    fake_tiktok.inject(FaultKind.SERVER_ERROR, path="creator_info")
+    entry = schedule(scheduled_variant(item, tiktok))
+    assert drain() == ["retry", "not_due"]
+    entry = refreshed(entry)
+    assert entry.state == State.SCHEDULED
+    assert entry.due_at > timezone.now()
+    OutboxEntry.objects.filter(pk=entry.pk).update(due_at=timezone.now())
+    assert outbox.outbox_publish(entry_id=entry.pk, version=entry.version) == State.PUBLISHED
+    assert len(fake_tiktok.posts) == 1
+
+
+def test_a_variant_sent_back_to_review_is_not_published(item, tiktok, fake_tiktok):
+    variant = scheduled_variant(item, tiktok)
+    entry = schedule(variant)
+    Variant.objects.filter(pk=variant.pk).update(status=Variant.Status.IN_REVIEW, scheduled_at=None)
+    drain()
+    assert refreshed(entry).state == State.CANCELLED
+    assert fake_tiktok.requests == []
+
+
+def test_a_post_on_its_way_cannot_be_moved_or_cancelled(item, tiktok, fake_tiktok):
+    variant = scheduled_variant(item, tiktok)
+    entry = schedule(variant)
+    OutboxEntry.objects.filter(pk=entry.pk).update(state=State.SUBMITTED)
+    assert not outbox.outbox_cancel(variant_id=variant.pk)
+    with pytest.raises(Exception, match="already being published"):
+        schedule(variant)
+
+
+def test_other_channels_get_no_outbox_entry(item):
+    account = ChannelAccount.objects.create(platform="newsletter", handle="quartieri")
+    variant = Variant.objects.create(
+        content_item=item,
+        account=account,
+        post_type="text",
+        status=Variant.Status.SCHEDULED,
+        scheduled_at=timezone.now(),
+    )
+    assert outbox.outbox_schedule(variant_id=variant.pk) is None
+    assert queued() == []
+
+
+# --- Meta platforms ---------------------------------------------------------------------------
+def test_instagram_container_is_finalized_once(item, settings):
+    with FakeInstagram() as fake:
+        settings.META_GRAPH_URL = fake.url
+        account = ChannelAccount.objects.create(platform="instagram", handle="@yesmilano")
+        credential_store(
+            actor=None,
+            platform="instagram",
+            handle="@yesmilano",
+            tokens=TokenSet(access_token="ig-token"),
+            external_id=fake.ig_user,
+        )
+        fake.inject(FaultKind.TIMEOUT_AFTER_EFFECT, path="media_publish", delay=1.5)
+        entry = schedule(scheduled_variant(item, account, caption="Baggio #quartieri"))
+        drain()
+        entry = refreshed(entry)
+        assert entry.state == State.PUBLISHED
+        assert len(fake.posts) == 1
+
+
+def test_facebook_dropped_answer_is_found_by_its_marker(item, settings):
+    with FakeFacebook() as fake:
+        settings.META_GRAPH_URL = fake.url
+        account = ChannelAccount.objects.create(platform="facebook", handle="Comune")
+        grantee = make_person("marta", Role.EDITOR)
+        AccountGrant.objects.create(account=account, user=grantee, can_publish=True)
+        credential_store(
+            actor=None,
+            platform="facebook",
+            handle="Comune",
+            tokens=TokenSet(access_token="page-token"),
+            external_id=PAGE_ID,
+        )
+        fake.inject(FaultKind.DROP_AFTER_EFFECT, path="/feed$")
+        entry = schedule(scheduled_variant(item, account, caption="Festa in Baggio"))
+        drain()
+        entry = refreshed(entry)
+        assert entry.state == State.PUBLISHED
+        assert entry.platform_post_id == fake.posts[0].id
+        assert len(fake.posts) == 1
+
+
+def test_the_sweep_re_enqueues_lost_work_only(item, tiktok, fake_tiktok):
+    lost = schedule(scheduled_variant(item, tiktok))
+    fresh = schedule(scheduled_variant(item, tiktok, caption="Gratosoglio"))
+    task_backends["default"].clear()  # the enqueue was lost with its process
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    OutboxEntry.objects.filter(pk=lost.pk).update(due_at=long_ago, updated_at=long_ago)
+
+    assert outbox.outbox_sweep() == 1
+    assert [kwargs["entry_id"] for _name, kwargs, _at in queued()] == [lost.pk]
+    drain()
+    assert refreshed(lost).state == State.PUBLISHED
+    assert refreshed(fresh).state == State.SCHEDULED
+
+
+def test_not_found_on_a_full_page_is_no_proof(item, tiktok, fake_tiktok):
+    entry = schedule(scheduled_variant(item, tiktok))
+    task_backends["default"].clear()
+    # Twenty newer posts fill the one page reconcile reads.
+    connector = outbox.connector_for(tiktok)
+    for number in range(20):
+        other = OutboxEntry(variant=entry.variant, account=tiktok, marker=f"other-{number}-x")
+        request = outbox.post_request_for(other)
+        connector.submit(request=request)
+    connector.close()
+    now = timezone.now()
+    OutboxEntry.objects.filter(pk=entry.pk).update(
+        state=State.UNCONFIRMED, claimed_by="", sent_at=now
+    )
+
+    assert outbox.outbox_reconcile(entry_id=entry.pk) == State.UNCONFIRMED
+    entry = refreshed(entry)
+    assert "check the account" in entry.last_error
+    assert queued() == []  # not sent again
+    assert len(fake_tiktok.posts) == 20
