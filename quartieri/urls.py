@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from quartieri.campaigns.api import api
 from quartieri.core import views as core_views
 
 handler400 = "quartieri.core.views.bad_request"
@@ -20,6 +21,7 @@ urlpatterns = [
     path("", include("quartieri.core.urls")),
     # Domain apps add their URL includes here, one line each.
     path("campaigns/", include("quartieri.campaigns.urls")),
+    path("api/v1/", api.urls),
     path("planner/", include("quartieri.planner.urls")),
     path("places/", include("quartieri.places.urls")),
 ]

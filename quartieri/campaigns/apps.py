@@ -16,5 +16,8 @@ class CampaignsConfig(AppConfig):
         from quartieri.accounts.roles import Capability
 
         return [
-            NavItem(_("Campaigns"), "campaigns:campaign_list", Capability.VIEW_CONTENT, order=30)
+            NavItem(_("Campaigns"), "campaigns:campaign_list", Capability.VIEW_CONTENT, order=30),
+            NavItem(
+                _("Editorial calendar"), "campaigns:calendar", Capability.VIEW_CONTENT, order=31
+            ),
         ]

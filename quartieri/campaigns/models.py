@@ -326,3 +326,27 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.variant_id}: {self.from_status} → {self.to_status}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API, acting as its user with that user's role and grants.
+
+    Only a SHA-256 of the token is stored: a leaked database does not leak working tokens,
+    and the token is shown once, when created (``quartieri api-token create``).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    token_hash = models.CharField(_("token SHA-256"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["user", "name"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name}"

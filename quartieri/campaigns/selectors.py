@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -11,7 +16,15 @@ from django.utils.translation import gettext_lazy
 from quartieri.accounts.models import User
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
-from quartieri.campaigns.models import AccountGrant, Campaign, ChannelAccount, Transition, Variant
+from quartieri.campaigns.models import (
+    AccountGrant,
+    Campaign,
+    ChannelAccount,
+    ContentItem,
+    Transition,
+    Variant,
+)
+from quartieri.planner.models import SavedPlan
 
 
 def campaign_list() -> QuerySet[Campaign]:
@@ -114,3 +127,184 @@ def variant_next_step(*, user: User, variant: Variant, grants: dict[int, Account
     if duty == Duty.APPROVE and wrote_it and not variant.account.is_personal:
         return ""
     return name
+
+
+# --- Editorial calendar -------------------------------------------------------------------
+
+ROME = ZoneInfo("Europe/Rome")
+
+
+@dataclass(frozen=True)
+class CalendarFilters:
+    """What the calendar shows; every field empty means everything."""
+
+    campaign: int | None = None
+    account: int | None = None
+    platform: str = ""
+    neighbourhood: int | None = None
+    status: str = ""
+
+
+def _calendar_queryset(filters: CalendarFilters) -> QuerySet[Variant]:
+    variants = Variant.objects.select_related("content_item__campaign", "account")
+    if filters.campaign:
+        variants = variants.filter(content_item__campaign_id=filters.campaign)
+    if filters.account:
+        variants = variants.filter(account_id=filters.account)
+    if filters.platform:
+        variants = variants.filter(account__platform=filters.platform)
+    if filters.neighbourhood:
+        variants = variants.filter(content_item__neighbourhood_id=filters.neighbourhood)
+    if filters.status:
+        variants = variants.filter(status=filters.status)
+    return variants
+
+
+def calendar_variants(
+    *, first_day: dt.date, last_day: dt.date, filters: CalendarFilters
+) -> list[Variant]:
+    """Scheduled variants whose Europe/Rome day falls in ``first_day``–``last_day``: one query,
+    whatever their number (account, item and campaign come joined)."""
+    start = dt.datetime.combine(first_day, dt.time(0), tzinfo=ROME)  # midnight always exists
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=ROME)
+    return list(
+        _calendar_queryset(filters)
+        .filter(scheduled_at__gte=start, scheduled_at__lt=end)
+        .order_by("scheduled_at", "pk")
+    )
+
+
+def calendar_unscheduled(*, filters: CalendarFilters) -> list[Variant]:
+    """Approved variants still waiting for a time: one query, listed so they can be placed."""
+    return list(
+        _calendar_queryset(filters)
+        .filter(scheduled_at__isnull=True, status=Variant.Status.APPROVED)
+        .order_by("content_item__campaign__start_date", "content_item__title", "pk")
+    )
+
+
+def calendar_spacing_warnings(*, variants: list[Variant]) -> dict[int, str]:
+    """Variant id → warning, for posts closer to the previous one on the same account than
+    that account's ``min_spacing_minutes``. Pure Python over rows already loaded (no query):
+    the services refuse such a schedule, but a spacing raised later, or data loaded by an
+    administrator, can still leave two posts too close."""
+    by_account: dict[int, list[tuple[dt.datetime, Variant]]] = defaultdict(list)
+    for variant in variants:
+        if variant.scheduled_at is not None and variant.account.min_spacing_minutes:
+            by_account[variant.account_id].append((variant.scheduled_at, variant))
+    warnings: dict[int, str] = {}
+    for posts in by_account.values():
+        posts.sort(key=lambda post: (post[0], post[1].pk))
+        for (before_at, previous), (at, current) in itertools.pairwise(posts):
+            minutes = current.account.min_spacing_minutes
+            gap = at - before_at
+            if gap < dt.timedelta(minutes=minutes):
+                message = _(
+                    "Only %(gap)s minutes after another post on %(account)s "
+                    "(keep %(minutes)s minutes between posts)."
+                ) % {
+                    "gap": int(gap.total_seconds() // 60),
+                    "account": current.account,
+                    "minutes": minutes,
+                }
+                warnings[previous.pk] = warnings.get(previous.pk) or message
+                warnings[current.pk] = message
+    return warnings
+
+
+# --- Saved plan of a campaign -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    name: str
+    total_reach: int
+    channels: list[str]
+
+
+def plan_summary(*, plan: SavedPlan) -> PlanSummary:
+    """The figures a campaign page shows of its saved plan: reach and recommended channels."""
+    channels = [
+        str(channel.get("name") or channel.get("channel", ""))
+        for channel in plan.result.get("channels", [])
+        if channel.get("recommended")
+    ]
+    return PlanSummary(name=plan.name, total_reach=plan.total_reach, channels=channels)
+
+
+def plan_choices() -> QuerySet[SavedPlan]:
+    """Saved plans a campaign may be linked to, newest first.
+
+    Not sliced: the form validates the chosen plan against this queryset (a city keeps tens
+    of plans, not thousands)."""
+    return SavedPlan.objects.order_by("-created_at", "-pk")
+
+
+# --- REST API (api.py), iCal feed and CSV plan (feeds.py, csvplan.py) ----------------
+
+
+def api_campaign_list() -> QuerySet[Campaign]:
+    return Campaign.objects.order_by("-start_date", "name", "pk")
+
+
+def api_content_item_list(*, campaign: str | None) -> QuerySet[ContentItem]:
+    items = ContentItem.objects.select_related("campaign", "neighbourhood")
+    if campaign:
+        items = items.filter(campaign__slug=campaign)
+    return items.order_by("campaign__start_date", "title", "pk")
+
+
+def _api_variants() -> QuerySet[Variant]:
+    # Everything a variant's JSON names comes joined: one query per page, whatever its size.
+    return Variant.objects.select_related(
+        "content_item__campaign", "content_item__neighbourhood", "account"
+    )
+
+
+def api_variant_list(
+    *,
+    campaign: str | None = None,
+    account_id: int | None = None,
+    platform: str | None = None,
+    neighbourhood: str | None = None,
+    status: str | None = None,
+) -> QuerySet[Variant]:
+    variants = _api_variants()
+    if campaign:
+        variants = variants.filter(content_item__campaign__slug=campaign)
+    if account_id:
+        variants = variants.filter(account_id=account_id)
+    if platform:
+        variants = variants.filter(account__platform=platform)
+    if neighbourhood:
+        variants = variants.filter(content_item__neighbourhood__slug=neighbourhood)
+    if status:
+        variants = variants.filter(status=status)
+    return variants.order_by("scheduled_at", "content_item__title", "pk")
+
+
+def api_variant_calendar(
+    *, since: dt.datetime, until: dt.datetime, campaign: str | None = None
+) -> QuerySet[Variant]:
+    """Variants on the calendar (scheduled or published) with ``since <= at < until``."""
+    variants = _api_variants().filter(
+        status__in=(Variant.Status.SCHEDULED, Variant.Status.PUBLISHED),
+        scheduled_at__gte=since,
+        scheduled_at__lt=until,
+    )
+    if campaign:
+        variants = variants.filter(content_item__campaign__slug=campaign)
+    return variants.order_by("scheduled_at", "pk")
+
+
+def campaign_scheduled_variants(*, campaign: Campaign) -> QuerySet[Variant]:
+    """A campaign's variants on the calendar (scheduled or published), for the iCal feed."""
+    return (
+        _api_variants()
+        .filter(
+            content_item__campaign=campaign,
+            status__in=(Variant.Status.SCHEDULED, Variant.Status.PUBLISHED),
+            scheduled_at__isnull=False,
+        )
+        .order_by("scheduled_at", "pk")
+    )

@@ -15,6 +15,8 @@ Who may do what (role capability AND per-account rule):
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,8 +25,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from quartieri.accounts.models import User
+from quartieri.accounts.roles import Capability
+from quartieri.accounts.selectors import user_can
 from quartieri.accounts.services import audit_record, audit_snapshot
 from quartieri.campaigns.models import (
+    ApiToken,
+    Campaign,
     ChannelAccount,
     ContentItem,
     Transition,
@@ -32,6 +38,8 @@ from quartieri.campaigns.models import (
 )
 from quartieri.campaigns.selectors import Duty, account_allows
 from quartieri.campaigns.validation import variant_validate
+from quartieri.planner.models import SavedPlan
+from quartieri.publishing.outbox import outbox_cancel, outbox_schedule
 
 Status = Variant.Status
 
@@ -152,7 +160,12 @@ def variant_update(*, actor: User, variant: Variant, **changes: Any) -> Variant:
         raise ValueError(f"not editable: {sorted(unknown)}")
     if variant.status in (Status.APPROVED, Status.SCHEDULED):
         # The approval lapses and so does the slot: once re-approved it is scheduled again
-        # (the old time stays in the audit event's "before").
+        # (the old time stays in the audit event's "before"). A post already on its way to
+        # the platform can no longer be edited.
+        if not outbox_cancel(variant_id=variant.pk):
+            raise ValidationError(
+                _("This post is already being published and can no longer be edited.")
+            )
         return _move(
             variant=variant,
             actor=actor,
@@ -276,9 +289,13 @@ def variant_schedule(*, actor: User, variant: Variant, at: dt.datetime) -> Varia
     _require_status(variant, Status.APPROVED, Status.SCHEDULED)
     _require_in_window(variant=variant, at=at)
     _require_spacing(variant=variant, at=at)
-    return _move(
+    variant = _move(
         variant=variant, actor=actor, to=Status.SCHEDULED, action="schedule", scheduled_at=at
     )
+    # The outbox row moves in the same transaction (its task is enqueued on commit); a post
+    # already on its way refuses to move and the whole reschedule rolls back.
+    outbox_schedule(variant_id=variant.pk)
+    return variant
 
 
 @transaction.atomic
@@ -288,3 +305,101 @@ def variant_mark_published(*, actor: User, variant: Variant) -> Variant:
     _require(user=actor, account=variant.account, duty=Duty.PUBLISH)
     _require_status(variant, Status.SCHEDULED)
     return _move(variant=variant, actor=actor, to=Status.PUBLISHED, action="publish")
+
+
+_ITEM_SNAPSHOT = ["campaign", "neighbourhood", "title", "master_text_it", "master_text_en"]
+
+
+@transaction.atomic
+def content_item_create(
+    *,
+    actor: User,
+    campaign: Campaign,
+    title: str,
+    neighbourhood_id: int | None = None,
+    master_text_it: str = "",
+    master_text_en: str = "",
+) -> ContentItem:
+    """A new idea in ``campaign``; its variants then go through ``variant_create``."""
+    if not user_can(actor, Capability.DRAFT_CONTENT):
+        raise PermissionDenied(
+            _("Your role does not allow this (%(capability)s).")
+            % {"capability": Capability.DRAFT_CONTENT.value}
+        )
+    item = ContentItem(
+        campaign=campaign,
+        title=title,
+        neighbourhood_id=neighbourhood_id,
+        master_text_it=master_text_it,
+        master_text_en=master_text_en,
+        created_by=actor,
+    )
+    item.full_clean()
+    item.save()
+    audit_record(
+        actor=actor,
+        action="campaigns.item.create",
+        target=item,
+        after=audit_snapshot(obj=item, fields=_ITEM_SNAPSHOT),
+    )
+    return item
+
+
+def api_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new API token for ``user``: the row, and the token itself (shown once, never stored)."""
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(user=user, name=name, token_hash=api_token_hash(token))
+    row.full_clean()
+    row.save()
+    audit_record(
+        actor=actor,
+        action="campaigns.api_token.create",
+        target=row,
+        after=audit_snapshot(obj=row, fields=["user", "name"]),
+    )
+    return row, token
+
+
+def api_token_authenticate(*, token: str) -> User | None:
+    """The active user a bearer token belongs to (None if unknown), noting when it was used."""
+    row = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=api_token_hash(token), user__is_active=True)
+        .first()
+    )
+    if row is None:
+        return None
+    # One UPDATE, no audit: using a token is not a change made by a person.
+    ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+    return row.user
+
+
+@transaction.atomic
+def campaign_attach_plan(*, actor: User, campaign: Campaign, plan: SavedPlan | None) -> Campaign:
+    """Link ``campaign`` to a saved plan (``None`` unlinks it), with an audit event.
+
+    SAVE_PLAN, not a content capability: linking a plan is a planning decision, and the
+    people who may keep plans are the ones who may say which plan a campaign follows.
+    """
+    if not user_can(actor, Capability.SAVE_PLAN):
+        raise PermissionDenied(
+            _("Your role does not allow this (%(capability)s).")
+            % {"capability": Capability.SAVE_PLAN.value}
+        )
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    before = audit_snapshot(obj=campaign, fields=["plan"])
+    campaign.plan = plan
+    campaign.save(update_fields=["plan"])
+    audit_record(
+        actor=actor,
+        action="campaigns.campaign.attach_plan",
+        target=campaign,
+        before=before,
+        after=audit_snapshot(obj=campaign, fields=["plan"]),
+    )
+    return campaign

@@ -17,6 +17,7 @@ from quartieri.accounts.selectors import user_can
 from quartieri.campaigns import services
 from quartieri.campaigns.forms import RejectForm, ScheduleForm
 from quartieri.campaigns.models import Campaign, Variant
+from quartieri.campaigns.plan_link import plan_link_context
 from quartieri.campaigns.scheduling import WallTimeError, schedule_resolve
 from quartieri.campaigns.selectors import (
     campaign_list,
@@ -49,7 +50,12 @@ def campaign_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "campaigns/campaign_detail.html",
-        {"campaign": campaign, "rows": rows, "can_act": can_act},
+        {
+            "campaign": campaign,
+            "rows": rows,
+            "can_act": can_act,
+            **plan_link_context(user=user, campaign=campaign),
+        },
     )
 
 

@@ -1,0 +1,694 @@
+"""The REST API at ``/api/v1/``: campaigns, content items, variants, workflow and calendar.
+
+Every write goes through ``services.py``, which checks role, grants and four eyes exactly
+as for the web pages: the API adds no rule and skips none. Callers authenticate with
+``Authorization: Bearer <token>`` (``quartieri api-token create``); the token acts as its
+user. Errors share one JSON shape, ``{"detail", "errors": [{"field", "message", "limit",
+"actual"}]}``: 401 without a valid token, 403 with the service's reason, 404, and 422 for
+invalid input (the request's own or a platform rule's, naming field, limit and actual).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import URLPattern, URLResolver
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.docs import DocsBase
+from ninja.params.functions import Path, Query
+from ninja.security import HttpBearer
+from pydantic import AfterValidator, Field
+
+from quartieri.accounts.models import User
+from quartieri.accounts.roles import Capability
+from quartieri.accounts.selectors import user_can
+from quartieri.campaigns import services
+from quartieri.campaigns.models import (
+    Campaign,
+    ChannelAccount,
+    ContentItem,
+    Platform,
+    PostType,
+    Variant,
+)
+from quartieri.campaigns.scheduling import FoldPolicy, GapPolicy, WallTimeError, schedule_resolve
+from quartieri.campaigns.selectors import (
+    api_campaign_list,
+    api_content_item_list,
+    api_variant_calendar,
+    api_variant_list,
+)
+from quartieri.campaigns.validation import variant_validate
+from quartieri.places.models import Neighbourhood
+
+ROME = ZoneInfo("Europe/Rome")
+# Bounds keep generated ids inside what every database accepts (SQLite overflows past 2⁶³).
+MAX_ID = 2_147_483_647
+MAX_PAGE = 200
+MAX_CALENDAR_DAYS = 366
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = services.api_token_authenticate(token=token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class TokenLoginAPI(NinjaAPI):
+    """A NinjaAPI whose views skip LoginRequiredMiddleware: the bearer token is the login.
+
+    Without this the middleware would send token callers (who carry no session) to the
+    sign-in page. Operations still require a token (``auth=``); only the schema and the
+    docs page answer signed-out callers.
+    """
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback.login_required = False  # type: ignore[attr-defined]
+        return patterns
+
+
+class OperationList(DocsBase):
+    """The docs page as a plain server-rendered table: Swagger UI would need a CDN and
+    inline scripts, both refused by the site's Content-Security-Policy."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        schema = api.get_openapi_schema(path_params=kwargs)
+        operations = [
+            {
+                "method": method.upper(),
+                "path": path,
+                "summary": operation.get("summary", ""),
+                "description": (operation.get("description") or "").split("\n\n")[0],
+            }
+            for path, methods in schema["paths"].items()
+            for method, operation in methods.items()
+        ]
+        context = {
+            "operations": operations,
+            "openapi_url": self.get_openapi_url(api, kwargs),
+            "title": api.title,
+        }
+        return render(request, "campaigns/api_docs.html", context)
+
+
+api = TokenLoginAPI(
+    title="quartieri",
+    version="1",
+    description=__doc__ or "",
+    auth=BearerToken(),
+    urls_namespace="api-v1",
+    docs=OperationList(),
+)
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL refuses NUL in text; refuse it here as bad input rather than fail later.
+    if "\x00" in value:
+        raise ValueError("NUL characters are not allowed")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=200)]
+
+
+# ---------------------------------------------------------------------------- schemas
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+    limit: str = ""
+    actual: str = ""
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[FieldError] = []
+
+
+class CampaignOut(Schema):
+    id: int
+    slug: str
+    name: str
+    start_date: dt.date
+    end_date: dt.date
+    status: Campaign.Status
+    audiences: list[str]
+    objective: str
+
+
+class CampaignPage(Schema):
+    count: int
+    items: list[CampaignOut]
+
+
+class ContentItemIn(Schema):
+    campaign: Slug
+    title: Annotated[Text, Field(min_length=1, max_length=200)]
+    neighbourhood: Slug | None = None
+    master_text_it: Text = ""
+    master_text_en: Text = ""
+
+
+class ContentItemOut(Schema):
+    id: int
+    campaign: str
+    title: str
+    neighbourhood: str | None
+    master_text_it: str
+    master_text_en: str
+    created_at: dt.datetime
+
+
+class ContentItemPage(Schema):
+    count: int
+    items: list[ContentItemOut]
+
+
+class AccountOut(Schema):
+    id: int
+    platform: Platform
+    handle: str
+    kind: ChannelAccount.Kind
+
+
+class VariantFields(Schema):
+    """What a person may write on a variant (``services.EDITABLE_FIELDS``)."""
+
+    title: Annotated[Text, Field(max_length=200)] = ""
+    caption: Text = ""
+    hashtags: list[Text] = []
+    mentions: list[Text] = []
+    link: Annotated[Text, Field(max_length=500)] = ""
+    tiktok_privacy_level: Variant.PrivacyLevel | None = None
+    tiktok_allow_comment: bool = False
+    tiktok_allow_duet: bool = False
+    tiktok_allow_stitch: bool = False
+
+
+class VariantIn(VariantFields):
+    content_item: Id
+    account: Id
+    post_type: PostType
+
+
+class VariantPatch(Schema):
+    """Only the fields sent change; editing an approved or scheduled variant re-opens review."""
+
+    post_type: PostType | None = None
+    title: Annotated[Text, Field(max_length=200)] | None = None
+    caption: Text | None = None
+    hashtags: list[Text] | None = None
+    mentions: list[Text] | None = None
+    link: Annotated[Text, Field(max_length=500)] | None = None
+    tiktok_privacy_level: Variant.PrivacyLevel | None = None
+    tiktok_allow_comment: bool | None = None
+    tiktok_allow_duet: bool | None = None
+    tiktok_allow_stitch: bool | None = None
+
+
+class VariantOut(Schema):
+    id: int
+    campaign: str
+    content_item: int
+    content_title: str
+    neighbourhood: str | None
+    account: AccountOut
+    post_type: str
+    title: str
+    caption: str
+    hashtags: list[str]
+    mentions: list[str]
+    link: str
+    tiktok_privacy_level: str
+    tiktok_allow_comment: bool
+    tiktok_allow_duet: bool
+    tiktok_allow_stitch: bool
+    status: Variant.Status
+    scheduled_at: dt.datetime | None = Field(description="UTC instant")
+    scheduled_local: str | None = Field(description="Europe/Rome wall time with its offset")
+    review_comment: str
+
+
+class VariantPage(Schema):
+    count: int
+    items: list[VariantOut]
+
+
+class RejectIn(Schema):
+    comment: Annotated[Text, Field(min_length=1, max_length=5000)]
+
+
+class ApproveIn(Schema):
+    comment: Annotated[Text, Field(max_length=5000)] = ""
+
+
+# Dates far from today would overflow when converted to UTC; refuse them as bad input.
+Day = Annotated[dt.date, Field(ge=dt.date(1971, 1, 1), le=dt.date(9998, 12, 31))]
+
+
+class ScheduleIn(Schema):
+    date: Day = Field(description="Europe/Rome day")
+    time: dt.time = Field(description="Europe/Rome wall-clock time")
+    fold: FoldPolicy | None = Field(
+        None, description="Which 02:xx when the clocks go back: required on that night"
+    )
+    gap: GapPolicy = Field(
+        GapPolicy.REFUSE, description="A time skipped by the clocks: refuse, or move on"
+    )
+
+
+class ScheduleOut(Schema):
+    variant: VariantOut
+    warning: str
+
+
+ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+@api.exception_handler(PermissionDenied)
+def _denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or _("Not allowed.")}, status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    detail = _("Send a valid token: Authorization: Bearer <token>.")
+    response = api.create_response(request, {"detail": detail}, status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(NinjaValidationError)
+def _bad_request(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = [
+        {
+            "field": ".".join(str(part) for part in error.get("loc", ())),
+            "message": str(error.get("msg", "")),
+            "actual": _short(error.get("input")),
+        }
+        for error in exc.errors
+    ]
+    return api.create_response(
+        request, {"detail": _("The request is not valid."), "errors": errors}, status=422
+    )
+
+
+class InvalidError(Exception):
+    """A refused write with its field errors (mapped to 422)."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+@api.exception_handler(InvalidError)
+def _invalid(request: HttpRequest, exc: InvalidError) -> HttpResponse:
+    detail = "; ".join(error["message"] for error in exc.errors)
+    return api.create_response(request, {"detail": detail, "errors": exc.errors}, status=422)
+
+
+def _short(value: Any) -> str:
+    text = "" if value is None or isinstance(value, dict) else str(value)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _errors_of(error: DjangoValidationError, *, field: str) -> list[dict[str, str]]:
+    """Field errors from a Django ValidationError; ``field`` names a message-only error."""
+    if hasattr(error, "error_dict"):
+        return [
+            {"field": name, "message": message}
+            for name, messages in error.message_dict.items()
+            for message in messages
+        ]
+    return [{"field": field, "message": message} for message in error.messages]
+
+
+def _write[T](call: Callable[[], T], *, field: str) -> T:
+    """Run a service call, turning its ValidationError into a 422 (PermissionDenied → 403)."""
+    try:
+        return call()
+    except DjangoValidationError as error:
+        raise InvalidError(_errors_of(error, field=field)) from error
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    if not isinstance(user, User):  # the auth class only ever returns a User
+        raise PermissionDenied(_("Not allowed."))
+    return user
+
+
+def _reader(request: HttpRequest) -> User:
+    user = _user(request)
+    if not user_can(user, Capability.VIEW_CONTENT):
+        raise PermissionDenied(
+            _("Your role does not allow this (%(capability)s).")
+            % {"capability": Capability.VIEW_CONTENT.value}
+        )
+    return user
+
+
+def _page(queryset: QuerySet[Any], *, limit: int, offset: int) -> tuple[int, list[Any]]:
+    return queryset.count(), list(queryset[offset : offset + limit])
+
+
+def _campaign_out(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "id": campaign.pk,
+        "slug": campaign.slug,
+        "name": campaign.name,
+        "start_date": campaign.start_date,
+        "end_date": campaign.end_date,
+        "status": campaign.status,
+        "audiences": [str(slug) for slug in campaign.audiences],
+        "objective": campaign.objective,
+    }
+
+
+def _item_out(item: ContentItem) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "campaign": item.campaign.slug,
+        "title": item.title,
+        "neighbourhood": item.neighbourhood.slug if item.neighbourhood else None,
+        "master_text_it": item.master_text_it,
+        "master_text_en": item.master_text_en,
+        "created_at": item.created_at,
+    }
+
+
+def _variant_out(variant: Variant) -> dict[str, Any]:
+    item = variant.content_item
+    at = variant.scheduled_at
+    return {
+        "id": variant.pk,
+        "campaign": item.campaign.slug,
+        "content_item": item.pk,
+        "content_title": item.title,
+        "neighbourhood": item.neighbourhood.slug if item.neighbourhood else None,
+        "account": {
+            "id": variant.account.pk,
+            "platform": variant.account.platform,
+            "handle": variant.account.handle,
+            "kind": variant.account.kind,
+        },
+        "post_type": variant.post_type,
+        "title": variant.title,
+        "caption": variant.caption,
+        "hashtags": [str(tag) for tag in variant.hashtags],
+        "mentions": [str(name) for name in variant.mentions],
+        "link": variant.link,
+        "tiktok_privacy_level": variant.tiktok_privacy_level,
+        "tiktok_allow_comment": variant.tiktok_allow_comment,
+        "tiktok_allow_duet": variant.tiktok_allow_duet,
+        "tiktok_allow_stitch": variant.tiktok_allow_stitch,
+        "status": variant.status,
+        "scheduled_at": at,
+        "scheduled_local": at.astimezone(ROME).isoformat() if at else None,
+        "review_comment": variant.review_comment,
+    }
+
+
+def _variant(pk: int) -> Variant:
+    return get_object_or_404(
+        Variant.objects.select_related(
+            "content_item__campaign", "content_item__neighbourhood", "account"
+        ),
+        pk=pk,
+    )
+
+
+def _fresh(variant: Variant) -> dict[str, Any]:
+    return _variant_out(_variant(variant.pk))
+
+
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PathSlug = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=200)]
+Limit = Annotated[int, Query(50, ge=1, le=MAX_PAGE)]
+Offset = Annotated[int, Query(0, ge=0, le=MAX_ID)]
+
+
+# ---------------------------------------------------------------------------- campaigns
+
+
+@api.get("/campaigns", response={200: CampaignPage, **ERRORS}, tags=["campaigns"])
+def campaigns_list(request: HttpRequest, limit: Limit = 50, offset: Offset = 0) -> Any:
+    _reader(request)
+    count, rows = _page(api_campaign_list(), limit=limit, offset=offset)
+    return {"count": count, "items": [_campaign_out(row) for row in rows]}
+
+
+@api.get("/campaigns/{slug}", response={200: CampaignOut, **ERRORS}, tags=["campaigns"])
+def campaigns_get(request: HttpRequest, slug: PathSlug) -> Any:
+    _reader(request)
+    return _campaign_out(get_object_or_404(Campaign, slug=slug))
+
+
+# ---------------------------------------------------------------------------- content items
+
+
+@api.get("/content-items", response={200: ContentItemPage, **ERRORS}, tags=["content"])
+def content_items_list(
+    request: HttpRequest,
+    campaign: Annotated[str | None, Query(None, pattern=SLUG_PATTERN, max_length=200)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Any:
+    _reader(request)
+    count, rows = _page(api_content_item_list(campaign=campaign), limit=limit, offset=offset)
+    return {"count": count, "items": [_item_out(row) for row in rows]}
+
+
+@api.get("/content-items/{pk}", response={200: ContentItemOut, **ERRORS}, tags=["content"])
+def content_items_get(request: HttpRequest, pk: PathId) -> Any:
+    _reader(request)
+    return _item_out(get_object_or_404(api_content_item_list(campaign=None), pk=pk))
+
+
+@api.post("/content-items", response={201: ContentItemOut, **ERRORS}, tags=["content"])
+def content_items_create(request: HttpRequest, payload: ContentItemIn) -> Any:
+    actor = _user(request)
+    campaign = get_object_or_404(Campaign, slug=payload.campaign)
+    neighbourhood_id = None
+    if payload.neighbourhood:
+        found = Neighbourhood.objects.filter(slug=payload.neighbourhood).first()
+        if found is None:
+            raise InvalidError(
+                [
+                    {
+                        "field": "neighbourhood",
+                        "message": _("No neighbourhood “%(slug)s”.")
+                        % {"slug": payload.neighbourhood},
+                        "actual": payload.neighbourhood,
+                    }
+                ]
+            )
+        neighbourhood_id = found.pk
+    item = _write(
+        lambda: services.content_item_create(
+            actor=actor,
+            campaign=campaign,
+            title=payload.title,
+            neighbourhood_id=neighbourhood_id,
+            master_text_it=payload.master_text_it,
+            master_text_en=payload.master_text_en,
+        ),
+        field="title",
+    )
+    return Status(201, _item_out(item))
+
+
+# ---------------------------------------------------------------------------- variants
+
+
+@api.get("/variants", response={200: VariantPage, **ERRORS}, tags=["variants"])
+def variants_list(
+    request: HttpRequest,
+    campaign: Annotated[str | None, Query(None, pattern=SLUG_PATTERN, max_length=200)] = None,
+    account: Annotated[int | None, Query(None, ge=1, le=MAX_ID)] = None,
+    platform: Platform | None = None,
+    neighbourhood: Annotated[str | None, Query(None, pattern=SLUG_PATTERN, max_length=200)] = None,
+    status: Variant.Status | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Any:
+    _reader(request)
+    queryset = api_variant_list(
+        campaign=campaign,
+        account_id=account,
+        platform=platform,
+        neighbourhood=neighbourhood,
+        status=status,
+    )
+    count, rows = _page(queryset, limit=limit, offset=offset)
+    return {"count": count, "items": [_variant_out(row) for row in rows]}
+
+
+@api.get("/variants/{pk}", response={200: VariantOut, **ERRORS}, tags=["variants"])
+def variants_get(request: HttpRequest, pk: PathId) -> Any:
+    _reader(request)
+    return _variant_out(_variant(pk))
+
+
+def _editable(fields: dict[str, Any]) -> dict[str, Any]:
+    # The model stores "not chosen" as blank, the API says null.
+    if "tiktok_privacy_level" in fields and fields["tiktok_privacy_level"] is None:
+        fields["tiktok_privacy_level"] = ""
+    return fields
+
+
+@api.post("/variants", response={201: VariantOut, **ERRORS}, tags=["variants"])
+def variants_create(request: HttpRequest, payload: VariantIn) -> Any:
+    actor = _user(request)
+    item = get_object_or_404(ContentItem, pk=payload.content_item)
+    account = get_object_or_404(ChannelAccount, pk=payload.account)
+    fields = _editable(payload.dict(exclude={"content_item", "account", "post_type"}))
+    variant = _write(
+        lambda: services.variant_create(
+            actor=actor,
+            content_item=item,
+            account=account,
+            post_type=payload.post_type,
+            **fields,
+        ),
+        field="variant",
+    )
+    return Status(201, _fresh(variant))
+
+
+@api.patch("/variants/{pk}", response={200: VariantOut, **ERRORS}, tags=["variants"])
+def variants_update(request: HttpRequest, pk: PathId, payload: VariantPatch) -> Any:
+    actor = _user(request)
+    variant = _variant(pk)
+    changes = _editable(payload.dict(exclude_unset=True))
+    # A null sent for a non-nullable field means "leave it", like an absent one.
+    changes = {
+        name: value
+        for name, value in changes.items()
+        if value is not None or name == "tiktok_privacy_level"
+    }
+    _write(lambda: services.variant_update(actor=actor, variant=variant, **changes), field="status")
+    return _fresh(variant)
+
+
+# ---------------------------------------------------------------------------- workflow
+
+
+@api.post("/variants/{pk}/submit", response={200: VariantOut, **ERRORS}, tags=["workflow"])
+def variants_submit(request: HttpRequest, pk: PathId) -> Any:
+    actor = _user(request)
+    variant = _variant(pk)
+    _write(lambda: services.variant_submit(actor=actor, variant=variant), field="status")
+    return _fresh(variant)
+
+
+@api.post("/variants/{pk}/approve", response={200: VariantOut, **ERRORS}, tags=["workflow"])
+def variants_approve(request: HttpRequest, pk: PathId, payload: ApproveIn | None = None) -> Any:
+    actor = _user(request)
+    variant = _variant(pk)
+    comment = payload.comment if payload else ""
+    try:
+        services.variant_approve(actor=actor, variant=variant, comment=comment)
+    except DjangoValidationError as error:
+        # The service lists messages; the rules give each failure's field, limit, actual.
+        failures = variant_validate(_variant(pk))
+        if not failures:
+            raise InvalidError(_errors_of(error, field="status")) from error
+        raise InvalidError(
+            [
+                {"field": f.field, "message": f.message, "limit": f.limit, "actual": f.actual}
+                for f in failures
+            ]
+        ) from error
+    return _fresh(variant)
+
+
+@api.post("/variants/{pk}/reject", response={200: VariantOut, **ERRORS}, tags=["workflow"])
+def variants_reject(request: HttpRequest, pk: PathId, payload: RejectIn) -> Any:
+    actor = _user(request)
+    variant = _variant(pk)
+    _write(
+        lambda: services.variant_reject(actor=actor, variant=variant, comment=payload.comment),
+        field="comment",
+    )
+    return _fresh(variant)
+
+
+@api.post("/variants/{pk}/schedule", response={200: ScheduleOut, **ERRORS}, tags=["workflow"])
+def variants_schedule(request: HttpRequest, pk: PathId, payload: ScheduleIn) -> Any:
+    actor = _user(request)
+    variant = _variant(pk)
+    try:
+        resolved = schedule_resolve(
+            date=payload.date,
+            wall_time=payload.time,
+            fold_policy=payload.fold,
+            gap_policy=payload.gap,
+        )
+    except WallTimeError as error:
+        raise InvalidError(
+            [{"field": "time", "message": str(error), "actual": payload.time.isoformat()}]
+        ) from error
+    _write(
+        lambda: services.variant_schedule(actor=actor, variant=variant, at=resolved.at),
+        field="scheduled_at",
+    )
+    return {"variant": _fresh(variant), "warning": resolved.warning}
+
+
+# ---------------------------------------------------------------------------- calendar
+
+
+@api.get("/calendar", response={200: list[VariantOut], **ERRORS}, tags=["calendar"])
+def calendar(
+    request: HttpRequest,
+    start: Annotated[Day, Query(...)],
+    end: Annotated[Day, Query(...)],
+    campaign: Annotated[str | None, Query(None, pattern=SLUG_PATTERN, max_length=200)] = None,
+) -> Any:
+    """Scheduled and published variants whose Europe/Rome day is within start–end."""
+    _reader(request)
+    days = (end - start).days
+    if not 0 <= days <= MAX_CALENDAR_DAYS:
+        raise InvalidError(
+            [
+                {
+                    "field": "end",
+                    "message": _("The range must run forward and span at most %(days)s days.")
+                    % {"days": MAX_CALENDAR_DAYS},
+                    "limit": str(MAX_CALENDAR_DAYS),
+                    "actual": str(days),
+                }
+            ]
+        )
+    since = timezone.make_aware(dt.datetime.combine(start, dt.time()), ROME)
+    until = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()), ROME)
+    rows = api_variant_calendar(since=since, until=until, campaign=campaign)
+    return [_variant_out(row) for row in rows]

@@ -1,0 +1,344 @@
+"""The editorial calendar: every scheduled variant by month, week or as a list, and moving one.
+
+Reads go through ``selectors`` (a fixed number of queries whatever the number of posts);
+moving a post goes through ``services.variant_schedule``, which checks the campaign's
+window, the account's spacing and the person's grants. The page works without JavaScript
+(a reschedule form per entry); ``static/campaigns/calendar.js`` adds drag and drop, posting
+to the same endpoint and showing the service's refusal when there is one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from quartieri.accounts.models import User
+from quartieri.accounts.permissions import require_capability
+from quartieri.accounts.roles import Capability
+from quartieri.accounts.selectors import user_can
+from quartieri.campaigns import services
+from quartieri.campaigns.forms import ScheduleForm
+from quartieri.campaigns.models import AccountGrant, Campaign, ChannelAccount, Platform, Variant
+from quartieri.campaigns.scheduling import WallTimeError, schedule_resolve
+from quartieri.campaigns.selectors import (
+    ROME,
+    CalendarFilters,
+    Duty,
+    account_allows,
+    calendar_spacing_warnings,
+    calendar_unscheduled,
+    calendar_variants,
+    user_grants,
+)
+from quartieri.places.models import Neighbourhood
+
+VIEWS = ("month", "week", "list")
+_MOVABLE = (Variant.Status.APPROVED, Variant.Status.SCHEDULED)
+_DAY = dt.timedelta(days=1)
+
+
+class CalendarFilterForm(forms.Form):
+    """The GET filters; an invalid value is ignored rather than failing the page."""
+
+    campaign = forms.ModelChoiceField(
+        label=gettext_lazy("Campaign"),
+        queryset=Campaign.objects.order_by("-start_date", "name"),
+        required=False,
+        empty_label=gettext_lazy("All campaigns"),
+    )
+    account = forms.ModelChoiceField(
+        label=gettext_lazy("Channel account"),
+        queryset=ChannelAccount.objects.order_by("platform", "handle"),
+        required=False,
+        empty_label=gettext_lazy("All accounts"),
+    )
+    platform = forms.ChoiceField(
+        label=gettext_lazy("Platform"),
+        choices=[("", gettext_lazy("All platforms")), *Platform.choices],
+        required=False,
+    )
+    neighbourhood = forms.ModelChoiceField(
+        label=gettext_lazy("Neighbourhood"),
+        queryset=Neighbourhood.objects.only("pk", "name_it").order_by("name_it"),
+        required=False,
+        empty_label=gettext_lazy("All neighbourhoods"),
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        choices=[("", gettext_lazy("All statuses")), *Variant.Status.choices],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Neighbourhoods are labelled by name only (their __str__ may read more fields).
+        self.fields["neighbourhood"].label_from_instance = lambda place: place.name_it  # type: ignore[attr-defined]
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select"
+
+    def filters(self) -> CalendarFilters:
+        if not self.is_valid():
+            return CalendarFilters()
+        data = self.cleaned_data
+        return CalendarFilters(
+            campaign=data["campaign"].pk if data["campaign"] else None,
+            account=data["account"].pk if data["account"] else None,
+            platform=data["platform"],
+            neighbourhood=data["neighbourhood"].pk if data["neighbourhood"] else None,
+            status=data["status"],
+        )
+
+
+@dataclass(frozen=True)
+class Period:
+    view: str
+    anchor: dt.date
+    first_day: dt.date
+    last_day: dt.date
+    previous: dt.date
+    next: dt.date
+
+    @property
+    def days(self) -> list[dt.date]:
+        count = (self.last_day - self.first_day).days + 1
+        return [self.first_day + dt.timedelta(days=n) for n in range(count)]
+
+
+def _month_start(day: dt.date, shift: int = 0) -> dt.date:
+    index = day.year * 12 + day.month - 1 + shift
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def period_for(*, view: str, anchor: dt.date) -> Period:
+    """The days a view shows: whole Monday–Sunday weeks around the month, or one week."""
+    if view == "week":
+        monday = anchor - dt.timedelta(days=anchor.weekday())
+        return Period(
+            view,
+            anchor,
+            monday,
+            monday + dt.timedelta(days=6),
+            monday - dt.timedelta(days=7),
+            monday + dt.timedelta(days=7),
+        )
+    first = _month_start(anchor)
+    last = _month_start(anchor, 1) - dt.timedelta(days=1)
+    if view == "month":
+        # The grid shows whole weeks, so the days of the adjacent months in it are loaded too.
+        grid_first = first - dt.timedelta(days=first.weekday())
+        grid_last = last + dt.timedelta(days=6 - last.weekday())
+        return Period(
+            view,
+            anchor,
+            grid_first,
+            grid_last,
+            _month_start(anchor, -1),
+            last + dt.timedelta(days=1),
+        )
+    return Period(view, anchor, first, last, _month_start(anchor, -1), last + dt.timedelta(days=1))
+
+
+def _anchor(value: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+@dataclass
+class Entry:
+    """One variant as the calendar shows it."""
+
+    variant: Variant
+    local: dt.datetime | None
+    warning: str
+    can_move: bool
+
+    @property
+    def time_label(self) -> str:
+        if self.local is None:
+            return ""
+        label = self.local.strftime("%H:%M")
+        # On the night the clocks go back 02:30 happens twice: say which one.
+        if self.local.replace(fold=0).utcoffset() != self.local.replace(fold=1).utcoffset():
+            offset = self.local.strftime("%z")
+            label += f" ({offset[:3]}:{offset[3:]})"
+        return label
+
+    @property
+    def excerpt(self) -> str:
+        text = self.variant.title or self.variant.caption or self.variant.content_item.title
+        return text if len(text) <= 80 else text[:79].rstrip() + "…"
+
+
+def _entries(user: User | Any, variants: list[Variant], warnings: dict[int, str]) -> list[Entry]:
+    grants: dict[int, AccountGrant] | None = None
+    if isinstance(user, User) and user_can(user, Capability.DRAFT_CONTENT):
+        grants = user_grants(user=user)  # one query for every row's hint
+
+    def movable(variant: Variant) -> bool:
+        if grants is None or variant.status not in _MOVABLE:
+            return False
+        return not account_allows(
+            user=user, account=variant.account, duty=Duty.PUBLISH, grants=grants
+        )
+
+    return [
+        Entry(
+            variant=variant,
+            local=timezone.localtime(variant.scheduled_at, ROME) if variant.scheduled_at else None,
+            warning=warnings.get(variant.pk, ""),
+            can_move=movable(variant),
+        )
+        for variant in variants
+    ]
+
+
+def _weeks(period: Period, entries: list[Entry]) -> list[list[tuple[dt.date, list[Entry]]]]:
+    by_day: dict[dt.date, list[Entry]] = {day: [] for day in period.days}
+    for entry in entries:
+        if entry.local is not None and entry.local.date() in by_day:
+            by_day[entry.local.date()].append(entry)
+    days = list(by_day.items())
+    return [days[n : n + 7] for n in range(0, len(days), 7)]
+
+
+def _in_period(variant: Variant, period: Period) -> bool:
+    if variant.scheduled_at is None:
+        return False
+    return (
+        period.first_day <= timezone.localtime(variant.scheduled_at, ROME).date() <= period.last_day
+    )
+
+
+@require_GET
+@require_capability(Capability.VIEW_CONTENT)
+def calendar_view(request: HttpRequest) -> HttpResponse:
+    view = request.GET.get("view", "month")
+    view = view if view in VIEWS else "month"
+    period = period_for(view=view, anchor=_anchor(request.GET.get("date")))
+    form = CalendarFilterForm(request.GET)
+    filters = form.filters()
+    # A day more on each side, so a post just before or after the period still counts for
+    # the spacing warning of its neighbour inside it.
+    loaded = calendar_variants(
+        first_day=period.first_day - _DAY, last_day=period.last_day + _DAY, filters=filters
+    )
+    warnings = calendar_spacing_warnings(variants=loaded)
+    variants = [variant for variant in loaded if _in_period(variant, period)]
+    unscheduled = calendar_unscheduled(filters=filters) if view == "list" else []
+    entries = _entries(request.user, variants + unscheduled, warnings)
+    scheduled, waiting = entries[: len(variants)], entries[len(variants) :]
+    query = {key: value for key, value in request.GET.items() if key in form.fields and value}
+    return render(
+        request,
+        "campaigns/calendar_page.html",
+        {
+            "period": period,
+            "view_links": [("month", _("Month")), ("week", _("Week")), ("list", _("List"))],
+            "form": form,
+            "entries": scheduled,
+            "waiting": waiting,
+            "weeks": _weeks(period, scheduled),
+            "weekdays": [WEEKDAYS[n] for n in range(7)],
+            "warning_count": len(warnings),
+            "slot_accounts": {
+                e.variant.account.pk: e.variant.account for e in entries if e.can_move
+            },
+            "filter_query": urlencode(query),
+            "here": request.get_full_path(),
+        },
+    )
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _resolve(request: HttpRequest) -> tuple[dt.datetime, str]:
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(_("Give a day and a time."))
+    try:
+        resolved = schedule_resolve(
+            date=form.cleaned_data["date"],
+            wall_time=form.cleaned_data["time"],
+            fold_policy=form.fold_policy(),
+            gap_policy=form.gap_policy(),
+        )
+    except WallTimeError as error:
+        raise ValidationError(str(error)) from error
+    return resolved.at, resolved.warning
+
+
+@require_POST
+@require_capability(Capability.DRAFT_CONTENT)  # scheduling needs it; analysts get 403 here
+def calendar_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a variant to a new day and time; ``variant_schedule`` has the last word."""
+    variant = get_object_or_404(Variant.objects.select_related("content_item__campaign"), pk=pk)
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    errors: list[str] = []
+    warning = ""
+    status = 200
+    try:
+        at, warning = _resolve(request)
+        variant = services.variant_schedule(actor=request.user, variant=variant, at=at)
+    except PermissionDenied as denied:
+        errors, status = [str(denied)], 403
+    except ValidationError as invalid:
+        errors, status = list(invalid.messages), 400
+    if _wants_json(request):
+        return _json_reply(variant, errors=errors, warning=warning, status=status)
+    for message in errors:
+        messages.error(request, message)
+    if not errors:
+        if warning:
+            messages.warning(request, warning)
+        messages.success(request, _("Moved: %(variant)s.") % {"variant": variant})
+    return redirect(_back(request, variant))
+
+
+def _json_reply(variant: Variant, *, errors: list[str], warning: str, status: int) -> JsonResponse:
+    if errors or variant.scheduled_at is None:
+        return JsonResponse({"ok": False, "errors": errors}, status=status)
+    local = timezone.localtime(variant.scheduled_at, ROME)
+    return JsonResponse(
+        {
+            "ok": True,
+            "message": _("Moved: %(variant)s.") % {"variant": variant},
+            "warning": warning,
+            "day": local.date().isoformat(),
+            "time": local.strftime("%H:%M"),
+            "datetime": local.isoformat(),
+        }
+    )
+
+
+def _back(request: HttpRequest, variant: Variant) -> str:
+    """The calendar page the person came from (same view and filters), on the variant's day."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("campaigns:calendar")
+    parts = urlsplit(target)
+    query = dict(parse_qsl(parts.query))
+    if variant.scheduled_at is not None:
+        query["date"] = timezone.localtime(variant.scheduled_at, ROME).date().isoformat()
+    return urlunsplit(("", "", parts.path, urlencode(query), f"entry-{variant.pk}"))
