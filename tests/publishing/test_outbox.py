@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.tasks import TaskResultStatus, task_backends
+from django.tasks import TaskResultStatus
 from django.utils import timezone
 
 from quartieri.accounts.models import AuditEvent, Role, User
@@ -62,12 +62,20 @@ def _outbox_settings(settings: Any, fake_tiktok: FakeTikTok) -> None:
     settings.PUBLISHING_HTTP_TIMEOUT_SECONDS = 0.5
 
 
+def queue_backend() -> Any:
+    """The backend the publishing tasks enqueue into (asked of a task, as enqueue does: after
+    other tests have run, the handler can hold more than one instance per alias)."""
+    from quartieri.publishing import tasks
+
+    return tasks.publish_entry.get_backend()
+
+
 def drain(limit: int = 60, *, steps: int | None = None) -> list[str]:
     """Run the queued tasks in order (what workers would do); returns their outcomes.
 
     ``steps`` runs only that many tasks and leaves the rest queued.
     """
-    backend = task_backends["default"]
+    backend = queue_backend()
     outcomes: list[str] = []
     for _ in range(steps or limit):
         ready = [r for r in backend.results if r.status == TaskResultStatus.READY]
@@ -82,7 +90,7 @@ def drain(limit: int = 60, *, steps: int | None = None) -> list[str]:
 
 
 def queued() -> list[tuple[str, dict[str, Any], dt.datetime | None]]:
-    return [(r.task.name, r.kwargs, r.task.run_after) for r in task_backends["default"].results]
+    return [(r.task.name, r.kwargs, r.task.run_after) for r in queue_backend().results]
 
 
 # --- Data -------------------------------------------------------------------------------------
@@ -289,7 +297,7 @@ def test_a_cancelled_post_is_not_published(item, tiktok, fake_tiktok):
 
 def test_a_post_left_submitting_is_reconciled_not_resubmitted(item, tiktok, fake_tiktok):
     entry = schedule(scheduled_variant(item, tiktok))
-    task_backends["default"].clear()
+    queue_backend().clear()
     # A worker claimed it, sent it, and was killed before it could save the answer.
     now = timezone.now()
     OutboxEntry.objects.filter(pk=entry.pk).update(
@@ -417,7 +425,7 @@ def test_facebook_dropped_answer_is_found_by_its_marker(item, settings):
 def test_the_sweep_re_enqueues_lost_work_only(item, tiktok, fake_tiktok):
     lost = schedule(scheduled_variant(item, tiktok))
     fresh = schedule(scheduled_variant(item, tiktok, caption="Gratosoglio"))
-    task_backends["default"].clear()  # the enqueue was lost with its process
+    queue_backend().clear()  # the enqueue was lost with its process
     long_ago = timezone.now() - dt.timedelta(hours=1)
     OutboxEntry.objects.filter(pk=lost.pk).update(due_at=long_ago, updated_at=long_ago)
 
@@ -430,7 +438,7 @@ def test_the_sweep_re_enqueues_lost_work_only(item, tiktok, fake_tiktok):
 
 def test_not_found_on_a_full_page_is_no_proof(item, tiktok, fake_tiktok):
     entry = schedule(scheduled_variant(item, tiktok))
-    task_backends["default"].clear()
+    queue_backend().clear()
     # Twenty newer posts fill the one page reconcile reads.
     connector = outbox.connector_for(tiktok)
     for number in range(20):
