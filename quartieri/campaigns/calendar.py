@@ -34,7 +34,6 @@ from quartieri.accounts.selectors import user_can
 from quartieri.campaigns import services
 from quartieri.campaigns.forms import ScheduleForm
 from quartieri.campaigns.models import AccountGrant, Campaign, ChannelAccount, Platform, Variant
-from quartieri.campaigns.scheduling import WallTimeError, schedule_resolve
 from quartieri.campaigns.selectors import (
     ROME,
     CalendarFilters,
@@ -271,18 +270,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 
 def _resolve(request: HttpRequest) -> tuple[dt.datetime, str]:
-    form = ScheduleForm(request.POST)
-    if not form.is_valid():
-        raise ValidationError(_("Give a day and a time."))
-    try:
-        resolved = schedule_resolve(
-            date=form.cleaned_data["date"],
-            wall_time=form.cleaned_data["time"],
-            fold_policy=form.fold_policy(),
-            gap_policy=form.gap_policy(),
-        )
-    except WallTimeError as error:
-        raise ValidationError(str(error)) from error
+    resolved = ScheduleForm(request.POST).resolved()
     return resolved.at, resolved.warning
 
 

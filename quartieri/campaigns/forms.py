@@ -1,9 +1,16 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.campaigns.scheduling import FoldPolicy, GapPolicy
+from quartieri.campaigns.scheduling import (
+    FoldPolicy,
+    GapPolicy,
+    ResolvedTime,
+    WallTimeError,
+    schedule_resolve,
+)
 
 
 class RejectForm(forms.Form):
@@ -37,3 +44,22 @@ class ScheduleForm(forms.Form):
         return (
             GapPolicy.NEXT_VALID if self.cleaned_data.get("move_if_missing") else GapPolicy.REFUSE
         )
+
+    def resolved(self) -> ResolvedTime:
+        """The instant the submitted day and wall-clock time mean in Europe/Rome.
+
+        Raises ValidationError with the reason: missing fields, a time skipped by the spring
+        clock change (unless moving it was asked for), or an autumn time with no occurrence
+        chosen.
+        """
+        if not self.is_valid():
+            raise ValidationError(_("Give a day and a time."))
+        try:
+            return schedule_resolve(
+                date=self.cleaned_data["date"],
+                wall_time=self.cleaned_data["time"],
+                fold_policy=self.fold_policy(),
+                gap_policy=self.gap_policy(),
+            )
+        except WallTimeError as error:
+            raise ValidationError(str(error)) from error

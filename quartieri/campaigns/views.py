@@ -18,7 +18,6 @@ from quartieri.campaigns import services
 from quartieri.campaigns.forms import RejectForm, ScheduleForm
 from quartieri.campaigns.models import Campaign, Variant
 from quartieri.campaigns.plan_link import plan_link_context
-from quartieri.campaigns.scheduling import WallTimeError, schedule_resolve
 from quartieri.campaigns.selectors import (
     campaign_list,
     user_grants,
@@ -71,18 +70,7 @@ def _reject(actor: User, variant: Variant, request: HttpRequest) -> Variant:
 
 
 def _schedule(actor: User, variant: Variant, request: HttpRequest) -> Variant:
-    form = ScheduleForm(request.POST)
-    if not form.is_valid():
-        raise ValidationError(_("Give a day and a time."))
-    try:
-        resolved = schedule_resolve(
-            date=form.cleaned_data["date"],
-            wall_time=form.cleaned_data["time"],
-            fold_policy=form.fold_policy(),
-            gap_policy=form.gap_policy(),
-        )
-    except WallTimeError as error:
-        raise ValidationError(str(error)) from error
+    resolved = ScheduleForm(request.POST).resolved()
     if resolved.warning:
         messages.warning(request, resolved.warning)
     return services.variant_schedule(actor=actor, variant=variant, at=resolved.at)
