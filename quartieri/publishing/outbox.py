@@ -194,11 +194,11 @@ def _credential(account: ChannelAccount) -> PlatformCredential | None:
 def _app_credentials(platform: str) -> AppCredentials | None:
     # Settings the lead adds (QUARTIERI_TIKTOK_CLIENT_KEY …); without them refresh is refused.
     if platform == "tiktok":
-        client_id = getattr(settings, "TIKTOK_CLIENT_KEY", "")
-        secret = getattr(settings, "TIKTOK_CLIENT_SECRET", "")
+        client_id = settings.TIKTOK_CLIENT_KEY
+        secret = settings.TIKTOK_CLIENT_SECRET
     else:
-        client_id = getattr(settings, "META_APP_ID", "")
-        secret = getattr(settings, "META_APP_SECRET", "")
+        client_id = settings.META_APP_ID
+        secret = settings.META_APP_SECRET
     return AppCredentials(client_id=client_id, client_secret=secret) if client_id else None
 
 
@@ -391,7 +391,7 @@ def _text(variant: Variant, marker: str) -> str:
 
 def _media(asset: MediaAsset) -> MediaItem:
     kind = MediaKind.VIDEO if asset.kind == MediaAsset.Kind.VIDEO else MediaKind.IMAGE
-    base = getattr(settings, "PUBLISHING_MEDIA_URL", "")
+    base = settings.PUBLISHING_MEDIA_URL
     if base:
         return MediaItem(
             kind, url=f"{base}{asset.file.name}", duration_seconds=asset.duration_seconds
