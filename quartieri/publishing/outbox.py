@@ -30,35 +30,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-import httpx
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.core.mail import send_mail
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.crypto import get_random_string
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from quartieri.accounts.services import audit_record, audit_snapshot
-from quartieri.campaigns.models import ChannelAccount, MediaAsset, Transition, Variant
+from quartieri.campaigns.models import Transition, Variant
 from quartieri.core.workers import live_worker_ids
-from quartieri.publishing.connectors import UnknownPlatformError, connector_class, platform_slugs
+from quartieri.publishing.connection import (
+    ReconnectNeededError,
+    account_call,
+    account_gate,
+    account_mark_reconnect_needed,
+    account_pause,
+)
+from quartieri.publishing.connectors import platform_slugs
 from quartieri.publishing.connectors.base import (
-    AccountAuth,
-    AppCredentials,
     Connector,
     MaybeSubmitted,
-    MediaItem,
-    MediaKind,
     PermanentError,
-    PlatformOptions,
-    PostKind,
-    PostRequest,
     PublishState,
     RateLimited,
     ReconcileQuery,
@@ -66,10 +62,9 @@ from quartieri.publishing.connectors.base import (
     RetryableError,
     StatusResult,
     SubmitResult,
-    TokenExpired,
 )
-from quartieri.publishing.models import AccountState, OutboxEntry, PlatformCredential
-from quartieri.publishing.services import credential_mark_reconnect_needed, credential_store
+from quartieri.publishing.models import AccountState, OutboxEntry
+from quartieri.publishing.payload import entry_marker, post_request_for
 
 logger = logging.getLogger(__name__)
 
@@ -95,10 +90,6 @@ def poll_delays() -> list[float]:
 
 
 # --- Small helpers ----------------------------------------------------------------------------
-class ReconnectNeededError(Exception):
-    """The platform refused the token and a refresh could not renew it."""
-
-
 def _this_process() -> str:
     # Services called outside a worker (tests, the shell) still sign their claims.
     return f"{socket.gethostname()[:30]}-{os.getpid()}-direct"
@@ -184,267 +175,6 @@ def _take(*, entry_id: int, state: str, worker: str) -> OutboxEntry | None:
         return entry
 
 
-# --- Connectors and credentials -----------------------------------------------------------------
-def _credential(account: ChannelAccount) -> PlatformCredential | None:
-    return PlatformCredential.objects.filter(
-        platform=account.platform, handle=account.handle
-    ).first()
-
-
-def _app_credentials(platform: str) -> AppCredentials | None:
-    # Settings the lead adds (QUARTIERI_TIKTOK_CLIENT_KEY …); without them refresh is refused.
-    if platform == "tiktok":
-        client_id = settings.TIKTOK_CLIENT_KEY
-        secret = settings.TIKTOK_CLIENT_SECRET
-    else:
-        client_id = settings.META_APP_ID
-        secret = settings.META_APP_SECRET
-    return AppCredentials(client_id=client_id, client_secret=secret) if client_id else None
-
-
-def _timeout() -> httpx.Timeout | None:
-    # How long to wait for an answer; a test platform shortens it to provoke lost answers.
-    seconds = getattr(settings, "PUBLISHING_HTTP_TIMEOUT_SECONDS", None)
-    return httpx.Timeout(float(seconds), connect=min(5.0, float(seconds))) if seconds else None
-
-
-def connector_for(account: ChannelAccount) -> Connector:
-    """A connector acting for ``account`` with its stored token (base URL from settings)."""
-    credential = _credential(account)
-    if credential is None:
-        raise PermanentError(
-            reason=_("No token is connected for this account."),
-            action=_("Connect the account (quartieri publishing connect), then schedule again."),
-        )
-    try:
-        cls = connector_class(account.platform)
-        auth = AccountAuth(credential.access_token, account_id=credential.external_id)
-        return cls(  # type: ignore[call-arg]
-            auth=auth, app=_app_credentials(account.platform), timeout=_timeout()
-        )
-    except (ImproperlyConfigured, UnknownPlatformError) as error:
-        raise PermanentError(
-            reason=_("The account is not set up for publishing."),
-            action=_("Connect the account again with its id on the platform."),
-            detail=str(error),
-        ) from error
-
-
-def _refresh(account: ChannelAccount, used: Connector) -> None:
-    """Renew the account's token once; ReconnectNeededError when only a person can."""
-    with transaction.atomic():
-        credential = (
-            PlatformCredential.objects.select_for_update()
-            .filter(platform=account.platform, handle=account.handle)
-            .first()
-        )
-        if credential is None:
-            raise ReconnectNeededError("no credential")
-        if credential.access_token != getattr(getattr(used, "auth", None), "access_token", None):
-            return  # another worker has just refreshed it: use the new token
-        if not credential.refresh_token:
-            raise ReconnectNeededError("no refresh token")
-        try:
-            tokens = used.refresh(refresh_token=credential.refresh_token)
-        except (TokenExpired, PermanentError) as error:
-            raise ReconnectNeededError(str(error)) from error
-        except ImproperlyConfigured as error:
-            raise PermanentError(
-                reason=_("Quartieri cannot renew the token: the app's keys are not configured."),
-                action=_("Ask the administrator to configure the app's keys."),
-                detail=str(error),
-            ) from error
-        # Access token and rotated refresh token in one row update (TikTok rotates them).
-        credential_store(
-            actor=None,
-            platform=account.platform,
-            handle=account.handle,
-            tokens=tokens,
-            external_id=credential.external_id,
-        )
-
-
-def _call[R](account: ChannelAccount, call: Callable[[Connector], R]) -> R:
-    """Run ``call`` with a connector; on an expired token refresh once and try once more."""
-    connector = connector_for(account)
-    try:
-        try:
-            return call(connector)
-        except TokenExpired:
-            _refresh(account, connector)
-        connector.close()
-        connector = connector_for(account)
-        try:
-            return call(connector)
-        except TokenExpired as error:
-            raise ReconnectNeededError(str(error)) from error
-    finally:
-        _note_backoff(account, connector)
-        connector.close()
-
-
-def _note_backoff(account: ChannelAccount, connector: Connector) -> None:
-    # Meta's usage headers above 90 %: the connector stops itself; the pause must outlive it.
-    backoff = getattr(connector, "backoff", None)
-    if isinstance(backoff, RateLimited):
-        _pause(account, backoff)
-
-
-# --- Account state ---------------------------------------------------------------------------
-def _pause(account: ChannelAccount, error: RateLimited) -> datetime:
-    wait = error.retry_after_seconds
-    until = timezone.now() + (
-        timedelta(seconds=wait)
-        if wait is not None
-        else _seconds("PUBLISHING_RATE_LIMIT_PAUSE_SECONDS", 900)
-    )
-    with transaction.atomic():
-        state, _created = AccountState.objects.select_for_update().get_or_create(account=account)
-        if state.paused_until is None or state.paused_until < until:
-            state.paused_until = until
-        state.last_error = f"rate limited ({error.scope}): {error.detail}"[:1000]
-        state.save()
-        return state.paused_until
-
-
-def _recipients(account: ChannelAccount) -> list[str]:
-    if account.owner is not None and account.owner.email:
-        return [account.owner.email]
-    # An institutional account has no owner: those who may publish on it are told.
-    return sorted(
-        {
-            grant.user.email
-            for grant in account.grants.filter(can_publish=True).select_related("user")
-            if grant.user.email
-        }
-    )
-
-
-def _mark_reconnect_needed(account: ChannelAccount, detail: str) -> None:
-    """Flag the account and e-mail its owner, once however many posts hit the refusal."""
-    with transaction.atomic():
-        state, _created = AccountState.objects.select_for_update().get_or_create(account=account)
-        already = state.reconnect_needed
-        state.reconnect_needed = True
-        state.last_error = detail[:1000]
-        state.save()
-        credential = _credential(account)
-        if (
-            credential is not None
-            and credential.status != PlatformCredential.Status.RECONNECT_NEEDED
-        ):
-            credential_mark_reconnect_needed(actor=None, credential_id=credential.pk, reason=detail)
-        if already:
-            return
-        recipients = _recipients(account)
-        if recipients:
-            subject = _("Reconnect %(account)s to keep publishing") % {"account": account}
-            body = _(
-                "%(platform)s no longer accepts quartieri's access to %(account)s, and "
-                "renewing it did not work. Scheduled posts for this account are on hold.\n\n"
-                "What to do: reconnect the account in quartieri (quartieri publishing "
-                "connect), then schedule the held posts again."
-            ) % {"platform": account.get_platform_display(), "account": account}
-            transaction.on_commit(partial(send_mail, subject, body, None, recipients))
-
-
-def _account_gate(entry: OutboxEntry) -> str:
-    """'' when the account may publish now, else why not (paused / reconnect)."""
-    state = AccountState.objects.filter(account_id=entry.account_id).first()
-    if state is None:
-        return ""
-    if state.reconnect_needed:
-        credential = _credential(entry.account)
-        if credential is None or credential.status != PlatformCredential.Status.OK:
-            return "reconnect"
-        # A person has connected the account again since: publishing resumes.
-        _update_state(state, reconnect_needed=False, last_error="")
-    if state.paused_until is not None and state.paused_until > timezone.now():
-        return "paused"
-    return ""
-
-
-def _update_state(state: AccountState, **fields: Any) -> None:
-    for name, value in fields.items():
-        setattr(state, name, value)
-    state.save(update_fields=[*fields, "updated_at"])
-
-
-# --- Building the post ---------------------------------------------------------------------------
-def _marker(entry: OutboxEntry) -> str:
-    # The post's short link: unique per entry and harmless in the text. The /p/<id> route
-    # that redirects it is not built yet (see docs/publishing.md).
-    # Reconcile matches it as a substring: the "-" ends the id (".../p/1-" is not inside
-    # ".../p/12-"), the random part tells apart entries of another database with the same id.
-    base = getattr(settings, "PUBLISHING_MARKER_URL", "") or f"{settings.PUBLIC_URL}/p/"
-    return f"{base}{entry.pk}-{get_random_string(6, 'abcdefghijkmnpqrstuvwxyz23456789')}"
-
-
-def _text(variant: Variant, marker: str) -> str:
-    text = variant.caption.strip()
-    tags = [t if t.startswith("#") else f"#{t}" for t in variant.hashtags]
-    missing = [tag for tag in tags if tag not in text]
-    if missing:
-        text = f"{text}\n{' '.join(missing)}".strip()
-    return f"{text}\n{marker}".strip() if marker else text
-
-
-def _media(asset: MediaAsset) -> MediaItem:
-    kind = MediaKind.VIDEO if asset.kind == MediaAsset.Kind.VIDEO else MediaKind.IMAGE
-    base = settings.PUBLISHING_MEDIA_URL
-    if base:
-        return MediaItem(
-            kind, url=f"{base}{asset.file.name}", duration_seconds=asset.duration_seconds
-        )
-    return MediaItem(kind, path=Path(asset.file.path), duration_seconds=asset.duration_seconds)
-
-
-def _kind(variant: Variant, media: list[MediaItem]) -> PostKind:
-    post_type = variant.post_type
-    direct = {"video": PostKind.VIDEO, "reel": PostKind.REEL, "story": PostKind.STORY}
-    if post_type in direct:
-        return direct[post_type]
-    if post_type == "carousel" or len(media) > 1:
-        return PostKind.CAROUSEL
-    return PostKind.IMAGE if media else PostKind.TEXT
-
-
-def _options(variant: Variant, media: list[MediaAsset]) -> PlatformOptions | None:
-    platform = variant.account.platform
-    if platform == "tiktok":
-        from quartieri.publishing.connectors.tiktok.client import TikTokOptions
-
-        if not variant.tiktok_privacy_level:
-            return None  # the connector refuses with plain words: privacy has no default
-        return TikTokOptions(
-            privacy_level=variant.tiktok_privacy_level,
-            allow_comment=variant.tiktok_allow_comment,
-            allow_duet=variant.tiktok_allow_duet,
-            allow_stitch=variant.tiktok_allow_stitch,
-            photo_title=variant.title,
-        )
-    if platform == "instagram":
-        from quartieri.publishing.connectors.instagram.client import InstagramOptions
-
-        return InstagramOptions(alt_text=media[0].alt_text if media else "")
-    from quartieri.publishing.connectors.facebook.client import FacebookOptions
-
-    return FacebookOptions(link=variant.link)
-
-
-def post_request_for(entry: OutboxEntry) -> PostRequest:
-    variant = entry.variant
-    assets = list(variant.media.order_by("pk"))
-    media = [_media(asset) for asset in assets]
-    return PostRequest(
-        kind=_kind(variant, media),
-        text=_text(variant, entry.marker),
-        media=tuple(media),
-        options=_options(variant, assets),
-        marker=entry.marker,
-    )
-
-
 # --- Schedule and cancel ------------------------------------------------------------------------
 @transaction.atomic
 def outbox_schedule(*, variant_id: int) -> OutboxEntry | None:
@@ -467,7 +197,7 @@ def outbox_schedule(*, variant_id: int) -> OutboxEntry | None:
         entry = OutboxEntry.objects.create(
             variant=variant, account=variant.account, due_at=variant.scheduled_at
         )
-        _update(entry, marker=_marker(entry))
+        _update(entry, marker=entry_marker(entry))
     elif entry.state in IN_FLIGHT:
         raise ValidationError(
             _("This post is already being published (%(state)s): it can no longer be moved.")
@@ -533,7 +263,7 @@ def _claim(*, entry_id: int, version: int, worker: str) -> _Claim:
             # Edited back to review: what is no longer approved must not go out.
             _update(entry, state=State.CANCELLED, version=entry.version + 1)
             return _Claim(None, entry.state)
-        gate = _account_gate(entry)
+        gate = account_gate(entry)
         if gate == "reconnect":
             _fail(
                 entry,
@@ -589,7 +319,7 @@ def outbox_publish(*, entry_id: int, version: int, worker: str = "") -> str:
     entry = claim.entry
     try:
         request = post_request_for(entry)
-        result = _call(entry.account, lambda connector: connector.submit(request=request))
+        result = account_call(entry.account, lambda connector: connector.submit(request=request))
     except MaybeSubmitted as error:
         return _unconfirmed(entry, worker, error=str(error), publish_id=error.publish_id)
     except RateLimited as error:
@@ -662,7 +392,7 @@ def _unconfirmed(entry: OutboxEntry, worker: str, *, error: str, publish_id: str
 
 
 def _rate_limited(entry: OutboxEntry, worker: str, error: RateLimited) -> str:
-    until = _pause(entry.account, error)
+    until = account_pause(entry.account, error)
     with transaction.atomic():
         if not _mine(entry, worker):
             return entry.state
@@ -708,7 +438,7 @@ def _retry_later(entry: OutboxEntry, worker: str, detail: str) -> str:
 
 
 def _reconnect(entry: OutboxEntry, worker: str, detail: str) -> str:
-    _mark_reconnect_needed(entry.account, detail)
+    account_mark_reconnect_needed(entry.account, detail)
     return _owned_fail(
         entry,
         worker,
@@ -800,15 +530,15 @@ def _poll_round(entry: OutboxEntry, worker: str) -> str:
         time.sleep(delay)
         OutboxEntry.objects.filter(pk=entry.pk).update(polls=F("polls") + 1)
         try:
-            status = _call(entry.account, _check(entry.publish_id))
+            status = account_call(entry.account, _check(entry.publish_id))
         except RetryableError:
             continue
         except RateLimited as error:
-            return _handover(entry, worker, run_after=_pause(entry.account, error))
+            return _handover(entry, worker, run_after=account_pause(entry.account, error))
         except MaybeSubmitted as error:  # Instagram media_publish lost its answer
             return _unconfirmed(entry, worker, error=str(error), publish_id=entry.publish_id)
         except ReconnectNeededError as error:
-            _mark_reconnect_needed(entry.account, str(error))
+            account_mark_reconnect_needed(entry.account, str(error))
             return _unconfirmed(entry, worker, error=str(error), publish_id=entry.publish_id)
         except Exception as error:  # noqa: BLE001
             # A refused status read says nothing about the post: a person or reconcile decides.
@@ -856,12 +586,12 @@ def outbox_reconcile(*, entry_id: int, worker: str = "") -> str:
         return "busy"
     query = ReconcileQuery(publish_id=entry.publish_id, marker=entry.marker, since=entry.sent_at)
     try:
-        result, conclusive = _call(entry.account, _reconcile_with_proof(query))
+        result, conclusive = account_call(entry.account, _reconcile_with_proof(query))
     except (RetryableError, RateLimited) as error:
         logger.warning("Reconcile of outbox entry %s postponed: %s", entry.pk, error)
         return _release_and_retry_reconcile(entry, worker)
     except ReconnectNeededError as error:
-        _mark_reconnect_needed(entry.account, str(error))
+        account_mark_reconnect_needed(entry.account, str(error))
         return _leave_for_person(
             entry, worker, _("Reconnect the account, then check whether the post went out.")
         )

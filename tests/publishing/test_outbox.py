@@ -25,7 +25,7 @@ from quartieri.campaigns.models import (
     Transition,
     Variant,
 )
-from quartieri.publishing import outbox
+from quartieri.publishing import connection, outbox, payload
 from quartieri.publishing.connectors.base import MaybeSubmitted, TokenSet
 from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
 from quartieri.publishing.connectors.fakeserver import FaultKind
@@ -305,7 +305,7 @@ def test_a_post_left_submitting_is_reconciled_not_resubmitted(item, tiktok, fake
     )
     fake_tiktok.inject(FaultKind.DROP_AFTER_EFFECT, path="video/init")
     with pytest.raises(MaybeSubmitted):  # what the killed worker would have seen
-        outbox.connector_for(tiktok).submit(request=outbox.post_request_for(refreshed(entry)))
+        connection.connector_for(tiktok).submit(request=payload.post_request_for(refreshed(entry)))
     assert len(fake_tiktok.posts) == 1
 
     # The sweeper re-runs the task on another worker.
@@ -440,10 +440,10 @@ def test_not_found_on_a_full_page_is_no_proof(item, tiktok, fake_tiktok):
     entry = schedule(scheduled_variant(item, tiktok))
     queue_backend().clear()
     # Twenty newer posts fill the one page reconcile reads.
-    connector = outbox.connector_for(tiktok)
+    connector = connection.connector_for(tiktok)
     for number in range(20):
         other = OutboxEntry(variant=entry.variant, account=tiktok, marker=f"other-{number}-x")
-        request = outbox.post_request_for(other)
+        request = payload.post_request_for(other)
         connector.submit(request=request)
     connector.close()
     now = timezone.now()

@@ -1,0 +1,92 @@
+"""What the outbox sends: a variant and its media turned into a connector's PostRequest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.crypto import get_random_string
+
+from quartieri.campaigns.models import MediaAsset, Variant
+from quartieri.publishing.connectors.base import (
+    MediaItem,
+    MediaKind,
+    PlatformOptions,
+    PostKind,
+    PostRequest,
+)
+from quartieri.publishing.models import OutboxEntry
+
+
+def entry_marker(entry: OutboxEntry) -> str:
+    # The post's short link: unique per entry and harmless in the text. The /p/<id> route
+    # that redirects it is not built yet (see docs/publishing.md).
+    # Reconcile matches it as a substring: the "-" ends the id (".../p/1-" is not inside
+    # ".../p/12-"), the random part tells apart entries of another database with the same id.
+    base = getattr(settings, "PUBLISHING_MARKER_URL", "") or f"{settings.PUBLIC_URL}/p/"
+    return f"{base}{entry.pk}-{get_random_string(6, 'abcdefghijkmnpqrstuvwxyz23456789')}"
+
+
+def _text(variant: Variant, marker: str) -> str:
+    text = variant.caption.strip()
+    tags = [t if t.startswith("#") else f"#{t}" for t in variant.hashtags]
+    missing = [tag for tag in tags if tag not in text]
+    if missing:
+        text = f"{text}\n{' '.join(missing)}".strip()
+    return f"{text}\n{marker}".strip() if marker else text
+
+
+def _media(asset: MediaAsset) -> MediaItem:
+    kind = MediaKind.VIDEO if asset.kind == MediaAsset.Kind.VIDEO else MediaKind.IMAGE
+    base = settings.PUBLISHING_MEDIA_URL
+    if base:
+        return MediaItem(
+            kind, url=f"{base}{asset.file.name}", duration_seconds=asset.duration_seconds
+        )
+    return MediaItem(kind, path=Path(asset.file.path), duration_seconds=asset.duration_seconds)
+
+
+def _kind(variant: Variant, media: list[MediaItem]) -> PostKind:
+    post_type = variant.post_type
+    direct = {"video": PostKind.VIDEO, "reel": PostKind.REEL, "story": PostKind.STORY}
+    if post_type in direct:
+        return direct[post_type]
+    if post_type == "carousel" or len(media) > 1:
+        return PostKind.CAROUSEL
+    return PostKind.IMAGE if media else PostKind.TEXT
+
+
+def _options(variant: Variant, media: list[MediaAsset]) -> PlatformOptions | None:
+    platform = variant.account.platform
+    if platform == "tiktok":
+        from quartieri.publishing.connectors.tiktok.client import TikTokOptions
+
+        if not variant.tiktok_privacy_level:
+            return None  # the connector refuses with plain words: privacy has no default
+        return TikTokOptions(
+            privacy_level=variant.tiktok_privacy_level,
+            allow_comment=variant.tiktok_allow_comment,
+            allow_duet=variant.tiktok_allow_duet,
+            allow_stitch=variant.tiktok_allow_stitch,
+            photo_title=variant.title,
+        )
+    if platform == "instagram":
+        from quartieri.publishing.connectors.instagram.client import InstagramOptions
+
+        return InstagramOptions(alt_text=media[0].alt_text if media else "")
+    from quartieri.publishing.connectors.facebook.client import FacebookOptions
+
+    return FacebookOptions(link=variant.link)
+
+
+def post_request_for(entry: OutboxEntry) -> PostRequest:
+    variant = entry.variant
+    assets = list(variant.media.order_by("pk"))
+    media = [_media(asset) for asset in assets]
+    return PostRequest(
+        kind=_kind(variant, media),
+        text=_text(variant, entry.marker),
+        media=tuple(media),
+        options=_options(variant, assets),
+        marker=entry.marker,
+    )
