@@ -49,6 +49,8 @@ from quartieri.places.models import Neighbourhood
 VIEWS = ("month", "week", "list")
 _MOVABLE = (Variant.Status.APPROVED, Variant.Status.SCHEDULED)
 _DAY = dt.timedelta(days=1)
+# Posts shown in a day cell of the month view before "N more".
+MONTH_DAY_LIMIT = 6
 
 
 class CalendarFilterForm(forms.Form):
@@ -208,12 +210,30 @@ def _entries(user: User | Any, variants: list[Variant], warnings: dict[int, str]
     ]
 
 
-def _weeks(period: Period, entries: list[Entry]) -> list[list[tuple[dt.date, list[Entry]]]]:
+@dataclass(frozen=True)
+class Day:
+    """A day cell of the month grid: the first posts, and how many more the week view has."""
+
+    date: dt.date
+    entries: list[Entry]
+    more: int
+    more_warnings: int
+
+
+def _day(date: dt.date, entries: list[Entry], *, limit: int | None) -> Day:
+    hidden = entries[limit:] if limit is not None else []
+    return Day(date, entries[:limit], len(hidden), sum(1 for e in hidden if e.warning))
+
+
+def _weeks(period: Period, entries: list[Entry]) -> list[list[Day]]:
     by_day: dict[dt.date, list[Entry]] = {day: [] for day in period.days}
     for entry in entries:
         if entry.local is not None and entry.local.date() in by_day:
             by_day[entry.local.date()].append(entry)
-    days = list(by_day.items())
+    # A full day would make a month cell unreadable and the page grow with every post: the
+    # week view lists them all (and the month stays fast with thousands of posts).
+    limit = MONTH_DAY_LIMIT if period.view == "month" else None
+    days = [_day(date, day_entries, limit=limit) for date, day_entries in by_day.items()]
     return [days[n : n + 7] for n in range(0, len(days), 7)]
 
 

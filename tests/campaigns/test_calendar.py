@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from quartieri.campaigns.calendar import MONTH_DAY_LIMIT
 from quartieri.campaigns.models import Campaign, ContentItem, Transition, Variant
 from quartieri.campaigns.selectors import calendar_spacing_warnings
 from quartieri.campaigns.services import variant_schedule
@@ -346,11 +347,29 @@ def test_the_page_uses_the_same_number_of_queries_for_1_or_30_variants(
         make_variant(item=item, account=account, by=editor, status=S.SCHEDULED)
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get(CALENDAR, params)
-    assert (
-        response.content.decode().count('class="cal-entry')
-        + response.content.decode().count('<tr id="entry-')
-        == 30
-    )
+    html = response.content.decode()
+    shown = html.count('class="cal-entry') + html.count('<tr id="entry-')
+    # The month grid shows the first posts of a day and links the rest (test below).
+    assert shown == (MONTH_DAY_LIMIT if view == "month" else 30)
+
+
+def test_a_full_day_in_the_month_shows_the_first_posts_and_links_the_rest(
+    client_for, analyst, item, tiktok, instagram, editor, make_variant
+):
+    made = [
+        make_variant(
+            item=item, account=tiktok if n % 2 else instagram, by=editor, status=S.SCHEDULED
+        )
+        for n in range(MONTH_DAY_LIMIT + 3)
+    ]
+    client = english(client_for(analyst))
+    html = client.get(CALENDAR, {"view": "month", "date": "2021-05-15"}).content.decode()
+    shown = [v for v in made if f'id="entry-{v.pk}"' in html]
+    assert len(shown) == MONTH_DAY_LIMIT
+    assert "3 more posts on 15 May" in html
+    assert 'href="?view=week&amp;date=2021-05-15' in html
+    week = client.get(CALENDAR, {"view": "week", "date": "2021-05-15"}).content.decode()
+    assert all(f'id="entry-{v.pk}"' in week for v in made)
 
 
 # --- in a real browser ---------------------------------------------------------------------
