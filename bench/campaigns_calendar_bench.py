@@ -65,7 +65,7 @@ ACCOUNTS = [
 
 def build_world() -> tuple[Campaign, list[ChannelAccount], User]:
     call_command("migrate", verbosity=0)
-    admin = User.objects.create_user("bench-admin", password="x", role=Role.ADMIN)
+    admin = User.objects.create_user("bench-admin", role=Role.ADMIN)  # no password: force_login
     campaign = Campaign.objects.create(
         name="Bench", slug="bench", start_date=dt.date(2021, 5, 3), end_date=dt.date(2021, 9, 30)
     )
