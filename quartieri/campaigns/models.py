@@ -76,6 +76,11 @@ class Platform(models.TextChoices):
     POSTERS = "posters", _("Posters")
 
 
+class Language(models.TextChoices):
+    IT = "it", _("Italian")
+    EN = "en", _("English")
+
+
 class ChannelAccount(models.Model):
     class Kind(models.TextChoices):
         INSTITUTIONAL = "institutional", _("Institutional")
@@ -100,6 +105,9 @@ class ChannelAccount(models.Model):
         _("posting time slots"), default=list, blank=True
     )
     min_spacing_minutes = models.PositiveIntegerField(_("minimum minutes between posts"), default=0)
+    # The language the account speaks to its followers: variants generated for it start from
+    # that master text of the content item (compose.py); a generation run may override it.
+    language = models.CharField(_("language"), max_length=2, choices=Language, default=Language.IT)
 
     class Meta:
         ordering = ["platform", "handle"]
@@ -208,6 +216,11 @@ class MediaAsset(models.Model):
     duration_seconds = models.FloatField(_("duration (s)"), null=True, blank=True)
     size_bytes = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
     mime_type = models.CharField(_("MIME type"), max_length=100)
+    # What campaigns.media.media_probe read from the file's content (format, codecs, frame
+    # rate, caption cues); empty for a row made by hand, which scheduling then refuses.
+    probe: models.JSONField[Any, Any] = models.JSONField(
+        _("format read from the file"), default=dict, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["content_item", "pk"]
@@ -269,6 +282,12 @@ class Variant(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.DRAFT)
     scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
     review_comment = models.TextField(_("last review comment"), blank=True)
+    # SHA-256 of post type, title, caption, hashtags and mentions as last generated from the
+    # master texts (compose.py); blank for a variant written by hand. Regenerating refreshes
+    # a variant only while its fields still match, so a person's edit is never overwritten.
+    generated_digest = models.CharField(
+        _("digest of the generated text"), max_length=64, blank=True, editable=False
+    )
     drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("drafted by"),

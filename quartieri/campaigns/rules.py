@@ -40,6 +40,14 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """The values a platform accepts (MIME types, codec names as ffprobe reports them)."""
+
+    values: frozenset[str]
+    source: str
+
+
+@dataclass(frozen=True)
 class PlatformRules:
     label: str
     post_types: frozenset[str]
@@ -50,12 +58,23 @@ class PlatformRules:
     hashtags_max: Limit | None = None
     mentions_max: Limit | None = None
     alt_text_max: Limit | None = None
-    image_aspect: Span | None = None  # width / height
+    # Per post type, as the reference gives them: Instagram's aspect and width are the feed
+    # image's (§2.2); its Stories only say JPEG ≤ 8 MB.
+    image_aspect: dict[str, Span] = field(default_factory=dict)  # width / height
+    image_width_px: dict[str, Span] = field(default_factory=dict)
     image_mime_types: frozenset[str] = frozenset()
     image_mime_source: str = ""
     image_max_bytes: Limit | None = None
     video_seconds: dict[str, Span] = field(default_factory=dict)  # per post type
     video_max_bytes: dict[str, Limit] = field(default_factory=dict)  # per post type
+    # Read from the file by media.media_probe (MediaAsset.probe); a value the probe did not
+    # record (a row made by hand) is not checked here, variant_check_media refuses it.
+    video_containers: dict[str, Choice] = field(default_factory=dict)  # MIME types
+    video_codecs: dict[str, Choice] = field(default_factory=dict)
+    audio_codecs: dict[str, Choice] = field(default_factory=dict)
+    video_fps: dict[str, Span] = field(default_factory=dict)
+    video_side_px: dict[str, Span] = field(default_factory=dict)  # each of width and height
+    video_max_width_px: dict[str, Limit] = field(default_factory=dict)
     media_count_max: dict[str, Limit] = field(default_factory=dict)  # per post type
     privacy_level_required: bool = False
 
@@ -77,8 +96,24 @@ _TIKTOK = PlatformRules(
     image_mime_source="§1.5 photo WebP/JPEG [3P]",
     image_max_bytes=Limit(20 * MB, "§1.5 photo ≤ 20 MB [3P]"),
     media_count_max={PostType.PHOTO: Limit(35, "§1.3 photo_images[] ≤ 35 [V]")},
-    # §1.5: ≤ 4 GB [3P]; duration must come from creator_info at run time (§1.6 point 2).
+    # §1.5: ≤ 4 GB [3P]; duration must come from creator_info at run time (§1.6 point 2),
+    # see creator_info.py. "Photo ≤ 1080p" (§1.5) is not enforced: it does not say which side.
     video_max_bytes={PostType.VIDEO: Limit(4 * 1024 * MB, "§1.5 video ≤ 4 GB [3P]")},
+    video_containers={
+        PostType.VIDEO: Choice(
+            frozenset({"video/mp4", "video/webm", "video/quicktime"}),
+            "§1.5 video MP4/WebM/MOV [3P]",
+        )
+    },
+    video_codecs={
+        PostType.VIDEO: Choice(
+            frozenset({"h264", "hevc", "vp8", "vp9"}), "§1.5 video H.264/H.265/VP8/VP9 [3P]"
+        )
+    },
+    video_fps={PostType.VIDEO: Span(Fraction(23), Fraction(60), "§1.5 video 23–60 FPS [3P]")},
+    video_side_px={
+        PostType.VIDEO: Span(Fraction(360), Fraction(4096), "§1.5 video 360–4096 px per side [3P]")
+    },
     privacy_level_required=True,  # §1.6 point 3: chosen manually, no default
 )
 
@@ -90,7 +125,14 @@ _INSTAGRAM = PlatformRules(
     hashtags_max=Limit(INSTAGRAM_HASHTAGS_DEFAULT, INSTAGRAM_HASHTAGS_SOURCE),
     mentions_max=Limit(20, "§0 IG User Media reference: 20 @ tags [V]"),
     alt_text_max=Limit(1000, "§2.1 alt_text ≤ 1,000 characters [V]"),
-    image_aspect=Span(Fraction(4, 5), Fraction(191, 100), "§2.2 image aspect 4:5–1.91:1 [V]"),
+    image_aspect={
+        kind: Span(Fraction(4, 5), Fraction(191, 100), "§2.2 image aspect 4:5–1.91:1 [V]")
+        for kind in (PostType.FEED, PostType.CAROUSEL)
+    },
+    image_width_px={
+        kind: Span(Fraction(320), Fraction(1440), "§2.2 image width 320–1440 px [V]")
+        for kind in (PostType.FEED, PostType.CAROUSEL)
+    },
     image_mime_types=frozenset({"image/jpeg"}),
     image_mime_source=_INSTAGRAM_IMAGE_SOURCE,
     image_max_bytes=Limit(8 * MB, _INSTAGRAM_IMAGE_SOURCE),
@@ -102,6 +144,13 @@ _INSTAGRAM = PlatformRules(
         PostType.REEL: Limit(300 * MB, "§2.2 Reels ≤ 300 MB [V]"),
         PostType.STORY: Limit(100 * MB, "§2.2 Stories video ≤ 100 MB [V]"),
     },
+    video_containers={
+        PostType.REEL: Choice(frozenset({"video/mp4", "video/quicktime"}), "§2.2 Reels MOV/MP4 [V]")
+    },
+    video_codecs={PostType.REEL: Choice(frozenset({"h264", "hevc"}), "§2.2 Reels HEVC/H.264 [V]")},
+    audio_codecs={PostType.REEL: Choice(frozenset({"aac"}), "§2.2 Reels audio AAC [V]")},
+    video_fps={PostType.REEL: Span(Fraction(23), Fraction(60), "§2.2 Reels 23–60 FPS [V]")},
+    video_max_width_px={PostType.REEL: Limit(1920, "§2.2 Reels width ≤ 1920 px [V]")},
     media_count_max={
         PostType.CAROUSEL: Limit(10, "§2.1 carousel children ≤ 10 [V]"),
         PostType.FEED: Limit(1, "§2.1 one image per feed container [V]"),

@@ -1,6 +1,7 @@
 """Turning a wall-clock posting time into an instant, honestly around clock changes.
 
-Pure functions, no database. Two cases need a decision from the caller instead of a guess:
+Pure functions, no database (``schedule_now`` reads the clock). Two cases need a decision
+from the caller instead of a guess:
 
 - a **gap** (spring forward: in Europe/Rome 02:00–02:59 does not exist on 28 March 2021):
   ``gap_policy`` either refuses (default) or moves the post to the next wall-clock minute
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 _MINUTE = dt.timedelta(minutes=1)
@@ -42,6 +44,15 @@ class WallTimeError(ValueError):
 class ResolvedTime:
     at: dt.datetime  # aware, in the requested zone
     warning: str = ""
+
+
+def schedule_now() -> dt.datetime:
+    """The instant a new posting time must come after (``services.variant_schedule``).
+
+    One place to read the clock, so tests about the 2021 campaign can stand in 2021
+    (``tests/campaigns/conftest.py``) without freezing the clock of the whole process.
+    """
+    return timezone.now()
 
 
 def _exists(local: dt.datetime) -> bool:

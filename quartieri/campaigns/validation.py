@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
+from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from quartieri.campaigns.models import MediaAsset, Variant
 from quartieri.campaigns.rules import (
     ACCESSIBILITY_SOURCE,
+    Choice,
     Limit,
     PlatformRules,
     Span,
@@ -44,6 +46,9 @@ class RuleFailure:
 def _num(value: int | float | Fraction) -> str:
     if isinstance(value, Fraction):
         value = int(value) if value.denominator == 1 else float(value)
+    if isinstance(value, float):
+        # 25.0 FPS reads "25"; probed values keep at most three decimals (1.022 s).
+        value = int(value) if value.is_integer() else round(value, 3)
     return number_format(value, force_grouping=True)
 
 
@@ -75,7 +80,15 @@ def mention_count(variant: Variant) -> int:
 
 
 def variant_validate(variant: Variant) -> list[RuleFailure]:
-    """Every rule the variant breaks on its account's platform; empty when it may go out."""
+    """Every rule the variant breaks on its account's platform; empty when it may go out.
+
+    On TikTok this includes the creator's own settings (creator_info, §1.6), read through
+    the account's connector with a short cache; without a connected token they are not
+    checked here (the page says so, and the connector checks again before posting).
+    """
+    # Imported here: creator_info needs RuleFailure from this module.
+    from quartieri.campaigns.creator_info import tiktok_creator_failures
+
     rules = rules_for(variant.account.platform)
     media = list(variant.media.all()) if variant.pk else []
     return [
@@ -84,7 +97,41 @@ def variant_validate(variant: Variant) -> list[RuleFailure]:
         *_counts(variant, rules, media),
         *_privacy(variant, rules),
         *(failure for asset in media for failure in _asset(asset, variant, rules)),
+        *tiktok_creator_failures(variant=variant, media=media),
     ]
+
+
+def asset_failures(*, asset: MediaAsset, variant: Variant) -> list[RuleFailure]:
+    """What stops ``asset`` from going out with ``variant`` on its account's platform."""
+    return list(_asset(asset, variant, rules_for(variant.account.platform)))
+
+
+def variant_media_failures(*, variant: Variant) -> list[RuleFailure]:
+    """The media rules only: count, format, size, dimensions, duration, codecs.
+
+    A file whose format was never read from its content (a row made by hand) cannot be
+    checked, so it fails here: upload it through the media page.
+    """
+    rules = rules_for(variant.account.platform)
+    media = list(variant.media.all())
+    failures = list(_media_count(variant, rules, media))
+    for asset in media:
+        if not asset.probe:
+            field = _media_field(asset, "probe")
+            failures.append(_missing(field, _("format read from the file"), "media.py"))
+        failures.extend(_asset(asset, variant, rules))
+    return failures
+
+
+def variant_check_media(*, variant: Variant) -> None:
+    """Refuse (ValidationError listing each failure) media the platform cannot take.
+
+    Called by ``variant_schedule`` before anything is written: a post is never queued for a
+    platform that would refuse its file (each message names the file, limit and value).
+    """
+    failures = variant_media_failures(variant=variant)
+    if failures:
+        raise ValidationError([failure.message for failure in failures])
 
 
 # Labels for the message; RuleFailure.field keeps the code name so a form can mark the input.
@@ -144,6 +191,12 @@ def _counts(
         yield _over("hashtags", count, rules.hashtags_max, _("hashtags"), rules.label)
     if rules.mentions_max and (count := mention_count(variant)) > rules.mentions_max.value:
         yield _over("mentions", count, rules.mentions_max, _("mentions"), rules.label)
+    yield from _media_count(variant, rules, media)
+
+
+def _media_count(
+    variant: Variant, rules: PlatformRules, media: list[MediaAsset]
+) -> Iterator[RuleFailure]:
     limit = rules.media_count_max.get(variant.post_type)
     if limit and len(media) > limit.value:
         yield _over("media", len(media), limit, _("media files"), rules.label)
@@ -166,7 +219,7 @@ def _privacy(variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:
 def _asset(asset: MediaAsset, variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:
     yield from _accessibility(asset, rules)
     if asset.kind == MediaAsset.Kind.IMAGE:
-        yield from _image(asset, rules)
+        yield from _image(asset, variant, rules)
     else:
         yield from _video(asset, variant, rules)
 
@@ -190,7 +243,7 @@ def _accessibility(asset: MediaAsset, rules: PlatformRules) -> Iterator[RuleFail
         yield _over(field, len(asset.alt_text), rules.alt_text_max, _("characters"), rules.label)
 
 
-def _image(asset: MediaAsset, rules: PlatformRules) -> Iterator[RuleFailure]:
+def _image(asset: MediaAsset, variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:
     if rules.image_mime_types and asset.mime_type not in rules.image_mime_types:
         allowed = ", ".join(sorted(rules.image_mime_types))
         field = _media_field(asset, "mime_type")
@@ -204,8 +257,10 @@ def _image(asset: MediaAsset, rules: PlatformRules) -> Iterator[RuleFailure]:
     if rules.image_max_bytes and asset.size_bytes > rules.image_max_bytes.value:
         field = _media_field(asset, "size_bytes")
         yield _over(field, asset.size_bytes, rules.image_max_bytes, _("bytes"), rules.label)
-    if rules.image_aspect:
-        yield from _aspect(asset, rules.image_aspect, rules.label)
+    if span := rules.image_aspect.get(variant.post_type):
+        yield from _aspect(asset, span, rules.label)
+    if span := rules.image_width_px.get(variant.post_type):
+        yield from _span(asset, "width", asset.width, span, "px", rules.label)
 
 
 def _aspect(asset: MediaAsset, span: Span, platform: str) -> Iterator[RuleFailure]:
@@ -231,6 +286,7 @@ def _video(asset: MediaAsset, variant: Variant, rules: PlatformRules) -> Iterato
     if size and asset.size_bytes > size.value:
         field = _media_field(asset, "size_bytes")
         yield _over(field, asset.size_bytes, size, _("bytes"), rules.label)
+    yield from _video_format(asset, variant.post_type, rules)
     span = rules.video_seconds.get(variant.post_type)
     if span is None:
         return
@@ -248,3 +304,56 @@ def _video(asset: MediaAsset, variant: Variant, rules: PlatformRules) -> Iterato
             "platform": rules.label,
         }
         yield RuleFailure(field, limit, actual, message, span.source)
+
+
+def _video_format(asset: MediaAsset, post_type: str, rules: PlatformRules) -> Iterator[RuleFailure]:
+    """Container, codecs, frame rate and dimensions, where the probe recorded them."""
+    probe = asset.probe or {}
+    checks: list[tuple[str, object, Choice | None]] = [
+        ("mime_type", asset.mime_type if probe else None, rules.video_containers.get(post_type)),
+        ("video_codec", probe.get("video_codec"), rules.video_codecs.get(post_type)),
+        ("audio_codec", probe.get("audio_codec"), rules.audio_codecs.get(post_type)),
+    ]
+    for name, actual, choice in checks:
+        if choice is not None and actual and actual not in choice.values:
+            yield _not_allowed(asset, name, str(actual), choice, rules.label)
+    if span := rules.video_fps.get(post_type):
+        yield from _span(asset, "fps", probe.get("fps"), span, "FPS", rules.label)
+    if span := rules.video_side_px.get(post_type):
+        yield from _span(asset, "width", asset.width, span, "px", rules.label)
+        yield from _span(asset, "height", asset.height, span, "px", rules.label)
+    limit = rules.video_max_width_px.get(post_type)
+    if limit and asset.width and asset.width > limit.value:
+        yield _over(_media_field(asset, "width"), asset.width, limit, "px", rules.label)
+
+
+def _not_allowed(
+    asset: MediaAsset, name: str, actual: str, choice: Choice, platform: str
+) -> RuleFailure:
+    allowed = ", ".join(sorted(choice.values))
+    field = _media_field(asset, name)
+    message = _("%(field)s: %(actual)s, allowed %(allowed)s (%(platform)s)") % {
+        "field": field,
+        "actual": actual,
+        "allowed": allowed,
+        "platform": platform,
+    }
+    return RuleFailure(field, allowed, actual, message, choice.source)
+
+
+def _span(
+    asset: MediaAsset, name: str, value: object, span: Span, unit: str, platform: str
+) -> Iterator[RuleFailure]:
+    """``value`` outside ``span``; an unknown value is left to variant_media_failures."""
+    if not isinstance(value, int | float) or span.low <= Fraction(value) <= span.high:
+        return
+    field = _media_field(asset, name)
+    limit = f"{_num(span.low)}–{_num(span.high)} {unit}"
+    actual = f"{_num(value)} {unit}"
+    message = _("%(field)s: %(actual)s, limit %(limit)s (%(platform)s)") % {
+        "field": field,
+        "actual": actual,
+        "limit": limit,
+        "platform": platform,
+    }
+    yield RuleFailure(field, limit, actual, message, span.source)

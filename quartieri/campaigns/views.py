@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -7,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,7 +16,7 @@ from quartieri.accounts.models import User
 from quartieri.accounts.permissions import require_capability
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
-from quartieri.campaigns import services
+from quartieri.campaigns import scheduling, services
 from quartieri.campaigns.forms import RejectForm, ScheduleForm
 from quartieri.campaigns.models import Campaign, Variant
 from quartieri.campaigns.plan_link import plan_link_context
@@ -24,12 +26,17 @@ from quartieri.campaigns.selectors import (
     variant_list,
     variant_next_step,
 )
+from quartieri.campaigns.views_edit import campaign_items, may_edit
 
 
 @require_GET
 @require_capability(Capability.VIEW_CONTENT)
 def campaign_list_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "campaigns/campaign_list.html", {"campaigns": campaign_list()})
+    context = {
+        "campaigns": campaign_list(),
+        "can_manage": user_can(request.user, Capability.APPROVE_CONTENT),
+    }
+    return render(request, "campaigns/campaign_list.html", context)
 
 
 @require_GET
@@ -39,11 +46,16 @@ def campaign_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     variants = list(variant_list(campaign=campaign))
     can_act = isinstance(user, User) and user_can(user, Capability.DRAFT_CONTENT)
-    rows: list[tuple[Variant, str]] = [(variant, "") for variant in variants]
+    # (variant, next workflow step, may edit it): one grants query for the whole page.
+    rows: list[tuple[Variant, str, bool]] = [(variant, "", False) for variant in variants]
     if can_act and isinstance(user, User):
         grants = user_grants(user=user)
         rows = [
-            (variant, variant_next_step(user=user, variant=variant, grants=grants))
+            (
+                variant,
+                variant_next_step(user=user, variant=variant, grants=grants),
+                may_edit(user=user, variant=variant, grants=grants),
+            )
             for variant in variants
         ]
     return render(
@@ -53,9 +65,19 @@ def campaign_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
             "campaign": campaign,
             "rows": rows,
             "can_act": can_act,
+            "can_manage": user_can(user, Capability.APPROVE_CONTENT),
+            "items": campaign_items(campaign),
+            "schedule_min": _schedule_min(campaign),
             **plan_link_context(user=user, campaign=campaign),
         },
     )
+
+
+def _schedule_min(campaign: Campaign) -> dt.date:
+    """The first day the schedule forms offer: the campaign's, or today once it started
+    (services.variant_schedule refuses a time in the past)."""
+    today = timezone.localdate(scheduling.schedule_now())
+    return max(campaign.start_date, today)
 
 
 def _simple(name: str) -> Callable[[User, Variant, HttpRequest], Variant]:

@@ -6,11 +6,16 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from quartieri.campaigns import scheduling
 from quartieri.campaigns.models import Campaign, Variant
 from quartieri.campaigns.scheduling import FoldPolicy, GapPolicy, WallTimeError, schedule_resolve
+from quartieri.campaigns.scheduling import schedule_now as real_schedule_now
 from quartieri.campaigns.services import variant_schedule
+from quartieri.publishing.models import OutboxEntry
+from tests.campaigns.conftest import Unchanged
 
 ROME = ZoneInfo("Europe/Rome")
 SPRING = dt.date(2021, 3, 28)  # clocks go 02:00 → 03:00
@@ -112,3 +117,70 @@ def test_posts_around_the_autumn_fold_keep_their_order(
     ordered = list(Variant.objects.filter(pk__in=[first.pk, second.pk]).order_by("scheduled_at"))
     assert [variant.pk for variant in ordered] == [first.pk, second.pk]
     assert ordered[1].scheduled_at - ordered[0].scheduled_at == dt.timedelta(hours=1)
+
+
+# --- No posting time in the past (services._require_future) --------------------------------
+
+MID_MAY = dt.datetime(2021, 5, 15, 12, 0, tzinfo=dt.UTC)  # 14:00 in Rome
+
+
+@pytest.fixture
+def now_mid_may(monkeypatch):
+    monkeypatch.setattr(scheduling, "schedule_now", lambda: MID_MAY)
+    return MID_MAY
+
+
+def test_the_clock_is_the_real_one_outside_the_2021_fixtures():
+    assert abs(real_schedule_now() - timezone.now()) < dt.timedelta(seconds=5)
+
+
+def test_a_time_in_the_past_is_refused_and_nothing_reaches_the_outbox(
+    now_mid_may, item, tiktok, editor, approver, make_variant
+):
+    variant = make_variant(item=item, account=tiktok, by=editor, status=Variant.Status.APPROVED)
+    before = Unchanged(variant)
+    this_morning = dt.datetime(2021, 5, 15, 10, 0, tzinfo=ROME)
+    with pytest.raises(ValidationError) as refused:
+        variant_schedule(actor=approver, variant=variant, at=this_morning)
+    assert refused.value.messages == [
+        "2021-05-15 10:00 is in the past (it is now 2021-05-15 14:00): choose a later time."
+    ]
+    before.check()
+    stored = Variant.objects.get(pk=variant.pk)
+    assert (stored.status, stored.scheduled_at) == (Variant.Status.APPROVED, None)
+    assert not OutboxEntry.objects.filter(variant=variant).exists()
+    # The same variant an hour from now goes on the calendar and into the outbox.
+    variant_schedule(actor=approver, variant=variant, at=MID_MAY + dt.timedelta(hours=1))
+    assert OutboxEntry.objects.filter(variant=variant).count() == 1
+
+
+def test_now_itself_is_already_too_late(now_mid_may, item, tiktok, editor, approver, make_variant):
+    variant = make_variant(item=item, account=tiktok, by=editor, status=Variant.Status.APPROVED)
+    with pytest.raises(ValidationError, match="is in the past"):
+        variant_schedule(actor=approver, variant=variant, at=MID_MAY)
+    variant_schedule(actor=approver, variant=variant, at=MID_MAY + dt.timedelta(minutes=1))
+    assert Variant.objects.get(pk=variant.pk).status == Variant.Status.SCHEDULED
+
+
+def test_a_scheduled_post_cannot_be_moved_into_the_past(
+    item, tiktok, editor, approver, make_variant, monkeypatch
+):
+    variant = make_variant(item=item, account=tiktok, by=editor, status=Variant.Status.SCHEDULED)
+    due = OutboxEntry.objects.get(variant=variant).due_at
+    monkeypatch.setattr(scheduling, "schedule_now", lambda: MID_MAY)
+    before = Unchanged(variant)
+    with pytest.raises(ValidationError, match="is in the past"):
+        variant_schedule(
+            actor=approver, variant=variant, at=dt.datetime(2021, 5, 10, 9, 0, tzinfo=ROME)
+        )
+    before.check()
+    assert OutboxEntry.objects.get(variant=variant).due_at == due
+
+
+def test_only_the_demo_may_write_a_past_time(
+    now_mid_may, item, tiktok, editor, approver, make_variant
+):
+    variant = make_variant(item=item, account=tiktok, by=editor, status=Variant.Status.APPROVED)
+    at = dt.datetime(2021, 5, 4, 18, 0, tzinfo=ROME)
+    variant_schedule(actor=approver, variant=variant, at=at, allow_past=True)
+    assert Variant.objects.get(pk=variant.pk).scheduled_at == at

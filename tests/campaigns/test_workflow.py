@@ -6,8 +6,10 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from quartieri.accounts.models import AuditEvent
+from quartieri.campaigns import scheduling
 from quartieri.campaigns.models import Transition, Variant
 from quartieri.campaigns.services import (
     variant_approve,
@@ -17,6 +19,7 @@ from quartieri.campaigns.services import (
     variant_submit,
     variant_update,
 )
+from quartieri.publishing.models import OutboxEntry
 from tests.campaigns.conftest import IN_WINDOW, ROME, Unchanged
 
 S = Variant.Status
@@ -195,3 +198,28 @@ def test_minimum_spacing_between_posts_on_an_account(item, tiktok, editor, appro
         actor=approver, variant=second, at=first.scheduled_at + dt.timedelta(minutes=120)
     )
     assert Variant.objects.get(pk=second.pk).status == S.SCHEDULED
+
+
+def test_the_schedule_form_refuses_a_past_time_and_says_why(
+    client_for, item, tiktok, editor, approver, make_variant, monkeypatch
+):
+    monkeypatch.setattr(scheduling, "schedule_now", lambda: dt.datetime(2021, 6, 1, tzinfo=dt.UTC))
+    variant = make_variant(item=item, account=tiktok, by=editor, status=S.APPROVED)
+    before = Unchanged(variant)
+    client = client_for(approver)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = client.get(reverse("campaigns:campaign_detail", args=[item.campaign.slug]))
+    assert f'id="date-{variant.pk}" name="date"' in page.content.decode()
+    assert 'min="2021-06-01"' in page.content.decode()  # the day picker starts today
+    response = client.post(
+        reverse("campaigns:variant_action", args=[variant.pk, "schedule"]),
+        {"date": "2021-05-20", "time": "10:00"},
+        follow=True,
+    )
+    assert (
+        "2021-05-20 10:00 is in the past (it is now 2021-06-01 02:00): choose a later time."
+        in response.content.decode()
+    )
+    before.check()
+    assert Variant.objects.get(pk=variant.pk).scheduled_at is None
+    assert not OutboxEntry.objects.exists()

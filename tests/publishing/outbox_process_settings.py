@@ -13,3 +13,5 @@ PUBLISHING_MEDIA_URL = "https://media.example.org/"
 # The fakes' own app keys.
 TIKTOK_CLIENT_KEY = "fake-client-key"
 TIKTOK_CLIENT_SECRET = "fake-client-secret"  # noqa: S105
+# The daily insights pull would add read calls to the fakes the counts are taken from.
+INSIGHTS_DAILY = False

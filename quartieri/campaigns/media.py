@@ -1,0 +1,616 @@
+"""Images and videos of a content item: read from their content, checked, stored, attached.
+
+Nothing trusts the file name. Type, size, dimensions, duration and codecs come from the
+bytes (Pillow for images, ``ffprobe`` from Debian's ffmpeg for videos); the stored name is
+random (128 bits, so the public ``/media/`` folder can be neither listed nor guessed) with
+the extension of the type found. Every image needs alternative text and every video a
+caption file (WebVTT or SRT, parsed here): WCAG 2.1 AA (django-style.md §3.3). An upload is
+checked whole, then written in one transaction; a refusal writes nothing, not even a file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import Storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from PIL import ExifTags, Image, UnidentifiedImageError
+
+from quartieri.accounts.models import User
+from quartieri.accounts.roles import Capability
+from quartieri.accounts.selectors import user_can
+from quartieri.accounts.services import audit_record, audit_snapshot
+from quartieri.campaigns.models import ContentItem, MediaAsset, Variant
+from quartieri.campaigns.selectors import Duty, account_allows
+from quartieri.campaigns.services import variant_update
+from quartieri.campaigns.validation import asset_failures
+
+MB = 1024 * 1024
+CAPTION_MAX_BYTES = 1 * MB
+# Pillow format → (MIME type, extension). What the platforms take is narrower and checked
+# per variant by rules.py (Instagram: JPEG only, §2.2; TikTok: JPEG/WebP, §1.5).
+IMAGE_FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
+# ffprobe codec names; the intersection of what TikTok (§1.5) and Reels (§2.2) take.
+VIDEO_CODECS = {"h264": "H.264", "hevc": "HEVC (H.265)"}
+AUDIO_CODECS = {"aac": "AAC"}
+# ISO base media (MP4, MOV): the box type at offset 4 of the file.
+_ISO_BOXES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+_SNAPSHOT = ["kind", "file", "alt_text", "caption_file", "width", "height", "duration_seconds"]
+
+
+def _refuse(field_name: str, message: str) -> ValidationError:
+    return ValidationError({field_name: [message]})
+
+
+# --- Probing ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Probe:
+    """What a file really is, read from its bytes."""
+
+    kind: str  # MediaAsset.Kind
+    mime_type: str
+    extension: str
+    width: int
+    height: int
+    size_bytes: int
+    duration_seconds: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)  # stored in MediaAsset.probe
+
+
+def media_probe(*, path: Path, name: str) -> Probe:
+    """Read ``path`` (uploaded as ``name``); ValidationError on "file" naming it and why."""
+    size = path.stat().st_size
+    if size == 0:
+        raise _refuse("file", _("%(name)s: the file is empty.") % {"name": name})
+    with path.open("rb") as handle:
+        head = handle.read(12)
+    if head[4:8] in _ISO_BOXES:
+        return _probe_video(path, name, size)
+    return _probe_image(path, name, size)
+
+
+def _probe_image(path: Path, name: str, size: int) -> Probe:
+    unreadable = _(
+        "%(name)s: not a JPEG, PNG or WebP image, nor an MP4 or MOV video (read from its "
+        "content, whatever its name says)."
+    )
+    try:
+        with Image.open(path, formats=list(IMAGE_FORMATS)) as image:  # reads the header only
+            fmt, (width, height) = str(image.format), image.size
+            limit = Image.MAX_IMAGE_PIXELS
+            if limit and width * height > limit:
+                # A decompression bomb: refused before decoding (Pillow only warns up to 2×).
+                raise ValueError(f"{width}×{height} pixels")
+            image.load()  # decodes every pixel: a truncated file fails here
+            orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+    except UnidentifiedImageError:
+        raise _refuse("file", unreadable % {"name": name}) from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise _refuse(
+            "file",
+            _("%(name)s: the image cannot be read (%(reason)s).") % {"name": name, "reason": error},
+        ) from None
+    if orientation in (5, 6, 7, 8):
+        # EXIF says "rotate 90°": people and platforms see it the other way round.
+        width, height = height, width
+    mime_type, extension = IMAGE_FORMATS[fmt]
+    details = {"format": fmt.lower()}
+    return Probe(MediaAsset.Kind.IMAGE, mime_type, extension, width, height, size, None, details)
+
+
+def _ffprobe(path: Path, name: str) -> dict[str, Any]:
+    # The demuxer is forced to MOV/MP4 and only local files may be opened, so a crafted file
+    # (an HLS playlist, a reference movie) cannot make ffprobe fetch or read anything else.
+    command = [
+        settings.MEDIA_FFPROBE,
+        *("-v", "error", "-f", "mov", "-protocol_whitelist", "file"),
+        *("-print_format", "json", "-show_format", "-show_streams", f"file:{path}"),
+    ]
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed program and arguments, no shell
+            command, capture_output=True, timeout=settings.MEDIA_PROBE_TIMEOUT_SECONDS, check=False
+        )
+    except FileNotFoundError:
+        reason = _("ffprobe is not installed on the server (Debian package ffmpeg)")
+    except subprocess.TimeoutExpired:
+        reason = _("reading it took too long")
+    else:
+        if done.returncode == 0:
+            return dict(json.loads(done.stdout or b"{}"))
+        # ffprobe's last line says what it choked on ("moov atom not found", …).
+        last = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
+        reason = last[0].replace(f"file:{path}", name)[:200] if last else "ffprobe"
+    raise _refuse(
+        "file",
+        _("%(name)s: the video cannot be read (%(reason)s).") % {"name": name, "reason": reason},
+    )
+
+
+def _probe_video(path: Path, name: str, size: int) -> Probe:
+    data = _ffprobe(path, name)
+    streams = data.get("streams", [])
+    video = _first_stream(streams, "video")
+    audio = _first_stream(streams, "audio")
+    _require_codec(name, "video", video, VIDEO_CODECS)
+    if audio is not None:  # a silent video is fine; a sound track must be AAC
+        _require_codec(name, "audio", audio, AUDIO_CODECS)
+    assert video is not None  # noqa: S101 - _require_codec refused a missing track
+    width, height = int(video.get("width") or 0), int(video.get("height") or 0)
+    duration = _float(data.get("format", {}).get("duration")) or _float(video.get("duration"))
+    if not width or not height or not duration:
+        raise _refuse(
+            "file", _("%(name)s: the video has no readable size or duration.") % {"name": name}
+        )
+    if abs(_rotation(video)) in (90, 270):
+        width, height = height, width
+    brand = str(data.get("format", {}).get("tags", {}).get("major_brand", "")).strip()
+    mime_type, extension = ("video/quicktime", "mov") if brand == "qt" else ("video/mp4", "mp4")
+    details = {
+        "format": extension,
+        "video_codec": video["codec_name"],
+        "audio_codec": audio["codec_name"] if audio else None,
+        "fps": _fps(video),
+    }
+    return Probe(
+        MediaAsset.Kind.VIDEO, mime_type, extension, width, height, size, duration, details
+    )
+
+
+def _first_stream(streams: list[dict[str, Any]], kind: str) -> dict[str, Any] | None:
+    for stream in streams:
+        # A cover picture inside an MP4 is a "video" stream too; it is not the video.
+        if stream.get("codec_type") == kind and not stream.get("disposition", {}).get(
+            "attached_pic"
+        ):
+            return stream
+    return None
+
+
+def _require_codec(
+    name: str, kind: str, stream: dict[str, Any] | None, allowed: dict[str, str]
+) -> None:
+    actual = stream.get("codec_name") if stream else None
+    if actual in allowed:
+        return
+    raise _refuse(
+        "file",
+        _("%(name)s: %(kind)s codec %(actual)s, accepted %(allowed)s.")
+        % {
+            "name": name,
+            "kind": kind,
+            "actual": actual or _("none"),
+            "allowed": ", ".join(allowed.values()),
+        },
+    )
+
+
+def _float(value: object) -> float | None:
+    try:
+        return float(str(value)) if value not in (None, "", "N/A") else None
+    except ValueError:
+        return None
+
+
+def _fps(stream: dict[str, Any]) -> float | None:
+    for key in ("avg_frame_rate", "r_frame_rate"):
+        try:
+            rate = Fraction(str(stream.get(key, "0/0")))
+        except (ValueError, ZeroDivisionError):
+            continue
+        if rate > 0:
+            return round(float(rate), 3)
+    return None
+
+
+def _rotation(stream: dict[str, Any]) -> int:
+    # Phones store portrait video as landscape plus a display rotation.
+    for side_data in stream.get("side_data_list", []):
+        if "rotation" in side_data:
+            return int(float(side_data["rotation"])) % 360
+    return int(_float(stream.get("tags", {}).get("rotate")) or 0) % 360
+
+
+# --- Caption files ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Cue:
+    line: int
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Captions:
+    format: str  # "vtt" or "srt"
+    cues: tuple[Cue, ...]
+
+
+_VTT_TIME = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
+_SRT_TIME = r"(\d{2,}):([0-5]\d):([0-5]\d),(\d{3})"
+_TIMING = {
+    "vtt": re.compile(rf"^{_VTT_TIME}[ \t]+-->[ \t]+{_VTT_TIME}(?:[ \t].*)?$"),
+    "srt": re.compile(rf"^{_SRT_TIME}[ \t]*-->[ \t]*{_SRT_TIME}(?:[ \t].*)?$"),
+}
+_TIMING_EXAMPLE = {"vtt": "00:00:01.000 --> 00:00:04.000", "srt": "00:00:01,000 --> 00:00:04,000"}
+
+
+def caption_parse(*, data: bytes, name: str) -> Captions:
+    """Parse a WebVTT or SRT file whole; ValidationError on "caption_file" naming the line."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _refuse("caption_file", _("%(name)s: not UTF-8 text.") % {"name": name}) from None
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    first = lines[0] if lines else ""
+    fmt = "vtt" if re.match(r"^WEBVTT(?:[ \t].*)?$", first) else "srt"
+    blocks = list(_blocks(lines))
+    if fmt == "vtt":
+        blocks = [b for b in blocks[1:] if not re.match(r"^(NOTE|STYLE|REGION)\b", b[1][0])]
+    elif not blocks or not blocks[0][1][0].strip().isdigit():
+        raise _refuse(
+            "caption_file",
+            _("%(name)s: neither WebVTT (first line “WEBVTT”) nor SRT (numbered cues).")
+            % {"name": name},
+        )
+    cues = tuple(_cue(fmt, number, block, name) for number, block in blocks)
+    if not cues:
+        raise _refuse("caption_file", _("%(name)s: the file has no cue.") % {"name": name})
+    return Captions(fmt, cues)
+
+
+def _blocks(lines: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, lines) of each block of non-blank lines."""
+    block: list[str] = []
+    for number, line in enumerate([*lines, ""], start=1):
+        if line.strip():
+            block.append(line.strip())
+        elif block:
+            yield number - len(block), block
+            block = []
+
+
+def _cue(fmt: str, number: int, block: list[str], name: str) -> Cue:
+    # SRT: index, timing, text. WebVTT: optional identifier, timing, text.
+    has_id = len(block) > 1 and "-->" not in block[0] and "-->" in block[1]
+    offset = 1 if fmt == "srt" or has_id else 0
+    timing = block[offset] if len(block) > offset else ""
+    match = _TIMING[fmt].match(timing)
+    where = {"name": name, "line": number + offset}
+    if match is None:
+        raise _refuse(
+            "caption_file",
+            _("%(name)s, line %(line)s: “%(timing)s” is not a cue timing such as %(example)s.")
+            % {**where, "timing": timing[:60], "example": _TIMING_EXAMPLE[fmt]},
+        )
+    groups = match.groups()
+    start, end = _seconds(groups[:4]), _seconds(groups[4:])
+    if end <= start:
+        raise _refuse(
+            "caption_file", _("%(name)s, line %(line)s: the cue ends before it starts.") % where
+        )
+    if len(block) <= offset + 1:
+        raise _refuse("caption_file", _("%(name)s, line %(line)s: the cue has no text.") % where)
+    return Cue(number + offset, start, end)
+
+
+def _seconds(parts: Sequence[str | None]) -> float:
+    hours, minutes, seconds, millis = (int(part or 0) for part in parts)
+    return hours * 3600 + minutes * 60 + seconds + millis / 1000
+
+
+def caption_check_timing(*, captions: Captions, duration: float, name: str) -> None:
+    """Refuse captions that start after the video ends (a file made for another video)."""
+    late = next((cue for cue in captions.cues if cue.start >= duration), None)
+    if late is not None:
+        raise _refuse(
+            "caption_file",
+            _(
+                "%(name)s, line %(line)s: the cue starts at %(start)s s, after the video ends (%(end)s s)."
+            )
+            % {"name": name, "line": late.line, "start": f"{late.start:g}", "end": f"{duration:g}"},
+        )
+
+
+# --- Upload -------------------------------------------------------------------------------
+def _require_drafter(actor: User) -> None:
+    # The same rule as creating a content item (services.content_item_create).
+    if not user_can(actor, Capability.DRAFT_CONTENT):
+        raise PermissionDenied(
+            _("Your role does not allow this (%(capability)s).")
+            % {"capability": Capability.DRAFT_CONTENT.value}
+        )
+
+
+@contextmanager
+def _local_path(upload: UploadedFile[Any]) -> Iterator[Path]:
+    """A path to the uploaded bytes: ffprobe reads files, not Python objects."""
+    temporary = getattr(upload, "temporary_file_path", None)
+    if temporary is not None:
+        yield Path(temporary())
+        return
+    with tempfile.NamedTemporaryFile(prefix="quartieri-upload-") as copy:
+        for chunk in upload.chunks():
+            copy.write(chunk)
+        copy.flush()
+        yield Path(copy.name)
+
+
+def _size_cap(kind: str | None) -> int:
+    if kind == MediaAsset.Kind.IMAGE:
+        return int(settings.MEDIA_MAX_IMAGE_BYTES)
+    if kind == MediaAsset.Kind.VIDEO:
+        return int(settings.MEDIA_MAX_VIDEO_BYTES)
+    return max(int(settings.MEDIA_MAX_IMAGE_BYTES), int(settings.MEDIA_MAX_VIDEO_BYTES))
+
+
+def _check_size(name: str, size: int, kind: str | None) -> None:
+    cap = _size_cap(kind)
+    if size > cap:
+        raise _refuse(
+            "file",
+            _("%(name)s: %(size)s MB, the upload limit is %(limit)s MB.")
+            % {"name": name, "size": f"{size / MB:.1f}", "limit": f"{cap / MB:g}"},
+        )
+
+
+def _checked_captions(upload: UploadedFile[Any] | None, probe: Probe) -> Captions | None:
+    if probe.kind == MediaAsset.Kind.IMAGE:
+        if upload is not None:
+            raise _refuse("caption_file", _("Only a video takes a caption file."))
+        return None
+    if upload is None:
+        raise _refuse(
+            "caption_file",
+            _("A video needs a caption file (WebVTT or SRT), for people who cannot hear it."),
+        )
+    name = str(upload.name)
+    if (upload.size or 0) > CAPTION_MAX_BYTES:
+        raise _refuse(
+            "caption_file",
+            _("%(name)s: larger than %(limit)s MB.")
+            % {"name": name, "limit": CAPTION_MAX_BYTES // MB},
+        )
+    captions = caption_parse(data=b"".join(upload.chunks()), name=name)
+    caption_check_timing(captions=captions, duration=probe.duration_seconds or 0, name=name)
+    return captions
+
+
+def _new_asset(*, item: ContentItem, probe: Probe, alt_text: str, name: str) -> MediaAsset:
+    # Named after the upload until stored, so that rule messages name the person's file.
+    asset = MediaAsset(
+        content_item=item,
+        kind=probe.kind,
+        alt_text=alt_text,
+        width=probe.width,
+        height=probe.height,
+        duration_seconds=probe.duration_seconds,
+        size_bytes=probe.size_bytes,
+        mime_type=probe.mime_type,
+        probe=probe.details,
+    )
+    asset.file.name = name
+    return asset
+
+
+def _stored_name(original: str, extension: str) -> str:
+    stem = slugify(Path(original).stem)[:40] or "media"
+    return f"{secrets.token_urlsafe(16)}-{stem}.{extension}"
+
+
+def media_upload(
+    *,
+    actor: User,
+    content_item: ContentItem,
+    file: UploadedFile[Any],
+    alt_text: str = "",
+    caption_file: UploadedFile[Any] | None = None,
+    variants: Sequence[Variant] = (),
+) -> MediaAsset:
+    """Check an image or video whole, then store it and attach it to ``variants``.
+
+    Raises PermissionDenied, or ValidationError keyed by form field ("file", "alt_text",
+    "caption_file", "variants") naming the file and the reason; then nothing is written.
+    """
+    _require_drafter(actor)
+    name = str(file.name or "upload")
+    _check_size(name, int(file.size or 0), None)
+    with _local_path(file) as path:
+        probe = media_probe(path=path, name=name)
+    _check_size(name, probe.size_bytes, probe.kind)
+    alt_text = alt_text.strip()
+    if probe.kind == MediaAsset.Kind.IMAGE and not alt_text:
+        raise _refuse(
+            "alt_text",
+            _("%(name)s: an image needs alternative text (what it shows).") % {"name": name},
+        )
+    captions = _checked_captions(caption_file, probe)
+    asset = _new_asset(item=content_item, probe=probe, alt_text=alt_text, name=name)
+    if captions is not None and caption_file is not None:
+        asset.caption_file.name = str(caption_file.name)  # until stored, as for the file
+        asset.probe |= {"caption_format": captions.format, "caption_cues": len(captions.cues)}
+    _check_variants(actor=actor, asset=asset, variants=variants)
+    stored = _Stored(file, probe.extension, caption_file, captions.format if captions else "")
+    return _store(actor=actor, asset=asset, files=stored, variants=variants)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    file: UploadedFile[Any]
+    extension: str
+    caption_file: UploadedFile[Any] | None
+    caption_extension: str
+
+
+def _store(
+    *, actor: User, asset: MediaAsset, files: _Stored, variants: Sequence[Variant]
+) -> MediaAsset:
+    original = asset.file.name or "media"
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            files.file.seek(0)
+            asset.file.save(_stored_name(original, files.extension), files.file, save=False)
+            written.append(asset.file.name or "")
+            if files.caption_file is not None:
+                files.caption_file.seek(0)
+                caption_name = _stored_name(str(files.caption_file.name), files.caption_extension)
+                asset.caption_file.save(caption_name, files.caption_file, save=False)
+                written.append(asset.caption_file.name or "")
+            asset.full_clean()
+            asset.save()
+            audit_record(
+                actor=actor,
+                action="campaigns.media.upload",
+                target=asset,
+                after={**audit_snapshot(obj=asset, fields=_SNAPSHOT), "original_name": original},
+            )
+            _set_variants(actor=actor, asset=asset, add=variants, remove=())
+    except BaseException:
+        # The row rolled back: take its files away too, so a refusal leaves nothing behind.
+        for name in filter(None, written):
+            asset.file.storage.delete(name)
+        raise
+    return asset
+
+
+# --- Reads ----------------------------------------------------------------------------------
+def media_public_url(file: FieldFile) -> str:
+    """Where a platform (and a browser) fetches the file: QUARTIERI_MEDIA_PUBLIC_URL + name,
+    the same address the outbox sends (publishing.payload), else the storage's own URL."""
+    if not file:
+        return ""
+    base = settings.PUBLISHING_MEDIA_URL
+    return f"{base}{file.name}" if base else str(file.url)
+
+
+def media_variant_ids(*, item: ContentItem) -> dict[int, list[int]]:
+    """Asset id → ids of the item's variants using it, in one query."""
+    through = Variant.media.through
+    rows = through.objects.filter(mediaasset__content_item=item).values_list(
+        "mediaasset_id", "variant_id"
+    )
+    using: dict[int, list[int]] = {}
+    for asset_id, variant_id in rows.order_by("variant_id"):
+        using.setdefault(asset_id, []).append(variant_id)
+    return using
+
+
+# --- Variants using an asset ------------------------------------------------------------------
+def _check_variants(*, actor: User, asset: MediaAsset, variants: Iterable[Variant]) -> None:
+    """Every variant may take this file and be changed by ``actor``; else refuse them all."""
+    problems: list[str] = []
+    for variant in variants:
+        if variant.content_item_id != asset.content_item_id:
+            problems.append(
+                _("%(variant)s belongs to another content item.") % {"variant": variant}
+            )
+            continue
+        reason = account_allows(user=actor, account=variant.account, duty=Duty.DRAFT)
+        if variant.status == Variant.Status.PUBLISHED:
+            reason = _("%(variant)s is already published.") % {"variant": variant}
+        problems.extend([reason] if reason else [])
+        problems.extend(failure.message for failure in asset_failures(asset=asset, variant=variant))
+    if problems:
+        raise ValidationError({"variants": problems})
+
+
+@transaction.atomic
+def media_attach(*, actor: User, asset: MediaAsset, variants: Sequence[Variant]) -> MediaAsset:
+    """Make exactly ``variants`` (of the asset's content item) use ``asset``.
+
+    Variants the actor may not draft on are left as they are. A variant that was approved
+    or scheduled goes back to review (``variant_update``): its approval covered other media.
+    """
+    _require_drafter(actor)
+    wanted = {variant.pk for variant in variants}
+    mine = [
+        variant
+        for variant in Variant.objects.filter(content_item_id=asset.content_item_id).select_related(
+            "account"
+        )
+        if not account_allows(user=actor, account=variant.account, duty=Duty.DRAFT)
+    ]
+    using = _using(asset)
+    add = [variant for variant in mine if variant.pk in wanted and variant.pk not in using]
+    remove = [variant for variant in mine if variant.pk not in wanted and variant.pk in using]
+    _check_variants(actor=actor, asset=asset, variants=add)
+    for variant in remove:
+        if variant.status == Variant.Status.PUBLISHED:
+            raise ValidationError(
+                {"variants": [_("%(variant)s is already published.") % {"variant": variant}]}
+            )
+    _set_variants(actor=actor, asset=asset, add=add, remove=remove)
+    return asset
+
+
+def _using(asset: MediaAsset) -> set[int]:
+    through = Variant.media.through
+    return set(through.objects.filter(mediaasset_id=asset.pk).values_list("variant_id", flat=True))
+
+
+def _set_variants(
+    *, actor: User, asset: MediaAsset, add: Iterable[Variant], remove: Iterable[Variant]
+) -> None:
+    for variant, adding in [*((v, True) for v in add), *((v, False) for v in remove)]:
+        # Changing the media is an edit: through variant_update the actor becomes the last
+        # editor (four eyes), and an approved or scheduled variant goes back to review with
+        # its outbox row cancelled (refused while the post is on its way).
+        variant = variant_update(actor=actor, variant=variant)
+        before = sorted(variant.media.values_list("pk", flat=True))
+        (variant.media.add if adding else variant.media.remove)(asset)
+        audit_record(
+            actor=actor,
+            action="campaigns.variant.media",
+            target=variant,
+            before={"media": before},
+            after={"media": sorted(variant.media.values_list("pk", flat=True))},
+        )
+
+
+@transaction.atomic
+def media_delete(*, actor: User, asset: MediaAsset) -> None:
+    """Delete an asset nobody uses, and its files once the deletion is committed."""
+    _require_drafter(actor)
+    asset = MediaAsset.objects.select_for_update().get(pk=asset.pk)
+    users = Variant.objects.filter(pk__in=_using(asset)).select_related("account")
+    if users:
+        raise ValidationError(
+            _("%(name)s is used by %(variants)s: take it off those variants first.")
+            % {"name": asset.file.name, "variants": ", ".join(str(v) for v in users)}
+        )
+    names = [name for name in (asset.file.name, asset.caption_file.name) if name]
+    storage = asset.file.storage
+    audit_record(
+        actor=actor,
+        action="campaigns.media.delete",
+        target=asset,
+        before=audit_snapshot(obj=asset, fields=_SNAPSHOT),
+    )
+    asset.delete()
+    # Files go only if the row really went: a rolled-back delete keeps them.
+    transaction.on_commit(partial(_delete_files, storage, names))
+
+
+def _delete_files(storage: Storage, names: list[str]) -> None:
+    for name in names:
+        storage.delete(name)
