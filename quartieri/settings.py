@@ -8,7 +8,9 @@ listed in docs/operations.md.
 from __future__ import annotations
 
 from importlib.resources import files
+from importlib.util import find_spec
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
     "quartieri.audiences",
     "quartieri.planner",
     "quartieri.publishing",
+    "quartieri.analytics",
     "quartieri.places",
     "quartieri.campaigns",
 ]
@@ -142,6 +145,20 @@ if WORKER_STALE_SECONDS <= WORKER_HEARTBEAT_SECONDS:
     raise ImproperlyConfigured(
         "QUARTIERI_WORKER_STALE_SECONDS must be larger than QUARTIERI_WORKER_HEARTBEAT_SECONDS"
     )
+# Platform insights (docs/publishing.md, Insights): once a day, from INSIGHTS_HOUR
+# (Europe/Rome), the figures of posts published in the last INSIGHTS_POST_DAYS days (4 weeks,
+# our choice: a post is followed through a month of its campaign while the calls made each
+# day stay bounded, one or more per post) and each account's figures of the last
+# INSIGHTS_ACCOUNT_DAYS complete days (Meta's figures arrive up to 48 h late,
+# platform-apis.md §2.4: later runs correct them).
+INSIGHTS_POST_DAYS = env_int("QUARTIERI_INSIGHTS_POST_DAYS", default=28, minimum=1)
+INSIGHTS_ACCOUNT_DAYS = env_int("QUARTIERI_INSIGHTS_ACCOUNT_DAYS", default=3, minimum=1)
+INSIGHTS_HOUR = env_int("QUARTIERI_INSIGHTS_HOUR", default=6)
+# Off: the workers never start the pull (a deployment that runs `quartieri insights pull`
+# from cron instead, or a test platform that must not read figures on its own).
+INSIGHTS_DAILY = env_bool("QUARTIERI_INSIGHTS_DAILY", default=True)
+if INSIGHTS_HOUR > 23:
+    raise ImproperlyConfigured(f"QUARTIERI_INSIGHTS_HOUR={INSIGHTS_HOUR} must be an hour, 0-23")
 
 # --- Authentication and brute-force protection ----------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -180,26 +197,65 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The demo sandbox (docs/publishing.md): `quartieri demo` marks its data folder, and every
+# process started on it then publishes to local fakes of TikTok and Meta that `quartieri
+# serve` runs on SANDBOX_PORT (TikTok) and SANDBOX_PORT + 1 (Instagram and Facebook); the
+# settings below default to them, so nothing reaches the platforms. QUARTIERI_SANDBOX=1/0
+# overrides the mark; an explicit API URL or app key setting still wins.
+SANDBOX_MARKER = DATA_DIR / "sandbox"
+SANDBOX = env_bool("QUARTIERI_SANDBOX", default=SANDBOX_MARKER.is_file())
+DEMO_SANDBOX = env_bool("QUARTIERI_SANDBOX", default=True)  # may `quartieri demo` mark it?
+SANDBOX_PORT = env_int("QUARTIERI_SANDBOX_PORT", default=8771, minimum=1024)
+# The sandbox's media address: this platform's own /media/ (the fakes never fetch it).
+SANDBOX_MEDIA_URL = f"{PUBLIC_URL}/media/"
+
+
+def _unless_sandbox(real: str, sandbox: str) -> str:
+    return sandbox if SANDBOX else real
+
+
 # Each external platform's API base is a setting, so any server that speaks the documented
 # contract (the local fakes in tests and the demo sandbox) can stand in for it.
 TIKTOK_API_URL = env_url(
-    "QUARTIERI_TIKTOK_API_URL", "https://open.tiktokapis.com", schemes=("http", "https")
+    "QUARTIERI_TIKTOK_API_URL",
+    _unless_sandbox("https://open.tiktokapis.com", f"http://127.0.0.1:{SANDBOX_PORT}"),
+    schemes=("http", "https"),
 )
 META_GRAPH_URL = env_url(
-    "QUARTIERI_META_GRAPH_URL", "https://graph.facebook.com", schemes=("http", "https")
+    "QUARTIERI_META_GRAPH_URL",
+    _unless_sandbox("https://graph.facebook.com", f"http://127.0.0.1:{SANDBOX_PORT + 1}"),
+    schemes=("http", "https"),
+)
+# Where the browser is sent to authorise quartieri (OAuth connect): TikTok Login Kit's
+# authorize page and Facebook Login's dialog; the local fakes (which also serve these
+# pages, answering at once) stand in for them in tests and the sandbox.
+TIKTOK_AUTH_URL = env_url(
+    "QUARTIERI_TIKTOK_AUTH_URL",
+    _unless_sandbox("https://www.tiktok.com", f"http://127.0.0.1:{SANDBOX_PORT}"),
+    schemes=("http", "https"),
+)
+META_DIALOG_URL = env_url(
+    "QUARTIERI_META_DIALOG_URL",
+    _unless_sandbox("https://www.facebook.com", f"http://127.0.0.1:{SANDBOX_PORT + 1}"),
+    schemes=("http", "https"),
 )
 SPOTIFY_API_URL = env_url(
-    "QUARTIERI_SPOTIFY_API_URL", "https://api.spotify.com", schemes=("http", "https")
+    "QUARTIERI_SPOTIFY_API_URL",
+    # No Spotify fake runs in the sandbox: port 9 (discard) refuses, locally.
+    _unless_sandbox("https://api.spotify.com", "http://127.0.0.1:9"),
+    schemes=("http", "https"),
 )
 # The platform apps' own keys, needed to renew an account's token (never the tokens
-# themselves, which are stored encrypted per account).
-TIKTOK_CLIENT_KEY = env_str("QUARTIERI_TIKTOK_CLIENT_KEY", "")
-TIKTOK_CLIENT_SECRET = env_str("QUARTIERI_TIKTOK_CLIENT_SECRET", "")
-META_APP_ID = env_str("QUARTIERI_META_APP_ID", "")
-META_APP_SECRET = env_str("QUARTIERI_META_APP_SECRET", "")
+# themselves, which are stored encrypted per account). The sandbox uses the fakes' keys.
+TIKTOK_CLIENT_KEY = env_str("QUARTIERI_TIKTOK_CLIENT_KEY", _unless_sandbox("", "fake-client-key"))
+TIKTOK_CLIENT_SECRET = env_str(
+    "QUARTIERI_TIKTOK_CLIENT_SECRET", _unless_sandbox("", "fake-client-secret")
+)
+META_APP_ID = env_str("QUARTIERI_META_APP_ID", _unless_sandbox("", "fake-app"))
+META_APP_SECRET = env_str("QUARTIERI_META_APP_SECRET", _unless_sandbox("", "fake-app-secret"))
 # Public base URL of uploaded media, for platforms that fetch media by URL (TikTok
 # PULL_FROM_URL from a verified domain, Instagram, Facebook).
-PUBLISHING_MEDIA_URL = env_str("QUARTIERI_MEDIA_PUBLIC_URL", "")
+PUBLISHING_MEDIA_URL = env_str("QUARTIERI_MEDIA_PUBLIC_URL", _unless_sandbox("", SANDBOX_MEDIA_URL))
 MAP_TILE_URL = env_str("QUARTIERI_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 _tile_origin = "{0.scheme}://{0.netloc}".format(urlsplit(MAP_TILE_URL.replace("{s}", "a")))
 SECURE_CSP = {
@@ -248,7 +304,7 @@ STATICFILES_DIRS = [
         for part in ("css", "js", "fonts", "svg", "assets")
     ],
 ]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "quartieri.lib.staticfiles.GzipManifestStaticFilesStorage"
@@ -259,6 +315,56 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 # Before collectstatic has run (tests, a first start) templates fall back to plain names.
 WHITENOISE_MANIFEST_STRICT = False
+
+# --- Uploaded media (campaigns.media; docs/operations.md "Media") -----------------------
+# On disk under DATA_DIR/media by default. An S3-compatible bucket when
+# QUARTIERI_MEDIA_S3_BUCKET is set, through django-storages, imported only then (so the
+# embedded platform does not need it). Without keys boto3 uses its own chain (AWS_* vars,
+# instance role, ~/.aws).
+MEDIA_S3_BUCKET = env_str("QUARTIERI_MEDIA_S3_BUCKET", "")
+if PUBLISHING_MEDIA_URL:
+    # The outbox appends the stored name: one trailing slash, whatever was written.
+    PUBLISHING_MEDIA_URL = (
+        env_url("QUARTIERI_MEDIA_PUBLIC_URL", PUBLISHING_MEDIA_URL, schemes=("http", "https")) + "/"
+    )
+    _media_origin = "{0.scheme}://{0.netloc}".format(urlsplit(PUBLISHING_MEDIA_URL))
+    cast(list[str], SECURE_CSP["img-src"]).append(_media_origin)  # staff page previews
+    SECURE_CSP["media-src"] = [CSP.SELF, _media_origin]
+if MEDIA_S3_BUCKET:
+    if find_spec("storages") is None or find_spec("boto3") is None:
+        raise ImproperlyConfigured(
+            "QUARTIERI_MEDIA_S3_BUCKET is set but django-storages[s3] is not installed"
+        )
+    if not PUBLISHING_MEDIA_URL:
+        raise ImproperlyConfigured(
+            "QUARTIERI_MEDIA_S3_BUCKET needs QUARTIERI_MEDIA_PUBLIC_URL (the bucket's public "
+            "address): platforms fetch media by URL and a bucket has no local path"
+        )
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": env_str("QUARTIERI_MEDIA_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("QUARTIERI_MEDIA_S3_REGION", "") or None,
+            "access_key": env_str("QUARTIERI_MEDIA_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("QUARTIERI_MEDIA_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("QUARTIERI_MEDIA_S3_PREFIX", ""),
+            # Names are random already; never replace another file of the same name.
+            "file_overwrite": False,
+        },
+    }
+# `quartieri serve` answers /media/ itself (demo, sandbox, one machine); a proxy or the
+# bucket can take over, then set QUARTIERI_MEDIA_SERVE=0.
+MEDIA_SERVE = env_bool("QUARTIERI_MEDIA_SERVE", default=not MEDIA_S3_BUCKET)
+# Upload caps. Images: 20 MB, the largest any connected platform takes (TikTok photo,
+# platform-apis.md §1.5). Videos: 300 MB, Instagram Reels' limit (§2.2); TikTok takes up to
+# 4 GB (§1.5) but a browser form is no way to move gigabytes.
+MEDIA_MAX_IMAGE_BYTES = env_int("QUARTIERI_MEDIA_MAX_IMAGE_MB", default=20, minimum=1) * 1024**2
+MEDIA_MAX_VIDEO_BYTES = env_int("QUARTIERI_MEDIA_MAX_VIDEO_MB", default=300, minimum=1) * 1024**2
+MEDIA_FFPROBE = env_str("QUARTIERI_FFPROBE", "ffprobe")  # Debian package ffmpeg
+MEDIA_PROBE_TIMEOUT_SECONDS = env_int(
+    "QUARTIERI_MEDIA_PROBE_TIMEOUT_SECONDS", default=60, minimum=1
+)
 
 # --- E-mail ---------------------------------------------------------------------------
 _SMTP_HOST = env_str("QUARTIERI_SMTP_HOST", "")

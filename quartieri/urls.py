@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from quartieri.campaigns.api import api
+from quartieri.campaigns.views_media import media_file_view
 from quartieri.core import views as core_views
 
 handler400 = "quartieri.core.views.bad_request"
@@ -21,7 +22,10 @@ urlpatterns = [
     path("", include("quartieri.core.urls")),
     # Domain apps add their URL includes here, one line each.
     path("campaigns/", include("quartieri.campaigns.urls")),
+    # Uploaded media, public: platforms fetch them by URL (QUARTIERI_MEDIA_SERVE).
+    path("media/<path:path>", media_file_view, name="media_file"),
     path("api/v1/", api.urls),
     path("planner/", include("quartieri.planner.urls")),
     path("places/", include("quartieri.places.urls")),
+    path("publishing/", include("quartieri.publishing.urls")),
 ]

@@ -7,6 +7,7 @@ database, migrated by the real `quartieri migrate`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -76,27 +77,32 @@ def _create_postgres_database(url: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
-@pytest.fixture
-def platform_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """Environment for a migrated platform of its own, with fast worker heartbeats."""
+@contextlib.contextmanager
+def platform(
+    folder: Path, *, database_url: str = "", redis_url: str = ""
+) -> Iterator[dict[str, str]]:
+    """Environment for a migrated platform of its own, with fast worker heartbeats.
+
+    ``database_url``: a PostgreSQL server on which a fresh database is created (else SQLite
+    in ``folder``); ``redis_url``: a Redis server whose database 1-14 is used for the queue.
+    """
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("QUARTIERI_", "PYTEST_", "DJANGO_"))
     }
     env.update(
-        QUARTIERI_DATA_DIR=str(tmp_path / "var"),
+        QUARTIERI_DATA_DIR=str(folder / "var"),
         QUARTIERI_WORKER_HEARTBEAT_SECONDS="1",
         QUARTIERI_WORKER_STALE_SECONDS="3",
     )
-    database_url = os.environ.get("DATABASE_URL", "")
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
     if database_url.startswith("postgres"):
         env["DATABASE_URL"] = _create_postgres_database(database_url)
-    if settings.REDIS_URL:
-        # A Redis database of its own so queued jobs of one test never reach another.
-        env["REDIS_URL"] = (
-            settings.REDIS_URL.rsplit("/", 1)[0] + "/" + str(uuid.uuid4().int % 14 + 1)
-        )
+    if redis_url:
+        # A Redis database of its own so queued jobs of one run never reach another.
+        env["REDIS_URL"] = redis_url.rsplit("/", 1)[0] + "/" + str(uuid.uuid4().int % 14 + 1)
     result = quartieri(env, "migrate", "--noinput")
     assert result.returncode == 0, result.stderr
     yield env
@@ -104,3 +110,11 @@ def platform_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         import redis
 
         redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+
+
+@pytest.fixture
+def platform_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A platform of its own on the database and queue the suite runs on."""
+    database_url = os.environ.get("DATABASE_URL", "")
+    with platform(tmp_path, database_url=database_url, redis_url=settings.REDIS_URL) as env:
+        yield env

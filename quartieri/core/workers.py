@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from quartieri.core.models import WorkerHeartbeat
+from quartieri.core.navigation import app_modules
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +124,18 @@ def _requeue_rq_orphans(*, dead: set[str]) -> list[str]:
     return requeued
 
 
+def periodic_tick(*, now: datetime | None = None) -> None:
+    """Give every app's ``periodic.tick(now=…)`` its turn; each worker calls this after
+    each heartbeat. An app claims its own runs in the database (e.g. one row per day), so
+    work meant to happen once a day happens once across all workers."""
+    now = now or timezone.now()
+    for module in app_modules("periodic"):
+        try:
+            module.tick(now=now)
+        except Exception:  # noqa: BLE001 (one app's failure must not starve the others)
+            logger.exception("Periodic work of %s failed", module.__name__)
+
+
 class HeartbeatThread(threading.Thread):
     """Beats and sweeps in the background while the worker's main thread runs tasks."""
 
@@ -143,6 +156,7 @@ class HeartbeatThread(threading.Thread):
         try:
             heartbeat_beat(worker_id=self.worker_id, started_at=self.started_at)
             orphaned_tasks_requeue()
+            periodic_tick()
         except Exception:  # noqa: BLE001
             # A missed beat is survivable (the next one comes in seconds); a dead
             # heartbeat thread would make this live worker look dead, so never let it die.

@@ -1,10 +1,29 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from quartieri.core.navigation import NavItem
 
 
 class PublishingConfig(AppConfig):
     name = "quartieri.publishing"
     label = "publishing"
     verbose_name = _("Publishing")
+
+    @property
+    def navigation(self) -> list[NavItem]:
+        from quartieri.accounts.roles import Capability
+
+        items = [
+            NavItem(_("Outbox"), "publishing:outbox", Capability.VIEW_CONTENT, order=32),
+            NavItem(
+                _("Account health"), "publishing:account_health", Capability.VIEW_CONTENT, order=33
+            ),
+        ]
+        if settings.SANDBOX:
+            items.append(
+                NavItem(_("Sandbox"), "publishing:sandbox", Capability.VIEW_CONTENT, order=34)
+            )
+        return items

@@ -7,7 +7,9 @@ pause the one account they concern, never the others.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -17,6 +19,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,10 +32,13 @@ from quartieri.publishing.connectors.base import (
     Connector,
     PermanentError,
     RateLimited,
+    RetryableError,
     TokenExpired,
 )
 from quartieri.publishing.models import AccountState, OutboxEntry, PlatformCredential
 from quartieri.publishing.services import credential_mark_reconnect_needed, credential_store
+
+logger = logging.getLogger(__name__)
 
 
 class ReconnectNeededError(Exception):
@@ -39,12 +46,10 @@ class ReconnectNeededError(Exception):
 
 
 def _credential(account: ChannelAccount) -> PlatformCredential | None:
-    return PlatformCredential.objects.filter(
-        platform=account.platform, handle=account.handle
-    ).first()
+    return PlatformCredential.objects.filter(account=account).first()
 
 
-def _app_credentials(platform: str) -> AppCredentials | None:
+def app_credentials(platform: str) -> AppCredentials | None:
     # Settings the lead adds (QUARTIERI_TIKTOK_CLIENT_KEY …); without them refresh is refused.
     if platform == "tiktok":
         client_id = settings.TIKTOK_CLIENT_KEY
@@ -55,7 +60,7 @@ def _app_credentials(platform: str) -> AppCredentials | None:
     return AppCredentials(client_id=client_id, client_secret=secret) if client_id else None
 
 
-def _timeout() -> httpx.Timeout | None:
+def http_timeout() -> httpx.Timeout | None:
     # How long to wait for an answer; a test platform shortens it to provoke lost answers.
     seconds = getattr(settings, "PUBLISHING_HTTP_TIMEOUT_SECONDS", None)
     return httpx.Timeout(float(seconds), connect=min(5.0, float(seconds))) if seconds else None
@@ -67,13 +72,13 @@ def connector_for(account: ChannelAccount) -> Connector:
     if credential is None:
         raise PermanentError(
             reason=_("No token is connected for this account."),
-            action=_("Connect the account (quartieri publishing connect), then schedule again."),
+            action=_("Connect the account on its “Connect” page, then schedule again."),
         )
     try:
         cls = connector_class(account.platform)
-        auth = AccountAuth(credential.access_token, account_id=credential.external_id)
+        auth = AccountAuth(credential.access_token, account_id=_account_id(account, credential))
         return cls(  # type: ignore[call-arg]
-            auth=auth, app=_app_credentials(account.platform), timeout=_timeout()
+            auth=auth, app=app_credentials(account.platform), timeout=http_timeout()
         )
     except (ImproperlyConfigured, UnknownPlatformError) as error:
         raise PermanentError(
@@ -83,22 +88,36 @@ def connector_for(account: ChannelAccount) -> Connector:
         ) from error
 
 
-def _refresh(account: ChannelAccount, used: Connector) -> None:
-    """Renew the account's token once; ReconnectNeededError when only a person can."""
+def _account_id(account: ChannelAccount, credential: PlatformCredential) -> str:
+    # TikTok's connector builds permalinks from the username, which is the handle; the
+    # open_id stored by the OAuth connect is an opaque id TikTok never puts in a URL.
+    if account.platform == "tiktok":
+        return account.handle.lstrip("@")
+    return credential.external_id
+
+
+def _refresh(account: ChannelAccount, used: Connector, *, margin: timedelta | None = None) -> bool:
+    """Renew the account's token once (True); ReconnectNeededError when only a person can.
+
+    Without ``margin`` this answers a refusal of the token (reactive). With it, it renews
+    a token that is still valid but expires within ``margin`` (proactive): a Meta token is
+    then exchanged for a new one while the platform still accepts it (§4).
+    """
     with transaction.atomic():
-        credential = (
-            PlatformCredential.objects.select_for_update()
-            .filter(platform=account.platform, handle=account.handle)
-            .first()
-        )
+        credential = PlatformCredential.objects.select_for_update().filter(account=account).first()
         if credential is None:
             raise ReconnectNeededError("no credential")
         if credential.access_token != getattr(getattr(used, "auth", None), "access_token", None):
-            return  # another worker has just refreshed it: use the new token
-        if not credential.refresh_token:
+            return False  # another worker has just refreshed it: use the new token
+        if margin is not None and not token_expiring(credential, margin=margin):
+            return False
+        grant = credential.refresh_token
+        if not grant and margin is not None and account.platform != "tiktok":
+            grant = credential.access_token  # Meta: fb_exchange_token takes the live token
+        if not grant:
             raise ReconnectNeededError("no refresh token")
         try:
-            tokens = used.refresh(refresh_token=credential.refresh_token)
+            tokens = used.refresh(refresh_token=grant)
         except (TokenExpired, PermanentError) as error:
             raise ReconnectNeededError(str(error)) from error
         except ImproperlyConfigured as error:
@@ -110,15 +129,63 @@ def _refresh(account: ChannelAccount, used: Connector) -> None:
         # Access token and rotated refresh token in one row update (TikTok rotates them).
         credential_store(
             actor=None,
-            platform=account.platform,
-            handle=account.handle,
+            account=account,
             tokens=tokens,
             external_id=credential.external_id,
+            event="refresh",
         )
+        return True
+
+
+def token_expiring(credential: PlatformCredential, *, margin: timedelta) -> bool:
+    """Whether the access token expires within ``margin`` (a token without expiry never)."""
+    expires_at = credential.expires_at
+    return expires_at is not None and expires_at <= timezone.now() + margin
+
+
+def refresh_margin() -> timedelta:
+    # Our own safety margin before the expiry the platform gave, not a token lifetime.
+    return timedelta(
+        seconds=float(getattr(settings, "PUBLISHING_TOKEN_REFRESH_MARGIN_SECONDS", 1800))
+    )
+
+
+def account_refresh_if_expiring(account: ChannelAccount, *, margin: timedelta) -> bool:
+    """Renew the account's token before it expires; True when it was renewed.
+
+    Does nothing for a token without expiry, an account waiting for reconnection, or a
+    platform whose app keys are not configured (then only the reactive path can act).
+    ``ReconnectNeededError`` when the platform refuses the renewal.
+    """
+    credential = _credential(account)
+    if (
+        credential is None
+        or credential.status != PlatformCredential.Status.OK
+        or not token_expiring(credential, margin=margin)
+        or app_credentials(account.platform) is None
+    ):
+        return False
+    connector = connector_for(account)
+    try:
+        return _refresh(account, connector, margin=margin)
+    finally:
+        connector.close()
+
+
+def _refresh_before_use(account: ChannelAccount) -> None:
+    try:
+        account_refresh_if_expiring(account, margin=refresh_margin())
+    except (RetryableError, RateLimited) as error:
+        # The token still works for a while: go on with it; the next run renews it.
+        logger.warning("refreshing the token of %s ahead of expiry failed: %s", account, error)
 
 
 def account_call[R](account: ChannelAccount, call: Callable[[Connector], R]) -> R:
-    """Run ``call`` with a connector; on an expired token refresh once and try once more."""
+    """Run ``call`` with a connector; on an expired token refresh once and try once more.
+
+    A token about to expire (``expires_at`` within ``refresh_margin()``) is renewed first.
+    """
+    _refresh_before_use(account)
     connector = connector_for(account)
     try:
         try:
@@ -195,10 +262,64 @@ def account_mark_reconnect_needed(account: ChannelAccount, detail: str) -> None:
             body = _(
                 "%(platform)s no longer accepts quartieri's access to %(account)s, and "
                 "renewing it did not work. Scheduled posts for this account are on hold.\n\n"
-                "What to do: reconnect the account in quartieri (quartieri publishing "
-                "connect), then schedule the held posts again."
-            ) % {"platform": account.get_platform_display(), "account": account}
+                "What to do: reconnect the account in quartieri (%(link)s), then schedule "
+                "the held posts again."
+            ) % {
+                "platform": account.get_platform_display(),
+                "account": account,
+                "link": connect_page_url(account),
+            }
             transaction.on_commit(partial(send_mail, subject, body, None, recipients))
+
+
+def connect_page_url(account: ChannelAccount) -> str:
+    """The absolute address of the account's connect page, for e-mails."""
+    path = reverse("publishing:connect_account", kwargs={"account_id": account.pk})
+    return f"{settings.PUBLIC_URL.rstrip('/')}{path}"
+
+
+# --- Renewing tokens before they expire (task refresh_expiring_tokens) ----------------------
+@dataclass(frozen=True)
+class RefreshReport:
+    renewed: int = 0
+    reconnect_needed: int = 0  # the platform refused: the owner was e-mailed
+    failed: int = 0  # network, rate limit or set-up problem: the next run tries again
+
+
+def credential_refresh_expiring(*, margin: timedelta | None = None) -> RefreshReport:
+    """Renew every token that expires within ``margin`` (default ``refresh_margin()``).
+
+    Safe to run twice and from several workers: each renewal locks the credential row and
+    re-checks that it is still expiring and still the token it read.
+    """
+    margin = refresh_margin() if margin is None else margin
+    due = credentials_due(margin=margin)
+    counts = {"renewed": 0, "reconnect_needed": 0, "failed": 0}
+    for credential in due.select_related("account", "account__owner").order_by("expires_at", "pk"):
+        counts[_refresh_one(credential.account, margin)] += 1
+    return RefreshReport(**counts)
+
+
+def credentials_due(*, margin: timedelta) -> QuerySet[PlatformCredential]:
+    """Connected credentials whose access token expires within ``margin``."""
+    return PlatformCredential.objects.filter(
+        status=PlatformCredential.Status.OK,
+        expires_at__isnull=False,
+        expires_at__lte=timezone.now() + margin,
+    )
+
+
+def _refresh_one(account: ChannelAccount, margin: timedelta) -> str:
+    try:
+        renewed = account_refresh_if_expiring(account, margin=margin)
+    except ReconnectNeededError as error:
+        account_mark_reconnect_needed(account, str(error))
+        return "reconnect_needed"
+    except (RetryableError, RateLimited, PermanentError) as error:
+        logger.warning("could not renew the token of %s: %s", account, error)
+        return "failed"
+    # Not renewed here: another worker did it meanwhile, or the app keys are missing.
+    return "renewed" if renewed else "failed"
 
 
 def account_gate(entry: OutboxEntry) -> str:

@@ -9,20 +9,25 @@ from quartieri.lib.fields import EncryptedTextField
 
 
 class PlatformCredential(models.Model):
-    """The tokens with which quartieri acts for one account on one platform.
+    """The tokens with which quartieri acts for one channel account on its platform.
 
-    Tokens are encrypted at rest (``EncryptedTextField``); they are written only by
-    ``credential_store`` so that an access token and a rotated refresh token are always
-    saved together. Keyed by platform and handle until the campaigns app brings channel
-    accounts, which will then own their credential.
+    Owned by the ``ChannelAccount`` (one-to-one): the account says which platform and handle,
+    so renaming a handle never orphans its tokens. Tokens are encrypted at rest
+    (``EncryptedTextField``); they are written only by ``credential_store`` so that an access
+    token and a rotated refresh token are always saved together.
     """
 
     class Status(models.TextChoices):
         OK = "ok", _("connected")
         RECONNECT_NEEDED = "reconnect_needed", _("reconnect needed")
 
-    platform = models.CharField(_("platform"), max_length=32)
-    handle = models.CharField(_("account"), max_length=200)
+    # Deleting an account deletes its tokens: nothing may act for an account that is gone.
+    account = models.OneToOneField(
+        "campaigns.ChannelAccount",
+        verbose_name=_("channel account"),
+        on_delete=models.CASCADE,
+        related_name="credential",
+    )
     # Instagram user id, Facebook Page id or TikTok open_id: what the API calls the account.
     external_id = models.CharField(_("account id on the platform"), max_length=200, blank=True)
     access_token = EncryptedTextField(_("access token"))
@@ -42,14 +47,18 @@ class PlatformCredential(models.Model):
     class Meta:
         verbose_name = _("platform credential")
         verbose_name_plural = _("platform credentials")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["platform", "handle"], name="publishing_credential_platform_handle"
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.handle}"
+
+    # Read-only views of the owning account, for code and templates that name a credential.
+    @property
+    def platform(self) -> str:
+        return str(self.account.platform)
+
+    @property
+    def handle(self) -> str:
+        return str(self.account.handle)
 
 
 class OutboxEntry(models.Model):

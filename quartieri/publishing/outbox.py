@@ -12,8 +12,9 @@ and call the services below; every step is safe to run twice:
   error, or a row found in ``submitting`` by a later run whose worker is dead, make the
   entry ``unconfirmed``: only ``outbox_reconcile`` may send it again, and only when the
   platform says the post does not exist.
-- **poll** (``outbox_poll``): a few status checks with back-off inside the task, then a
-  follow-up task instead of a long sleep; bounded by ``PUBLISHING_MAX_POLLS``.
+- **poll** (``outbox_poll``): one status check (more with ``PUBLISHING_POLL_DELAYS``), then a
+  follow-up task after a growing pause instead of a sleep that would hold the worker; bounded
+  by ``PUBLISHING_MAX_POLLS``.
 
 A task working on an entry writes its worker id in ``claimed_by`` and clears it when it
 hands over; a later run leaves an entry alone only while that worker is alive (heartbeats,
@@ -85,8 +86,20 @@ def _seconds(name: str, default: float) -> timedelta:
 
 
 def poll_delays() -> list[float]:
-    """Pauses before each status check made inside one task (the first check is at once)."""
-    return [float(d) for d in getattr(settings, "PUBLISHING_POLL_DELAYS", (0, 0.5, 1, 2, 4))]
+    """Pauses before each status check made inside one task (the first check is at once).
+
+    One check by default: a worker sleeping between checks publishes nothing else meanwhile
+    (bench/publishing_throughput_bench.py measured 1.1 posts/s per worker with 0.6 s of
+    sleeps per TikTok post); the next check is a task of its own (``next_poll_after``).
+    """
+    return [float(d) for d in getattr(settings, "PUBLISHING_POLL_DELAYS", (0,))]
+
+
+def next_poll_after(polls: int) -> timedelta:
+    """The pause before the next poll task: 1, 2, 4 … s, at most PUBLISHING_POLL_TASK_SECONDS."""
+    first = _setting("PUBLISHING_POLL_FIRST_SECONDS", 1)
+    cap = _setting("PUBLISHING_POLL_TASK_SECONDS", 20)
+    return timedelta(seconds=min(cap, first * 2 ** min(max(polls - 1, 0), 30)))
 
 
 # --- Small helpers ----------------------------------------------------------------------------
@@ -559,8 +572,7 @@ def _poll_round(entry: OutboxEntry, worker: str) -> str:
         return _unconfirmed(
             entry, worker, error="still processing after every check", publish_id=entry.publish_id
         )
-    later = timezone.now() + _seconds("PUBLISHING_POLL_TASK_SECONDS", 20)
-    return _handover(entry, worker, run_after=later)
+    return _handover(entry, worker, run_after=timezone.now() + next_poll_after(entry.polls))
 
 
 def _handover(entry: OutboxEntry, worker: str, *, run_after: datetime) -> str:

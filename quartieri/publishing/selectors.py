@@ -1,18 +1,288 @@
-"""Reads of the publishing app."""
+"""Reads of the publishing app: credentials, the outbox pages and the accounts' health."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from quartieri.accounts.models import AuditEvent, User
+from quartieri.campaigns.models import AccountGrant, ChannelAccount
+from quartieri.campaigns.selectors import Duty, account_allows
+from quartieri.publishing.connectors import platform_slugs
 from quartieri.publishing.connectors.base import AccountAuth
-from quartieri.publishing.models import PlatformCredential
+from quartieri.publishing.models import AccountState, OutboxEntry, PlatformCredential
+
+State = OutboxEntry.State
 
 
 def credential_list(*, platform: str | None = None) -> QuerySet[PlatformCredential]:
-    credentials = PlatformCredential.objects.order_by("platform", "handle")
-    return credentials.filter(platform=platform) if platform else credentials
+    credentials = PlatformCredential.objects.select_related("account").order_by(
+        "account__platform", "account__handle"
+    )
+    return credentials.filter(account__platform=platform) if platform else credentials
 
 
 def credential_auth(*, credential: PlatformCredential) -> AccountAuth:
     """What a connector needs to act for this account (the decrypted access token)."""
     return AccountAuth(access_token=credential.access_token, account_id=credential.external_id)
+
+
+def credentials_by_account(*, accounts: Iterable[ChannelAccount]) -> dict[int, PlatformCredential]:
+    """Each account's credential, in one query."""
+    ids = [account.pk for account in accounts]
+    return {
+        credential.account_id: credential
+        for credential in PlatformCredential.objects.filter(account_id__in=ids)
+    }
+
+
+# --- The outbox pages ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OutboxFilters:
+    """What the outbox list shows; every field empty means everything."""
+
+    campaign: int | None = None
+    account: int | None = None
+    state: str = ""
+
+
+def outbox_list(*, filters: OutboxFilters) -> QuerySet[OutboxEntry]:
+    """Outbox entries with their variant, campaign and account: a fixed number of queries
+    however many rows a page shows. Latest due first."""
+    entries = OutboxEntry.objects.select_related(
+        "variant__content_item__campaign", "variant__account", "account"
+    )
+    if filters.campaign:
+        entries = entries.filter(variant__content_item__campaign_id=filters.campaign)
+    if filters.account:
+        entries = entries.filter(account_id=filters.account)
+    if filters.state:
+        entries = entries.filter(state=filters.state)
+    return entries.order_by("-due_at", "-pk")
+
+
+def outbox_recovery_refusal(
+    *, user: User, entry: OutboxEntry, grants: dict[int, AccountGrant] | None = None
+) -> str:
+    """Empty when ``user`` may retry or reconcile ``entry``, else why not.
+
+    The people who may publish on the entry's account may also recover its posts: the
+    campaigns rule for publishing (role, ``can_publish`` grant, a personal account's owner
+    only), asked of ``campaigns.selectors.account_allows`` rather than written again.
+    """
+    return account_allows(user=user, account=entry.account, duty=Duty.PUBLISH, grants=grants)
+
+
+# What a person may do on an entry in each state. Only ``failed`` is retried: the platform
+# refused the post or was never reached, so a new submit cannot make a second copy. An
+# ``unconfirmed`` post may exist on the platform: it is only ever checked (reconciled).
+RECOVERY_ACTIONS = {State.FAILED: "retry", State.UNCONFIRMED: "reconcile"}
+
+
+def outbox_entry_action(
+    *, user: User, entry: OutboxEntry, grants: dict[int, AccountGrant] | None = None
+) -> str:
+    """The recovery button ``user`` may press on ``entry`` now ("" for none): a hint for
+    the page; the services check again."""
+    action = RECOVERY_ACTIONS.get(State(entry.state), "")
+    if not action or outbox_recovery_refusal(user=user, entry=entry, grants=grants):
+        return ""
+    return action
+
+
+@dataclass(frozen=True)
+class HistoryStep:
+    at: dt.datetime
+    what: str
+    who: str
+    note: str = ""
+
+
+_AUDITED = {
+    "publishing.outbox.retry": gettext_lazy("Sent again (retry) by a person"),
+    "publishing.outbox.reconcile": gettext_lazy("Check on the platform asked by a person"),
+}
+
+
+def outbox_entry_history(*, entry: OutboxEntry) -> list[HistoryStep]:
+    """What happened to the post, oldest first: its workflow steps, the people who retried
+    or reconciled it, and the outbox's own times (three queries)."""
+    system = _("system")
+    steps = [HistoryStep(entry.created_at, _("Put in the outbox"), system)]
+    for step in entry.variant.transitions.select_related("actor"):
+        who = step.actor.get_username() if step.actor else system
+        steps.append(HistoryStep(step.at, step.get_to_status_display(), who, step.comment))
+    events = AuditEvent.objects.filter(
+        target_type=OutboxEntry._meta.label_lower, target_id=str(entry.pk)
+    )
+    for event in events:
+        steps.append(
+            HistoryStep(event.at, str(_AUDITED.get(event.action, event.action)), event.actor_label)
+        )
+    if entry.sent_at:
+        steps.append(HistoryStep(entry.sent_at, _("Last sent to the platform"), system))
+    if entry.published_at:
+        steps.append(HistoryStep(entry.published_at, _("Confirmed published"), system))
+    return sorted(steps, key=lambda step: step.at)
+
+
+def outbox_counts() -> dict[str, int]:
+    """How many entries are in each state (one query), for the dashboard card."""
+    rows = OutboxEntry.objects.values("state").annotate(count=Count("pk")).order_by()
+    return {row["state"]: row["count"] for row in rows}
+
+
+def variant_outbox_entry(*, variant_id: int) -> OutboxEntry | None:
+    return OutboxEntry.objects.filter(variant_id=variant_id).order_by("-pk").first()
+
+
+# --- Account health ---------------------------------------------------------------------------
+# The daily publishing limit each platform documents (platform-apis.md), and how to read it.
+_QUOTA_NOTES: dict[str, tuple[int | None, Promise]] = {
+    # §2.2: content_publishing_limit's reference says quota_total is "currently 50"; Meta's
+    # guide also says 100 ([CONFLICT] §0). The connector reads the live value before each
+    # media_publish and holds the post when it is used up.
+    "instagram": (
+        50,
+        gettext_lazy(
+            "Instagram allows a number of posts per rolling 24 hours; its reference says "
+            "“currently 50” (another Meta page says 100). Quartieri reads the platform's own "
+            "figure before every publish and holds the post when none is left; the figure "
+            "here counts the posts quartieri published on this account in the last 24 hours."
+        ),
+    ),
+    # §1.6: a per-creator cap per 24 hours exists, its value is not published ("typically
+    # around 15 posts", page text truncated); reaching it answers spam_risk_too_many_posts.
+    "tiktok": (
+        None,
+        gettext_lazy(
+            "TikTok limits posts per creator per 24 hours but does not publish the number "
+            "(its guidelines say “typically around 15”). When it is reached TikTok refuses "
+            "and quartieri pauses the account until the next day."
+        ),
+    ),
+    # §3: no daily limit for Page posts is documented; Reels are 30 per 24 hours (§3.2).
+    "facebook": (
+        None,
+        gettext_lazy(
+            "Facebook documents no daily limit for Page posts (only for Reels, 30 per 24 "
+            "hours, which quartieri does not publish). Its usage headers can still pause the "
+            "account for a while."
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Quota:
+    limit: int | None
+    used: int  # posts quartieri published on the account in the last 24 hours
+    note: str | Promise
+
+    @property
+    def left(self) -> int | None:
+        return None if self.limit is None else max(self.limit - self.used, 0)
+
+
+@dataclass(frozen=True)
+class AccountHealth:
+    account: ChannelAccount
+    credential: PlatformCredential | None
+    state: AccountState | None
+    quota: Quota
+    now: dt.datetime
+
+    @property
+    def connection(self) -> str:
+        """``connected``, ``reconnect_needed`` or ``not_connected``.
+
+        The outbox flags the credential when a refresh fails; a person reconnecting
+        stores a fresh one (status ``ok``), and publishing resumes at the next post.
+        """
+        if self.credential is None:
+            return "not_connected"
+        if self.credential.status == PlatformCredential.Status.RECONNECT_NEEDED:
+            return "reconnect_needed"
+        return "connected"
+
+    @property
+    def paused_until(self) -> dt.datetime | None:
+        until = self.state.paused_until if self.state else None
+        return until if until is not None and until > self.now else None
+
+    @property
+    def token_expired(self) -> bool:
+        expires = self.credential.expires_at if self.credential else None
+        return expires is not None and expires <= self.now
+
+    @property
+    def refresh_expired(self) -> bool:
+        expires = self.credential.refresh_expires_at if self.credential else None
+        return expires is not None and expires <= self.now
+
+
+def account_health_list(*, now: dt.datetime | None = None) -> list[AccountHealth]:
+    """Every channel account the outbox publishes to, with what may stop it (3 queries).
+
+    Nothing here calls a platform: tokens' expiry is what the platform said when they were
+    stored, pauses are what the outbox recorded, and the quota counts our own posts.
+    """
+    now = now or timezone.now()
+    accounts = list(
+        ChannelAccount.objects.filter(platform__in=platform_slugs())
+        .select_related("publishing_state")
+        .order_by("platform", "handle")
+    )
+    credentials = credentials_by_account(accounts=accounts)
+    published = _published_last_day(now=now)
+    return [
+        AccountHealth(
+            account=account,
+            credential=credentials.get(account.pk),
+            state=_state_of(account),
+            quota=_quota(account.platform, published.get(account.pk, 0)),
+            now=now,
+        )
+        for account in accounts
+    ]
+
+
+def _state_of(account: ChannelAccount) -> AccountState | None:
+    try:
+        return account.publishing_state
+    except AccountState.DoesNotExist:
+        return None
+
+
+def _published_last_day(*, now: dt.datetime) -> dict[int, int]:
+    rows = (
+        OutboxEntry.objects.filter(
+            state=State.PUBLISHED, published_at__gt=now - dt.timedelta(hours=24)
+        )
+        .values("account_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {row["account_id"]: row["count"] for row in rows}
+
+
+def quota_notes() -> dict[str, Promise]:
+    """Each platform's documented daily limit, in words for the health page."""
+    return {platform: note for platform, (_limit, note) in _QUOTA_NOTES.items()}
+
+
+def _quota(platform: str, used: int) -> Quota:
+    limit, note = _QUOTA_NOTES.get(platform, (None, gettext_lazy("No limit is documented.")))
+    return Quota(limit=limit, used=used, note=note)
+
+
+def account_attention_count() -> int:
+    """Accounts waiting for a person to reconnect them (one query)."""
+    return AccountState.objects.filter(reconnect_needed=True).count()

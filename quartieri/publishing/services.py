@@ -1,20 +1,22 @@
-"""Writes of the publishing app: platform credentials (more arrive with the outbox)."""
+"""Writes of the publishing app: platform credentials, owned by channel accounts."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from quartieri.accounts.models import User
 from quartieri.accounts.services import audit_record, audit_snapshot
+from quartieri.campaigns.models import ChannelAccount
 from quartieri.publishing.connectors import platform_slugs
 from quartieri.publishing.connectors.base import TokenSet
 from quartieri.publishing.models import PlatformCredential
 
 # What the audit log may show of a credential: everything except the tokens themselves.
 AUDITED_FIELDS = [
-    "platform",
-    "handle",
+    "account",
     "external_id",
     "expires_at",
     "refresh_expires_at",
@@ -23,19 +25,26 @@ AUDITED_FIELDS = [
     "status_reason",
 ]
 
+# Why tokens are being stored: a person connecting (OAuth or the command) or a refresh.
+StoreEvent = Literal["connect", "refresh"]
+
 
 class CredentialError(ValueError):
     """A credential that cannot be stored; the message names the bad value."""
 
 
-def _check(*, platform: str, handle: str, tokens: TokenSet) -> None:
-    if platform not in platform_slugs():
+def _check(*, account: ChannelAccount, tokens: TokenSet) -> None:
+    if account.platform not in platform_slugs():
         raise CredentialError(
-            _("Unknown platform %(platform)r (known: %(known)s).")
-            % {"platform": platform, "known": ", ".join(platform_slugs())}
+            _(
+                "%(account)s is on %(platform)r, where quartieri does not publish (known: %(known)s)."
+            )
+            % {
+                "account": account,
+                "platform": account.platform,
+                "known": ", ".join(platform_slugs()),
+            }
         )
-    if not handle.strip():
-        raise CredentialError(_("The account handle is empty."))
     if not tokens.access_token.strip():
         raise CredentialError(_("The access token is empty."))
 
@@ -44,27 +53,26 @@ def _check(*, platform: str, handle: str, tokens: TokenSet) -> None:
 def credential_store(
     *,
     actor: User | None,
-    platform: str,
-    handle: str,
+    account: ChannelAccount,
     tokens: TokenSet,
     external_id: str = "",
+    event: StoreEvent = "connect",
 ) -> PlatformCredential:
-    """Save a new or refreshed token pair for an account, in one transaction.
+    """Save a new or refreshed token pair for a channel account, in one transaction.
 
     The access token, a rotated refresh token and their expiries are written in one row
     update, so a crash can never keep a new access token with a refresh token that the
     platform has already invalidated (TikTok rotates them, platform-apis.md §4). A token
     set without a refresh token (Meta) keeps the stored one instead of wiping it.
+
+    The audit row says ``credential_connect`` (first time), ``credential_reconnect`` (a
+    person replaced the tokens) or ``credential_refresh``; it never holds a token.
     """
-    _check(platform=platform, handle=handle, tokens=tokens)
-    credential = (
-        PlatformCredential.objects.select_for_update()
-        .filter(platform=platform, handle=handle)
-        .first()
-    )
+    _check(account=account, tokens=tokens)
+    credential = PlatformCredential.objects.select_for_update().filter(account=account).first()
     before = audit_snapshot(obj=credential, fields=AUDITED_FIELDS) if credential else None
     if credential is None:
-        credential = PlatformCredential(platform=platform, handle=handle)
+        credential = PlatformCredential(account=account)
     credential.access_token = tokens.access_token
     credential.expires_at = tokens.expires_at
     if tokens.refresh_token:
@@ -76,9 +84,10 @@ def credential_store(
     credential.status = PlatformCredential.Status.OK
     credential.status_reason = ""
     credential.save()
+    action = "reconnect" if event == "connect" and before is not None else event
     audit_record(
         actor=actor,
-        action="publishing.credential_store",
+        action=f"publishing.credential_{action}",
         target=credential,
         before=before,
         after=audit_snapshot(obj=credential, fields=AUDITED_FIELDS),

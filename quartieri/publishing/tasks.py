@@ -6,8 +6,11 @@ is what lets the sweeper re-queue the task of a killed worker.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.tasks import TaskContext, task
 
+from quartieri.publishing.connection import credential_refresh_expiring
 from quartieri.publishing.outbox import (
     outbox_poll,
     outbox_publish,
@@ -40,3 +43,9 @@ def reconcile_entry(context: TaskContext[..., str], *, entry_id: int) -> str:
 @task(queue_name="publishing")
 def sweep_outbox() -> int:
     return outbox_sweep()
+
+
+@task(queue_name="publishing")
+def refresh_expiring_tokens() -> dict[str, int]:
+    """Renew tokens expiring soon (run it every few minutes: docs/operations.md)."""
+    return asdict(credential_refresh_expiring())

@@ -9,6 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from quartieri.accounts.models import AuditEvent
+from quartieri.campaigns.models import ChannelAccount
 from quartieri.lib.commands import UsageError
 from quartieri.lib.crypto import SecretDecryptError
 from quartieri.publishing.connectors.base import TokenSet
@@ -34,8 +35,14 @@ def raw_columns(pk: int) -> tuple[str, str]:
         return cursor.fetchone()
 
 
+@pytest.fixture
+def visit(db) -> ChannelAccount:
+    return ChannelAccount.objects.create(platform="tiktok", handle="@visit")
+
+
 def store(tokens: TokenSet, actor=None) -> PlatformCredential:
-    return credential_store(actor=actor, platform="tiktok", handle="@visit", tokens=tokens)
+    account, _ = ChannelAccount.objects.get_or_create(platform="tiktok", handle="@visit")
+    return credential_store(actor=actor, account=account, tokens=tokens)
 
 
 def test_tokens_are_encrypted_in_the_database_and_plain_in_python(admin_user):
@@ -53,8 +60,12 @@ def test_the_audit_log_never_contains_a_token(admin_user):
     store(TokenSet(access_token=ACCESS, refresh_token=REFRESH), actor=admin_user)
     store(TokenSet(access_token=ACCESS + "2", refresh_token=REFRESH + "2"), actor=admin_user)
 
-    events = AuditEvent.objects.filter(action="publishing.credential_store")
-    assert events.count() == 2
+    events = AuditEvent.objects.filter(action__startswith="publishing.credential_")
+    # The first store connects the account, the second reconnects it.
+    assert sorted(events.values_list("action", flat=True)) == [
+        "publishing.credential_connect",
+        "publishing.credential_reconnect",
+    ]
     for event in events:
         assert "SECRET" not in f"{event.before} {event.after} {event.target_label}"
     assert events.first().actor == admin_user
@@ -114,20 +125,33 @@ def test_a_row_under_a_removed_key_fails_clearly(settings):
 
 
 @pytest.mark.parametrize(
-    ("platform", "handle", "access"),
+    ("platform", "access"),
     [
-        pytest.param("myspace", "@visit", "a", id="unknown_platform_case"),
-        pytest.param("tiktok", " ", "a", id="empty_handle_case"),
-        pytest.param("tiktok", "@visit", "", id="empty_token_case"),
+        pytest.param("newsletter", "a", id="platform_without_connector_case"),
+        pytest.param("tiktok", "", id="empty_token_case"),
+        pytest.param("tiktok", "   ", id="blank_token_case"),
     ],
 )
-def test_the_service_refuses_bad_input(platform, handle, access):
+def test_the_service_refuses_bad_input(platform, access):
+    account = ChannelAccount.objects.create(platform=platform, handle="@visit")
     with pytest.raises(CredentialError):
-        credential_store(
-            actor=None, platform=platform, handle=handle, tokens=TokenSet(access_token=access)
-        )
+        credential_store(actor=None, account=account, tokens=TokenSet(access_token=access))
     assert PlatformCredential.objects.count() == 0
     assert AuditEvent.objects.count() == 0
+
+
+def test_deleting_an_account_deletes_its_tokens(visit):
+    credential_store(actor=None, account=visit, tokens=TokenSet(access_token=ACCESS))
+    visit.delete()
+    assert PlatformCredential.objects.count() == 0
+
+
+def test_renaming_a_handle_keeps_the_credential(visit):
+    credential = credential_store(actor=None, account=visit, tokens=TokenSet(access_token="a1"))
+    ChannelAccount.objects.filter(pk=visit.pk).update(handle="@visit.milano")
+    credential = PlatformCredential.objects.get(pk=credential.pk)
+    assert credential.handle == "@visit.milano"
+    assert str(credential) == "tiktok:@visit.milano"
 
 
 # --- The command ------------------------------------------------------------------------------
@@ -137,13 +161,11 @@ def connect(*args: str) -> str:
     return out.getvalue()
 
 
-def test_connect_stores_an_account():
+def test_connect_stores_tokens_for_an_account_named_by_platform_and_handle():
+    account = ChannelAccount.objects.create(platform="instagram", handle="@visitcomo")
     before = timezone.now()
     output = connect(
-        "--platform",
-        "instagram",
-        "--handle",
-        "@visitcomo",
+        "instagram:@visitcomo",
         "--access-token",
         ACCESS,
         "--expires-in",
@@ -154,46 +176,85 @@ def test_connect_stores_an_account():
         "instagram_basic, instagram_content_publish",
     )
     credential = PlatformCredential.objects.get()
+    assert credential.account == account
     assert "@visitcomo" in output
     assert ACCESS not in output
     assert credential.access_token == ACCESS
     assert credential.external_id == "1784"
     assert credential.scopes == ["instagram_basic", "instagram_content_publish"]
     assert 59 <= (credential.expires_at - before).days <= 60
+    assert AuditEvent.objects.get().action == "publishing.credential_connect"
 
 
-def test_connect_reads_a_token_from_stdin(monkeypatch):
-    monkeypatch.setattr("sys.stdin", io.StringIO(ACCESS + "\n"))
-    connect("--platform", "tiktok", "--handle", "@visit", "--access-token", "-")
-    assert PlatformCredential.objects.get().access_token == ACCESS
+def test_connect_takes_the_account_id_and_both_expiries(visit):
+    before = timezone.now()
+    connect(
+        str(visit.pk),
+        "--access-token",
+        "a",
+        "--refresh-token",
+        "r",
+        "--expires-in",
+        "7200",
+        "--refresh-expires-in",
+        "15552000",
+    )
+    credential = PlatformCredential.objects.get(account=visit)
+    assert credential.refresh_token == "r"
+    assert 7199 <= (credential.expires_at - before).total_seconds() <= 7201
+    assert 179 <= (credential.refresh_expires_at - before).days <= 180
+
+
+def test_connect_reads_tokens_from_stdin(monkeypatch, visit):
+    monkeypatch.setattr("sys.stdin", io.StringIO(ACCESS + "\n" + REFRESH + "\n"))
+    connect("tiktok:@visit", "--access-token", "-", "--refresh-token", "-")
+    credential = PlatformCredential.objects.get()
+    assert (credential.access_token, credential.refresh_token) == (ACCESS, REFRESH)
+
+
+def test_an_unknown_account_is_refused_with_the_list_of_valid_ones(visit):
+    ChannelAccount.objects.create(platform="newsletter", handle="quartieri")
+    with pytest.raises(UsageError) as error:
+        connect("tiktok:@nobody", "--access-token", "a")
+    message = str(error.value)
+    assert error.value.returncode == 2
+    assert "'tiktok:@nobody'" in message
+    assert f"{visit.pk} (tiktok:@visit)" in message
+    assert "newsletter" not in message  # not a platform quartieri publishes to
+    assert PlatformCredential.objects.count() == 0
 
 
 @pytest.mark.parametrize(
     ("args", "named"),
     [
-        pytest.param(["--platform", "myspace"], "myspace", id="unknown_platform_case"),
+        pytest.param(["ACCOUNT", "999"], "'999'", id="unknown_id_case"),
+        pytest.param(["ACCOUNT", "myspace:@visit"], "myspace", id="unknown_platform_case"),
         pytest.param(["--expires-in", "0"], "--expires-in 0", id="zero_expiry_case"),
         pytest.param(["--expires-in", "-5"], "--expires-in -5", id="negative_expiry_case"),
-        pytest.param(["--handle", "  "], "handle", id="blank_handle_case"),
+        pytest.param(
+            ["--refresh-expires-in", "0"], "--refresh-expires-in 0", id="zero_refresh_expiry_case"
+        ),
         pytest.param(["--access-token", " "], "access token", id="blank_token_case"),
     ],
 )
-def test_connect_refuses_bad_input_with_exit_2_and_stores_nothing(args, named):
-    base = {"--platform": "tiktok", "--handle": "@visit", "--access-token": "a"}
+def test_connect_refuses_bad_input_with_exit_2_and_stores_nothing(args, named, visit):
+    base = {"ACCOUNT": "tiktok:@visit", "--access-token": "a"}
     base.update(dict(zip(args[::2], args[1::2], strict=True)))
+    account = base.pop("ACCOUNT")
     with pytest.raises(UsageError) as error:
-        connect(*[part for pair in base.items() for part in pair])
+        connect(account, *[part for pair in base.items() for part in pair])
     assert error.value.returncode == 2
     assert named in str(error.value)
     assert PlatformCredential.objects.count() == 0
     assert AuditEvent.objects.count() == 0
 
 
-def test_list_never_shows_tokens():
-    connect("--platform", "tiktok", "--handle", "@visit", "--access-token", ACCESS)
+def test_list_never_shows_tokens(visit):
+    connect("tiktok:@visit", "--access-token", ACCESS)
     out = io.StringIO()
     call_command("publishing", "list", "--format", "json", stdout=out)
-    assert "@visit" in out.getvalue()
+    assert '"handle": "@visit"' in out.getvalue()
+    assert f'"account": {visit.pk}' in out.getvalue()
     assert ACCESS not in out.getvalue()
 
 
@@ -202,10 +263,10 @@ def test_a_refreshed_tiktok_pair_is_stored_and_the_old_refresh_token_is_gone(fak
     from quartieri.publishing.connectors.tiktok.client import TikTokConnector
 
     # given an account stored with the fake's first refresh token
+    account = ChannelAccount.objects.create(platform="tiktok", handle="@visit")
     credential = credential_store(
         actor=None,
-        platform="tiktok",
-        handle="@visit",
+        account=account,
         tokens=TokenSet(access_token="a0", refresh_token="fake-refresh-0"),
     )
     connector = TikTokConnector(
@@ -216,7 +277,7 @@ def test_a_refreshed_tiktok_pair_is_stored_and_the_old_refresh_token_is_gone(fak
 
     # when it is refreshed and stored
     tokens = connector.refresh(refresh_token=credential.refresh_token)
-    credential_store(actor=None, platform="tiktok", handle="@visit", tokens=tokens)
+    credential_store(actor=None, account=account, tokens=tokens, event="refresh")
     connector.close()
 
     # then the row holds the rotated pair and the platform's expiry
@@ -244,3 +305,50 @@ def test_rotate_keys_re_encrypts_every_row_with_the_newest_key(settings):
     assert '"rotated": 1' in out.getvalue()
     assert raw_columns(credential.pk) != before
     assert (credential.access_token, credential.refresh_token) == ("a1", "r1")
+
+
+# --- The migration to credentials owned by channel accounts -----------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_attaches_credentials_to_their_accounts_and_loses_none():
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    campaigns = [node for node in executor.loader.graph.leaf_nodes() if node[0] == "campaigns"]
+    before = [("publishing", "0002_outbox")]
+    executor.migrate(before)
+    old = executor.loader.project_state(before + campaigns).apps
+    try:
+        # given a credential whose account exists and one connected before its account
+        account_model = old.get_model("campaigns", "ChannelAccount")
+        existing = account_model.objects.create(platform="tiktok", handle="@visit")
+        credential_model = old.get_model("publishing", "PlatformCredential")
+        credential_model.objects.create(platform="tiktok", handle="@visit", access_token="a1")
+        credential_model.objects.create(
+            platform="facebook", handle="Pagina orfana", access_token="a2", external_id="104"
+        )
+
+        # when the migrations run
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+        # then each credential belongs to an account, with its tokens readable
+        first = PlatformCredential.objects.get(account_id=existing.pk)
+        orphan = PlatformCredential.objects.get(account__handle="Pagina orfana")
+        assert first.access_token == "a1"
+        assert (orphan.access_token, orphan.external_id) == ("a2", "104")
+        assert orphan.account.platform == "facebook"
+        assert orphan.account.kind == ChannelAccount.Kind.INSTITUTIONAL
+        assert ChannelAccount.objects.count() == 2
+
+        # and going back restores platform and handle on the credential rows
+        executor = MigrationExecutor(connection)
+        executor.migrate(before)
+        back = executor.loader.project_state(before + campaigns).apps
+        rows = back.get_model("publishing", "PlatformCredential").objects.order_by("pk")
+        assert [(r.platform, r.handle, r.access_token) for r in rows] == [
+            ("tiktok", "@visit", "a1"),
+            ("facebook", "Pagina orfana", "a2"),
+        ]
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

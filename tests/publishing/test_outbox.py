@@ -114,8 +114,7 @@ def tiktok_account(handle: str, *, token: str, owner: User | None = None) -> Cha
     account = ChannelAccount.objects.create(platform="tiktok", handle=handle, owner=owner)
     credential_store(
         actor=None,
-        platform="tiktok",
-        handle=handle,
+        account=account,
         tokens=TokenSet(access_token=token, refresh_token="fake-refresh-0"),
     )
     return account
@@ -193,6 +192,25 @@ def test_a_scheduled_variant_is_published_exactly_once(item, tiktok, fake_tiktok
     ).exists()
 
 
+def test_a_post_still_processing_is_checked_again_later_not_slept_on(
+    settings, item, tiktok, fake_tiktok
+):
+    # A worker sleeping between status checks would publish nothing else meanwhile.
+    settings.PUBLISHING_POLL_DELAYS = (0,)
+    fake_tiktok.processing_polls = 4
+    entry = schedule(scheduled_variant(item, tiktok))
+    pauses = []
+    for _round in range(3):
+        assert drain(steps=1) == ["polling"]
+        [(name, kwargs, run_after)] = queued()
+        assert (name, kwargs) == ("poll_entry", {"entry_id": entry.pk})
+        pauses.append(round((run_after - timezone.now()).total_seconds()))
+    assert pauses == [1, 2, 4]  # a growing pause, each check a task of its own
+    assert refreshed(entry).polls == 3
+    assert drain() == [State.PUBLISHED]
+    assert len(fake_tiktok.posts) == 1
+
+
 def test_a_lost_answer_is_reconciled_not_resent(item, tiktok, fake_tiktok):
     # The platform makes the post, then answers too late for our timeout.
     fake_tiktok.inject(FaultKind.TIMEOUT_AFTER_EFFECT, path="video/init", delay=1.5)
@@ -244,7 +262,7 @@ def test_an_expired_token_is_refreshed_and_the_post_goes_out(item, tiktok, fake_
 
     assert refreshed(entry).state == State.PUBLISHED
     assert len(fake_tiktok.posts) == 1
-    credential = PlatformCredential.objects.get(platform="tiktok", handle=tiktok.handle)
+    credential = PlatformCredential.objects.get(account=tiktok)
     # The rotated refresh token was stored with the new access token.
     assert credential.access_token.startswith("fake-access-")
     assert credential.refresh_token in fake_tiktok.refresh_tokens
@@ -263,7 +281,7 @@ def test_a_refused_refresh_asks_the_owner_to_reconnect(item, tiktok, fake_tiktok
     assert first.state == second.state == State.FAILED
     assert "Reconnect the account" in first.last_error
     assert AccountState.objects.get(account=tiktok).reconnect_needed
-    credential = PlatformCredential.objects.get(platform="tiktok", handle=tiktok.handle)
+    credential = PlatformCredential.objects.get(account=tiktok)
     assert credential.status == PlatformCredential.Status.RECONNECT_NEEDED
     [message] = mail.outbox
     assert message.to == [owner.email]
@@ -387,8 +405,7 @@ def test_instagram_container_is_finalized_once(item, settings):
         account = ChannelAccount.objects.create(platform="instagram", handle="@yesmilano")
         credential_store(
             actor=None,
-            platform="instagram",
-            handle="@yesmilano",
+            account=account,
             tokens=TokenSet(access_token="ig-token"),
             external_id=fake.ig_user,
         )
@@ -408,8 +425,7 @@ def test_facebook_dropped_answer_is_found_by_its_marker(item, settings):
         AccountGrant.objects.create(account=account, user=grantee, can_publish=True)
         credential_store(
             actor=None,
-            platform="facebook",
-            handle="Comune",
+            account=account,
             tokens=TokenSet(access_token="page-token"),
             external_id=PAGE_ID,
         )

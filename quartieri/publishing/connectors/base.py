@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 
@@ -192,6 +193,20 @@ class RecentPost:
 
 
 @dataclass(frozen=True)
+class MetricReading:
+    """One figure read from a platform's insights (read-only calls, docs/publishing.md).
+
+    ``metric`` is the platform's own name; ``object_id`` the post it describes ('' for the
+    account); ``day`` the day a daily figure counts, None for a running total read now.
+    """
+
+    metric: str
+    value: int
+    object_id: str = ""
+    day: date | None = None
+
+
+@dataclass(frozen=True)
 class TokenSet:
     """Tokens as the platform returned them; lifetimes come from the response, never code."""
 
@@ -278,6 +293,19 @@ class Connector(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    # Insights: read-only, so RetryableError may be retried. A platform without insights
+    # reads nothing. ``insights_batch_size`` is how many post ids one call accepts.
+    insights_batch_size: ClassVar[int] = 1
+
+    def post_insights(self, *, post_ids: Sequence[str]) -> list[MetricReading]:
+        """Running totals (views, reach…) of published posts, by their platform ids."""
+        return []
+
+    def account_insights(self, *, first_day: date, last_day: date) -> list[MetricReading]:
+        """The account's daily figures from ``first_day`` to ``last_day`` (inclusive), plus
+        any running totals the platform gives only as of now (``day`` None)."""
+        return []
 
     def check_kind(self, request: PostRequest) -> None:
         if request.kind not in self.supported_kinds:

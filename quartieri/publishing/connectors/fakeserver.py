@@ -8,7 +8,9 @@ and how the platform words its errors; this module gives them:
 - fault injection on demand (``inject``): a 5xx, a rate limit with or without Retry-After,
   an expired token, or a *timeout after the side effect* (the handler runs, so the post
   exists, but the answer comes too late or the connection drops);
-- ``run_standalone`` for ``python -m quartieri.publishing.connectors.<platform>.fake``.
+- ``run_standalone`` for ``python -m quartieri.publishing.connectors.<platform>.fake``;
+- ``GET /_sandbox/posts``, a read-only listing of what the fake recorded
+  (``sandbox_posts``), which the demo sandbox's viewer reads over HTTP.
 """
 
 from __future__ import annotations
@@ -133,6 +135,15 @@ class FakeServer:
     def error_response(self, kind: FaultKind, fault: Fault | None = None) -> FakeResponse:
         raise NotImplementedError
 
+    def sandbox_posts(self) -> list[dict[str, Any]]:
+        """What the fake has published, for ``GET /_sandbox/posts`` (the sandbox viewer).
+
+        Each post: ``id``, ``aliases`` (other ids the platform gives it), ``account``,
+        ``kind``, ``text``, ``media`` (``[{"url", "kind"}]``), ``options``, ``created`` (Unix
+        time) and ``status``. Fakes that do not describe their posts list none.
+        """
+        return []
+
     # --- Life cycle -------------------------------------------------------------------------
     @property
     def url(self) -> str:
@@ -150,6 +161,12 @@ class FakeServer:
     def stop(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+    def detach(self) -> Self:
+        """Close this fake's own socket: another server dispatches requests to it (the
+        sandbox puts Instagram and Facebook fakes behind one Graph address)."""
+        self._httpd.server_close()
+        return self
 
     def __enter__(self) -> Self:
         return self.start()
@@ -202,6 +219,11 @@ class FakeServer:
 
     # --- Dispatch ---------------------------------------------------------------------------
     def dispatch(self, request: FakeRequest) -> tuple[FakeResponse, Fault | None]:
+        if request.method == "GET" and request.path == SANDBOX_LISTING:
+            # Read-only and outside the platform's contract: not recorded, never faulted.
+            with self.lock:
+                posts = self.sandbox_posts()
+            return FakeResponse(200, {"platform": self.name, "posts": posts}), None
         with self.lock:
             self.requests.append(request)
         fault = self._take_fault(request)
@@ -217,6 +239,8 @@ class FakeServer:
         with self.lock:
             return [request for request in self.requests if re.search(pattern, request.path)]
 
+
+SANDBOX_LISTING = "/_sandbox/posts"
 
 _BEFORE_EFFECT = {
     FaultKind.SERVER_ERROR,

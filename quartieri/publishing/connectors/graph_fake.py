@@ -2,7 +2,8 @@
 
 Errors come as ``{"error": {message, type, code, error_subcode, fbtrace_id}}``; every answer
 can carry ``X-App-Usage`` / ``X-Business-Use-Case-Usage`` (set ``app_usage`` /
-``business_usage``); ``/oauth/access_token`` exchanges a long-lived token.
+``business_usage``); ``/oauth/access_token`` exchanges a code (Facebook Login,
+graph_login_fake.py) or a long-lived token.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from quartieri.publishing.connectors.fakeserver import (
     route,
 )
 from quartieri.publishing.connectors.graph import GRAPH_VERSION
+from quartieri.publishing.connectors.graph_login_fake import MetaLoginFake
 
 V = f"/{GRAPH_VERSION}"
 
 
-class FakeGraph(FakeServer):
+class FakeGraph(MetaLoginFake, FakeServer):
     def __init__(
         self,
         *,
@@ -46,7 +48,10 @@ class FakeGraph(FakeServer):
         self.business_usage: dict[str, Any] | None = None
         self.token_lifetime = 5_184_000  # what Meta answers for a long-lived token (§4)
         self.ids = itertools.count(1)
+        self._init_login()
         super().__init__(host=host, port=port)
+        # Every Meta fake also answers Facebook Login (dialog, code grant, /me/accounts).
+        self._routes = [*self.login_routes(), *self._routes]
 
     def dispatch(self, request: FakeRequest) -> tuple[FakeResponse, Fault | None]:
         response, fault = super().dispatch(request)
@@ -92,10 +97,15 @@ class FakeGraph(FakeServer):
         given = (request.param("client_id"), request.param("client_secret"))
         if given != (self.app_id, self.app_secret):
             return graph_error(400, 101, "Error validating application.")
+        if request.param("code"):
+            return self.code_grant(request)
         old = request.param("fb_exchange_token")
         if request.param("grant_type") != "fb_exchange_token" or not self.token_is_valid(old):
             return graph_error(400, 190, "Error validating access token", 463)
         token = f"fake-long-lived-{next(self.ids)}"
+        with self.lock:
+            if old in self.user_tokens:  # a long-lived user token is still a user token
+                self.user_tokens.add(token)
         return FakeResponse(
             200, {"access_token": token, "token_type": "bearer", "expires_in": self.token_lifetime}
         )

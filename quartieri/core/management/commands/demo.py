@@ -35,8 +35,9 @@ class Command(QuartieriCommand):
         if options["reset"]:
             call_command("flush", interactive=False, verbosity=0)
             console.print("Database emptied (--reset).")
-        # Each app that has a demo.py adds its part, in settings order (people first).
-        steps = list(app_modules("demo"))
+        # Each app that has a demo.py adds its part, in settings order (people first); a
+        # demo that builds on the others' data says DEMO_AFTER_OTHERS = True and comes last.
+        steps = sorted(app_modules("demo"), key=lambda m: getattr(m, "DEMO_AFTER_OTHERS", False))
         for module in progress(steps, description="Demo", console=console):
             module.load(console=console, from_today=options["from_today"])
         logins = [

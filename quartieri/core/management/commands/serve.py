@@ -49,15 +49,19 @@ class Command(QuartieriCommand):
             )
         self._refuse_unmigrated()
         call_command("collectstatic", interactive=False, verbosity=0)
+        # A sandbox (docs/publishing.md) publishes to local fakes, run here beside the rest.
+        helpers = [[sys.executable, "-m", "quartieri.cli", "sandbox"]] if settings.SANDBOX else []
+        sandbox = " and the platform sandbox" if settings.SANDBOX else ""
         self.stdout.write(
             f"quartieri on http://{options['host']}:{options['port']}/ "
             f"({options['web_processes']} web, {options['workers']} worker(s), "
-            f"tasks on {settings.TASK_BACKEND_NAME}); Ctrl+C stops it."
+            f"tasks on {settings.TASK_BACKEND_NAME}{sandbox}); Ctrl+C stops it."
         )
         Supervisor(
             web=self._web_command(options),
             worker=[sys.executable, "-m", "quartieri.cli", "worker"],
             workers=options["workers"],
+            helpers=helpers,
         ).run()
 
     def _refuse_unmigrated(self) -> None:
@@ -87,42 +91,74 @@ class Command(QuartieriCommand):
         ]
 
 
-class Supervisor:
-    """Keeps the web server and N workers running until told to stop."""
+# Restarting a worker or helper that died: at once, unless it died within
+# RESTART_QUICK_DEATH_SECONDS of starting, then after 1, 2, 4 … up to 60 seconds.
+RESTART_QUICK_DEATH_SECONDS = 30.0
+RESTART_FIRST_DELAY = 0.5
+RESTART_MAX_DELAY = 60.0
 
-    def __init__(self, *, web: list[str], worker: list[str], workers: int) -> None:
+
+class Supervisor:
+    """Keeps the web server, N workers and any helper process (the sandbox's platform
+    fakes) running until told to stop; a worker or helper that dies is started again."""
+
+    def __init__(
+        self,
+        *,
+        web: list[str],
+        worker: list[str],
+        workers: int,
+        helpers: list[list[str]] | None = None,
+    ) -> None:
         self.web_command = web
-        self.worker_command = worker
-        self.workers: list[subprocess.Popen[bytes]] = []
-        self.worker_count = workers
+        # Helpers first: the sandbox's fakes should listen before a worker publishes.
+        self.commands = [*(helpers or []), *([worker] * workers)]
+        self.children: list[subprocess.Popen[bytes]] = []
+        self.started: list[float] = []
+        self.delays = [RESTART_FIRST_DELAY] * len(self.commands)
+        self.restart_at: list[float | None] = [None] * len(self.commands)
         self.stopping = False
 
     def run(self) -> None:
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         web = subprocess.Popen(self.web_command)  # noqa: S603 - our own interpreter and args
-        self.workers = [self._start_worker() for _ in range(self.worker_count)]
+        self.children = [self._start(command) for command in self.commands]
+        self.started = [time.monotonic()] * len(self.children)
         try:
             while not self.stopping and web.poll() is None:
-                self._restart_dead_workers()
+                self._restart_dead_children()
                 time.sleep(1)
         finally:
-            for process in [web, *self.workers]:
+            for process in [web, *self.children]:
                 if process.poll() is None:
                     process.terminate()
-            for process in [web, *self.workers]:
+            for process in [web, *self.children]:
                 try:
                     process.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     process.kill()
 
-    def _start_worker(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(self.worker_command)  # noqa: S603 - our own interpreter and args
+    def _start(self, command: list[str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(command)  # noqa: S603 - our own interpreter and args
 
-    def _restart_dead_workers(self) -> None:
-        for index, process in enumerate(self.workers):
-            if process.poll() is not None and not self.stopping:
-                self.workers[index] = self._start_worker()
+    def _restart_dead_children(self) -> None:
+        now = time.monotonic()
+        for index, process in enumerate(self.children):
+            if process.poll() is None or self.stopping:
+                continue
+            if self.restart_at[index] is None:
+                # One that dies soon after starting (a port taken, a bad setting) is tried
+                # again less and less often instead of every second.
+                lived = now - self.started[index]
+                quick = lived < RESTART_QUICK_DEATH_SECONDS
+                delay = min(self.delays[index] * 2, RESTART_MAX_DELAY) if quick else 0.0
+                self.delays[index] = delay or RESTART_FIRST_DELAY
+                self.restart_at[index] = now + delay
+            restart_at = self.restart_at[index]
+            if restart_at is not None and now >= restart_at:
+                self.children[index] = self._start(self.commands[index])
+                self.started[index], self.restart_at[index] = now, None
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True

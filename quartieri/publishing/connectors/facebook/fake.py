@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from quartieri.publishing.connectors.fake_insights import FacebookInsights
 from quartieri.publishing.connectors.fakeserver import (
     FakeRequest,
     FakeResponse,
@@ -53,8 +54,10 @@ class FakeVideo:
     fails: bool = False
 
 
-class FakeFacebook(FakeGraph):
+class FakeFacebook(FacebookInsights, FakeGraph):
     name = "facebook"
+    # Public https addresses only, as Meta; the demo sandbox also accepts its own http://.
+    media_url_schemes: tuple[str, ...] = ("https://",)
 
     def __init__(self, **kwargs: Any) -> None:
         self.page_id = PAGE_ID
@@ -77,6 +80,7 @@ class FakeFacebook(FakeGraph):
             route("POST", f"{page}/videos", self.authorized(self._videos)),
             route("GET", f"{page}/posts", self.authorized(self._list_posts)),
             route("GET", rf"{V}/(?P<node>\d+(_\d+)?)", self.authorized(self._node)),
+            *self.insights_routes(),
         ]
 
     def _check_page(self, match: re.Match[str]) -> FakeResponse | None:
@@ -111,7 +115,7 @@ class FakeFacebook(FakeGraph):
         problem = self._check_page(match)
         if problem:
             return problem
-        if not form.get("url", "").startswith("https://"):
+        if not form.get("url", "").startswith(self.media_url_schemes):
             return graph_error(400, 324, "(#324) Missing or invalid image file")
         photo_id = str(500_000_000 + next(self.ids))
         published = form.get("published", "true") != "false"
@@ -127,7 +131,7 @@ class FakeFacebook(FakeGraph):
         problem = self._check_page(match)
         if problem:
             return problem
-        if not form.get("file_url", "").startswith("https://"):
+        if not form.get("file_url", "").startswith(self.media_url_schemes):
             return graph_error(400, 100, "(#100) file_url must be a public https address")
         post = self._new_post(form.get("description", ""), "video")
         with self.lock:

@@ -9,8 +9,9 @@ PUBLISHED. Media must be at public URLs: Meta downloads them (§2.2).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,7 @@ from quartieri.publishing.connectors.base import (
     ConnectorError,
     MediaItem,
     MediaKind,
+    MetricReading,
     PermanentError,
     PlatformOptions,
     PostKind,
@@ -34,6 +36,11 @@ from quartieri.publishing.connectors.base import (
     reconcile_among,
 )
 from quartieri.publishing.connectors.graph import GraphConnector, parse_graph_time
+from quartieri.publishing.connectors.graph_insights import (
+    day_windows,
+    insights_readings,
+    since_until,
+)
 from quartieri.publishing.connectors.instagram.errors import (
     container_error,
     container_expired,
@@ -45,6 +52,14 @@ CAPTION_MAX = 2200
 # we enforce the documented API limit and leave the editorial choice to the composer.
 HASHTAGS_MAX = 30
 CAROUSEL_MAX = 10
+
+# Insights (§2.4). Current names only: `impressions`, `plays`, `clips_replays_count`,
+# `ig_reels_aggregated_all_plays_count` and `video_views` are deprecated (§0, §2.4).
+MEDIA_METRICS = ("views", "reach")  # running totals of one media
+ACCOUNT_DAILY_METRICS = ("reach", "follower_count")  # period=day, one value per day
+ACCOUNT_TOTAL_METRICS = ("views",)  # metric_type=total_value only: asked one day at a time
+# follower_count keeps at most 30 days (IG Account Insights reference): ask in 30-day windows.
+ACCOUNT_WINDOW_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -215,6 +230,35 @@ class InstagramConnector(GraphConnector):
             if isinstance(item, dict)
         ]
         return [post for post in posts if posted_after(post.created_at, since)]
+
+    # --- Insights (read-only) ---------------------------------------------------------------
+    def post_insights(self, *, post_ids: Sequence[str]) -> list[MetricReading]:
+        readings: list[MetricReading] = []
+        for media_id in post_ids:
+            body = self.graph(
+                "GET", f"{media_id}/insights", params={"metric": ",".join(MEDIA_METRICS)}
+            )
+            readings.extend(insights_readings(body, object_id=media_id))
+        return readings
+
+    def account_insights(self, *, first_day: date, last_day: date) -> list[MetricReading]:
+        readings: list[MetricReading] = []
+        path = f"{self.auth.account_id}/insights"
+        for start, end in day_windows(first_day, last_day, max_days=ACCOUNT_WINDOW_DAYS):
+            params = {"metric": ",".join(ACCOUNT_DAILY_METRICS), "period": "day"}
+            body = self.graph("GET", path, params=params | since_until(start, end))
+            readings.extend(insights_readings(body))
+        day = first_day
+        while day <= last_day:
+            params = {
+                "metric": ",".join(ACCOUNT_TOTAL_METRICS),
+                "metric_type": "total_value",
+                "period": "day",
+            }
+            body = self.graph("GET", path, params=params | since_until(day, day))
+            readings.extend(insights_readings(body, day=day))
+            day += timedelta(days=1)
+        return readings
 
 
 def _check_caption(text: str) -> None:

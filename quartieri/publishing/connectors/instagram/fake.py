@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from quartieri.publishing.connectors.fake_insights import InstagramInsights
 from quartieri.publishing.connectors.fakeserver import (
     FakeRequest,
     FakeResponse,
@@ -53,8 +54,11 @@ class FakeMedia:
         return f"https://www.instagram.com/p/FAKE{self.id[-6:]}/"
 
 
-class FakeInstagram(FakeGraph):
+class FakeInstagram(InstagramInsights, FakeGraph):
     name = "instagram"
+    # Meta downloads media from public https addresses (§2.2); the demo sandbox, all on
+    # this machine, also accepts its own http:// media address.
+    media_url_schemes: tuple[str, ...] = ("https://",)
 
     def __init__(self, **kwargs: Any) -> None:
         self.ig_user = IG_USER
@@ -82,6 +86,7 @@ class FakeInstagram(FakeGraph):
             route("GET", f"{user}/media", self.authorized(self._list_media)),
             route("GET", f"{user}/content_publishing_limit", self.authorized(self._limit)),
             route("GET", rf"{V}/(?P<node>\d+)", self.authorized(self._node)),
+            *self.insights_routes(),
         ]
 
     def _create_container(self, request: FakeRequest, match: re.Match[str]) -> FakeResponse:
@@ -89,7 +94,7 @@ class FakeInstagram(FakeGraph):
             return graph_error(400, 100, "Unsupported post request", 33)
         form = request.form()
         url = form.get("image_url") or form.get("video_url") or ""
-        if form.get("media_type") != "CAROUSEL" and not url.startswith("https://"):
+        if form.get("media_type") != "CAROUSEL" and not url.startswith(self.media_url_schemes):
             return graph_error(400, 9004, "Media download has failed", 2207052)
         if form.get("media_type") == "CAROUSEL" and not form.get("children"):
             return graph_error(400, 100, "children required")

@@ -8,8 +8,9 @@ PUBLISH_COMPLETE or FAILED.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,6 +24,7 @@ from quartieri.publishing.connectors.base import (
     AppCredentials,
     Connector,
     MediaKind,
+    MetricReading,
     PermanentError,
     PlatformOptions,
     PostKind,
@@ -52,6 +54,14 @@ PHOTO_TITLE_MAX = 90
 PHOTO_DESCRIPTION_MAX = 4000
 PHOTO_IMAGES_MAX = 35
 PRIVACY_LEVELS = ("PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY")
+# Insights. platform-apis.md is silent on them; the shapes are from TikTok's Display API
+# reference: POST /v2/video/query/ (scope video.list, at most 20 video ids per request,
+# developers.tiktok.com/doc/tiktok-api-v2-video-query) and GET /v2/user/info/ (counts need
+# scope user.info.stats, §1.1; developers.tiktok.com/doc/tiktok-api-v2-get-user-info).
+# Both give running totals as of now, never per-day history.
+VIDEO_METRICS = ("view_count", "like_count", "comment_count", "share_count")
+ACCOUNT_METRICS = ("follower_count", "likes_count", "video_count")
+VIDEO_QUERY_MAX_IDS = 20
 
 
 @dataclass(frozen=True)
@@ -370,6 +380,44 @@ class TikTokConnector(Connector):
         posts = [_recent(video) for video in data.get("videos", []) if isinstance(video, dict)]
         return [post for post in posts if posted_after(post.created_at, since)]
 
+    # --- Insights (read-only) ---------------------------------------------------------------
+    insights_batch_size = VIDEO_QUERY_MAX_IDS
+
+    def post_insights(self, *, post_ids: Sequence[str]) -> list[MetricReading]:
+        if len(post_ids) > VIDEO_QUERY_MAX_IDS:
+            raise ValueError(f"TikTok answers at most {VIDEO_QUERY_MAX_IDS} videos per query")
+        if not post_ids:
+            return []
+        data = self._api(
+            f"/v2/video/query/?fields=id,{','.join(VIDEO_METRICS)}",
+            {"filters": {"video_ids": list(post_ids)}},
+            creates=False,
+        )
+        # Videos that are not the account's (or no longer public) are simply absent.
+        videos = [video for video in data.get("videos", []) if isinstance(video, dict)]
+        return [
+            MetricReading(metric=name, value=int(video[name]), object_id=str(video.get("id", "")))
+            for video in videos
+            for name in VIDEO_METRICS
+            if _is_count(video.get(name))
+        ]
+
+    def account_insights(self, *, first_day: date, last_day: date) -> list[MetricReading]:
+        # TikTok has no per-day history: today's running totals (day None) are all there is.
+        response = http_send(
+            self.client,
+            "GET",
+            f"/v2/user/info/?fields={','.join(ACCOUNT_METRICS)}",
+            creates=False,
+            headers={"Authorization": f"Bearer {self.auth.access_token}"},
+        )
+        user = api_data(response, creates=False).get("user") or {}
+        return [
+            MetricReading(metric=name, value=int(user[name]))
+            for name in ACCOUNT_METRICS
+            if _is_count(user.get(name))
+        ]
+
     # --- Tokens -------------------------------------------------------------------------------
     def refresh(self, *, refresh_token: str) -> TokenSet:
         if self.app is None:
@@ -402,6 +450,10 @@ def _recent(video: dict[str, Any]) -> RecentPost:
         created_at=datetime.fromtimestamp(int(created), tz=UTC) if created else None,
         permalink=str(video.get("share_url", "")),
     )
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _video_content_type(path: Path) -> str:

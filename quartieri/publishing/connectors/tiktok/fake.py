@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from quartieri.publishing.connectors.fake_insights import TikTokInsights
 from quartieri.publishing.connectors.fakeserver import (
     FakeRequest,
     FakeResponse,
@@ -31,6 +32,7 @@ from quartieri.publishing.connectors.fakeserver import (
     run_standalone,
 )
 from quartieri.publishing.connectors.tiktok.client import ChunkRule, utf16_length
+from quartieri.publishing.connectors.tiktok.login_fake import TikTokLoginFake
 
 _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
@@ -54,7 +56,7 @@ class FakePublish:
     visible_id: bool = False
 
 
-class FakeTikTok(FakeServer):
+class FakeTikTok(TikTokInsights, TikTokLoginFake, FakeServer):
     name = "tiktok"
 
     def __init__(
@@ -83,6 +85,7 @@ class FakeTikTok(FakeServer):
         self.token_lifetime, self.refresh_lifetime = 7200, 15_552_000
         self._fail_next: list[str] = []
         self._ids = itertools.count(1)
+        self._init_login()  # Login Kit: authorize page and code grant (login_fake.py)
         super().__init__(host=host, port=port)
 
     # --- What tests look at -----------------------------------------------------------------
@@ -107,6 +110,8 @@ class FakeTikTok(FakeServer):
             route("POST", "/v2/video/list/", self._authorized(self._video_list)),
             route("PUT", r"/upload/(?P<publish_id>[\w.-]+)/", self._upload),
             route("POST", "/v2/oauth/token/", self._oauth_token),
+            *self.insights_routes(),
+            *self.login_routes(),
         ]
 
     def error_response(self, kind: FaultKind, fault: Fault | None = None) -> FakeResponse:
@@ -316,6 +321,8 @@ class FakeTikTok(FakeServer):
             self.client_secret,
         ):
             return FakeResponse(401, {"error": "invalid_client", "error_description": "bad"})
+        if form.get("grant_type") == "authorization_code":
+            return self.authorization_code_grant(form)
         with self.lock:
             old = form.get("refresh_token", "")
             if form.get("grant_type") != "refresh_token" or old not in self.refresh_tokens:

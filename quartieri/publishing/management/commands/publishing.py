@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import CommandParser
 from django.utils.timezone import localtime
 
+from quartieri.campaigns.models import ChannelAccount
 from quartieri.lib.commands import QuartieriCommand, UsageError
+from quartieri.publishing.connection import credential_refresh_expiring, refresh_margin
 from quartieri.publishing.connectors import platform_slugs
 from quartieri.publishing.connectors.base import TokenSet
+from quartieri.publishing.models import PlatformCredential
 from quartieri.publishing.selectors import credential_list
 from quartieri.publishing.services import (
     CredentialError,
@@ -19,10 +23,11 @@ from quartieri.publishing.services import (
 
 class Command(QuartieriCommand):
     help = (
-        "Connect platform accounts and list them. 'connect' stores an account's tokens "
-        "encrypted (pass '-' as a token to read it from standard input, keeping it out of "
-        "the shell history); 'list' shows accounts without their tokens; 'rotate-keys' "
-        "re-encrypts every token with the first of QUARTIERI_ENCRYPTION_KEYS."
+        "Connect channel accounts and list them. 'connect ACCOUNT' stores tokens obtained "
+        "elsewhere (pass '-' as a token to read it from standard input, keeping it out of the "
+        "shell history); 'list' shows accounts without their tokens; 'rotate-keys' "
+        "re-encrypts every token with the first of QUARTIERI_ENCRYPTION_KEYS; "
+        "'refresh-tokens' renews the tokens that expire soon (run it every few minutes)."
     )
     # --format belongs to each sub-command (``publishing list --format json``), so it is
     # added below rather than by QuartieriCommand on the group's parser.
@@ -30,15 +35,17 @@ class Command(QuartieriCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-        connect = actions.add_parser("connect", help="store the tokens of one account")
-        # Keyed by platform and handle until the campaigns app brings channel accounts;
-        # then the command becomes `publishing connect ACCOUNT …`.
-        connect.add_argument("--platform", required=True, help=", ".join(platform_slugs()))
-        connect.add_argument("--handle", required=True, help="the account's name, e.g. @visitcomo")
+        connect = actions.add_parser("connect", help="store the tokens of one channel account")
+        connect.add_argument(
+            "account", metavar="ACCOUNT", help="the channel account: its id, or platform:handle"
+        )
         connect.add_argument("--access-token", required=True, help="the token, or - for stdin")
         connect.add_argument("--refresh-token", default="", help="the refresh token, or -")
         connect.add_argument(
             "--expires-in", type=int, default=None, help="seconds, as the platform returned it"
+        )
+        connect.add_argument(
+            "--refresh-expires-in", type=int, default=None, help="seconds (TikTok), as returned"
         )
         connect.add_argument("--external-id", default="", help="IG user id, Page id, open_id")
         connect.add_argument("--scopes", default="", help="comma-separated permissions granted")
@@ -46,7 +53,17 @@ class Command(QuartieriCommand):
         rotate = actions.add_parser(
             "rotate-keys", help="re-encrypt every token with the newest encryption key"
         )
-        for sub in (connect, listing, rotate):
+        refresh = actions.add_parser(
+            "refresh-tokens", help="renew the tokens that expire within the margin"
+        )
+        refresh.add_argument(
+            "--margin-seconds",
+            type=int,
+            default=None,
+            help="renew tokens expiring within this many seconds "
+            "(default: PUBLISHING_TOKEN_REFRESH_MARGIN_SECONDS, 1800)",
+        )
+        for sub in (connect, listing, rotate, refresh):
             sub.add_argument(
                 "--format",
                 choices=list(self.output_formats),
@@ -55,30 +72,30 @@ class Command(QuartieriCommand):
             )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["action"] == "connect":
-            self._connect(options)
-        elif options["action"] == "rotate-keys":
-            self._rotate(options)
-        else:
-            self._list(options)
+        actions = {
+            "connect": self._connect,
+            "rotate-keys": self._rotate,
+            "refresh-tokens": self._refresh,
+            "list": self._list,
+        }
+        actions[options["action"]](options)
 
     def _connect(self, options: dict[str, Any]) -> None:
-        expires_in = options["expires_in"]
-        if expires_in is not None and expires_in <= 0:
-            raise UsageError(f"--expires-in {expires_in} must be a positive number of seconds")
+        account = _account(options["account"])
+        for name in ("expires_in", "refresh_expires_in"):
+            if options[name] is not None and options[name] <= 0:
+                flag = "--" + name.replace("_", "-")
+                raise UsageError(f"{flag} {options[name]} must be a positive number of seconds")
         tokens = TokenSet.from_response(
             access_token=_token(options["access_token"]),
             refresh_token=_token(options["refresh_token"]),
-            expires_in=expires_in,
+            expires_in=options["expires_in"],
+            refresh_expires_in=options["refresh_expires_in"],
             scopes=tuple(s.strip() for s in options["scopes"].split(",") if s.strip()),
         )
         try:
             credential = credential_store(
-                actor=None,
-                platform=options["platform"],
-                handle=options["handle"],
-                tokens=tokens,
-                external_id=options["external_id"],
+                actor=None, account=account, tokens=tokens, external_id=options["external_id"]
             )
         except CredentialError as error:
             raise UsageError(str(error)) from None
@@ -97,21 +114,54 @@ class Command(QuartieriCommand):
                 f"Re-encrypted the tokens of {rotated} account(s) with the newest key."
             )
 
+    def _refresh(self, options: dict[str, Any]) -> None:
+        seconds = options["margin_seconds"]
+        if seconds is not None and seconds < 0:
+            raise UsageError(f"--margin-seconds {seconds} must not be negative")
+        margin = refresh_margin() if seconds is None else timedelta(seconds=seconds)
+        report = credential_refresh_expiring(margin=margin)
+        if options["format"] == "json":
+            self.emit_json(vars(report))
+            return
+        self.stdout.write(
+            f"Renewed {report.renewed} token(s); {report.reconnect_needed} account(s) need a "
+            f"person to reconnect them; {report.failed} could not be renewed now (next run "
+            "tries again)."
+        )
+
     def _list(self, options: dict[str, Any]) -> None:
         rows = [_row(credential) for credential in credential_list()]
         if options["format"] == "json":
             self.emit_json(rows)
             return
-        columns = ("platform", "handle", "status", "expires_at")
+        columns = ("account", "platform", "handle", "status", "expires_at")
         self.emit_table(columns=columns, rows=[[row[c] or "" for c in columns] for row in rows])
+
+
+def _account(value: str) -> ChannelAccount:
+    """The channel account named by its id or ``platform:handle``; the valid ones if none."""
+    accounts = ChannelAccount.objects.filter(platform__in=platform_slugs())
+    platform, colon, handle = value.partition(":")
+    if colon:
+        found = accounts.filter(platform=platform.strip(), handle=handle.strip()).first()
+    else:
+        found = accounts.filter(pk=int(value)).first() if value.strip().isdigit() else None
+    if found is not None:
+        return found
+    valid = [f"{a.pk} ({a.platform}:{a.handle})" for a in accounts.order_by("platform", "handle")]
+    raise UsageError(
+        f"unknown channel account {value!r}; give its id or platform:handle, one of: "
+        + (", ".join(valid) or "none yet (create the channel account first)")
+    )
 
 
 def _token(value: str) -> str:
     return sys.stdin.readline().strip() if value == "-" else value.strip()
 
 
-def _row(credential: Any) -> dict[str, Any]:
+def _row(credential: PlatformCredential) -> dict[str, Any]:
     return {
+        "account": credential.account_id,
         "platform": credential.platform,
         "handle": credential.handle,
         "external_id": credential.external_id,

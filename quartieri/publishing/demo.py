@@ -1,0 +1,159 @@
+"""Demo: make the demo's data folder a sandbox and let its scheduled posts go out there.
+
+Runs after every other demo (``DEMO_AFTER_OTHERS``): it needs the campaigns demo's channel
+accounts and posts. It
+
+1. marks the data folder a sandbox (``settings.SANDBOX_MARKER``; off with
+   ``QUARTIERI_SANDBOX=0``), so ``quartieri serve`` runs the platform fakes and every API
+   address defaults to them;
+2. connects the demo's TikTok, Instagram and Facebook accounts with sandbox tokens (what
+   the fakes accept; ids the Meta fake knows them by);
+3. gives the scheduled Instagram posts the picture Instagram requires, the way a person
+   would: an editor uploads it (the post goes back to review), the approver approves and
+   schedules it again for the same time;
+4. with ``--from-today``, schedules one Facebook post a minute after loading, to watch a
+   post go out live.
+
+Idempotent: each step skips what is already there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+from rich.console import Console
+
+from quartieri.accounts.models import User
+from quartieri.campaigns import demo as campaigns_demo
+from quartieri.campaigns.media import media_upload
+from quartieri.campaigns.models import ChannelAccount, ContentItem, Platform, Variant
+from quartieri.campaigns.services import (
+    variant_approve,
+    variant_create,
+    variant_schedule,
+    variant_submit,
+)
+from quartieri.publishing.connectors.base import TokenSet
+from quartieri.publishing.models import PlatformCredential
+from quartieri.publishing.services import credential_store
+
+DEMO_AFTER_OTHERS = True
+
+PHOTO = Path(__file__).parent / "static" / "publishing" / "sandbox-photo.jpg"
+PHOTO_ALT = "A map-like drawing of a neighbourhood: blue blocks and a green park."
+LIVE_CAPTION = "Chiaravalle this weekend: the abbey's cloister is open to visitors. #Chiaravalle"
+LIVE_DELAY = dt.timedelta(minutes=1)
+# What the sandbox's TikTok fake answers for a token's lifetimes (FakeTikTok); Meta Page
+# tokens have none (platform-apis.md §3.1).
+TIKTOK_LIFETIMES = {"expires_in": 7200, "refresh_expires_in": 15_552_000}
+
+
+@transaction.atomic
+def load(*, console: Console, from_today: bool) -> None:
+    if not settings.DEMO_SANDBOX:
+        console.print(
+            "Publishing: no sandbox (QUARTIERI_SANDBOX=0); the accounts stay unconnected."
+        )
+        return
+    settings.SANDBOX_MARKER.touch()
+    accounts = _demo_accounts()
+    connected = sum(_connect(account) for account in accounts)
+    pictured = _add_pictures(accounts)
+    live = _live_post(accounts) if from_today else None
+    console.print(
+        f"Publishing: sandbox on (posts go to local stand-ins of the platforms); "
+        f"{connected} accounts connected, {pictured} posts given a picture"
+        + (f", a live post due at {timezone.localtime(live):%H:%M}." if live else ".")
+    )
+
+
+def _demo_accounts() -> list[ChannelAccount]:
+    handles = [handle for platform, handle, _name, _kind in campaigns_demo.ACCOUNTS]
+    return list(
+        ChannelAccount.objects.filter(
+            handle__in=handles,
+            platform__in=[Platform.TIKTOK, Platform.INSTAGRAM, Platform.FACEBOOK],
+        ).order_by("pk")
+    )
+
+
+def _external_id(account: ChannelAccount) -> str:
+    # The sandbox's Meta fake makes an Instagram user or a Facebook Page for any id it is
+    # asked about; distinct ids keep the accounts' posts apart. TikTok needs none.
+    if account.platform == Platform.INSTAGRAM:
+        return f"1784140{account.pk:010d}"
+    if account.platform == Platform.FACEBOOK:
+        return f"1040000{account.pk:08d}"
+    return ""
+
+
+def _connect(account: ChannelAccount) -> bool:
+    if PlatformCredential.objects.filter(account=account).exists():
+        return False
+    tiktok = account.platform == Platform.TIKTOK
+    tokens = TokenSet.from_response(
+        access_token=f"sandbox-{account.platform}-{account.pk}",
+        refresh_token=f"sandbox-refresh-{account.pk}" if tiktok else "",
+        expires_in=TIKTOK_LIFETIMES["expires_in"] if tiktok else None,
+        refresh_expires_in=TIKTOK_LIFETIMES["refresh_expires_in"] if tiktok else None,
+    )
+    credential_store(actor=None, account=account, tokens=tokens, external_id=_external_id(account))
+    return True
+
+
+def _people(account: ChannelAccount) -> tuple[User, User]:
+    """Who uploads and who approves on ``account`` in the demo."""
+    if account.is_personal and account.owner is not None:
+        return account.owner, account.owner
+    return User.objects.get(username="editor"), User.objects.get(username="approver")
+
+
+def _add_pictures(accounts: list[ChannelAccount]) -> int:
+    waiting = Variant.objects.filter(
+        account__in=[a for a in accounts if a.platform == Platform.INSTAGRAM],
+        status=Variant.Status.SCHEDULED,
+        media__isnull=True,
+    ).select_related("account", "content_item")
+    for variant in waiting:
+        at = variant.scheduled_at
+        assert at is not None  # noqa: S101 (a scheduled variant has its time)
+        author, reviewer = _people(variant.account)
+        media_upload(
+            actor=author,
+            content_item=variant.content_item,
+            file=SimpleUploadedFile(PHOTO.name, PHOTO.read_bytes(), content_type="image/jpeg"),
+            alt_text=PHOTO_ALT,
+            variants=[variant],
+        )
+        variant = variant_approve(actor=reviewer, variant=Variant.objects.get(pk=variant.pk))
+        # The same time as before: the 2021 demo replays history (allow_past).
+        variant_schedule(actor=reviewer, variant=variant, at=at, allow_past=True)
+    return len(waiting)
+
+
+def _live_post(accounts: list[ChannelAccount]) -> dt.datetime | None:
+    page = next((a for a in accounts if a.platform == Platform.FACEBOOK), None)
+    item = (
+        ContentItem.objects.filter(
+            campaign__slug=campaigns_demo.SLUG, neighbourhood__code="34"
+        ).first()
+        or ContentItem.objects.filter(campaign__slug=campaigns_demo.SLUG).first()
+    )
+    if page is None or item is None:
+        return None
+    if Variant.objects.filter(account=page, caption=LIVE_CAPTION).exists():
+        return None
+    author, reviewer = _people(page)
+    variant = variant_create(
+        actor=author, content_item=item, account=page, post_type="feed", caption=LIVE_CAPTION
+    )
+    variant = variant_submit(actor=author, variant=variant)
+    variant = variant_approve(actor=reviewer, variant=variant)
+    at = timezone.now() + LIVE_DELAY
+    variant_schedule(actor=reviewer, variant=variant, at=at)
+    return at

@@ -1,0 +1,148 @@
+"""What a person may do with a post the outbox could not settle on its own.
+
+- **Retry** (``failed`` only): the platform refused the post, or was never reached, or the
+  account had to be reconnected: nothing is on the platform, so a new submit cannot make a
+  second copy. The entry goes back to ``scheduled`` through ``outbox_schedule`` (new
+  version, attempts from zero) for the variant's time, which has passed: it goes at once.
+- **Reconcile now** (``unconfirmed`` only): the post may be on the platform, so it is never
+  sent again on a person's word; the reconcile task asks the platform, and only a
+  platform's "it is not there" may lead to a new submit (``outbox.outbox_reconcile``).
+
+Every other state refuses with the reason (``published``: retrying would post twice;
+``submitting``/``submitted``: on its way; ``scheduled``: already waiting; ``cancelled``:
+withdrawn). Who may: those who may publish on the entry's account
+(``selectors.outbox_recovery_refusal``). A refusal writes nothing and enqueues nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from quartieri.accounts.models import User
+from quartieri.accounts.services import audit_record, audit_snapshot
+from quartieri.campaigns.models import Variant
+from quartieri.publishing.models import OutboxEntry, PlatformCredential
+from quartieri.publishing.outbox import outbox_schedule
+from quartieri.publishing.selectors import credentials_by_account, outbox_recovery_refusal
+from quartieri.publishing.tasks import reconcile_entry
+
+State = OutboxEntry.State
+_SNAPSHOT = ["state", "due_at", "version", "attempts", "publish_id", "last_error"]
+
+
+def _refusal_for_state(entry: OutboxEntry) -> str:
+    """Why a person may not send this entry again (every state but ``failed``)."""
+    reasons = {
+        State.PUBLISHED: _("This post is already published: sending it again would post it twice."),
+        State.UNCONFIRMED: _(
+            "This post may already be on the platform, so it is not sent again: use "
+            "“Check on the platform” instead."
+        ),
+        State.SUBMITTING: _("This post is being sent right now: wait for the outcome."),
+        State.SUBMITTED: _(
+            "The platform has this post and is processing it: wait for the outcome."
+        ),
+        State.SCHEDULED: _("This post is already waiting to go out."),
+        State.CANCELLED: _("This post was withdrawn: schedule it again from its campaign."),
+    }
+    return reasons.get(State(entry.state), _("This post cannot be sent again."))
+
+
+def _entry_for(*, actor: User, entry_id: int) -> OutboxEntry:
+    """The entry, once the actor is known to be allowed (checked before any lock)."""
+    entry = OutboxEntry.objects.select_related("account").get(pk=entry_id)
+    refusal = outbox_recovery_refusal(user=actor, entry=entry)
+    if refusal:
+        raise PermissionDenied(refusal)
+    return entry
+
+
+def _lock(entry: OutboxEntry) -> OutboxEntry:
+    # Variant first, then entry: the order outbox_schedule (and variant_schedule) lock in.
+    Variant.objects.select_for_update().filter(pk=entry.variant_id).first()
+    return (
+        OutboxEntry.objects.select_for_update()
+        .select_related("account", "variant")
+        .get(pk=entry.pk)
+    )
+
+
+def _account_refusal(entry: OutboxEntry) -> str:
+    credential = credentials_by_account(accounts=[entry.account]).get(entry.account_id)
+    if credential is None:
+        return _("No token is connected for %(account)s: connect the account first.") % {
+            "account": entry.account
+        }
+    if credential.status != PlatformCredential.Status.OK:
+        return _("%(account)s must be reconnected first: the platform refuses its token.") % {
+            "account": entry.account
+        }
+    return ""
+
+
+@transaction.atomic
+def outbox_retry(*, actor: User, entry_id: int) -> OutboxEntry:
+    """Send a ``failed`` post again; ValidationError says why when that is not safe."""
+    entry = _lock(_entry_for(actor=actor, entry_id=entry_id))
+    if entry.state != State.FAILED:
+        raise ValidationError(_refusal_for_state(entry))
+    if entry.variant.status != Variant.Status.SCHEDULED:
+        raise ValidationError(
+            _(
+                "The post was changed after it failed and is no longer scheduled: approve and "
+                "schedule it again from its campaign."
+            )
+        )
+    refusal = _account_refusal(entry)
+    if refusal:
+        raise ValidationError(refusal)
+    before = audit_snapshot(obj=entry, fields=_SNAPSHOT)
+    outbox_schedule(variant_id=entry.variant_id)
+    entry.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="publishing.outbox.retry",
+        target=entry,
+        before=before,
+        after=audit_snapshot(obj=entry, fields=_SNAPSHOT),
+    )
+    return entry
+
+
+@transaction.atomic
+def outbox_reconcile_now(*, actor: User, entry_id: int) -> dt.datetime:
+    """Ask the platform about an ``unconfirmed`` post now; returns when the check runs.
+
+    Not before ``PUBLISHING_RECONCILE_DELAY_SECONDS`` after the last send: a request that
+    timed out may still land, and looking earlier could wrongly find nothing.
+    """
+    entry = _lock(_entry_for(actor=actor, entry_id=entry_id))
+    if entry.state != State.UNCONFIRMED:
+        raise ValidationError(
+            _(
+                "Only a post whose outcome is not confirmed can be checked (this one is “%(state)s”)."
+            )
+            % {"state": entry.get_state_display()}
+        )
+    now = timezone.now()
+    # The outbox's own wait (outbox._enqueue_reconcile), with the same default.
+    delay = dt.timedelta(seconds=float(getattr(settings, "PUBLISHING_RECONCILE_DELAY_SECONDS", 60)))
+    run_after = max(now, (entry.sent_at or now) + delay)
+    snapshot = audit_snapshot(obj=entry, fields=_SNAPSHOT)
+    audit_record(
+        actor=actor,
+        action="publishing.outbox.reconcile",
+        target=entry,
+        before=snapshot,
+        after={**snapshot, "reconcile_at": run_after.isoformat()},
+    )
+    task = reconcile_entry.using(run_after=run_after)
+    transaction.on_commit(partial(task.enqueue, entry_id=entry.pk))
+    return run_after

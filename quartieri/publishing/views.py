@@ -1,0 +1,279 @@
+"""Staff pages of publishing: the outbox, recovering a post, the accounts' health, the sandbox.
+
+Reads go through ``selectors`` (a fixed number of queries per page), the two buttons through
+``recovery`` (which checks who may, and refuses what is not safe); these views only turn
+their answers into pages and messages. Connecting accounts is ``views_oauth``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from quartieri.accounts.models import User
+from quartieri.accounts.permissions import require_capability
+from quartieri.accounts.roles import Capability, Role
+from quartieri.accounts.selectors import user_can
+from quartieri.campaigns.models import AccountGrant, Campaign, ChannelAccount
+from quartieri.campaigns.selectors import Duty, account_allows, user_grants
+from quartieri.publishing import recovery
+from quartieri.publishing.connectors import platform_slugs
+from quartieri.publishing.models import OutboxEntry
+from quartieri.publishing.sandbox import sandbox_entry_link, sandbox_fetch, sandbox_find
+from quartieri.publishing.selectors import (
+    AccountHealth,
+    OutboxFilters,
+    account_health_list,
+    outbox_entry_action,
+    outbox_entry_history,
+    outbox_list,
+    quota_notes,
+    variant_outbox_entry,
+)
+
+State = OutboxEntry.State
+PAGE_SIZE = 50
+
+# What each state means for the person reading the page, and what they can do about it.
+STATE_HELP: dict[str, str | Promise] = {
+    State.SCHEDULED: gettext_lazy("Waiting for its time. Nothing to do."),
+    State.SUBMITTING: gettext_lazy("Being sent to the platform right now."),
+    State.SUBMITTED: gettext_lazy(
+        "The platform has it and is processing it; quartieri checks until it is out."
+    ),
+    State.PUBLISHED: gettext_lazy("Out on the platform."),
+    State.FAILED: gettext_lazy(
+        "Not published, and not on the platform. Do what the message says, then press “Send again”."
+    ),
+    State.UNCONFIRMED: gettext_lazy(
+        "The platform did not confirm it, so it may or may not be out. Quartieri checks on "
+        "the platform; do not post it by hand. “Check on the platform” asks now."
+    ),
+    State.CANCELLED: gettext_lazy(
+        "Withdrawn: the post was edited or taken off the calendar. Schedule it again from "
+        "its campaign."
+    ),
+}
+
+
+class OutboxFilterForm(forms.Form):
+    """The GET filters; an invalid value is ignored rather than failing the page."""
+
+    campaign = forms.ModelChoiceField(
+        label=gettext_lazy("Campaign"),
+        queryset=Campaign.objects.order_by("-start_date", "name"),
+        required=False,
+        empty_label=gettext_lazy("All campaigns"),
+    )
+    account = forms.ModelChoiceField(
+        label=gettext_lazy("Channel account"),
+        queryset=ChannelAccount.objects.filter(platform__in=platform_slugs()).order_by(
+            "platform", "handle"
+        ),
+        required=False,
+        empty_label=gettext_lazy("All accounts"),
+    )
+    state = forms.ChoiceField(
+        label=gettext_lazy("State"),
+        choices=[("", gettext_lazy("All states")), *State.choices],
+        required=False,
+    )
+
+    def filters(self) -> OutboxFilters:
+        if not self.is_valid():
+            return OutboxFilters()
+        data = self.cleaned_data
+        return OutboxFilters(
+            campaign=data["campaign"].pk if data["campaign"] else None,
+            account=data["account"].pk if data["account"] else None,
+            state=data["state"] or "",
+        )
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    entry: OutboxEntry
+    link: str
+    action: str  # "retry", "reconcile" or ""
+    help: str | Promise
+
+
+def _person(request: HttpRequest) -> User:
+    # LoginRequiredMiddleware has signed everyone in; this narrows the type.
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
+def _grants(user: User) -> dict[int, AccountGrant]:
+    # Without the role to publish, no grant matters: spare the query.
+    return user_grants(user=user) if user_can(user, Capability.DRAFT_CONTENT) else {}
+
+
+def _rows(user: User, entries: Page[OutboxEntry] | list[OutboxEntry]) -> list[OutboxRow]:
+    grants = _grants(user)
+    return [
+        OutboxRow(
+            entry=entry,
+            link=sandbox_entry_link(entry),
+            action=outbox_entry_action(user=user, entry=entry, grants=grants),
+            help=STATE_HELP.get(entry.state, ""),
+        )
+        for entry in entries
+    ]
+
+
+@require_GET
+@require_capability(Capability.VIEW_CONTENT)
+def outbox_list_view(request: HttpRequest) -> HttpResponse:
+    form = OutboxFilterForm(request.GET or None)
+    page = Paginator(outbox_list(filters=form.filters()), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = {key: value for key, value in request.GET.items() if key != "page" and value}
+    context = {
+        "form": form,
+        "page": page,
+        "rows": _rows(_person(request), page),
+        "filter_query": urlencode(query),
+    }
+    return render(request, "publishing/outbox_list.html", context)
+
+
+@require_GET
+@require_capability(Capability.VIEW_CONTENT)
+def outbox_entry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(
+        OutboxEntry.objects.select_related(
+            "variant__content_item__campaign", "variant__account", "account"
+        ),
+        pk=pk,
+    )
+    [row] = _rows(_person(request), [entry])
+    context = {"row": row, "entry": entry, "history": outbox_entry_history(entry=entry)}
+    return render(request, "publishing/outbox_entry.html", context)
+
+
+def _recover(request: HttpRequest, pk: int, *, retry: bool) -> HttpResponse:
+    entry = get_object_or_404(OutboxEntry, pk=pk)
+    try:
+        if retry:
+            recovery.outbox_retry(actor=_person(request), entry_id=entry.pk)
+            messages.success(request, _("The post is going out again; this page shows how."))
+        else:
+            at = recovery.outbox_reconcile_now(actor=_person(request), entry_id=entry.pk)
+            messages.success(
+                request,
+                _("Quartieri will ask the platform at %(time)s.")
+                % {"time": timezone.localtime(at).strftime("%H:%M:%S")},
+            )
+    except PermissionDenied as denied:
+        messages.error(request, str(denied))
+    except ValidationError as invalid:
+        for message in invalid.messages:
+            messages.error(request, message)
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=False):
+        return redirect(back)
+    return redirect("publishing:outbox_entry", pk=entry.pk)
+
+
+@require_POST
+@require_capability(Capability.DRAFT_CONTENT)  # the services check the account's grant
+def outbox_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _recover(request, pk, retry=True)
+
+
+@require_POST
+@require_capability(Capability.DRAFT_CONTENT)  # the services check the account's grant
+def outbox_reconcile_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _recover(request, pk, retry=False)
+
+
+@require_GET
+@require_capability(Capability.VIEW_CONTENT)
+def variant_outbox_view(request: HttpRequest, variant_id: int) -> HttpResponse:
+    """From a variant in the campaign pages to its outbox entry."""
+    entry = variant_outbox_entry(variant_id=variant_id)
+    if entry is None:
+        messages.info(request, _("This post is not in the outbox: it was never scheduled."))
+        return redirect("publishing:outbox")
+    return redirect("publishing:outbox_entry", pk=entry.pk)
+
+
+@dataclass(frozen=True)
+class HealthRow:
+    health: AccountHealth
+    may_connect: bool
+
+
+@require_GET
+@require_capability(Capability.VIEW_CONTENT)
+def account_health_view(request: HttpRequest) -> HttpResponse:
+    user = _person(request)
+    grants = _grants(user)
+    rows = [
+        HealthRow(
+            health=health,
+            # The connect pages' own rule (oauth.connect_refusal), without a query per row.
+            may_connect=user.role == Role.ADMIN
+            or not account_allows(
+                user=user, account=health.account, duty=Duty.PUBLISH, grants=grants
+            ),
+        )
+        for health in account_health_list()
+    ]
+    context = {"rows": rows, "notes": quota_notes()}
+    return render(request, "publishing/account_health.html", context)
+
+
+def _require_sandbox() -> None:
+    # Outside the sandbox the API addresses are the real platforms': nothing to show.
+    if not settings.SANDBOX:
+        raise Http404
+
+
+@require_GET
+@require_capability(Capability.VIEW_CONTENT)
+def sandbox_view(request: HttpRequest) -> HttpResponse:
+    _require_sandbox()
+    listing = sandbox_fetch()
+    context = {"posts": listing.posts, "problems": listing.problems}
+    return render(request, "publishing/sandbox.html", context)
+
+
+@require_GET
+@require_capability(Capability.VIEW_CONTENT)
+def sandbox_post_view(request: HttpRequest, platform: str, post_id: str) -> HttpResponse:
+    _require_sandbox()
+    post, problems = sandbox_find(platform=platform, post_id=post_id)
+    if post is None:
+        problems = [
+            *problems,
+            _("The sandbox has no %(platform)s post %(id)s: it keeps posts only until it stops.")
+            % {"platform": platform, "id": post_id},
+        ]
+        missing = {"posts": [], "problems": problems}
+        return render(request, "publishing/sandbox.html", missing, status=404)
+    context: dict[str, Any] = {
+        "post": post,
+        "problems": problems,
+        "list_url": reverse("publishing:sandbox"),
+    }
+    return render(request, "publishing/sandbox_post.html", context)

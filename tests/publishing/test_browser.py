@@ -1,0 +1,120 @@
+"""The publishing pages in a real browser, checked with axe-core for WCAG 2.1 AA."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from quartieri.campaigns.models import AccountGrant, Campaign, ContentItem, Variant
+from quartieri.publishing import outbox
+from quartieri.publishing.connectors.fakeserver import FaultKind
+from quartieri.publishing.models import AccountState, OutboxEntry
+from quartieri.publishing.sandbox import Sandbox, sandbox_build
+from tests.publishing.test_sandbox import connected, drain, post
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+State = OutboxEntry.State
+
+
+def axe_violations(page: Any) -> list[str]:
+    results = Axe().run(page, options=WCAG_AA)
+    return [
+        f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
+        for violation in results.response["violations"]
+    ]
+
+
+@pytest.fixture
+def sandbox(settings: Any) -> Iterator[Sandbox]:
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+            "QUEUES": settings.TASK_QUEUES,
+        }
+    }
+    settings.SANDBOX = True
+    settings.PUBLISHING_MEDIA_URL = settings.SANDBOX_MEDIA_URL
+    settings.PUBLISHING_POLL_DELAYS = (0, 0, 0)
+    running = sandbox_build(port=0)
+    running.tiktok.processing_seconds = running.meta.processing_seconds = 0
+    running.start()
+    settings.TIKTOK_API_URL = running.tiktok.url
+    settings.META_GRAPH_URL = running.meta.url
+    from quartieri.publishing import tasks
+
+    tasks.publish_entry.get_backend().clear()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def item(db: None) -> ContentItem:
+    campaign = Campaign.objects.create(
+        name="Milano quartieri 2021",
+        slug="quartieri-2021",
+        start_date=dt.date(2021, 5, 3),
+        end_date=dt.date(2021, 9, 30),
+    )
+    return ContentItem.objects.create(campaign=campaign, title="Isola")
+
+
+def test_an_approver_sends_a_failed_post_again_and_sees_it_in_the_sandbox(
+    page, login, approver, item, sandbox
+):
+    instagram = connected("instagram", "@yesmilano", "17841400000000123")
+    facebook = connected("facebook", "ComunediMilano", "104000000000777")
+    for account in (instagram, facebook):
+        AccountGrant.objects.create(account=account, user=approver, can_publish=True)
+    # Facebook refuses the first try (it cannot read the link): nothing is on the page.
+    page_fake = sandbox.meta.facebook_page("104000000000777")
+    page_fake.inject(FaultKind.PLATFORM_ERROR, path="/feed$", code=1609005)
+    out = post(item, instagram, "Isola: open workshops #Isola")
+    refused = post(item, facebook, "Isola, the neighbourhood")
+    drain()
+    assert OutboxEntry.objects.get(pk=refused.pk).state == State.FAILED
+    AccountState.objects.create(
+        account=instagram,
+        paused_until=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5),
+        last_error="rate limited (account): 80001",
+    )
+
+    login(approver)
+    page.goto("/publishing/")
+    assert page.locator(f"#entry-{refused.pk} [data-testid=entry-error]").is_visible()
+    assert axe_violations(page) == []
+
+    page.click(f"#entry-{refused.pk} th a")
+    page.wait_for_load_state()
+    assert axe_violations(page) == []
+    page.locator("[data-testid=retry-form] button").click()
+    page.wait_for_load_state()
+    assert page.locator('[role="alert"]').count() == 1
+    again = OutboxEntry.objects.get(pk=refused.pk)
+    assert again.state == State.SCHEDULED
+    # The task was queued by the server's thread (the dummy backend keeps it there): run
+    # what a worker would.
+    outbox.outbox_publish(entry_id=again.pk, version=again.version)
+    assert OutboxEntry.objects.get(pk=refused.pk).state == State.PUBLISHED
+
+    page.goto("/publishing/health/")
+    assert page.locator("[data-testid=account-health] tbody tr").count() == 2
+    assert axe_violations(page) == []
+
+    page.goto("/publishing/sandbox/")
+    assert page.locator("[data-testid=sandbox-post]").count() == 2
+    assert axe_violations(page) == []
+
+    page.goto("/publishing/")
+    page.click(f"#entry-{out.pk} [data-testid=platform-link]")
+    page.wait_for_load_state()
+    out.refresh_from_db()
+    assert page.url.endswith(f"/publishing/sandbox/instagram/{out.publish_id}/")
+    assert page.locator("[data-testid=sandbox-text]").inner_text().startswith("Isola: open")
+    assert axe_violations(page) == []
+    assert Variant.objects.filter(status=Variant.Status.PUBLISHED).count() == 2

@@ -1,0 +1,345 @@
+"""Retry and reconcile, pressed by people: only who may publish on the account, only when safe.
+
+A refused press must leave the outbox row exactly as it was, enqueue no task and write no
+audit row; an allowed retry of a failed post publishes it once on the (fake) platform.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.forms.models import model_to_dict
+from django.tasks import TaskResultStatus
+from django.test import Client
+from django.utils import timezone
+
+from quartieri.accounts.models import AuditEvent, User
+from quartieri.accounts.roles import Role
+from quartieri.campaigns.models import (
+    AccountGrant,
+    Campaign,
+    ChannelAccount,
+    ContentItem,
+    Variant,
+)
+from quartieri.campaigns.services import (
+    variant_approve,
+    variant_create,
+    variant_schedule,
+    variant_submit,
+    variant_update,
+)
+from quartieri.publishing import outbox
+from quartieri.publishing.connectors.base import TokenSet
+from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
+from quartieri.publishing.connectors.fakeserver import FaultKind
+from quartieri.publishing.models import OutboxEntry, PlatformCredential
+from quartieri.publishing.services import credential_mark_reconnect_needed, credential_store
+from tests.conftest import make_person
+
+pytestmark = pytest.mark.django_db(transaction=True)
+State = OutboxEntry.State
+
+RUNNERS: dict[str, Callable[..., str]] = {
+    "publish_entry": outbox.outbox_publish,
+    "poll_entry": outbox.outbox_poll,
+    "reconcile_entry": outbox.outbox_reconcile,
+}
+
+
+@pytest.fixture(autouse=True)
+def _publishing_settings(settings: Any, fake_facebook: FakeFacebook) -> None:
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+            "QUEUES": settings.TASK_QUEUES,
+        }
+    }
+    settings.META_GRAPH_URL = fake_facebook.url
+    settings.PUBLISHING_POLL_DELAYS = (0, 0, 0)
+    settings.PUBLISHING_RECONCILE_DELAY_SECONDS = 60
+    settings.PUBLISHING_HTTP_TIMEOUT_SECONDS = 0.5
+    settings.SANDBOX = False
+    backend().clear()
+
+
+def backend() -> Any:
+    from quartieri.publishing import tasks
+
+    return tasks.publish_entry.get_backend()
+
+
+def queued() -> list[tuple[str, dict[str, Any]]]:
+    return [(r.task.name, r.kwargs) for r in backend().results]
+
+
+def drain(limit: int = 30) -> list[str]:
+    """Run the queued tasks in order, as a worker would; returns their outcomes."""
+    outcomes: list[str] = []
+    for _ in range(limit):
+        ready = [r for r in backend().results if r.status == TaskResultStatus.READY]
+        if not ready:
+            return outcomes
+        backend().results.remove(ready[0])
+        outcomes.append(RUNNERS[ready[0].task.name](**ready[0].kwargs))
+    raise AssertionError(f"tasks still queued: {outcomes[-5:]}")
+
+
+# --- Data: the city's Facebook page, where Giulia publishes and Marco only drafts -----------
+ROME = dt.timezone(dt.timedelta(hours=2))  # CEST, valid for every date in the campaign
+IN_WINDOW = dt.datetime(2021, 5, 15, 10, 0, tzinfo=ROME)  # long past: due at once
+
+
+@pytest.fixture
+def item(db: None) -> ContentItem:
+    campaign = Campaign.objects.create(
+        name="Milano quartieri spring-summer 2021",
+        slug="milano-quartieri-2021",
+        start_date=dt.date(2021, 5, 3),
+        end_date=dt.date(2021, 9, 30),
+    )
+    return ContentItem.objects.create(campaign=campaign, title="Isola")
+
+
+@pytest.fixture
+def mayor(db: None) -> User:
+    return make_person("mayor", Role.APPROVER, first_name="Beppe")
+
+
+def _page(handle: str, **extra: Any) -> ChannelAccount:
+    account = ChannelAccount.objects.create(platform="facebook", handle=handle, **extra)
+    credential_store(
+        actor=None, account=account, tokens=TokenSet(access_token="tok-fb"), external_id=PAGE_ID
+    )
+    return account
+
+
+@pytest.fixture
+def page(editor: User, approver: User) -> ChannelAccount:
+    account = _page("ComunediMilano")
+    AccountGrant.objects.create(account=account, user=editor, can_draft=True)
+    AccountGrant.objects.create(
+        account=account, user=approver, can_draft=True, can_approve=True, can_publish=True
+    )
+    return account
+
+
+@pytest.fixture
+def mayor_page(mayor: User, approver: User) -> ChannelAccount:
+    account = _page("sindaco.demo", kind=ChannelAccount.Kind.PERSONAL, owner=mayor)
+    # A grant that would allow it on an institutional account must not matter here.
+    AccountGrant.objects.create(
+        account=account, user=approver, can_draft=True, can_approve=True, can_publish=True
+    )
+    return account
+
+
+def scheduled(
+    item: ContentItem, account: ChannelAccount, author: User, reviewer: User
+) -> OutboxEntry:
+    variant = variant_create(
+        actor=author, content_item=item, account=account, post_type="feed", caption="Isola #Isola"
+    )
+    variant = variant_submit(actor=author, variant=variant)
+    variant = variant_approve(actor=reviewer, variant=variant)
+    variant_schedule(actor=reviewer, variant=variant, at=IN_WINDOW, allow_past=True)
+    return OutboxEntry.objects.get(variant=variant)
+
+
+@pytest.fixture
+def failed(item, page, editor, approver, fake_facebook) -> OutboxEntry:
+    """A post Facebook refused (it could not read the link): failed, nothing on the page."""
+    fake_facebook.inject(FaultKind.PLATFORM_ERROR, path="/feed$", code=1609005)
+    entry = scheduled(item, page, editor, approver)
+    drain()
+    entry.refresh_from_db()
+    assert entry.state == State.FAILED
+    assert fake_facebook.posts == []
+    return entry
+
+
+class Untouched:
+    """Asserts that a refused press changed no field, queued no task, audited nothing."""
+
+    def __init__(self, entry: OutboxEntry) -> None:
+        self.entry = entry
+        self.fields = model_to_dict(OutboxEntry.objects.get(pk=entry.pk))
+        self.audit = AuditEvent.objects.count()
+
+    def check(self) -> None:
+        assert model_to_dict(OutboxEntry.objects.get(pk=self.entry.pk)) == self.fields
+        assert queued() == []
+        assert AuditEvent.objects.count() == self.audit
+
+
+def press(client: Client, entry: OutboxEntry, action: str) -> Any:
+    # Staff pages speak Italian by default; these tests read the English msgids.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client.post(f"/publishing/{entry.pk}/{action}/", follow=True)
+
+
+# --- Who may press ------------------------------------------------------------------------------
+@pytest.mark.parametrize("action", ["retry", "reconcile"])
+def test_an_analyst_pressing_the_buttons_changes_nothing(failed, analyst, client_for, action):
+    untouched = Untouched(failed)
+    response = client_for(analyst).post(f"/publishing/{failed.pk}/{action}/")
+    assert response.status_code == 403
+    untouched.check()
+
+
+def test_an_editor_without_the_publish_grant_cannot_retry(failed, editor, client_for):
+    untouched = Untouched(failed)
+    response = press(client_for(editor), failed, "retry")
+    assert "You have no grant to schedule and publish on Facebook ComunediMilano." in (
+        response.content.decode()
+    )
+    untouched.check()
+
+
+def test_an_editor_cannot_ask_for_a_reconcile_either(failed, editor, client_for):
+    OutboxEntry.objects.filter(pk=failed.pk).update(state=State.UNCONFIRMED)
+    untouched = Untouched(failed)
+    response = press(client_for(editor), failed, "reconcile")
+    assert "You have no grant to schedule and publish" in response.content.decode()
+    untouched.check()
+
+
+def test_on_a_personal_account_only_its_owner_may_retry(
+    item, mayor_page, mayor, approver, fake_facebook, client_for
+):
+    fake_facebook.inject(FaultKind.PLATFORM_ERROR, path="/feed$", code=1609005)
+    entry = scheduled(item, mayor_page, mayor, mayor)
+    drain()
+    untouched = Untouched(entry)
+
+    response = press(client_for(approver), entry, "retry")
+    assert "personal account: only its owner may do this" in response.content.decode()
+    untouched.check()
+
+    press(client_for(mayor), entry, "retry")
+    drain()
+    assert OutboxEntry.objects.get(pk=entry.pk).state == State.PUBLISHED
+    assert len(fake_facebook.posts) == 1
+
+
+# --- What may be pressed when ---------------------------------------------------------------------
+def test_retrying_a_failed_post_publishes_it_once_on_the_platform(
+    failed, approver, client_for, fake_facebook
+):
+    response = press(client_for(approver), failed, "retry")
+    assert "The post is going out again" in response.content.decode()
+    entry = OutboxEntry.objects.get(pk=failed.pk)
+    assert (entry.state, entry.attempts, entry.last_error) == (State.SCHEDULED, 0, "")
+    assert queued() == [("publish_entry", {"entry_id": entry.pk, "version": entry.version})]
+
+    drain()
+    entry.refresh_from_db()
+    assert entry.state == State.PUBLISHED
+    assert [post.message for post in fake_facebook.posts] == [f"Isola #Isola\n{entry.marker}"]
+    # Pressing again now is refused: it is out.
+    press(client_for(approver), entry, "retry")
+    assert queued() == []
+    assert len(fake_facebook.posts) == 1
+    event = AuditEvent.objects.get(action="publishing.outbox.retry")
+    assert (event.actor, event.before["state"], event.after["state"]) == (
+        approver,
+        "failed",
+        "scheduled",
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "reason"),
+    [
+        ("published", "already published: sending it again would post it twice"),
+        ("unconfirmed", "may already be on the platform, so it is not sent again"),
+        ("submitting", "being sent right now"),
+        ("submitted", "processing it"),
+        ("scheduled", "already waiting to go out"),
+        ("cancelled", "withdrawn"),
+    ],
+)
+def test_only_a_failed_post_can_be_sent_again(failed, approver, client_for, state, reason):
+    OutboxEntry.objects.filter(pk=failed.pk).update(state=state)
+    untouched = Untouched(failed)
+    response = press(client_for(approver), failed, "retry")
+    assert reason in response.content.decode()
+    untouched.check()
+
+
+def test_a_failed_post_edited_since_is_not_sent_again(failed, editor, approver, client_for):
+    # Editing sends the post back to review and withdraws it from the outbox: what was
+    # approved is not what would go out.
+    variant_update(actor=editor, variant=failed.variant, caption="Isola, rewritten")
+    assert Variant.objects.get(pk=failed.variant_id).status == Variant.Status.IN_REVIEW
+    assert OutboxEntry.objects.get(pk=failed.pk).state == State.CANCELLED
+    untouched = Untouched(failed)
+    response = press(client_for(approver), failed, "retry")
+    assert "This post was withdrawn: schedule it again from its campaign." in (
+        response.content.decode()
+    )
+    untouched.check()
+
+
+def test_retry_waits_for_the_account_to_be_reconnected(failed, page, approver, client_for):
+    credential = PlatformCredential.objects.get(account=page)
+    credential_mark_reconnect_needed(actor=None, credential_id=credential.pk, reason="190")
+    untouched = Untouched(failed)
+    response = press(client_for(approver), failed, "retry")
+    assert "must be reconnected first" in response.content.decode()
+    untouched.check()
+
+
+def test_an_unconfirmed_post_is_checked_on_the_platform_not_sent(
+    failed, approver, client_for, fake_facebook
+):
+    # The worker lost the answer of a submit sent 10 minutes ago: is the post there?
+    sent = timezone.now() - dt.timedelta(minutes=10)
+    OutboxEntry.objects.filter(pk=failed.pk).update(state=State.UNCONFIRMED, sent_at=sent)
+    before = model_to_dict(OutboxEntry.objects.get(pk=failed.pk))
+
+    response = press(client_for(approver), failed, "reconcile")
+
+    assert "Quartieri will ask the platform at" in response.content.decode()
+    assert model_to_dict(OutboxEntry.objects.get(pk=failed.pk)) == before  # row unchanged
+    [result] = backend().results
+    assert (result.task.name, result.kwargs) == ("reconcile_entry", {"entry_id": failed.pk})
+    assert result.task.run_after is not None
+    assert result.task.run_after <= timezone.now()  # the send was long ago: at once
+    assert AuditEvent.objects.filter(action="publishing.outbox.reconcile").count() == 1
+    # The platform has no such post: reconcile sends it (the one path that may re-send).
+    drain()
+    assert OutboxEntry.objects.get(pk=failed.pk).state == State.PUBLISHED
+    assert len(fake_facebook.posts) == 1
+
+
+def test_a_reconcile_asked_right_after_a_lost_answer_waits_for_late_requests(
+    failed, approver, client_for
+):
+    sent = timezone.now()
+    OutboxEntry.objects.filter(pk=failed.pk).update(state=State.UNCONFIRMED, sent_at=sent)
+    press(client_for(approver), failed, "reconcile")
+    [result] = backend().results
+    # Not before the outbox's own delay: a timed-out request may still land.
+    assert result.task.run_after == sent + dt.timedelta(seconds=60)
+
+
+def test_only_an_unconfirmed_post_can_be_checked(failed, approver, client_for):
+    untouched = Untouched(failed)
+    response = press(client_for(approver), failed, "reconcile")
+    assert "Only a post whose outcome is not confirmed can be checked" in response.content.decode()
+    untouched.check()
+
+
+def test_the_buttons_need_post_and_a_csrf_token(failed, approver):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(approver)
+    untouched = Untouched(failed)
+    assert client.get(f"/publishing/{failed.pk}/retry/").status_code == 405
+    assert client.post(f"/publishing/{failed.pk}/retry/").status_code == 403
+    assert client.post(f"/publishing/{failed.pk}/reconcile/").status_code == 403
+    untouched.check()
