@@ -10,6 +10,7 @@ to the same endpoint and showing the service's refusal when there is one.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -311,6 +312,8 @@ def calendar_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
         errors, status = [str(denied)], 403
     except ValidationError as invalid:
         errors, status = list(invalid.messages), 400
+    if request.headers.get("HX-Request") == "true":
+        return _htmx_reply(request, variant, errors=errors, warning=warning, status=status)
     if _wants_json(request):
         return _json_reply(variant, errors=errors, warning=warning, status=status)
     for message in errors:
@@ -320,6 +323,36 @@ def calendar_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.warning(request, warning)
         messages.success(request, _("Moved: %(variant)s.") % {"variant": variant})
     return redirect(_back(request, variant))
+
+
+def _moved(variant: Variant) -> dict[str, Any]:
+    assert variant.scheduled_at is not None  # noqa: S101 (variant_schedule set it)
+    local = timezone.localtime(variant.scheduled_at, ROME)
+    return {
+        "variant": variant.pk,
+        "day": local.date().isoformat(),
+        "time": local.strftime("%H:%M"),
+        "datetime": local.isoformat(),
+    }
+
+
+def _htmx_reply(
+    request: HttpRequest, variant: Variant, *, errors: list[str], warning: str, status: int
+) -> HttpResponse:
+    """The drag and drop answer: the message for the feedback area, and on success an
+    ``HX-Trigger`` event with the new day and time, on which calendar.js moves the entry."""
+    lines = errors or [_("Moved: %(variant)s.") % {"variant": variant}]
+    if warning and not errors:
+        lines.append(warning)
+    response = render(
+        request,
+        "campaigns/calendar_feedback.html",
+        {"lines": lines, "kind": "danger" if errors else "success"},
+        status=status,
+    )
+    if not errors:
+        response["HX-Trigger"] = json.dumps({"calendar-moved": _moved(variant)})
+    return response
 
 
 def _json_reply(variant: Variant, *, errors: list[str], warning: str, status: int) -> JsonResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
@@ -181,6 +182,29 @@ def test_an_approved_variant_is_scheduled_from_the_list(
     reply = reschedule(client_for(approver), variant, json=True, date="2021-05-20", time="09:00")
     assert reply.json()["ok"] is True
     assert Variant.objects.get(pk=variant.pk).status == S.SCHEDULED
+
+
+def test_a_drop_answers_htmx_with_the_message_and_the_new_place(client_for, approver, scheduled):
+    client = english(client_for(approver))
+    url = reverse("campaigns:calendar_reschedule", args=[scheduled.pk])
+    moved = client.post(url, {"date": "2021-05-20", "time": "10:00"}, HTTP_HX_REQUEST="true")
+    assert moved.status_code == 200
+    assert 'role="status"' in moved.content.decode()
+    assert json.loads(moved["HX-Trigger"]) == {
+        "calendar-moved": {
+            "variant": scheduled.pk,
+            "day": "2021-05-20",
+            "time": "10:00",
+            "datetime": "2021-05-20T10:00:00+02:00",
+        }
+    }
+    # Outside the campaign: the reason, no move event, and the post stays where it was.
+    refused = client.post(url, {"date": "2021-10-02", "time": "10:00"}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 400
+    assert 'role="alert"' in refused.content.decode()
+    assert "HX-Trigger" not in refused
+    scheduled.refresh_from_db()
+    assert scheduled.scheduled_at == dt.datetime(2021, 5, 20, 8, 0, tzinfo=dt.UTC)
 
 
 def test_a_foreign_next_url_is_not_followed(client_for, approver, scheduled):

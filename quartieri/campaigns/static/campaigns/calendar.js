@@ -1,7 +1,8 @@
 // Drag and drop on the editorial calendar: an enhancement of the per-entry reschedule form,
-// which stays the keyboard way. A dropped entry keeps its wall-clock time and is posted to
-// the same endpoint as the form; the server (variant_schedule) decides, and on a refusal
-// its reason is shown and the entry stays where it was.
+// which stays the keyboard way. A dropped entry keeps its wall-clock time and is posted with
+// HTMX to the same endpoint as the form; the server (variant_schedule) decides. Its answer is
+// the message for the feedback area; on success it also sends a "calendar-moved" event (the
+// HX-Trigger header) with the new day and time, and only then does the entry move.
 (function () {
   "use strict";
 
@@ -12,65 +13,53 @@
     return match ? decodeURIComponent(match[1]) : "";
   }
 
-  function say(feedback, kind, lines) {
-    feedback.replaceChildren();
+  function say(feedback, kind, text) {
     var box = document.createElement("div");
     box.className = "alert alert-" + kind;
     box.setAttribute("role", kind === "danger" ? "alert" : "status");
-    lines.forEach(function (line) {
-      var paragraph = document.createElement("p");
-      paragraph.className = "mb-0";
-      paragraph.textContent = line;
-      box.appendChild(paragraph);
-    });
-    feedback.appendChild(box);
+    var paragraph = document.createElement("p");
+    paragraph.className = "mb-0";
+    paragraph.textContent = text;
+    box.appendChild(paragraph);
+    feedback.replaceChildren(box);
   }
 
-  function updateEntry(entry, reply) {
-    entry.dataset.time = reply.time;
+  function place(calendar, detail) {
+    var entry = document.getElementById("entry-" + detail.variant);
+    var cell = calendar.querySelector('td[data-day="' + detail.day + '"]');
+    if (!entry || !cell) { return; }
+    var list = cell.querySelector(".cal-entries");
+    var empty = list.querySelector(".cal-empty");
+    if (empty) { empty.remove(); }
+    list.appendChild(entry);
+    entry.dataset.time = detail.time;
     var time = entry.querySelector("time");
-    if (time) { time.setAttribute("datetime", reply.datetime); }
+    if (time) { time.setAttribute("datetime", detail.datetime); }
     var date = entry.querySelector('input[name="date"]');
-    if (date) { date.value = reply.day; }
+    if (date) { date.value = detail.day; }
   }
 
   function move(calendar, feedback, entry, cell) {
-    var body = new FormData();
-    body.append("date", cell.dataset.day);
-    body.append("time", entry.dataset.time);
-    say(feedback, "info", [calendar.dataset.movingText]);
-    fetch(entry.dataset.rescheduleUrl, {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" }
-    }).then(function (response) {
-      return response.json().catch(function () {
-        // A 403 from the role check answers with a page, not JSON.
-        var text = response.status === 403 ? calendar.dataset.deniedText : calendar.dataset.refusedText;
-        return { ok: false, errors: [text] };
-      });
-    }).then(function (reply) {
-      if (!reply.ok) {
-        say(feedback, "danger", reply.errors || [calendar.dataset.refusedText]);
-        return;
-      }
-      var list = cell.querySelector(".cal-entries");
-      var empty = list.querySelector(".cal-empty");
-      if (empty) { empty.remove(); }
-      list.appendChild(entry);
-      updateEntry(entry, reply);
-      say(feedback, "success", reply.warning ? [reply.message, reply.warning] : [reply.message]);
-    }).catch(function () {
-      say(feedback, "danger", [calendar.dataset.refusedText]);
+    say(feedback, "info", calendar.dataset.movingText);
+    window.htmx.ajax("POST", entry.dataset.rescheduleUrl, {
+      source: entry,
+      target: feedback,
+      swap: "innerHTML",
+      values: { date: cell.dataset.day, time: entry.dataset.time },
+      headers: { "X-CSRFToken": csrfToken() }
     });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     var calendar = document.getElementById("calendar");
     var feedback = document.getElementById("calendar-feedback");
-    if (!calendar || !feedback) { return; }
+    if (!calendar || !feedback || !window.htmx) { return; }
     var dragged = null;
+
+    document.body.addEventListener("calendar-moved", function (event) { place(calendar, event.detail); });
+    document.body.addEventListener("htmx:sendError", function () {
+      say(feedback, "danger", calendar.dataset.refusedText);
+    });
 
     calendar.querySelectorAll(".cal-entry[data-reschedule-url]").forEach(function (entry) {
       entry.setAttribute("draggable", "true");
