@@ -175,12 +175,12 @@ def test_the_media_page_shows_the_nickname_or_the_problem(
     client_for, connected, fake_tiktok, instagram, item, editor, make_variant
 ):
     make_variant(item=item, account=connected, by=editor)
-    page = client_for(editor).get(f"/campaigns/items/{item.pk}/media/")
+    page = client_for(editor).get(f"/campaigns/items/{item.pk}/media/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     assert "Visit Quartieri" in page.content.decode()
 
     fake_tiktok.expire_token("tok-1")
     cache.clear()
-    page = client_for(editor).get(f"/campaigns/items/{item.pk}/media/")
+    page = client_for(editor).get(f"/campaigns/items/{item.pk}/media/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     assert "connect the account again" in page.content.decode()

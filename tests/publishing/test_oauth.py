@@ -57,6 +57,12 @@ def meta(settings: Any, request: Any) -> Iterator[FakeFacebook | FakeInstagram]:
         yield fake
 
 
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> None:
+    # Staff pages default to Italian; these tests read the English msgids.
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def tiktok(approver: User) -> ChannelAccount:
     """The institutional TikTok account; Giulia (approver) may publish there."""
