@@ -8,6 +8,7 @@ database, migrated by the real `quartieri migrate`.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import subprocess
 import sys
@@ -20,6 +21,8 @@ import pytest
 from django.conf import settings
 
 REPO = Path(__file__).resolve().parent.parent
+# Database 0 is the suite's own; the platforms of process tests take 1-14 in turn.
+_REDIS_DATABASES = itertools.cycle(range(1, 15))
 
 
 def quartieri(
@@ -37,12 +40,15 @@ def quartieri(
 
 
 def spawn(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+    # QUARTIERI_TEST_PROCESS_LOG=<file>: keep what the processes print, to debug a test.
+    log = os.environ.get("QUARTIERI_TEST_PROCESS_LOG")
+    output = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (the child holds it)
     return subprocess.Popen(
         [sys.executable, "-m", "quartieri.cli", *args],
         cwd=REPO,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=output,
     )
 
 
@@ -101,8 +107,13 @@ def platform(
     if database_url.startswith("postgres"):
         env["DATABASE_URL"] = _create_postgres_database(database_url)
     if redis_url:
-        # A Redis database of its own so queued jobs of one run never reach another.
-        env["REDIS_URL"] = redis_url.rsplit("/", 1)[0] + "/" + str(uuid.uuid4().int % 14 + 1)
+        # A Redis database of its own so queued jobs of one run never reach another: taken
+        # in turn, not at random, because the RQ scheduler process of a SIGKILLed worker
+        # outlives it and would act in the next platform that drew the same database.
+        env["REDIS_URL"] = redis_url.rsplit("/", 1)[0] + "/" + str(next(_REDIS_DATABASES))
+        import redis
+
+        redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     result = quartieri(env, "migrate", "--noinput")
     assert result.returncode == 0, result.stderr
     yield env
