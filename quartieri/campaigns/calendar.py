@@ -358,17 +358,8 @@ def _htmx_reply(
 def _json_reply(variant: Variant, *, errors: list[str], warning: str, status: int) -> JsonResponse:
     if errors or variant.scheduled_at is None:
         return JsonResponse({"ok": False, "errors": errors}, status=status)
-    local = timezone.localtime(variant.scheduled_at, ROME)
-    return JsonResponse(
-        {
-            "ok": True,
-            "message": _("Moved: %(variant)s.") % {"variant": variant},
-            "warning": warning,
-            "day": local.date().isoformat(),
-            "time": local.strftime("%H:%M"),
-            "datetime": local.isoformat(),
-        }
-    )
+    message = _("Moved: %(variant)s.") % {"variant": variant}
+    return JsonResponse({"ok": True, "message": message, "warning": warning, **_moved(variant)})
 
 
 def _back(request: HttpRequest, variant: Variant) -> str:
