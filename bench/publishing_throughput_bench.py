@@ -1,12 +1,12 @@
 """Throughput: posts due at once over many accounts, published by 1, 2 and 4 workers.
 
     .venv/bin/python bench/publishing_throughput_bench.py [--posts 10000] [--accounts 100]
-        [--workers 1 2 4] [--latency 0.05 0.2]
+        [--workers 1 2 4] [--threads 8] [--latency 0.05 0.2]
     scripts/with-postgres-redis .venv/bin/python bench/publishing_throughput_bench.py …   # PostgreSQL
 
 Every post is due now; the fakes (TikTok video posts and Facebook Page posts, two thirds and
 one third of the accounts) answer each request after a random 50-200 ms. Real
-``quartieri worker`` processes publish them on a platform of their own (SQLite, or a fresh
+``quartieri worker --threads N`` processes publish them on a platform of their own (SQLite, or a fresh
 PostgreSQL database when DATABASE_URL names a server). Printed per worker count: seconds
 until every post is published, posts per second, and the scaling ratio against 1 worker
 measured in the same run (the baseline). No fault is injected (see the reliability bench).
@@ -45,6 +45,7 @@ def one_run(args: argparse.Namespace, *, workers: int) -> reliability.Outcome:
             tiktok_accounts=tiktok,
             facebook_pages=args.accounts - tiktok,
             workers=workers,
+            threads=args.threads,
             spread_seconds=0,
             fault_scale=0,
             latency=tuple(args.latency),
@@ -57,6 +58,7 @@ def main() -> int:
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--accounts", type=int, default=100)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--threads", type=int, default=8, help="task threads per worker")
     parser.add_argument("--latency", type=float, nargs=2, default=(0.05, 0.2))
     parser.add_argument("--timeout", type=float, default=6 * 3600)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
@@ -64,7 +66,8 @@ def main() -> int:
     database = "PostgreSQL" if args.database_url.startswith("postgres") else "SQLite"
     print(
         f"{args.posts} posts due at once, {args.accounts} accounts, fakes answering in "
-        f"{args.latency[0] * 1000:.0f}-{args.latency[1] * 1000:.0f} ms, {database}"
+        f"{args.latency[0] * 1000:.0f}-{args.latency[1] * 1000:.0f} ms, {database}, "
+        f"{args.threads} task thread(s) per worker"
     )
     baseline = None
     for workers in args.workers:

@@ -117,10 +117,12 @@ if urlsplit(_database_url).scheme not in {"sqlite", "postgres", "postgresql"}:
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the worker writes; IMMEDIATE avoids the
-    # "database is locked" upgrade deadlock when two processes start writing at once.
+    # "database is locked" upgrade deadlock when two processes start writing at once. The
+    # busy timeout outlasts the longest call made inside a transaction (a token refresh holds
+    # its row while the platform answers, up to the 30 s HTTP read timeout).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": 60,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -145,6 +147,9 @@ if WORKER_STALE_SECONDS <= WORKER_HEARTBEAT_SECONDS:
     raise ImproperlyConfigured(
         "QUARTIERI_WORKER_STALE_SECONDS must be larger than QUARTIERI_WORKER_HEARTBEAT_SECONDS"
     )
+# Task threads per `quartieri worker` process (database backend): publishing tasks mostly
+# wait for platform answers, so a few threads overlap that waiting. Each holds a connection.
+WORKER_THREADS = env_int("QUARTIERI_WORKER_THREADS", default=1, minimum=1)
 # Platform insights (docs/publishing.md, Insights): once a day, from INSIGHTS_HOUR
 # (Europe/Rome), the figures of posts published in the last INSIGHTS_POST_DAYS days (4 weeks,
 # our choice: a post is followed through a month of its campaign while the calls made each

@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -137,11 +138,16 @@ def periodic_tick(*, now: datetime | None = None) -> None:
 
 
 class HeartbeatThread(threading.Thread):
-    """Beats and sweeps in the background while the worker's main thread runs tasks."""
+    """Beats and sweeps in the background while the worker's other threads run tasks.
 
-    def __init__(self, *, worker_id: str) -> None:
-        super().__init__(name=f"heartbeat-{worker_id}", daemon=True)
-        self.worker_id = worker_id
+    It beats for every id the process claims tasks under (one per task thread,
+    ``quartieri.core.worker_threads``): they fall silent together when the process dies,
+    so the sweeper re-queues every task the process was running.
+    """
+
+    def __init__(self, *, worker_ids: Sequence[str]) -> None:
+        super().__init__(name=f"heartbeat-{worker_ids[0]}", daemon=True)
+        self.worker_ids = list(worker_ids)
         self.started_at = timezone.now()
         self.stopping = threading.Event()
 
@@ -154,16 +160,18 @@ class HeartbeatThread(threading.Thread):
     def beat_once(self) -> None:
         close_old_connections()
         try:
-            heartbeat_beat(worker_id=self.worker_id, started_at=self.started_at)
+            for worker_id in self.worker_ids:
+                heartbeat_beat(worker_id=worker_id, started_at=self.started_at)
             orphaned_tasks_requeue()
             periodic_tick()
         except Exception:  # noqa: BLE001
             # A missed beat is survivable (the next one comes in seconds); a dead
             # heartbeat thread would make this live worker look dead, so never let it die.
-            logger.exception("Heartbeat of worker %s failed", self.worker_id)
+            logger.exception("Heartbeat of worker %s failed", self.worker_ids[0])
 
     def stop(self) -> None:
         self.stopping.set()
         self.join(timeout=settings.WORKER_HEARTBEAT_SECONDS + 5)
         close_old_connections()
-        heartbeat_stop(worker_id=self.worker_id)
+        for worker_id in self.worker_ids:
+            heartbeat_stop(worker_id=worker_id)

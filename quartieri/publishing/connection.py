@@ -31,6 +31,7 @@ from quartieri.publishing.connectors.base import (
     AppCredentials,
     Connector,
     PermanentError,
+    QuotaReading,
     RateLimited,
     RetryableError,
     TokenExpired,
@@ -58,6 +59,15 @@ def app_credentials(platform: str) -> AppCredentials | None:
         client_id = settings.META_APP_ID
         secret = settings.META_APP_SECRET
     return AppCredentials(client_id=client_id, client_secret=secret) if client_id else None
+
+
+def setting_number(name: str, default: float) -> float:
+    """A publishing setting that is a number (deployments and tests tune them)."""
+    return float(getattr(settings, name, default))
+
+
+def setting_seconds(name: str, default: float) -> timedelta:
+    return timedelta(seconds=setting_number(name, default))
 
 
 def http_timeout() -> httpx.Timeout | None:
@@ -145,9 +155,7 @@ def token_expiring(credential: PlatformCredential, *, margin: timedelta) -> bool
 
 def refresh_margin() -> timedelta:
     # Our own safety margin before the expiry the platform gave, not a token lifetime.
-    return timedelta(
-        seconds=float(getattr(settings, "PUBLISHING_TOKEN_REFRESH_MARGIN_SECONDS", 1800))
-    )
+    return setting_seconds("PUBLISHING_TOKEN_REFRESH_MARGIN_SECONDS", 1800)
 
 
 def account_refresh_if_expiring(account: ChannelAccount, *, margin: timedelta) -> bool:
@@ -200,6 +208,7 @@ def account_call[R](account: ChannelAccount, call: Callable[[Connector], R]) -> 
             raise ReconnectNeededError(str(error)) from error
     finally:
         _note_backoff(account, connector)
+        _note_quota(account, connector)
         connector.close()
 
 
@@ -210,13 +219,19 @@ def _note_backoff(account: ChannelAccount, connector: Connector) -> None:
         account_pause(account, backoff)
 
 
+def _note_quota(account: ChannelAccount, connector: Connector) -> None:
+    # Also after a refusal for a used-up quota: the health page shows the platform's figure.
+    if connector.quota_reading is not None:
+        account_note_quota(account, connector.quota_reading)
+
+
 # --- Account state ---------------------------------------------------------------------------
 def account_pause(account: ChannelAccount, error: RateLimited) -> datetime:
     wait = error.retry_after_seconds
     until = timezone.now() + (
         timedelta(seconds=wait)
         if wait is not None
-        else timedelta(seconds=float(getattr(settings, "PUBLISHING_RATE_LIMIT_PAUSE_SECONDS", 900)))
+        else setting_seconds("PUBLISHING_RATE_LIMIT_PAUSE_SECONDS", 900)
     )
     with transaction.atomic():
         state, _created = AccountState.objects.select_for_update().get_or_create(account=account)
@@ -225,6 +240,18 @@ def account_pause(account: ChannelAccount, error: RateLimited) -> datetime:
         state.last_error = f"rate limited ({error.scope}): {error.detail}"[:1000]
         state.save()
         return state.paused_until
+
+
+def account_note_quota(account: ChannelAccount, reading: QuotaReading) -> None:
+    """Keep the platform's own count of the account's posts against its daily limit."""
+    AccountState.objects.update_or_create(
+        account=account,
+        defaults={
+            "quota_usage": reading.usage,
+            "quota_total": reading.total,
+            "quota_read_at": timezone.now(),
+        },
+    )
 
 
 def _recipients(account: ChannelAccount) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
@@ -29,7 +30,8 @@ def cards(request: HttpRequest) -> list[DashboardCard]:
             url_name="publishing:outbox",
             figures=[
                 (_("On their way"), str(waiting)),
-                (_("Published"), str(counts.get(State.PUBLISHED, 0))),
+                # A count of posts, not the feminine status of one variant ("Pubblicata").
+                (pgettext_lazy("posts count", "Published"), str(counts.get(State.PUBLISHED, 0))),
                 (_("Need attention"), str(attention)),
                 (_("Accounts to reconnect"), str(account_attention_count())),
             ],

@@ -124,7 +124,9 @@ class OutboxEntry(models.Model):
 
 class AccountState(models.Model):
     """What the outbox knows about one channel account: paused by a rate limit, or
-    waiting for a person to reconnect it."""
+    waiting for a person to reconnect it, and the platform's own count of its posts
+    against the daily limit when the platform gives one (Instagram's
+    ``content_publishing_limit``, read before each ``media_publish``)."""
 
     account = models.OneToOneField(
         "campaigns.ChannelAccount", on_delete=models.CASCADE, related_name="publishing_state"
@@ -132,6 +134,14 @@ class AccountState(models.Model):
     paused_until = models.DateTimeField(_("paused until"), null=True, blank=True)
     reconnect_needed = models.BooleanField(_("reconnect needed"), default=False)
     last_error = models.TextField(_("last error"), blank=True)
+    # The platform's figures as last read (null: never read); written by account_call.
+    quota_usage = models.PositiveIntegerField(
+        _("posts counted by the platform"), null=True, blank=True
+    )
+    quota_total = models.PositiveIntegerField(
+        _("posts allowed by the platform"), null=True, blank=True
+    )
+    quota_read_at = models.DateTimeField(_("platform quota read at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

@@ -50,6 +50,8 @@ from quartieri.publishing.connection import (
     account_gate,
     account_mark_reconnect_needed,
     account_pause,
+    setting_number,
+    setting_seconds,
 )
 from quartieri.publishing.connectors import platform_slugs
 from quartieri.publishing.connectors.base import (
@@ -77,14 +79,6 @@ IN_FLIGHT = frozenset({State.SUBMITTING, State.SUBMITTED, State.UNCONFIRMED, Sta
 
 
 # --- Tunables (settings, so that a test platform can shorten them) --------------------------
-def _setting(name: str, default: float) -> float:
-    return float(getattr(settings, name, default))
-
-
-def _seconds(name: str, default: float) -> timedelta:
-    return timedelta(seconds=_setting(name, default))
-
-
 def poll_delays() -> list[float]:
     """Pauses before each status check made inside one task (the first check is at once).
 
@@ -97,8 +91,8 @@ def poll_delays() -> list[float]:
 
 def next_poll_after(polls: int) -> timedelta:
     """The pause before the next poll task: 1, 2, 4 … s, at most PUBLISHING_POLL_TASK_SECONDS."""
-    first = _setting("PUBLISHING_POLL_FIRST_SECONDS", 1)
-    cap = _setting("PUBLISHING_POLL_TASK_SECONDS", 20)
+    first = setting_number("PUBLISHING_POLL_FIRST_SECONDS", 1)
+    cap = setting_number("PUBLISHING_POLL_TASK_SECONDS", 20)
     return timedelta(seconds=min(cap, first * 2 ** min(max(polls - 1, 0), 30)))
 
 
@@ -134,7 +128,7 @@ def _enqueue_publish(entry: OutboxEntry, *, run_after: datetime | None = None) -
 def _enqueue_reconcile(entry: OutboxEntry) -> None:
     # A request that timed out may still be on its way to the platform: give it time to
     # land before looking, or "not found" could be followed by a duplicate.
-    delay = _seconds("PUBLISHING_RECONCILE_DELAY_SECONDS", 60)
+    delay = setting_seconds("PUBLISHING_RECONCILE_DELAY_SECONDS", 60)
     _enqueue("reconcile_entry", run_after=timezone.now() + delay, entry_id=entry.pk)
 
 
@@ -165,7 +159,7 @@ def _held_by_other(entry: OutboxEntry, *, worker: str, live: set[str]) -> bool:
     holder = entry.claimed_by
     if not holder or holder == worker or holder not in live:
         return False
-    lease = _seconds("PUBLISHING_CLAIM_LEASE_SECONDS", 900)
+    lease = setting_seconds("PUBLISHING_CLAIM_LEASE_SECONDS", 900)
     return entry.claimed_at is not None and entry.claimed_at > timezone.now() - lease
 
 
@@ -426,7 +420,7 @@ def _rate_limited(entry: OutboxEntry, worker: str, error: RateLimited) -> str:
 
 def _retry_later(entry: OutboxEntry, worker: str, detail: str) -> str:
     logger.warning("Outbox entry %s: platform unreachable: %s", entry.pk, detail)
-    if entry.attempts >= _setting("PUBLISHING_MAX_ATTEMPTS", 6):
+    if entry.attempts >= setting_number("PUBLISHING_MAX_ATTEMPTS", 6):
         return _owned_fail(
             entry,
             worker,
@@ -434,7 +428,7 @@ def _retry_later(entry: OutboxEntry, worker: str, detail: str) -> str:
             % {"count": entry.attempts},
             _("Schedule the post again later."),
         )
-    base = _setting("PUBLISHING_RETRY_SECONDS", 30)
+    base = setting_number("PUBLISHING_RETRY_SECONDS", 30)
     wait = timedelta(seconds=min(base * 2 ** (entry.attempts - 1), 3600))
     with transaction.atomic():
         if not _mine(entry, worker):
@@ -568,7 +562,7 @@ def _poll_round(entry: OutboxEntry, worker: str) -> str:
             action = error_.action if error_ else _("Check the post and schedule it again.")
             return _owned_fail(entry, worker, reason, action)
     entry.refresh_from_db()
-    if entry.polls >= _setting("PUBLISHING_MAX_POLLS", 90):
+    if entry.polls >= setting_number("PUBLISHING_MAX_POLLS", 90):
         return _unconfirmed(
             entry, worker, error="still processing after every check", publish_id=entry.publish_id
         )
@@ -598,7 +592,7 @@ def outbox_reconcile(*, entry_id: int, worker: str = "") -> str:
         return "busy"
     query = ReconcileQuery(publish_id=entry.publish_id, marker=entry.marker, since=entry.sent_at)
     try:
-        result, conclusive = account_call(entry.account, _reconcile_with_proof(query))
+        result = account_call(entry.account, lambda connector: connector.reconcile(query=query))
     except (RetryableError, RateLimited) as error:
         logger.warning("Reconcile of outbox entry %s postponed: %s", entry.pk, error)
         return _release_and_retry_reconcile(entry, worker)
@@ -612,7 +606,7 @@ def outbox_reconcile(*, entry_id: int, worker: str = "") -> str:
         return _leave_for_person(
             entry, worker, _("Quartieri cannot tell whether the post went out: check the account.")
         )
-    if not conclusive:
+    if not (result.found or result.conclusive):
         return _leave_for_person(
             entry,
             worker,
@@ -623,32 +617,6 @@ def outbox_reconcile(*, entry_id: int, worker: str = "") -> str:
             ),
         )
     return _settle(entry, worker, result)
-
-
-# How many posts one call of each connector's recent_posts returns at most (one page).
-RECENT_PAGE = {"tiktok": 20, "instagram": 25, "facebook": 25}
-# Connectors whose reconcile answers exactly from the handle (TikTok status by publish_id,
-# the Instagram container); Facebook always searches its recent posts by marker.
-EXACT_BY_HANDLE = frozenset({"tiktok", "instagram"})
-
-
-def _reconcile_with_proof(
-    query: ReconcileQuery,
-) -> Callable[[Connector], tuple[ReconcileResult, bool]]:
-    """Reconcile, and say whether a "not found" is proof that the post does not exist.
-
-    Searching recent posts for the marker reads one page: when that page is full the post
-    may sit beyond it, and sending again could duplicate it.
-    """
-
-    def run(connector: Connector) -> tuple[ReconcileResult, bool]:
-        result = connector.reconcile(query=query)
-        if result.found or (query.publish_id and connector.slug in EXACT_BY_HANDLE):
-            return result, True
-        seen = len(connector.recent_posts(since=query.since))
-        return result, seen < RECENT_PAGE.get(connector.slug, 20)
-
-    return run
 
 
 def _settle(entry: OutboxEntry, worker: str, result: ReconcileResult) -> str:
@@ -713,7 +681,7 @@ def outbox_sweep(*, now: datetime | None = None) -> int:
     every few minutes (see docs/publishing.md).
     """
     now = now or timezone.now()
-    grace = now - _seconds("PUBLISHING_SWEEP_GRACE_SECONDS", 300)
+    grace = now - setting_seconds("PUBLISHING_SWEEP_GRACE_SECONDS", 300)
     live = live_worker_ids(now=now)
     enqueued = 0
     with transaction.atomic():

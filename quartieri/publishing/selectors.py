@@ -148,14 +148,17 @@ def variant_outbox_entry(*, variant_id: int) -> OutboxEntry | None:
 _QUOTA_NOTES: dict[str, tuple[int | None, Promise]] = {
     # §2.2: content_publishing_limit's reference says quota_total is "currently 50"; Meta's
     # guide also says 100 ([CONFLICT] §0). The connector reads the live value before each
-    # media_publish and holds the post when it is used up.
+    # media_publish, holds the post when it is used up, and the reading is stored
+    # (AccountState.quota_*): the page shows it, never the documented number.
     "instagram": (
         50,
         gettext_lazy(
             "Instagram allows a number of posts per rolling 24 hours; its reference says "
-            "“currently 50” (another Meta page says 100). Quartieri reads the platform's own "
-            "figure before every publish and holds the post when none is left; the figure "
-            "here counts the posts quartieri published on this account in the last 24 hours."
+            "“currently 50” (another Meta page says 100). Quartieri reads Instagram's own "
+            "count before every publish and holds the post when none is left: the first "
+            "figure here is that count as last read, which includes posts made outside "
+            "quartieri; the second counts only the posts quartieri published on this account "
+            "in the last 24 hours."
         ),
     ),
     # §1.6: a per-creator cap per 24 hours exists, its value is not published ("typically
@@ -182,13 +185,24 @@ _QUOTA_NOTES: dict[str, tuple[int | None, Promise]] = {
 
 @dataclass(frozen=True)
 class Quota:
-    limit: int | None
+    limit: int | None  # the documented limit; a platform read live shows its own instead
     used: int  # posts quartieri published on the account in the last 24 hours
     note: str | Promise
+    read_live: bool = False  # the connector reads the platform's own count (Instagram)
+    # The platform's count as last read (AccountState.quota_*); read_at None: never read.
+    platform_used: int | None = None
+    platform_total: int | None = None
+    read_at: dt.datetime | None = None
 
     @property
     def left(self) -> int | None:
         return None if self.limit is None else max(self.limit - self.used, 0)
+
+    @property
+    def platform_left(self) -> int | None:
+        if self.platform_used is None or self.platform_total is None:
+            return None
+        return max(self.platform_total - self.platform_used, 0)
 
 
 @dataclass(frozen=True)
@@ -232,7 +246,8 @@ def account_health_list(*, now: dt.datetime | None = None) -> list[AccountHealth
     """Every channel account the outbox publishes to, with what may stop it (3 queries).
 
     Nothing here calls a platform: tokens' expiry is what the platform said when they were
-    stored, pauses are what the outbox recorded, and the quota counts our own posts.
+    stored, pauses are what the outbox recorded, Instagram's quota is its own count as the
+    connector last read it (AccountState, joined), and the other figure counts our posts.
     """
     now = now or timezone.now()
     accounts = list(
@@ -242,16 +257,19 @@ def account_health_list(*, now: dt.datetime | None = None) -> list[AccountHealth
     )
     credentials = credentials_by_account(accounts=accounts)
     published = _published_last_day(now=now)
-    return [
-        AccountHealth(
-            account=account,
-            credential=credentials.get(account.pk),
-            state=_state_of(account),
-            quota=_quota(account.platform, published.get(account.pk, 0)),
-            now=now,
+    healths = []
+    for account in accounts:
+        state = _state_of(account)
+        healths.append(
+            AccountHealth(
+                account=account,
+                credential=credentials.get(account.pk),
+                state=state,
+                quota=_quota(account.platform, published.get(account.pk, 0), state),
+                now=now,
+            )
         )
-        for account in accounts
-    ]
+    return healths
 
 
 def _state_of(account: ChannelAccount) -> AccountState | None:
@@ -278,9 +296,23 @@ def quota_notes() -> dict[str, Promise]:
     return {platform: note for platform, (_limit, note) in _QUOTA_NOTES.items()}
 
 
-def _quota(platform: str, used: int) -> Quota:
+# Platforms whose connector reads their own count before publishing (into AccountState).
+_READ_LIVE = frozenset({"instagram"})
+
+
+def _quota(platform: str, used: int, state: AccountState | None) -> Quota:
     limit, note = _QUOTA_NOTES.get(platform, (None, gettext_lazy("No limit is documented.")))
-    return Quota(limit=limit, used=used, note=note)
+    if platform not in _READ_LIVE:
+        return Quota(limit=limit, used=used, note=note)
+    return Quota(
+        limit=limit,
+        used=used,
+        note=note,
+        read_live=True,
+        platform_used=state.quota_usage if state else None,
+        platform_total=state.quota_total if state else None,
+        read_at=state.quota_read_at if state else None,
+    )
 
 
 def account_attention_count() -> int:

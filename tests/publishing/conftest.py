@@ -8,9 +8,11 @@ import httpx
 import pytest
 from django.utils import translation
 
+from quartieri.publishing.connectors.base import AccountAuth, AppCredentials
 from quartieri.publishing.connectors.facebook.fake import FakeFacebook
-from quartieri.publishing.connectors.instagram.fake import FakeInstagram
-from quartieri.publishing.connectors.tiktok.client import ChunkRule
+from quartieri.publishing.connectors.instagram.client import InstagramConnector
+from quartieri.publishing.connectors.instagram.fake import IG_USER, FakeInstagram
+from quartieri.publishing.connectors.tiktok.client import ChunkRule, TikTokConnector
 from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
 
 # Short enough that a "timeout after the side effect" fault costs a fraction of a second.
@@ -44,3 +46,29 @@ def fake_instagram() -> Iterator[FakeInstagram]:
 def fake_facebook() -> Iterator[FakeFacebook]:
     with FakeFacebook() as fake:
         yield fake
+
+
+# Connectors talking to the fakes, with the tokens the fakes accept.
+@pytest.fixture
+def tiktok(fake_tiktok: FakeTikTok) -> Iterator[TikTokConnector]:
+    connector = TikTokConnector(
+        auth=AccountAuth(access_token="tok-1"),
+        app=AppCredentials(client_id="fake-client-key", client_secret="fake-client-secret"),
+        base_url=fake_tiktok.url,
+        timeout=FAST_TIMEOUT,
+        chunk_rule=SMALL_CHUNKS,
+    )
+    yield connector
+    connector.close()
+
+
+@pytest.fixture
+def instagram(fake_instagram: FakeInstagram) -> Iterator[InstagramConnector]:
+    connector = InstagramConnector(
+        auth=AccountAuth(access_token="ig-tok", account_id=IG_USER),
+        app=AppCredentials(client_id="fake-app", client_secret="fake-app-secret"),
+        base_url=fake_instagram.url,
+        timeout=FAST_TIMEOUT,
+    )
+    yield connector
+    connector.close()

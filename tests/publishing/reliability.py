@@ -24,10 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
+from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook, FakePost
 from quartieri.publishing.connectors.fakeserver import FakeRequest, FakeResponse, FaultKind
-from quartieri.publishing.connectors.graph_fake import graph_time
-from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
+from quartieri.publishing.connectors.tiktok.fake import FakePublish, FakeTikTok
 from tests.processes import python, spawn, wait_for
 
 SETUP = """
@@ -101,23 +100,11 @@ class PerAccountTikTok(FakeTikTok):
                 self.owners[publish_id] = request.bearer_token()
         return response
 
-    def _video_list(self, request: FakeRequest, match: re.Match[str]) -> FakeResponse:
+    def listed_videos(self, request: FakeRequest) -> list[FakePublish]:
         token = request.bearer_token()
+        videos = super().listed_videos(request)
         with self.lock:
-            videos = [
-                {
-                    "id": publish.post_id or publish.publish_id,
-                    "title": publish.title,
-                    "video_description": publish.description,
-                    "create_time": publish.created_unix,
-                }
-                for publish in reversed(self.publishes.values())
-                if publish.upload_complete
-                and not publish.fail_reason
-                and self.owners.get(publish.publish_id) == token
-            ]
-        body = {"videos": videos[:20], "cursor": 0, "has_more": len(videos) > 20}
-        return FakeResponse(200, {"data": body, "error": {"code": "ok", "message": ""}})
+            return [video for video in videos if self.owners.get(video.publish_id) == token]
 
 
 class PagesFacebook(FakeFacebook):
@@ -149,20 +136,8 @@ class PagesFacebook(FakeFacebook):
                 self.page_of[str(response.body["id"])] = match["page"]
         return response
 
-    def _list_posts(self, request: FakeRequest, match: re.Match[str]) -> FakeResponse:
-        since = float(request.param("since") or 0)
-        with self.lock:
-            items = [
-                {
-                    "id": post.id,
-                    "message": post.message,
-                    "created_time": graph_time(post.created),
-                    "permalink_url": post.permalink,
-                }
-                for post in reversed(self.posts)
-                if post.created >= since and self.page_of.get(post.id) == match["page"]
-            ]
-        return FakeResponse(200, {"data": items[:25]})
+    def on_page(self, post: FakePost, page: str) -> bool:
+        return self.page_of.get(post.id) == page
 
 
 def _wait(latency: tuple[float, float] | None) -> None:
@@ -226,6 +201,7 @@ class Fleet:
 
     env: dict[str, str]
     size: int
+    threads: int = 1  # task threads per worker process (quartieri worker --threads)
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     kills: int = 0
 
@@ -233,7 +209,7 @@ class Fleet:
         self.workers = [self._spawn() for _ in range(self.size)]
 
     def _spawn(self) -> subprocess.Popen[bytes]:
-        return spawn(self.env, "worker", "--interval", "0.2")
+        return spawn(self.env, "worker", "--interval", "0.2", "--threads", str(self.threads))
 
     def kill_one(self, index: int | None = None) -> None:
         index = random.randrange(len(self.workers)) if index is None else index  # noqa: S311
@@ -257,6 +233,7 @@ def run(
     tiktok_accounts: int,
     facebook_pages: int,
     workers: int = 2,
+    threads: int = 1,
     spread_seconds: float = 0.2,
     fault_scale: int = 1,
     latency: tuple[float, float] | None = None,
@@ -296,7 +273,7 @@ def run(
             found.pop("", None)
             return found
 
-        fleet = Fleet(env, workers)
+        fleet = Fleet(env, workers, threads)
         started = time.monotonic()
         fleet.start()
         try:

@@ -78,8 +78,8 @@ def test_an_approver_sends_a_failed_post_again_and_sees_it_in_the_sandbox(
     refused = post(item, facebook, "Isola, the neighbourhood")
     drain()
     assert OutboxEntry.objects.get(pk=refused.pk).state == State.FAILED
-    AccountState.objects.create(
-        account=instagram,
+    # (the publish above stored Instagram's quota reading on the account's state)
+    AccountState.objects.filter(account=instagram).update(
         paused_until=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5),
         last_error="rate limited (account): 80001",
     )

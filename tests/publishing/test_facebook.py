@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from django.utils import timezone
 
@@ -219,6 +220,60 @@ def test_reconcile_ignores_posts_without_the_marker(facebook, fake_facebook):
     facebook.submit(request=PostRequest(kind=PostKind.TEXT, text="Another post"))
     result = facebook.reconcile(query=ReconcileQuery(marker="q.example/fb1"))
     assert result.found is False
+
+
+def test_reconcile_pages_back_to_the_submit_time(facebook, fake_facebook):
+    # given our post, then thirty newer ones: ours is on the second page of 25
+    since = timezone.now()
+    facebook.submit(request=text_post())
+    for number in range(30):
+        facebook.submit(request=PostRequest(kind=PostKind.TEXT, text=f"Other post {number}"))
+
+    result = facebook.reconcile(query=ReconcileQuery(marker="q.example/fb1", since=since))
+
+    assert result.found is True
+    assert result.platform_post_id == fake_facebook.posts[0].id
+    reads = fake_facebook.requests_to("/posts$")
+    assert [bool(read.param("after")) for read in reads] == [False, True]
+
+
+def test_not_found_is_conclusive_only_when_every_page_was_read(
+    facebook, fake_facebook, monkeypatch
+):
+    from quartieri.publishing.connectors import base
+
+    since = timezone.now()
+    for number in range(30):
+        facebook.submit(request=PostRequest(kind=PostKind.TEXT, text=f"Other post {number}"))
+    query = ReconcileQuery(marker="q.example/fb1", since=since)
+
+    every_page = facebook.reconcile(query=query)
+    monkeypatch.setattr(base, "MAX_RECENT_PAGES", 1)
+    first_page_only = facebook.reconcile(query=query)
+
+    assert (every_page.found, every_page.conclusive) == (False, True)
+    assert (first_page_only.found, first_page_only.conclusive) == (False, False)
+
+
+def test_the_fake_pages_like_the_graph_api(fake_facebook, facebook):
+    for number in range(3):
+        facebook.submit(request=PostRequest(kind=PostKind.TEXT, text=f"Post {number}"))
+    posts = f"{fake_facebook.url}/v25.0/{PAGE_ID}/posts"
+    auth = {"Authorization": "Bearer page-tok"}
+    first = httpx.get(posts, params={"limit": 2}, headers=auth).json()
+    rest = httpx.get(first["paging"]["next"], headers=auth).json()
+    refused = httpx.get(posts, params={"limit": 500}, headers=auth)
+    forged = httpx.get(posts, params={"after": "bm90LWFuLWlk"}, headers=auth)
+
+    assert [post["message"] for post in first["data"] + rest["data"]] == [
+        "Post 2",
+        "Post 1",
+        "Post 0",
+    ]
+    assert "next" not in rest["paging"]
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == 100
+    assert forged.status_code == 400
 
 
 def test_refresh_exchanges_the_long_lived_token(facebook, fake_facebook):

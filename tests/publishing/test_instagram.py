@@ -1,14 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
+from quartieri.campaigns.models import Campaign, ChannelAccount, ContentItem
 from quartieri.publishing.connectors.base import (
-    AccountAuth,
-    AppCredentials,
     MaybeSubmitted,
     MediaItem,
     MediaKind,
@@ -16,29 +16,21 @@ from quartieri.publishing.connectors.base import (
     PostKind,
     PostRequest,
     PublishState,
+    QuotaReading,
     RateLimited,
     ReconcileQuery,
     RetryableError,
     TokenExpired,
+    TokenSet,
 )
 from quartieri.publishing.connectors.fakeserver import FaultKind
 from quartieri.publishing.connectors.instagram.client import InstagramConnector
-from quartieri.publishing.connectors.instagram.fake import IG_USER, FakeInstagram
-from tests.publishing.conftest import FAST_TIMEOUT
+from quartieri.publishing.connectors.instagram.fake import IG_USER, FakeInstagram, FakeMedia
+from quartieri.publishing.models import AccountState, OutboxEntry
+from quartieri.publishing.services import credential_store
+from tests.publishing.test_outbox import drain, queued, refreshed, schedule, scheduled_variant
 
 CAPTION = "Sunset over Borgo #quartieri q.example/ig1"
-
-
-@pytest.fixture
-def instagram(fake_instagram: FakeInstagram) -> Iterator[InstagramConnector]:
-    connector = InstagramConnector(
-        auth=AccountAuth(access_token="ig-tok", account_id=IG_USER),
-        app=AppCredentials(client_id="fake-app", client_secret="fake-app-secret"),
-        base_url=fake_instagram.url,
-        timeout=FAST_TIMEOUT,
-    )
-    yield connector
-    connector.close()
 
 
 def image_post(text: str = CAPTION) -> PostRequest:
@@ -129,6 +121,7 @@ def test_a_full_publishing_quota_is_rate_limited_before_media_publish(instagram,
     with pytest.raises(RateLimited) as error:
         instagram.finalize(publish_id=submitted.publish_id)
     assert error.value.scope == "publishing_quota"
+    assert instagram.quota_reading == QuotaReading(usage=0, total=0)  # kept for the outbox
     assert fake_instagram.requests_to("media_publish") == []
     assert fake_instagram.posts == []
 
@@ -299,3 +292,98 @@ def test_a_5xx_on_media_publish_is_maybe_submitted_and_reconcile_tells_the_truth
     assert result.found is False
     assert instagram.finalize(publish_id=submitted.publish_id).state == PublishState.PUBLISHED
     assert len(fake_instagram.posts) == 1
+
+
+def test_the_quota_reading_is_kept_by_the_connector(instagram, fake_instagram):
+    # given one post made today outside quartieri
+    made_in_the_app(fake_instagram)
+    assert instagram.quota_reading is None
+
+    # when / then
+    assert instagram.check_publishing_limit() == QuotaReading(usage=1, total=50)
+    assert instagram.quota_reading == QuotaReading(usage=1, total=50)
+
+
+# --- Through the outbox: Instagram's reading is kept on the account ------------------------------
+def made_in_the_app(fake: FakeInstagram) -> None:
+    """A post the account made today without quartieri: Instagram counts it in its quota."""
+    media = FakeMedia(id="17900000999", caption="from the app", media_type="IMAGE", container_id="")
+    fake.media[media.id] = media
+
+
+@pytest.fixture
+def item(db: None) -> ContentItem:
+    campaign = Campaign.objects.create(
+        name="Quartieri 2026",
+        slug="quartieri-2026",
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2026, 12, 31),
+    )
+    return ContentItem.objects.create(campaign=campaign, title="Isola")
+
+
+@pytest.fixture
+def ig_account(db: None, settings: Any, fake_instagram: FakeInstagram) -> ChannelAccount:
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+            "QUEUES": settings.TASK_QUEUES,
+        }
+    }
+    settings.META_GRAPH_URL = fake_instagram.url
+    settings.PUBLISHING_MEDIA_URL = "https://media.example.org/"
+    settings.PUBLISHING_POLL_DELAYS = (0, 0, 0)
+    settings.PUBLISHING_HTTP_TIMEOUT_SECONDS = 0.5
+    account = ChannelAccount.objects.create(platform="instagram", handle="@yesmilano")
+    credential_store(
+        actor=None,
+        account=account,
+        tokens=TokenSet(access_token="ig-token"),
+        external_id=fake_instagram.ig_user,
+    )
+    return account
+
+
+# The outbox enqueues its tasks on commit: real transactions.
+@pytest.mark.django_db(transaction=True)
+def test_a_publish_keeps_instagrams_quota_reading_on_the_account(item, ig_account, fake_instagram):
+    # given one post already made today outside quartieri
+    made_in_the_app(fake_instagram)
+    before = timezone.now()
+
+    # when
+    entry = schedule(scheduled_variant(item, ig_account, caption="Isola #quartieri"))
+    drain()
+
+    # then Instagram's own figures, read just before media_publish, are on the account
+    assert refreshed(entry).state == OutboxEntry.State.PUBLISHED
+    assert len(fake_instagram.posts) == 2
+    state = AccountState.objects.get(account=ig_account)
+    assert (state.quota_usage, state.quota_total) == (1, 50)
+    assert state.quota_read_at is not None
+    assert before <= state.quota_read_at <= timezone.now()
+    assert state.paused_until is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_used_up_quota_is_kept_on_the_account_and_nothing_is_published(
+    item, ig_account, fake_instagram
+):
+    # given a quota of one post, already used outside quartieri
+    fake_instagram.quota_total = 1
+    made_in_the_app(fake_instagram)
+
+    # when the post is submitted and its ready container reaches finalize
+    entry = schedule(scheduled_variant(item, ig_account, caption="Isola #quartieri"))
+    assert drain(steps=1) == ["polling"]
+
+    # then the reading is stored, the account paused, and media_publish never called
+    state = AccountState.objects.get(account=ig_account)
+    assert (state.quota_usage, state.quota_total) == (1, 1)
+    assert state.quota_read_at is not None
+    assert state.paused_until is not None
+    assert "publishing_quota" in state.last_error
+    assert refreshed(entry).state == OutboxEntry.State.SUBMITTED
+    assert queued() == [("poll_entry", {"entry_id": entry.pk}, state.paused_until)]
+    assert fake_instagram.requests_to("media_publish") == []
+    assert [media.id for media in fake_instagram.posts] == ["17900000999"]

@@ -452,23 +452,62 @@ def test_the_sweep_re_enqueues_lost_work_only(item, tiktok, fake_tiktok):
     assert refreshed(fresh).state == State.SCHEDULED
 
 
-def test_not_found_on_a_full_page_is_no_proof(item, tiktok, fake_tiktok):
+def _other_posts(entry: OutboxEntry, account: ChannelAccount, count: int) -> None:
+    """``count`` posts by someone else on the account, all newer than the entry's own."""
+    connector = connection.connector_for(account)
+    for number in range(count):
+        other = OutboxEntry(variant=entry.variant, account=account, marker=f"other-{number}-x")
+        connector.submit(request=payload.post_request_for(other))
+    connector.close()
+
+
+def _lost_answer(entry: OutboxEntry) -> None:
+    """The submit's answer was lost: no handle, only the marker and the time it was sent."""
+    OutboxEntry.objects.filter(pk=entry.pk).update(
+        state=State.UNCONFIRMED, claimed_by="", publish_id="", sent_at=timezone.now()
+    )
+
+
+def test_a_post_beyond_the_first_page_is_found_and_not_sent_again(item, tiktok, fake_tiktok):
     entry = schedule(scheduled_variant(item, tiktok))
     queue_backend().clear()
-    # Twenty newer posts fill the one page reconcile reads.
-    connector = connection.connector_for(tiktok)
-    for number in range(20):
-        other = OutboxEntry(variant=entry.variant, account=tiktok, marker=f"other-{number}-x")
-        request = payload.post_request_for(other)
-        connector.submit(request=request)
-    connector.close()
-    now = timezone.now()
-    OutboxEntry.objects.filter(pk=entry.pk).update(
-        state=State.UNCONFIRMED, claimed_by="", sent_at=now
-    )
+    mine = connection.connector_for(tiktok)
+    mine.submit(request=payload.post_request_for(entry))  # it did reach TikTok
+    mine.close()
+    _other_posts(entry, tiktok, 45)  # then 45 more: the post is on the third page of 20
+    _lost_answer(entry)
+
+    assert outbox.outbox_reconcile(entry_id=entry.pk) == State.PUBLISHED
+    assert queued() == []
+    assert len(fake_tiktok.posts) == 46
+    cursors = [r.json().get("cursor") for r in fake_tiktok.requests_to("/v2/video/list/")]
+    assert len(cursors) == 3
+    assert cursors[0] is None
+    assert all(cursors[1:])
+
+
+def test_not_found_after_reading_back_to_the_submit_is_sent_again(item, tiktok, fake_tiktok):
+    entry = schedule(scheduled_variant(item, tiktok))
+    queue_backend().clear()
+    _other_posts(entry, tiktok, 25)  # two pages, none of them ours
+    _lost_answer(entry)
+
+    assert outbox.outbox_reconcile(entry_id=entry.pk) == State.SCHEDULED
+    assert [kwargs["entry_id"] for _name, kwargs, _at in queued()] == [entry.pk]
+    assert len(fake_tiktok.requests_to("/v2/video/list/")) == 2
+
+
+def test_not_found_in_the_pages_read_is_no_proof(item, tiktok, fake_tiktok, monkeypatch):
+    from quartieri.publishing.connectors import base
+
+    monkeypatch.setattr(base, "MAX_RECENT_PAGES", 1)
+    entry = schedule(scheduled_variant(item, tiktok))
+    queue_backend().clear()
+    _other_posts(entry, tiktok, 25)  # more than the one page reconcile may read
+    _lost_answer(entry)
 
     assert outbox.outbox_reconcile(entry_id=entry.pk) == State.UNCONFIRMED
     entry = refreshed(entry)
     assert "check the account" in entry.last_error
     assert queued() == []  # not sent again
-    assert len(fake_tiktok.posts) == 20
+    assert len(fake_tiktok.posts) == 25

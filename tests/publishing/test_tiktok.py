@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from quartieri.publishing.connectors.base import (
     AccountAuth,
-    AppCredentials,
     MaybeSubmitted,
     MediaItem,
     MediaKind,
@@ -22,24 +20,10 @@ from quartieri.publishing.connectors.base import (
 )
 from quartieri.publishing.connectors.fakeserver import FaultKind
 from quartieri.publishing.connectors.tiktok.client import ChunkRule, TikTokConnector, TikTokOptions
-from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
-from tests.publishing.conftest import FAST_TIMEOUT, SMALL_CHUNKS
+from tests.publishing.conftest import FAST_TIMEOUT
 
 VIDEO_URL = "https://media.example.org/tour.mp4"
 PUBLIC = TikTokOptions(privacy_level="PUBLIC_TO_EVERYONE")
-
-
-@pytest.fixture
-def tiktok(fake_tiktok: FakeTikTok) -> Iterator[TikTokConnector]:
-    connector = TikTokConnector(
-        auth=AccountAuth(access_token="tok-1"),
-        app=AppCredentials(client_id="fake-client-key", client_secret="fake-client-secret"),
-        base_url=fake_tiktok.url,
-        timeout=FAST_TIMEOUT,
-        chunk_rule=SMALL_CHUNKS,
-    )
-    yield connector
-    connector.close()
 
 
 def video_by_url(

@@ -288,9 +288,42 @@ def test_the_health_page_says_what_may_stop_each_account(
     assert f"{expires:%d %b %Y %H:%M}".lstrip("0") in html
     assert "Paused until" in html
     assert "spam_risk_too_many_posts" in html
-    assert "2 of 50: 48 left" in html  # Instagram: our own posts in the last 24 hours
+    # Instagram's own count was never read (no publish yet): said so, and our own count
+    assert "Not read from the platform yet" in html
+    assert "Quartieri's own count: 2" in html  # our posts in the last 24 hours
     assert "0 (no documented limit)" in html  # TikTok and Facebook
     assert "does not publish the number" in html  # TikTok's cap, in words
+
+
+def quota_cells(html: str) -> dict[str, str]:
+    """The quota cell of each account row, by account id, tags and spaces squeezed."""
+    cells = re.findall(
+        r'<tr data-account="(\d+)".*?<td data-testid="quota">(.*?)</td>', html, flags=re.S
+    )
+    return {pk: " ".join(re.sub(r"<[^>]+>", " ", cell).split()) for pk, cell in cells}
+
+
+def test_the_health_page_shows_instagrams_own_quota_as_last_read(client_for, approver, item):
+    # given one Instagram account whose quota the connector read, one never read
+    now = timezone.now()
+    read = account("instagram", "@yesmilano")
+    unread = account("instagram", "@nobody")
+    read_at = dt.datetime(2021, 5, 15, 8, 5, tzinfo=dt.UTC)  # 10:05 in Milan
+    AccountState.objects.create(account=read, quota_usage=7, quota_total=50, quota_read_at=read_at)
+    entry(item, read, State.PUBLISHED, published_at=now - dt.timedelta(hours=1))
+
+    # when
+    html = english(client_for(approver)).get("/publishing/health/").content.decode()
+
+    # then Instagram's figure first, quartieri's own 24-hour count second
+    cells = quota_cells(html)
+    assert cells[str(read.pk)] == (
+        "7 of 50 used, 43 left (read at 15 May 2021 10:05) Quartieri's own count: 1"
+    )
+    assert cells[str(unread.pk)] == (
+        "Not read from the platform yet (it is read before each post). Quartieri's own count: 0"
+    )
+    assert "includes posts made outside quartieri" in html  # the note says what it counts
 
 
 def test_the_health_page_runs_a_constant_number_of_queries(
@@ -304,7 +337,13 @@ def test_the_health_page_runs_a_constant_number_of_queries(
     for n in range(10):
         created = account("instagram", f"@ig{n}")
         credential_store(actor=None, account=created, tokens=TokenSet(access_token=f"t{n}"))
-        AccountState.objects.create(account=created, last_error="x")
+        AccountState.objects.create(
+            account=created,
+            last_error="x",
+            quota_usage=n,
+            quota_total=50,
+            quota_read_at=timezone.now(),
+        )
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get("/publishing/health/")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -173,6 +173,9 @@ class ReconcileResult:
     permalink: str = ""
     state: PublishState | None = None
     matches: int = 0  # more than one means duplicates already exist: tell a person
+    # False when "not found" proves nothing: the platform's list was not read back to the
+    # submit time (too many posts since), so sending again could duplicate the post.
+    conclusive: bool = True
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,27 @@ class RecentPost:
 
 
 @dataclass(frozen=True)
+class RecentPosts:
+    """An account's posts made since an instant, newest first.
+
+    ``complete`` says every such post was read: the list reached a post older than the
+    instant, or its end. Without an instant only the first page is read.
+    """
+
+    posts: list[RecentPost]
+    complete: bool
+
+
+# A page of recent posts as a connector reads it: the posts, and whether the platform says
+# more (older) ones follow.
+RecentPage = tuple[list[RecentPost], bool]
+
+# How many pages reconciliation reads at most before leaving the post to a person
+# (TikTok lists 20 videos a page, Meta 25 posts: 500–625 posts back).
+MAX_RECENT_PAGES = 25
+
+
+@dataclass(frozen=True)
 class MetricReading:
     """One figure read from a platform's insights (read-only calls, docs/publishing.md).
 
@@ -204,6 +228,16 @@ class MetricReading:
     value: int
     object_id: str = ""
     day: date | None = None
+
+
+@dataclass(frozen=True)
+class QuotaReading:
+    """The platform's own count of an account's posts against its rolling publishing limit
+    (Instagram's ``content_publishing_limit``): ``usage`` made, of ``total`` allowed (None
+    when the platform did not say)."""
+
+    usage: int
+    total: int | None = None
 
 
 @dataclass(frozen=True)
@@ -271,6 +305,9 @@ class Connector(ABC):
     slug: ClassVar[str]
     display_name: ClassVar[str]
     supported_kinds: ClassVar[frozenset[PostKind]]
+    # The last quota reading this instance made (Instagram's finalize), also when it then
+    # refused to publish; account_call stores it on the account. None: nothing was read.
+    quota_reading: QuotaReading | None = None
 
     @abstractmethod
     def submit(self, *, request: PostRequest) -> SubmitResult: ...
@@ -286,7 +323,7 @@ class Connector(ABC):
     def reconcile(self, *, query: ReconcileQuery) -> ReconcileResult: ...
 
     @abstractmethod
-    def recent_posts(self, *, since: datetime | None = None) -> list[RecentPost]: ...
+    def recent_posts(self, *, since: datetime | None = None) -> RecentPosts: ...
 
     @abstractmethod
     def refresh(self, *, refresh_token: str) -> TokenSet: ...
@@ -327,17 +364,33 @@ def posted_after(created_at: datetime | None, since: datetime | None) -> bool:
     return created_at >= since - CLOCK_SLACK
 
 
-def reconcile_among(posts: list[RecentPost], *, query: ReconcileQuery) -> ReconcileResult:
+def read_back_to(pages: Iterator[RecentPage], *, since: datetime | None) -> RecentPosts:
+    """Read pages (newest first) until one reaches a post older than ``since``, the list
+    ends, or MAX_RECENT_PAGES were read; keep the posts made since."""
+    posts: list[RecentPost] = []
+    more = False
+    for number, (page, more) in enumerate(pages, start=1):
+        posts.extend(post for post in page if posted_after(post.created_at, since))
+        reached = any(not posted_after(post.created_at, since) for post in page)
+        if reached or not more:
+            return RecentPosts(posts, complete=True)
+        if since is None or number >= MAX_RECENT_PAGES:
+            break
+    # Pages ran out (or were not all read) while the platform said more followed.
+    return RecentPosts(posts, complete=not more)
+
+
+def reconcile_among(recent: RecentPosts, *, query: ReconcileQuery) -> ReconcileResult:
     """Find the posts carrying our marker, made after ``query.since`` (shared by connectors)."""
     if not query.marker:
         raise ValueError("Reconciling by recent posts needs the marker put in the caption")
     found = [
         post
-        for post in posts
+        for post in recent.posts
         if query.marker in post.text and posted_after(post.created_at, query.since)
     ]
     if not found:
-        return ReconcileResult(found=False)
+        return ReconcileResult(found=False, conclusive=recent.complete)
     first = found[0]
     return ReconcileResult(
         found=True,

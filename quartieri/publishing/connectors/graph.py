@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +30,8 @@ from quartieri.publishing.connectors.base import (
     MaybeSubmitted,
     PermanentError,
     RateLimited,
+    RecentPage,
+    RecentPost,
     RetryableError,
     TokenExpired,
     TokenSet,
@@ -43,6 +45,8 @@ from quartieri.publishing.connectors.http import (
 
 GRAPH_VERSION = "v25.0"  # the reference version of platform-apis.md §2
 USAGE_LIMIT_PERCENT = 90
+# Posts per page when listing an edge (the Graph API's default is 25).
+GRAPH_PAGE_LIMIT = 25
 
 # Throttling codes (§3.4): back off, the request did nothing.
 RATE_LIMIT_SCOPES: dict[int, str] = {4: "app", 17: "user", 32: "page", 613: "custom", 341: "app"}
@@ -224,6 +228,34 @@ class GraphConnector(Connector):
         raise graph_classify(
             response, creates=creates, publish_id=publish_id, extra=self.extra_errors
         )
+
+    def recent_pages(
+        self, path: str, params: dict[str, Any], *, text: str, created: str, permalink: str
+    ) -> Iterator[RecentPage]:
+        """Read an edge of posts page by page, newest first, following ``paging.cursors.after``
+        while the answer has a ``paging.next`` (Graph API cursor-based pagination)."""
+        params = {"limit": GRAPH_PAGE_LIMIT} | params
+        while True:
+            body = self.graph("GET", path, params=params)
+            items = [item for item in body.get("data", []) if isinstance(item, dict)]
+            paging = body.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            more = bool(paging.get("next"))
+            yield (
+                [
+                    RecentPost(
+                        platform_post_id=str(item.get("id", "")),
+                        text=str(item.get(text, "")),
+                        created_at=parse_graph_time(item.get(created)),
+                        permalink=str(item.get(permalink, "")),
+                    )
+                    for item in items
+                ],
+                more,
+            )
+            if not more or not after:
+                return
+            params = params | {"after": after}
 
     def _check_backoff(self) -> None:
         if self.backoff is not None and time.monotonic() < self._backoff_until:

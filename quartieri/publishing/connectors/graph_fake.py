@@ -8,11 +8,14 @@ graph_login_fake.py) or a long-lived token.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import itertools
 import json
 import re
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from quartieri.publishing.connectors.fakeserver import (
     FakeRequest,
@@ -136,3 +139,44 @@ def graph_error(
 
 def graph_time(unix: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(unix))
+
+
+def graph_page(items: list[dict[str, Any]], request: FakeRequest, *, base_url: str) -> FakeResponse:
+    """One page of a Graph edge, cursor-based: ``limit`` items (default 25, at most 100)
+    after the ``after`` cursor, with ``paging.cursors`` and a ``paging.next`` address only
+    when more items follow."""
+    limit = int(request.param("limit") or 25)
+    if not 1 <= limit <= 100:
+        return graph_error(400, 100, "(#100) The parameter limit must be between 1 and 100")
+    after = request.param("after")
+    ids = [str(item["id"]) for item in items]
+    start = 0
+    if after:
+        cursor = _uncursor(after)
+        if cursor not in ids:
+            return graph_error(400, 100, "(#100) Invalid cursor")
+        start = ids.index(cursor) + 1
+    page = items[start : start + limit]
+    body: dict[str, Any] = {"data": page}
+    if page:
+        paging: dict[str, Any] = {
+            "cursors": {"before": _cursor(ids[start]), "after": _cursor(ids[start + len(page) - 1])}
+        }
+        if start + limit < len(items):
+            query = {k: v[-1] for k, v in request.query.items()} | {
+                "after": paging["cursors"]["after"]
+            }
+            paging["next"] = f"{base_url}{request.path}?{urlencode(query)}"
+        body["paging"] = paging
+    return FakeResponse(200, body)
+
+
+def _cursor(item_id: str) -> str:
+    return base64.urlsafe_b64encode(item_id.encode()).decode()
+
+
+def _uncursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return ""

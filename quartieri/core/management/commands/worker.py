@@ -7,8 +7,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandParser
 
+from quartieri.core.worker_threads import LoopOptions, run_task_threads, thread_worker_ids
 from quartieri.core.workers import HeartbeatThread, worker_id_new
-from quartieri.lib.commands import QuartieriCommand
+from quartieri.lib.commands import QuartieriCommand, UsageError
 
 
 class Command(QuartieriCommand):
@@ -26,40 +27,65 @@ class Command(QuartieriCommand):
             f"Known queues: {', '.join(settings.TASK_QUEUES)}.",
         )
         parser.add_argument(
-            "--max-tasks", type=int, default=None, help="Exit after running this many tasks."
+            "--threads",
+            type=int,
+            default=settings.WORKER_THREADS,
+            help="Tasks this process runs at once, one per thread (default %(default)s, from "
+            "QUARTIERI_WORKER_THREADS). Worth it for publishing, which mostly waits for the "
+            "platforms. Database backend only: with Redis, start more worker processes.",
         )
-        parser.add_argument("--batch", action="store_true", help="Run what is waiting, then exit.")
+        parser.add_argument(
+            "--max-tasks",
+            type=int,
+            default=None,
+            help="Exit after running this many tasks (in all threads together).",
+        )
+        parser.add_argument(
+            "--batch",
+            action="store_true",
+            help="Run what is waiting, then exit (each thread stops when the queue is empty).",
+        )
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self._check(options)
         logging.getLogger("django_tasks_db").setLevel(logging.INFO)
         worker_id = worker_id_new()
-        heartbeat = HeartbeatThread(worker_id=worker_id)
+        rq = settings.TASK_BACKEND_NAME == "rq"
+        claim_ids = [worker_id] if rq else thread_worker_ids(worker_id, options["threads"])
+        heartbeat = HeartbeatThread(worker_ids=claim_ids)
         heartbeat.beat_once()
         heartbeat.start()
         try:
-            if settings.TASK_BACKEND_NAME == "rq":
+            if rq:
                 self._run_rq(worker_id, options)
             else:
-                self._run_db(worker_id, options)
+                self._run_db(claim_ids, options)
         finally:
             heartbeat.stop()
 
-    def _run_db(self, worker_id: str, options: dict[str, Any]) -> None:
-        from django_tasks_db.management.commands.db_worker import Worker
+    def _check(self, options: dict[str, Any]) -> None:
+        """Refuse wrong values before the worker announces itself with a heartbeat."""
+        threads = options["threads"]
+        if threads < 1:
+            raise UsageError(f"--threads {threads} must be at least 1")
+        if options["max_tasks"] is not None and options["max_tasks"] < 1:
+            raise UsageError(f"--max-tasks {options['max_tasks']} must be at least 1")
+        if threads > 1 and settings.TASK_BACKEND_NAME == "rq":
+            raise UsageError(
+                f"--threads {threads} (or QUARTIERI_WORKER_THREADS) works with the database "
+                "task backend only: an RQ worker installs its own signal handlers, which only "
+                f"a process's main thread may do. Start {threads} 'quartieri worker' processes "
+                "instead."
+            )
 
-        worker = Worker(
-            queue_names=options["queues"].split(","),
+    def _run_db(self, worker_ids: list[str], options: dict[str, Any]) -> None:
+        loop = LoopOptions(
+            queues=options["queues"].split(","),
             interval=options["interval"],
             batch=options["batch"],
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=options["max_tasks"],
-            worker_id=worker_id,
-            excluded_queue_names=[],
         )
-        worker.configure_signals()
-        worker.run()
+        run_task_threads(worker_ids=worker_ids, options=loop, max_tasks=options["max_tasks"])
 
     def _run_rq(self, worker_id: str, options: dict[str, Any]) -> None:
         queues = settings.TASK_QUEUES if options["queues"] == "*" else options["queues"].split(",")

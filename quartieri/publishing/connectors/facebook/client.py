@@ -26,15 +26,16 @@ from quartieri.publishing.connectors.base import (
     PostKind,
     PostRequest,
     PublishState,
-    RecentPost,
+    RecentPosts,
     ReconcileQuery,
     ReconcileResult,
     StatusResult,
     SubmitResult,
+    read_back_to,
     reconcile_among,
 )
 from quartieri.publishing.connectors.facebook.errors import facebook_error, video_error
-from quartieri.publishing.connectors.graph import GraphConnector, parse_graph_time
+from quartieri.publishing.connectors.graph import GraphConnector
 from quartieri.publishing.connectors.graph_insights import (
     day_windows,
     insights_readings,
@@ -164,21 +165,19 @@ class FacebookConnector(GraphConnector):
             )
         return reconcile_among(self.recent_posts(since=query.since), query=query)
 
-    def recent_posts(self, *, since: datetime | None = None) -> list[RecentPost]:
-        params: dict[str, Any] = {"fields": "id,message,created_time,permalink_url", "limit": 25}
+    def recent_posts(self, *, since: datetime | None = None) -> RecentPosts:
+        params: dict[str, Any] = {"fields": "id,message,created_time,permalink_url"}
         if since is not None:
+            # The Page's posts edge filters by time itself (time-based ``since``).
             params["since"] = int((since - CLOCK_SLACK).timestamp())
-        data = self.graph("GET", f"{self.page}/posts", params=params)
-        return [
-            RecentPost(
-                platform_post_id=str(item.get("id", "")),
-                text=str(item.get("message", "")),
-                created_at=parse_graph_time(item.get("created_time")),
-                permalink=str(item.get("permalink_url", "")),
-            )
-            for item in data.get("data", [])
-            if isinstance(item, dict)
-        ]
+        pages = self.recent_pages(
+            f"{self.page}/posts",
+            params,
+            text="message",
+            created="created_time",
+            permalink="permalink_url",
+        )
+        return read_back_to(pages, since=since)
 
     # --- Insights (read-only) ----------------------------------------------------------------
     def post_insights(self, *, post_ids: Sequence[str]) -> list[MetricReading]:

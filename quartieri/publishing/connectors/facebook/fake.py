@@ -25,7 +25,13 @@ from quartieri.publishing.connectors.fakeserver import (
     route,
     run_standalone,
 )
-from quartieri.publishing.connectors.graph_fake import FakeGraph, V, graph_error, graph_time
+from quartieri.publishing.connectors.graph_fake import (
+    FakeGraph,
+    V,
+    graph_error,
+    graph_page,
+    graph_time,
+)
 
 PAGE_ID = "104000000000001"
 
@@ -176,9 +182,12 @@ class FakeFacebook(FacebookInsights, FakeGraph):
                     "permalink_url": post.permalink,
                 }
                 for post in reversed(self.posts)
-                if post.created >= since
+                if post.created >= since and self.on_page(post, match["page"])
             ]
-        return FakeResponse(200, {"data": items[:25]})
+        return graph_page(items, request, base_url=self.url)
+
+    def on_page(self, post: FakePost, page: str) -> bool:
+        return True  # one Page (a subclass may serve several)
 
 
 if __name__ == "__main__":

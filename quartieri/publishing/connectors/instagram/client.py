@@ -26,16 +26,17 @@ from quartieri.publishing.connectors.base import (
     PostKind,
     PostRequest,
     PublishState,
+    QuotaReading,
     RateLimited,
-    RecentPost,
+    RecentPosts,
     ReconcileQuery,
     ReconcileResult,
     StatusResult,
     SubmitResult,
-    posted_after,
+    read_back_to,
     reconcile_among,
 )
-from quartieri.publishing.connectors.graph import GraphConnector, parse_graph_time
+from quartieri.publishing.connectors.graph import GraphConnector
 from quartieri.publishing.connectors.graph_insights import (
     day_windows,
     insights_readings,
@@ -180,22 +181,28 @@ class InstagramConnector(GraphConnector):
         except ConnectorError:
             return ""
 
-    def check_publishing_limit(self) -> None:
-        """Refuse before media_publish when the rolling 24-hour quota is used up (§2.2)."""
+    def check_publishing_limit(self) -> QuotaReading:
+        """Read the rolling 24-hour quota (§2.2) and keep it in ``quota_reading``; refuse
+        before media_publish when it is used up (the reading is kept then too)."""
         data = self.graph(
             "GET",
             f"{self.auth.account_id}/content_publishing_limit",
             params={"fields": "quota_usage,config"},
         )
         rows = data.get("data") or [{}]
-        usage = int(rows[0].get("quota_usage") or 0)
         total = (rows[0].get("config") or {}).get("quota_total")
-        if total is not None and usage >= int(total):
+        reading = QuotaReading(
+            usage=int(rows[0].get("quota_usage") or 0),
+            total=None if total is None else int(total),
+        )
+        self.quota_reading = reading
+        if reading.total is not None and reading.usage >= reading.total:
             raise RateLimited(
-                f"content_publishing_limit {usage}/{total}",
+                f"content_publishing_limit {reading.usage}/{reading.total}",
                 retry_after_seconds=None,
                 scope="publishing_quota",
             )
+        return reading
 
     # --- Reconciliation -----------------------------------------------------------------------
     def reconcile(self, *, query: ReconcileQuery) -> ReconcileResult:
@@ -213,23 +220,15 @@ class InstagramConnector(GraphConnector):
                 return among
         return ReconcileResult(found=True, state=PublishState.PUBLISHED, matches=1)
 
-    def recent_posts(self, *, since: datetime | None = None) -> list[RecentPost]:
-        data = self.graph(
-            "GET",
+    def recent_posts(self, *, since: datetime | None = None) -> RecentPosts:
+        pages = self.recent_pages(
             f"{self.auth.account_id}/media",
-            params={"fields": "id,caption,timestamp,permalink", "limit": 25},
+            {"fields": "id,caption,timestamp,permalink"},
+            text="caption",
+            created="timestamp",
+            permalink="permalink",
         )
-        posts = [
-            RecentPost(
-                platform_post_id=str(item.get("id", "")),
-                text=str(item.get("caption", "")),
-                created_at=parse_graph_time(item.get("timestamp")),
-                permalink=str(item.get("permalink", "")),
-            )
-            for item in data.get("data", [])
-            if isinstance(item, dict)
-        ]
-        return [post for post in posts if posted_after(post.created_at, since)]
+        return read_back_to(pages, since=since)
 
     # --- Insights (read-only) ---------------------------------------------------------------
     def post_insights(self, *, post_ids: Sequence[str]) -> list[MetricReading]:

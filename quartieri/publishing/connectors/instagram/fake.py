@@ -25,7 +25,13 @@ from quartieri.publishing.connectors.fakeserver import (
     route,
     run_standalone,
 )
-from quartieri.publishing.connectors.graph_fake import FakeGraph, V, graph_error, graph_time
+from quartieri.publishing.connectors.graph_fake import (
+    FakeGraph,
+    V,
+    graph_error,
+    graph_page,
+    graph_time,
+)
 
 IG_USER = "17841400000000001"
 
@@ -172,7 +178,7 @@ class FakeInstagram(InstagramInsights, FakeGraph):
                 }
                 for media in reversed(self.media.values())
             ]
-        return FakeResponse(200, {"data": items[:25]})
+        return graph_page(items, request, base_url=self.url)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ PUBLISH_COMPLETE or FAILED.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,13 +30,15 @@ from quartieri.publishing.connectors.base import (
     PostKind,
     PostRequest,
     PublishState,
+    RecentPage,
     RecentPost,
+    RecentPosts,
     ReconcileQuery,
     ReconcileResult,
     StatusResult,
     SubmitResult,
     TokenSet,
-    posted_after,
+    read_back_to,
     reconcile_among,
 )
 from quartieri.publishing.connectors.http import (
@@ -62,6 +64,9 @@ PRIVACY_LEVELS = ("PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CR
 VIDEO_METRICS = ("view_count", "like_count", "comment_count", "share_count")
 ACCOUNT_METRICS = ("follower_count", "likes_count", "video_count")
 VIDEO_QUERY_MAX_IDS = 20
+# POST /v2/video/list/ returns at most 20 videos a page (max_count 1–20, default 10), with a
+# millisecond cursor and has_more for the next (developers.tiktok.com/doc/tiktok-api-v2-video-list).
+VIDEO_LIST_MAX_COUNT = 20
 
 
 @dataclass(frozen=True)
@@ -369,16 +374,27 @@ class TikTokConnector(Connector):
             )
         return reconcile_among(self.recent_posts(since=query.since), query=query)
 
-    def recent_posts(self, *, since: datetime | None = None) -> list[RecentPost]:
-        # Display API video list (scope video.list, §5.4); newest first, one page is enough
-        # for reconciling a post submitted minutes ago.
-        data = self._api(
-            "/v2/video/list/?fields=id,title,video_description,create_time,share_url",
-            {"max_count": 20},
-            creates=False,
-        )
-        posts = [_recent(video) for video in data.get("videos", []) if isinstance(video, dict)]
-        return [post for post in posts if posted_after(post.created_at, since)]
+    def recent_posts(self, *, since: datetime | None = None) -> RecentPosts:
+        return read_back_to(self._video_pages(), since=since)
+
+    def _video_pages(self) -> Iterator[RecentPage]:
+        """Display API video list (scope video.list), newest first; ``cursor`` is the UTC
+        time in milliseconds to continue before, as the previous answer gave it."""
+        cursor: int | None = None
+        while True:
+            body: dict[str, Any] = {"max_count": VIDEO_LIST_MAX_COUNT}
+            if cursor is not None:
+                body["cursor"] = cursor
+            data = self._api(
+                "/v2/video/list/?fields=id,title,video_description,create_time,share_url",
+                body,
+                creates=False,
+            )
+            videos = [video for video in data.get("videos", []) if isinstance(video, dict)]
+            cursor = data.get("cursor") if isinstance(data.get("cursor"), int) else None
+            yield [_recent(video) for video in videos], bool(data.get("has_more"))
+            if not data.get("has_more") or cursor is None:
+                return
 
     # --- Insights (read-only) ---------------------------------------------------------------
     insights_batch_size = VIDEO_QUERY_MAX_IDS

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,17 @@ from quartieri.publishing.connectors.tiktok.client import ChunkRule, utf16_lengt
 from quartieri.publishing.connectors.tiktok.login_fake import TikTokLoginFake
 
 _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+_CLOCK = threading.Lock()
+_last_ms = 0
+
+
+def _unique_ms() -> int:
+    """Now in milliseconds, never the same twice: the video list's cursor is a creation time,
+    so two videos made in the same millisecond would make paging skip one."""
+    global _last_ms
+    with _CLOCK:
+        _last_ms = max(int(time.time() * 1000), _last_ms + 1)
+        return _last_ms
 
 
 @dataclass
@@ -46,7 +58,7 @@ class FakePublish:
     privacy_level: str
     source: dict[str, Any]
     created: float = field(default_factory=time.monotonic)
-    created_unix: int = field(default_factory=lambda: int(time.time()))
+    created_ms: int = field(default_factory=_unique_ms)
     uploaded: bytearray = field(default_factory=bytearray)
     upload_complete: bool = False
     status_reads: int = 0
@@ -54,6 +66,10 @@ class FakePublish:
     fail_reason: str = ""
     post_id: str = ""
     visible_id: bool = False
+
+    @property
+    def created_unix(self) -> int:
+        return self.created_ms // 1000
 
 
 class FakeTikTok(TikTokInsights, TikTokLoginFake, FakeServer):
@@ -300,19 +316,18 @@ class FakeTikTok(TikTokInsights, TikTokLoginFake, FakeServer):
             publish.visible_id = True
 
     def _video_list(self, request: FakeRequest, match: re.Match[str]) -> FakeResponse:
+        if not 1 <= int(request.param("max_count") or 10) <= 20:
+            return _error(400, "invalid_params", "max_count must be between 1 and 20")
+        return _ok(video_list_page(self.listed_videos(request), request))
+
+    def listed_videos(self, request: FakeRequest) -> list[FakePublish]:
+        """The videos the caller's account shows, oldest first (the demo has one account)."""
         with self.lock:
-            videos = [
-                {
-                    "id": publish.post_id or publish.publish_id,
-                    "title": publish.title,
-                    "video_description": publish.description,
-                    "create_time": publish.created_unix,
-                    "share_url": f"https://www.tiktok.com/@visit.quartieri/video/{publish.post_id}",
-                }
-                for publish in reversed(self.publishes.values())
+            return [
+                publish
+                for publish in self.publishes.values()
                 if publish.upload_complete and not publish.fail_reason
             ]
-        return _ok({"videos": videos[:20], "cursor": 0, "has_more": len(videos) > 20})
 
     def _oauth_token(self, request: FakeRequest, match: re.Match[str]) -> FakeResponse:
         form = request.form()
@@ -343,6 +358,29 @@ class FakeTikTok(TikTokInsights, TikTokLoginFake, FakeServer):
                 "token_type": "Bearer",
             },
         )
+
+
+def video_list_page(videos: Sequence[FakePublish], request: FakeRequest) -> dict[str, Any]:
+    """One page of ``POST /v2/video/list/``: newest first, ``max_count`` (1–20, default 10)
+    videos made before ``cursor`` (UTC milliseconds), the next cursor and ``has_more``."""
+    count = int(request.param("max_count") or 10)
+    before = int(request.param("cursor") or 0) or None
+    older = [v for v in reversed(videos) if before is None or v.created_ms < before]
+    page = older[:count]
+    return {
+        "videos": [
+            {
+                "id": publish.post_id or publish.publish_id,
+                "title": publish.title,
+                "video_description": publish.description,
+                "create_time": publish.created_unix,
+                "share_url": f"https://www.tiktok.com/@visit.quartieri/video/{publish.post_id}",
+            }
+            for publish in page
+        ],
+        "cursor": page[-1].created_ms if page else (before or 0),
+        "has_more": len(older) > count,
+    }
 
 
 def _ok(data: dict[str, Any]) -> FakeResponse:
