@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -23,6 +24,8 @@ from django.conf import settings
 REPO = Path(__file__).resolve().parent.parent
 # Database 0 is the suite's own; the platforms of process tests take 1-14 in turn.
 _REDIS_DATABASES = itertools.cycle(range(1, 15))
+# The process groups spawned for each platform (by data folder), killed when it closes.
+_GROUPS: dict[str, list[int]] = {}
 
 
 def quartieri(
@@ -43,13 +46,24 @@ def spawn(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     # QUARTIERI_TEST_PROCESS_LOG=<file>: keep what the processes print, to debug a test.
     log = os.environ.get("QUARTIERI_TEST_PROCESS_LOG")
     output = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (the child holds it)
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "quartieri.cli", *args],
         cwd=REPO,
         env=env,
         stdout=output,
         stderr=output,
+        # A group of its own, so that what it leaves behind (the RQ scheduler process of a
+        # SIGKILLed worker outlives it) can be ended with it when the platform closes.
+        start_new_session=True,
     )
+    _GROUPS.setdefault(env.get("QUARTIERI_DATA_DIR", ""), []).append(process.pid)
+    return process
+
+
+def _end_groups(data_dir: str) -> None:
+    for group in _GROUPS.pop(data_dir, []):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
 
 
 def python(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
@@ -116,7 +130,10 @@ def platform(
         redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     result = quartieri(env, "migrate", "--noinput")
     assert result.returncode == 0, result.stderr
-    yield env
+    try:
+        yield env
+    finally:
+        _end_groups(env["QUARTIERI_DATA_DIR"])
     if env.get("REDIS_URL"):
         import redis
 
