@@ -1,7 +1,7 @@
 """Throughput: posts due at once over many accounts, published by 1, 2 and 4 workers.
 
     .venv/bin/python bench/publishing_throughput_bench.py [--posts 10000] [--accounts 100]
-        [--workers 1 2 4] [--threads 8] [--latency 0.05 0.2]
+        [--workers 1 2 4] [--threads 16] [--latency 0.05 0.2]
     scripts/with-postgres-redis .venv/bin/python bench/publishing_throughput_bench.py …   # PostgreSQL
 
 Every post is due now; the fakes (TikTok video posts and Facebook Page posts, two thirds and
@@ -58,7 +58,7 @@ def main() -> int:
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--accounts", type=int, default=100)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
-    parser.add_argument("--threads", type=int, default=8, help="task threads per worker")
+    parser.add_argument("--threads", type=int, default=16, help="task threads per worker")
     parser.add_argument("--latency", type=float, nargs=2, default=(0.05, 0.2))
     parser.add_argument("--timeout", type=float, default=6 * 3600)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))

@@ -47,6 +47,7 @@ from quartieri.publishing.connectors.fakeserver import (
     Route,
 )
 from quartieri.publishing.connectors.graph_fake import FakeGraph, V, graph_error
+from quartieri.publishing.connectors.http import tls_context
 from quartieri.publishing.connectors.instagram.fake import FakeInstagram
 from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
 from quartieri.publishing.models import OutboxEntry
@@ -456,7 +457,9 @@ def _read(name: str, base: str, platform: str) -> tuple[list[SandboxPost], str]:
             "url": base,
         }
     try:
-        response = httpx.get(f"{base.rstrip('/')}{SANDBOX_LISTING}", timeout=3.0)
+        response = httpx.get(
+            f"{base.rstrip('/')}{SANDBOX_LISTING}", timeout=3.0, verify=tls_context()
+        )
         response.raise_for_status()
         items = response.json().get("posts", [])
     except (httpx.HTTPError, ValueError, AttributeError):

@@ -279,8 +279,10 @@ def run(
         try:
             if chaos is not None:
                 chaos(fleet, lambda: sum(on_platform().values()))
+            # The fakes' own count first (in this process, cheap); the outbox states only
+            # then: reading them starts a Python process, a CPU the workers would miss.
             wait_for(
-                lambda: set(states(env)) == {"published"},
+                lambda: len(on_platform()) >= posts and set(states(env)) == {"published"},
                 timeout=timeout,
                 what="every entry published",
             )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ssl
 import subprocess
 import sys
 
@@ -75,3 +76,13 @@ def test_each_fake_runs_standalone(module, path):
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+def test_every_platform_client_shares_one_tls_context_that_checks_certificates(tiktok, instagram):
+    # One CA bundle load per process: a context per client cost ~100 ms of CPU a call.
+    from quartieri.publishing.connectors.http import tls_context
+
+    contexts = {id(c.client._transport._pool._ssl_context) for c in (tiktok, instagram)}
+    assert contexts == {id(tls_context())}
+    assert tls_context().verify_mode == ssl.CERT_REQUIRED
+    assert tls_context().check_hostname

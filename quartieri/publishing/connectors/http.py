@@ -7,10 +7,13 @@ connection was never made), because the platform may have acted on it.
 
 from __future__ import annotations
 
+import functools
+import ssl
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import certifi
 import httpx
 from django.utils import timezone
 
@@ -24,12 +27,24 @@ UPLOAD_TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=300.0, pool=5.0)
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings every client shares (certificates checked against certifi's bundle).
+
+    Building a context loads the whole CA bundle, ~100 ms of CPU: a client per platform call
+    each building its own made a publishing worker CPU-bound (docs/benchmarks.md). A
+    context only read after it is built is safe to share between threads.
+    """
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def http_client(*, base_url: str, timeout: httpx.Timeout | None = None) -> httpx.Client:
     return httpx.Client(
         base_url=base_url.rstrip("/"),
         timeout=timeout or DEFAULT_TIMEOUT,
         headers={"User-Agent": "quartieri-publishing/1"},
         follow_redirects=False,
+        verify=tls_context(),
     )
 
 
