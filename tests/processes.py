@@ -66,7 +66,9 @@ def _end_groups(data_dir: str) -> None:
             os.killpg(group, signal.SIGKILL)
 
 
-def python(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
+def python(
+    env: dict[str, str], code: str, *, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     script = "import django; django.setup()\n" + code
     return subprocess.run(
         [sys.executable, "-c", script],
@@ -74,7 +76,7 @@ def python(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
         env={**env, "DJANGO_SETTINGS_MODULE": "quartieri.settings"},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=True,
     )
 

@@ -264,7 +264,9 @@ def run(
             .replace("POSTS", str(posts))
             .replace("SPREAD", str(spread_seconds))
         )
-        markers = {_marker_in(marker) for marker in json.loads(python(env, setup).stdout)}
+        # About 20 ms a post to create and schedule: give large runs the time they need.
+        created = python(env, setup, timeout=60 + posts * 0.1)
+        markers = {_marker_in(marker) for marker in json.loads(created.stdout)}
 
         def on_platform() -> Counter[str]:
             with tiktok.lock, facebook.lock:
