@@ -76,9 +76,14 @@ def http_timeout() -> httpx.Timeout | None:
     return httpx.Timeout(float(seconds), connect=min(5.0, float(seconds))) if seconds else None
 
 
-def connector_for(account: ChannelAccount) -> Connector:
-    """A connector acting for ``account`` with its stored token (base URL from settings)."""
-    credential = _credential(account)
+def connector_for(
+    account: ChannelAccount, *, credential: PlatformCredential | None = None
+) -> Connector:
+    """A connector acting for ``account`` with its stored token (base URL from settings).
+
+    ``credential``: the account's credential when the caller has just read it.
+    """
+    credential = credential or _credential(account)
     if credential is None:
         raise PermanentError(
             reason=_("No token is connected for this account."),
@@ -153,6 +158,17 @@ def token_expiring(credential: PlatformCredential, *, margin: timedelta) -> bool
     return expires_at is not None and expires_at <= timezone.now() + margin
 
 
+def _renewable(
+    account: ChannelAccount, credential: PlatformCredential | None, *, margin: timedelta
+) -> bool:
+    return (
+        credential is not None
+        and credential.status == PlatformCredential.Status.OK
+        and token_expiring(credential, margin=margin)
+        and app_credentials(account.platform) is not None
+    )
+
+
 def refresh_margin() -> timedelta:
     # Our own safety margin before the expiry the platform gave, not a token lifetime.
     return setting_seconds("PUBLISHING_TOKEN_REFRESH_MARGIN_SECONDS", 1800)
@@ -166,26 +182,29 @@ def account_refresh_if_expiring(account: ChannelAccount, *, margin: timedelta) -
     ``ReconnectNeededError`` when the platform refuses the renewal.
     """
     credential = _credential(account)
-    if (
-        credential is None
-        or credential.status != PlatformCredential.Status.OK
-        or not token_expiring(credential, margin=margin)
-        or app_credentials(account.platform) is None
-    ):
+    if not _renewable(account, credential, margin=margin):
         return False
-    connector = connector_for(account)
+    connector = connector_for(account, credential=credential)
     try:
         return _refresh(account, connector, margin=margin)
     finally:
         connector.close()
 
 
-def _refresh_before_use(account: ChannelAccount) -> None:
+def _credential_for_use(account: ChannelAccount) -> PlatformCredential | None:
+    """The credential to call with, renewed first when it expires within the margin.
+
+    One read on the common path: every platform call of a post starts here.
+    """
+    credential = _credential(account)
+    if not _renewable(account, credential, margin=refresh_margin()):
+        return credential
     try:
         account_refresh_if_expiring(account, margin=refresh_margin())
     except (RetryableError, RateLimited) as error:
         # The token still works for a while: go on with it; the next run renews it.
         logger.warning("refreshing the token of %s ahead of expiry failed: %s", account, error)
+    return _credential(account)
 
 
 def account_call[R](account: ChannelAccount, call: Callable[[Connector], R]) -> R:
@@ -193,8 +212,7 @@ def account_call[R](account: ChannelAccount, call: Callable[[Connector], R]) -> 
 
     A token about to expire (``expires_at`` within ``refresh_margin()``) is renewed first.
     """
-    _refresh_before_use(account)
-    connector = connector_for(account)
+    connector = connector_for(account, credential=_credential_for_use(account))
     try:
         try:
             return call(connector)

@@ -142,9 +142,25 @@ def _update(entry: OutboxEntry, **fields: Any) -> None:
     entry.save(update_fields=[*fields, "updated_at"])
 
 
+def _reread(entry: OutboxEntry) -> None:
+    """Re-read the entry's own columns. Its account and variant never change, so the rows
+    loaded with it stay: a plain refresh would drop them and every platform call of the
+    post would read them again."""
+    entry.refresh_from_db(fields=_OWN_COLUMNS)
+
+
+_OWN_COLUMNS = [
+    field.name
+    for field in OutboxEntry._meta.concrete_fields
+    if field.name not in {"account", "variant"}
+]
+
+
 def _locked(entry_id: int) -> OutboxEntry | None:
     """The entry under a row lock; None when another worker holds it (PostgreSQL)."""
-    rows = OutboxEntry.objects.filter(pk=entry_id).select_related("account", "variant")
+    rows = OutboxEntry.objects.filter(pk=entry_id).select_related(
+        "account", "variant", "variant__account"
+    )
     if connection.features.has_select_for_update_skip_locked:
         rows = rows.select_for_update(skip_locked=True, of=("self",))
     return rows.first()
@@ -178,7 +194,7 @@ def _take(*, entry_id: int, state: str, worker: str) -> OutboxEntry | None:
         )
         if not taken:
             return None
-        entry.refresh_from_db()
+        _reread(entry)
         return entry
 
 
@@ -295,7 +311,7 @@ def _claim(*, entry_id: int, version: int, worker: str) -> _Claim:
         )
         if not claimed:
             return _Claim(None, "busy")
-        entry.refresh_from_db()
+        _reread(entry)
     # Committed: from here a dead worker leaves a visible "submitting" row.
     return _Claim(entry, entry.state)
 
@@ -353,7 +369,7 @@ def outbox_publish(*, entry_id: int, version: int, worker: str = "") -> str:
 
 def _mine(entry: OutboxEntry, worker: str) -> bool:
     """Re-read the entry; True while this worker still holds it (nobody took over)."""
-    entry.refresh_from_db()
+    _reread(entry)
     return entry.claimed_by == worker
 
 
@@ -368,7 +384,7 @@ def _submitted(entry: OutboxEntry, worker: str, result: SubmitResult) -> str:
             platform_post_id=result.platform_post_id,
             permalink=result.permalink,
         )
-        entry.refresh_from_db()
+        _reread(entry)
         if saved and result.state == PublishState.PUBLISHED:
             _published(entry, post_id=result.platform_post_id, permalink=result.permalink)
             return entry.state
@@ -486,7 +502,12 @@ def variant_record_published(*, variant_id: int, permalink: str = "") -> None:
     """The system's own "mark published": ``campaigns.services.variant_mark_published``
     needs a person with the publish grant, which a worker is not. Writes the same
     Transition and audit event, with no actor ("system")."""
-    variant = Variant.objects.select_for_update().get(pk=variant_id)
+    # The audit label names the content item and the account: read them in the same query.
+    variant = (
+        Variant.objects.select_related("content_item", "account")
+        .select_for_update(of=("self",))
+        .get(pk=variant_id)
+    )
     if variant.status != Variant.Status.SCHEDULED:
         return
     fields = ["status", "scheduled_at"]
@@ -561,7 +582,7 @@ def _poll_round(entry: OutboxEntry, worker: str) -> str:
             reason = error_.reason if error_ else _("The platform refused the post.")
             action = error_.action if error_ else _("Check the post and schedule it again.")
             return _owned_fail(entry, worker, reason, action)
-    entry.refresh_from_db()
+    _reread(entry)
     if entry.polls >= setting_number("PUBLISHING_MAX_POLLS", 90):
         return _unconfirmed(
             entry, worker, error="still processing after every check", publish_id=entry.publish_id

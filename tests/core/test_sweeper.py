@@ -39,7 +39,7 @@ def status_of(task) -> str:
 
 @pytest.mark.django_db
 def test_a_task_of_a_dead_worker_goes_back_to_ready(settings):
-    heartbeat_beat(worker_id="dead", started_at=timezone.now())
+    heartbeat_beat(worker_ids=["dead"], started_at=timezone.now())
     WorkerHeartbeat.objects.filter(worker_id="dead").update(
         last_seen=timezone.now() - timedelta(seconds=settings.WORKER_STALE_SECONDS + 5)
     )
@@ -52,7 +52,7 @@ def test_a_task_of_a_dead_worker_goes_back_to_ready(settings):
 
 @pytest.mark.django_db
 def test_a_task_of_a_live_worker_is_left_alone():
-    heartbeat_beat(worker_id="alive", started_at=timezone.now())
+    heartbeat_beat(worker_ids=["alive"], started_at=timezone.now())
     task = running_task(worker="alive", started_seconds_ago=3600)
     assert orphaned_tasks_requeue() == []
     assert status_of(task) == "RUNNING"
