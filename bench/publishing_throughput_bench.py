@@ -7,7 +7,9 @@
 Every post is due now; the fakes (TikTok video posts and Facebook Page posts, two thirds and
 one third of the accounts) answer each request after a random 50-200 ms. Real
 ``quartieri worker --threads N`` processes publish them on a platform of their own (SQLite, or a fresh
-PostgreSQL database when DATABASE_URL names a server). Printed per worker count: seconds
+PostgreSQL database when DATABASE_URL names a server), with the real settings and their
+defaults: no HTTP timeout shortened, heartbeats every 5 s, a worker dead after 30 s of
+silence, status checks 1, 2, 4 … s apart. Printed per worker count: seconds
 until every post is published, posts per second, and the scaling ratio against 1 worker
 measured in the same run (the baseline). No fault is injected (see the reliability bench).
 """
@@ -50,6 +52,7 @@ def one_run(args: argparse.Namespace, *, workers: int) -> reliability.Outcome:
             fault_scale=0,
             latency=tuple(args.latency),
             timeout=args.timeout,
+            production=True,
         )
 
 

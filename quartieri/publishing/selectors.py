@@ -144,14 +144,16 @@ def variant_outbox_entry(*, variant_id: int) -> OutboxEntry | None:
 
 
 # --- Account health ---------------------------------------------------------------------------
-# The daily publishing limit each platform documents (platform-apis.md), and how to read it.
-_QUOTA_NOTES: dict[str, tuple[int | None, Promise]] = {
+# Per platform: whether its connector reads the platform's own count of posts against the
+# daily limit before publishing (stored in AccountState.quota_*), and what is documented
+# about the limit (platform-apis.md), in words for the health page.
+_QUOTA_NOTES: dict[str, tuple[bool, Promise]] = {
     # §2.2: content_publishing_limit's reference says quota_total is "currently 50"; Meta's
     # guide also says 100 ([CONFLICT] §0). The connector reads the live value before each
     # media_publish, holds the post when it is used up, and the reading is stored
     # (AccountState.quota_*): the page shows it, never the documented number.
     "instagram": (
-        50,
+        True,
         gettext_lazy(
             "Instagram allows a number of posts per rolling 24 hours; its reference says "
             "“currently 50” (another Meta page says 100). Quartieri reads Instagram's own "
@@ -164,7 +166,7 @@ _QUOTA_NOTES: dict[str, tuple[int | None, Promise]] = {
     # §1.6: a per-creator cap per 24 hours exists, its value is not published ("typically
     # around 15 posts", page text truncated); reaching it answers spam_risk_too_many_posts.
     "tiktok": (
-        None,
+        False,
         gettext_lazy(
             "TikTok limits posts per creator per 24 hours but does not publish the number "
             "(its guidelines say “typically around 15”). When it is reached TikTok refuses "
@@ -173,7 +175,7 @@ _QUOTA_NOTES: dict[str, tuple[int | None, Promise]] = {
     ),
     # §3: no daily limit for Page posts is documented; Reels are 30 per 24 hours (§3.2).
     "facebook": (
-        None,
+        False,
         gettext_lazy(
             "Facebook documents no daily limit for Page posts (only for Reels, 30 per 24 "
             "hours, which quartieri does not publish). Its usage headers can still pause the "
@@ -185,7 +187,6 @@ _QUOTA_NOTES: dict[str, tuple[int | None, Promise]] = {
 
 @dataclass(frozen=True)
 class Quota:
-    limit: int | None  # the documented limit; a platform read live shows its own instead
     used: int  # posts quartieri published on the account in the last 24 hours
     note: str | Promise
     read_live: bool = False  # the connector reads the platform's own count (Instagram)
@@ -193,10 +194,6 @@ class Quota:
     platform_used: int | None = None
     platform_total: int | None = None
     read_at: dt.datetime | None = None
-
-    @property
-    def left(self) -> int | None:
-        return None if self.limit is None else max(self.limit - self.used, 0)
 
     @property
     def platform_left(self) -> int | None:
@@ -293,19 +290,14 @@ def _published_last_day(*, now: dt.datetime) -> dict[int, int]:
 
 def quota_notes() -> dict[str, Promise]:
     """Each platform's documented daily limit, in words for the health page."""
-    return {platform: note for platform, (_limit, note) in _QUOTA_NOTES.items()}
-
-
-# Platforms whose connector reads their own count before publishing (into AccountState).
-_READ_LIVE = frozenset({"instagram"})
+    return {platform: note for platform, (_read_live, note) in _QUOTA_NOTES.items()}
 
 
 def _quota(platform: str, used: int, state: AccountState | None) -> Quota:
-    limit, note = _QUOTA_NOTES.get(platform, (None, gettext_lazy("No limit is documented.")))
-    if platform not in _READ_LIVE:
-        return Quota(limit=limit, used=used, note=note)
+    read_live, note = _QUOTA_NOTES.get(platform, (False, gettext_lazy("No limit is documented.")))
+    if not read_live:
+        return Quota(used=used, note=note)
     return Quota(
-        limit=limit,
         used=used,
         note=note,
         read_live=True,

@@ -164,6 +164,23 @@ def inject_faults(tiktok: FakeTikTok, facebook: FakeFacebook, *, scale: int = 1)
     facebook.inject(FaultKind.RATE_LIMITED, path="/feed$", times=1 * scale)  # no Retry-After
 
 
+# The shortened waits of the reliability test (outbox_process_settings, platform()'s heartbeats).
+TEST_ENV = {"DJANGO_SETTINGS_MODULE": "tests.publishing.outbox_process_settings"}
+# The real settings with the defaults a deployment starts from; only what points them at the
+# fakes is set (their app keys, a media address), and the daily insights pull is off because
+# its read calls would reach the fakes the counts are taken from.
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "quartieri.settings",
+    "QUARTIERI_SANDBOX": "0",
+    "QUARTIERI_WORKER_HEARTBEAT_SECONDS": "5",
+    "QUARTIERI_WORKER_STALE_SECONDS": "30",
+    "QUARTIERI_TIKTOK_CLIENT_KEY": "fake-client-key",
+    "QUARTIERI_TIKTOK_CLIENT_SECRET": "fake-client-secret",
+    "QUARTIERI_MEDIA_PUBLIC_URL": "https://media.example.org/",
+    "QUARTIERI_INSIGHTS_DAILY": "0",
+}
+
+
 @dataclass
 class Outcome:
     posts: int
@@ -239,11 +256,14 @@ def run(
     latency: tuple[float, float] | None = None,
     chaos: Callable[[Fleet, Callable[[], int]], None] | None = None,
     timeout: float = 240,
+    production: bool = False,
 ) -> Outcome:
     """Schedule ``posts`` over the accounts, publish them with ``workers`` real workers.
 
     ``chaos(fleet, published_so_far)`` is called once the workers run (e.g. to SIGKILL some);
     the run ends when every outbox entry is published (or ``timeout`` passes: AssertionError).
+    ``production``: the workers run with the real settings and their default waits, HTTP
+    timeouts and heartbeats (a benchmark), not the shortened ones of the tests.
     """
     pages = page_ids(facebook_pages)
     with (
@@ -254,7 +274,7 @@ def run(
             **env,
             "QUARTIERI_TIKTOK_API_URL": tiktok.url,
             "QUARTIERI_META_GRAPH_URL": facebook.url,
-            "DJANGO_SETTINGS_MODULE": "tests.publishing.outbox_process_settings",
+            **(PRODUCTION_ENV if production else TEST_ENV),
         }
         if fault_scale:
             inject_faults(tiktok, facebook, scale=fault_scale)

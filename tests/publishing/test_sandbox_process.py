@@ -4,7 +4,6 @@ once, and the viewer shows it once."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import socket
@@ -63,15 +62,6 @@ def signed_in(base: str) -> httpx.Client:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    bool(os.environ.get("REDIS_URL")),
-    reason=(
-        "The demo runs on the embedded default (SQLite + database queue), tested here. On RQ "
-        "this test passes alone but timed out twice inside the full PostgreSQL+Redis suite "
-        "(live post never sent); under investigation, see the session note. The outbox on "
-        "RQ is covered by test_outbox_reliability."
-    ),
-)
 def test_the_demo_publishes_its_live_post_to_the_sandbox_once(platform_env):
     web, sandbox_port = free_port(), free_pair()
     base = f"http://127.0.0.1:{web}"
