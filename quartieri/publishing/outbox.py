@@ -256,6 +256,11 @@ def outbox_cancel(*, variant_id: int) -> bool:
 
 
 # --- Publish -----------------------------------------------------------------------------------
+# RQ keeps a task's time in whole seconds (rq.registry.ScheduledJobRegistry.schedule) and may
+# start it up to a second early; turned away as "not due", the post would never go out.
+_EARLY_START = timedelta(seconds=1)
+
+
 @dataclass(frozen=True)
 class _Claim:
     entry: OutboxEntry | None
@@ -280,7 +285,7 @@ def _claim(*, entry_id: int, version: int, worker: str) -> _Claim:
         if entry.state != State.SCHEDULED:
             return _Claim(None, entry.state)
         now = timezone.now()
-        if entry.due_at > now:
+        if entry.due_at > now + _EARLY_START:
             return _Claim(None, "not_due")  # moved later; the task for the new time runs it
         if entry.variant.status != Variant.Status.SCHEDULED:
             # Edited back to review: what is no longer approved must not go out.

@@ -305,6 +305,19 @@ def test_a_task_for_an_old_time_does_nothing(item, tiktok, fake_tiktok):
     assert fake_tiktok.requests == []
 
 
+def test_a_task_started_a_fraction_of_a_second_early_still_publishes(item, tiktok, fake_tiktok):
+    # RQ stores a task's time in whole seconds: it may start up to a second early, and a
+    # task turned away then would leave the post scheduled with no task left to send it.
+    variant = scheduled_variant(item, tiktok)
+    Variant.objects.filter(pk=variant.pk).update(
+        scheduled_at=timezone.now() + dt.timedelta(seconds=0.9)
+    )
+    entry = schedule(variant)
+
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1) == State.PUBLISHED
+    assert len(fake_tiktok.posts) == 1
+
+
 def test_a_cancelled_post_is_not_published(item, tiktok, fake_tiktok):
     entry = schedule(scheduled_variant(item, tiktok))
     assert outbox.outbox_cancel(variant_id=entry.variant_id)
