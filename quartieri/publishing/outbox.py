@@ -142,13 +142,6 @@ def _update(entry: OutboxEntry, **fields: Any) -> None:
     entry.save(update_fields=[*fields, "updated_at"])
 
 
-def _reread(entry: OutboxEntry) -> None:
-    """Re-read the entry's own columns. Its account and variant never change, so the rows
-    loaded with it stay: a plain refresh would drop them and every platform call of the
-    post would read them again."""
-    entry.refresh_from_db(fields=_OWN_COLUMNS)
-
-
 _OWN_COLUMNS = [
     field.name
     for field in OutboxEntry._meta.concrete_fields
@@ -156,11 +149,16 @@ _OWN_COLUMNS = [
 ]
 
 
+def _reread(entry: OutboxEntry) -> None:
+    """Re-read the entry's own columns. Its account and variant never change, so the rows
+    loaded with it stay: a plain refresh would drop them and every platform call of the
+    post would read them again."""
+    entry.refresh_from_db(fields=_OWN_COLUMNS)
+
+
 def _locked(entry_id: int) -> OutboxEntry | None:
     """The entry under a row lock; None when another worker holds it (PostgreSQL)."""
-    rows = OutboxEntry.objects.filter(pk=entry_id).select_related(
-        "account", "variant", "variant__account"
-    )
+    rows = OutboxEntry.objects.filter(pk=entry_id).select_related("account", "variant")
     if connection.features.has_select_for_update_skip_locked:
         rows = rows.select_for_update(skip_locked=True, of=("self",))
     return rows.first()

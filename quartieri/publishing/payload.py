@@ -56,8 +56,7 @@ def _kind(variant: Variant, media: list[MediaItem]) -> PostKind:
     return PostKind.IMAGE if media else PostKind.TEXT
 
 
-def _options(variant: Variant, media: list[MediaAsset]) -> PlatformOptions | None:
-    platform = variant.account.platform
+def _options(variant: Variant, media: list[MediaAsset], *, platform: str) -> PlatformOptions | None:
     if platform == "tiktok":
         from quartieri.publishing.connectors.tiktok.client import TikTokOptions
 
@@ -87,6 +86,7 @@ def post_request_for(entry: OutboxEntry) -> PostRequest:
         kind=_kind(variant, media),
         text=_text(variant, entry.marker),
         media=tuple(media),
-        options=_options(variant, assets),
+        # The entry's account is the variant's, already loaded with the entry.
+        options=_options(variant, assets, platform=entry.account.platform),
         marker=entry.marker,
     )
