@@ -135,6 +135,9 @@ if REDIS_URL:
     INSTALLED_APPS += ["django_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
     RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600} for name in TASK_QUEUES}
+    # How often an RQ worker without the scheduler's lock tries to take it (RQ's own default
+    # is 10 minutes): see quartieri.core.rq_worker.
+    RQ_MAINTENANCE_SECONDS = env_int("QUARTIERI_RQ_MAINTENANCE_SECONDS", default=30, minimum=2)
 else:
     INSTALLED_APPS += ["django_tasks_db"]
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}

@@ -93,10 +93,8 @@ class Command(QuartieriCommand):
             "rqworker",
             *queues,
             job_class="django_tasks_rq.Job",
-            # Jobs run in the worker process itself, not in a forked work-horse: a killed
-            # worker then takes its job down with it (the sweeper re-queues it) instead of
-            # leaving an orphan horse that finishes while the job is run again elsewhere.
-            worker_class="rq.worker.SimpleWorker",
+            # No forked work-horse, and a prompt scheduler hand-over: see the class.
+            worker_class="quartieri.core.rq_worker.QuartieriWorker",
             burst=options["batch"],
             max_jobs=options["max_tasks"],
             with_scheduler=True,
