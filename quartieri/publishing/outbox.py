@@ -36,13 +36,15 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
+from django.tasks import Task
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from quartieri.accounts.services import audit_record, audit_snapshot
 from quartieri.campaigns.models import Transition, Variant
+from quartieri.core.task_queue import pending_tasks
 from quartieri.core.workers import live_worker_ids
 from quartieri.publishing.connection import (
     ReconnectNeededError,
@@ -94,6 +96,12 @@ def next_poll_after(polls: int) -> timedelta:
     first = setting_number("PUBLISHING_POLL_FIRST_SECONDS", 1)
     cap = setting_number("PUBLISHING_POLL_TASK_SECONDS", 20)
     return timedelta(seconds=min(cap, first * 2 ** min(max(polls - 1, 0), 30)))
+
+
+def sweep_grace() -> timedelta:
+    """How long an entry stays untouched before the sweep looks for its task (and the
+    staff pages call a scheduled post late)."""
+    return setting_seconds("PUBLISHING_SWEEP_GRACE_SECONDS", 300)
 
 
 # --- Small helpers ----------------------------------------------------------------------------
@@ -696,30 +704,80 @@ def _leave_for_person(entry: OutboxEntry, worker: str, message: str) -> str:
 
 
 # --- Sweep -----------------------------------------------------------------------------------------
-def outbox_sweep(*, now: datetime | None = None) -> int:
-    """Re-enqueue the next task of every entry whose task was lost; returns how many.
+# The task that moves an entry on from each state. A publish task counts only for the entry's
+# current version (an older one does nothing); one finding a post already sent polls it.
+_NEXT_TASKS = {
+    State.SCHEDULED: ("publish_entry",),
+    State.SUBMITTING: ("publish_entry",),
+    State.SUBMITTED: ("poll_entry", "publish_entry"),
+    State.UNCONFIRMED: ("reconcile_entry",),
+}
 
-    A task is lost when the process died between a commit and its on_commit enqueue, or a
-    task ended with an unexpected exception (the backend does not retry it). Re-enqueueing
-    is always safe: each task claims its entry by state and version first. Meant to run
-    every few minutes (see docs/publishing.md).
+
+def outbox_sweep(*, now: datetime | None = None) -> int:
+    """Enqueue again the next task of every entry whose task was lost; returns how many.
+
+    A task is lost when its process died between a commit and the enqueue after it, or
+    when it ended with an unexpected exception (the backend does not retry it). An entry
+    untouched for ``PUBLISHING_SWEEP_GRACE_SECONDS`` is looked up in the task queue: while
+    a task that moves it on waits there (however long the queue, e.g. a backlog of
+    thousands of posts due at once) or runs, nothing is added. An ``unconfirmed`` entry
+    with no check pending (a person was asked to look) is checked again every
+    ``PUBLISHING_RECHECK_SECONDS``. Enqueueing twice is harmless: each task claims its
+    entry by state and version first. Every worker runs this every few minutes
+    (``publishing.periodic``).
     """
     now = now or timezone.now()
-    grace = now - setting_seconds("PUBLISHING_SWEEP_GRACE_SECONDS", 300)
+    quiet = _quiet_entries(now=now)
+    if not quiet.exists():
+        return 0
+    # The queue is read before the entries: an entry whose task ran in between has been
+    # touched since, and is no longer quiet.
+    waiting = _waiting_tasks()
     live = live_worker_ids(now=now)
     enqueued = 0
-    with transaction.atomic():
-        stuck = OutboxEntry.objects.filter(updated_at__lt=grace).exclude(
-            state__in=[State.PUBLISHED, State.FAILED, State.CANCELLED]
-        )
-        for entry in stuck.filter(Q(due_at__lt=grace) | ~Q(state=State.SCHEDULED)):
-            if _held_by_other(entry, worker="", live=live):
-                continue
-            if entry.state in (State.SCHEDULED, State.SUBMITTING):
-                _enqueue_publish(entry, run_after=now)
-            elif entry.state == State.SUBMITTED:
-                _enqueue_poll(entry, run_after=now)
-            else:
-                _enqueue("reconcile_entry", run_after=now, entry_id=entry.pk)
-            enqueued += 1
+    for entry in quiet:
+        names = _NEXT_TASKS[State(entry.state)]
+        if _held_by_other(entry, worker="", live=live) or any(
+            _task_key(name, entry) in waiting for name in names
+        ):
+            continue
+        logger.warning("Outbox entry %s (%s) had no task: enqueued again", entry.pk, entry.state)
+        _enqueue_next(entry, names[0], now=now)
+        enqueued += 1
     return enqueued
+
+
+def _quiet_entries(*, now: datetime) -> QuerySet[OutboxEntry]:
+    grace = now - sweep_grace()
+    recheck = now - setting_seconds("PUBLISHING_RECHECK_SECONDS", 3600)
+    moving = [State.SCHEDULED, State.SUBMITTING, State.SUBMITTED]
+    return OutboxEntry.objects.filter(
+        Q(state__in=moving, updated_at__lt=grace)
+        | Q(state=State.UNCONFIRMED, updated_at__lt=min(grace, recheck))
+    ).order_by("pk")
+
+
+def _task_key(name: str, entry: OutboxEntry) -> tuple[str, int, int | None]:
+    return (name, entry.pk, entry.version if name == "publish_entry" else None)
+
+
+def _waiting_tasks() -> set[tuple[str, int, int | None]]:
+    from quartieri.publishing import tasks  # tasks import this module
+
+    movers: list[Task[Any, Any]] = [tasks.publish_entry, tasks.poll_entry, tasks.reconcile_entry]
+    keys: set[tuple[str, int, int | None]] = set()
+    for pending in pending_tasks(tasks=movers):
+        name = pending.path.rsplit(".", 1)[1]
+        version = pending.kwargs.get("version") if name == "publish_entry" else None
+        keys.add((name, int(pending.kwargs["entry_id"]), version))
+    return keys
+
+
+def _enqueue_next(entry: OutboxEntry, name: str, *, now: datetime) -> None:
+    if name == "publish_entry":
+        _enqueue_publish(entry, run_after=max(entry.due_at, now))
+    elif name == "poll_entry":
+        _enqueue_poll(entry, run_after=now)
+    else:
+        _enqueue("reconcile_entry", run_after=now, entry_id=entry.pk)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from quartieri.campaigns.selectors import Duty, account_allows
 from quartieri.publishing.connectors import platform_slugs
 from quartieri.publishing.connectors.base import AccountAuth
 from quartieri.publishing.models import AccountState, OutboxEntry, PlatformCredential
+from quartieri.publishing.outbox import sweep_grace
 
 State = OutboxEntry.State
 
@@ -44,13 +45,43 @@ def credentials_by_account(*, accounts: Iterable[ChannelAccount]) -> dict[int, P
 
 
 # --- The outbox pages ---------------------------------------------------------------------------
+# The state filter's extra value: scheduled posts whose time has passed (``late_cutoff``).
+LATE = "late"
+
+
 @dataclass(frozen=True)
 class OutboxFilters:
     """What the outbox list shows; every field empty means everything."""
 
     campaign: int | None = None
     account: int | None = None
-    state: str = ""
+    state: str = ""  # a State, or LATE
+
+
+def late_cutoff(*, now: dt.datetime | None = None) -> dt.datetime:
+    """A scheduled post due before this is late. The same wait as the outbox sweep's: by
+    then a post whose task was lost has been given one again, so a post still waiting is
+    held up by a long queue or by no worker running."""
+    return (now or timezone.now()) - sweep_grace()
+
+
+# States in which a post waits for a worker to move it on.
+WAITING_STATES = (State.SCHEDULED, State.SUBMITTING, State.SUBMITTED, State.UNCONFIRMED)
+
+
+@dataclass(frozen=True)
+class OutboxProgress:
+    waiting: int  # posts a worker has still to move on
+    late: int  # of which scheduled and past their time (late_cutoff)
+
+
+def outbox_progress(*, now: dt.datetime | None = None) -> OutboxProgress:
+    """How many posts wait for a worker, and how many of them are late (one query)."""
+    late = Q(state=State.SCHEDULED, due_at__lt=late_cutoff(now=now))
+    counts = OutboxEntry.objects.filter(state__in=WAITING_STATES).aggregate(
+        waiting=Count("pk"), late=Count("pk", filter=late)
+    )
+    return OutboxProgress(waiting=counts["waiting"], late=counts["late"])
 
 
 def outbox_list(*, filters: OutboxFilters) -> QuerySet[OutboxEntry]:
@@ -63,7 +94,9 @@ def outbox_list(*, filters: OutboxFilters) -> QuerySet[OutboxEntry]:
         entries = entries.filter(variant__content_item__campaign_id=filters.campaign)
     if filters.account:
         entries = entries.filter(account_id=filters.account)
-    if filters.state:
+    if filters.state == LATE:
+        entries = entries.filter(state=State.SCHEDULED, due_at__lt=late_cutoff())
+    elif filters.state:
         entries = entries.filter(state=filters.state)
     return entries.order_by("-due_at", "-pk")
 

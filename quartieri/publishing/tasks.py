@@ -15,7 +15,6 @@ from quartieri.publishing.outbox import (
     outbox_poll,
     outbox_publish,
     outbox_reconcile,
-    outbox_sweep,
 )
 
 
@@ -38,11 +37,6 @@ def poll_entry(context: TaskContext[..., str], *, entry_id: int) -> str:
 @task(queue_name="publishing", takes_context=True)
 def reconcile_entry(context: TaskContext[..., str], *, entry_id: int) -> str:
     return outbox_reconcile(entry_id=entry_id, worker=_worker(context))
-
-
-@task(queue_name="publishing")
-def sweep_outbox() -> int:
-    return outbox_sweep()
 
 
 @task(queue_name="publishing")

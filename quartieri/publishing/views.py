@@ -32,17 +32,21 @@ from quartieri.accounts.roles import Capability, Role
 from quartieri.accounts.selectors import user_can
 from quartieri.campaigns.models import AccountGrant, Campaign, ChannelAccount
 from quartieri.campaigns.selectors import Duty, account_allows, user_grants
+from quartieri.core.workers import live_worker_ids
 from quartieri.publishing import recovery
 from quartieri.publishing.connectors import platform_slugs
 from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.sandbox import sandbox_entry_link, sandbox_fetch, sandbox_find
 from quartieri.publishing.selectors import (
+    LATE,
     AccountHealth,
     OutboxFilters,
     account_health_list,
+    late_cutoff,
     outbox_entry_action,
     outbox_entry_history,
     outbox_list,
+    outbox_progress,
     quota_notes,
     variant_outbox_entry,
 )
@@ -91,7 +95,11 @@ class OutboxFilterForm(forms.Form):
     )
     state = forms.ChoiceField(
         label=gettext_lazy("State"),
-        choices=[("", gettext_lazy("All states")), *State.choices],
+        choices=[
+            ("", gettext_lazy("All states")),
+            *State.choices,
+            (LATE, gettext_lazy("late (scheduled, past its time)")),
+        ],
         required=False,
     )
 
@@ -106,12 +114,19 @@ class OutboxFilterForm(forms.Form):
         )
 
 
+LATE_HELP = gettext_lazy(
+    "Late: its time has passed and it has not been sent. Either many posts are due at once "
+    "and it is waiting its turn, or no worker is running (the banner above says which)."
+)
+
+
 @dataclass(frozen=True)
 class OutboxRow:
     entry: OutboxEntry
     link: str
     action: str  # "retry", "reconcile" or ""
     help: str | Promise
+    late: bool = False
 
 
 def _person(request: HttpRequest) -> User:
@@ -128,15 +143,31 @@ def _grants(user: User) -> dict[int, AccountGrant]:
 
 def _rows(user: User, entries: Page[OutboxEntry] | list[OutboxEntry]) -> list[OutboxRow]:
     grants = _grants(user)
-    return [
-        OutboxRow(
-            entry=entry,
-            link=sandbox_entry_link(entry),
-            action=outbox_entry_action(user=user, entry=entry, grants=grants),
-            help=STATE_HELP.get(entry.state, ""),
+    cutoff = late_cutoff()
+    rows = []
+    for entry in entries:
+        late = entry.state == State.SCHEDULED and entry.due_at < cutoff
+        rows.append(
+            OutboxRow(
+                entry=entry,
+                link=sandbox_entry_link(entry),
+                action=outbox_entry_action(user=user, entry=entry, grants=grants),
+                help=LATE_HELP if late else STATE_HELP.get(entry.state, ""),
+                late=late,
+            )
         )
-        for entry in entries
-    ]
+    return rows
+
+
+def _progress() -> dict[str, Any]:
+    """Whether posts are late, and whether a worker is running to send those waiting."""
+    progress = outbox_progress()
+    return {
+        "late_count": progress.late,
+        # Workers asked first, so that every page makes the same queries.
+        "stalled": not live_worker_ids() and progress.waiting > 0,
+        "late_url": f"{reverse('publishing:outbox')}?{urlencode({'state': LATE})}",
+    }
 
 
 @require_GET
@@ -152,6 +183,7 @@ def outbox_list_view(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": _rows(_person(request), page),
         "filter_query": urlencode(query),
+        **_progress(),
     }
     return render(request, "publishing/outbox_list.html", context)
 
@@ -166,7 +198,12 @@ def outbox_entry_view(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     [row] = _rows(_person(request), [entry])
-    context = {"row": row, "entry": entry, "history": outbox_entry_history(entry=entry)}
+    context = {
+        "row": row,
+        "entry": entry,
+        "history": outbox_entry_history(entry=entry),
+        **(_progress() if row.late else {}),
+    }
     return render(request, "publishing/outbox_entry.html", context)
 
 

@@ -15,3 +15,7 @@ TIKTOK_CLIENT_KEY = "fake-client-key"
 TIKTOK_CLIENT_SECRET = "fake-client-secret"  # noqa: S105
 # The daily insights pull would add read calls to the fakes the counts are taken from.
 INSIGHTS_DAILY = False
+# The outbox sweep runs often and soon, so that it looks at a queue full of waiting tasks
+# while workers are killed: it must give a task only to a post whose task was lost.
+PUBLISHING_SWEEP_EVERY_SECONDS = 2
+PUBLISHING_SWEEP_GRACE_SECONDS = 5

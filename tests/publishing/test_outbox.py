@@ -451,20 +451,6 @@ def test_facebook_dropped_answer_is_found_by_its_marker(item, settings):
         assert len(fake.posts) == 1
 
 
-def test_the_sweep_re_enqueues_lost_work_only(item, tiktok, fake_tiktok):
-    lost = schedule(scheduled_variant(item, tiktok))
-    fresh = schedule(scheduled_variant(item, tiktok, caption="Gratosoglio"))
-    queue_backend().clear()  # the enqueue was lost with its process
-    long_ago = timezone.now() - dt.timedelta(hours=1)
-    OutboxEntry.objects.filter(pk=lost.pk).update(due_at=long_ago, updated_at=long_ago)
-
-    assert outbox.outbox_sweep() == 1
-    assert [kwargs["entry_id"] for _name, kwargs, _at in queued()] == [lost.pk]
-    drain()
-    assert refreshed(lost).state == State.PUBLISHED
-    assert refreshed(fresh).state == State.SCHEDULED
-
-
 def _other_posts(entry: OutboxEntry, account: ChannelAccount, count: int) -> None:
     """``count`` posts by someone else on the account, all newer than the entry's own."""
     connector = connection.connector_for(account)

@@ -25,6 +25,7 @@ from quartieri.campaigns.models import (
     Transition,
     Variant,
 )
+from quartieri.core.workers import heartbeat_beat
 from quartieri.publishing.connectors.base import TokenSet
 from quartieri.publishing.models import AccountState, OutboxEntry, PlatformCredential
 from quartieri.publishing.services import credential_mark_reconnect_needed, credential_store
@@ -171,6 +172,49 @@ def test_the_outbox_pages_run_a_constant_number_of_queries(
     assert len(rows(response)) == 50  # a page
     page_two = client.get("/publishing/", {"page": 2})
     assert len(rows(page_two)) == 10
+
+
+# --- Late posts and stopped workers ----------------------------------------------------------
+def late_rows(response: Any) -> list[str]:
+    return re.findall(r'data-entry="(\d+)" data-state="\w+" data-late', response.content.decode())
+
+
+def test_a_post_past_its_time_is_marked_late_and_can_be_listed_alone(
+    client_for, analyst, item, page_account
+):
+    heartbeat_beat(worker_ids=["w1"], started_at=timezone.now())
+    now = timezone.now()
+    late = entry(item, page_account, State.SCHEDULED, due_at=now - dt.timedelta(minutes=20))
+    entry(item, page_account, State.SCHEDULED, due_at=now - dt.timedelta(minutes=1))  # just due
+    entry(item, page_account, State.SCHEDULED, due_at=now + dt.timedelta(hours=2))
+    entry(item, page_account, State.FAILED, due_at=now - dt.timedelta(hours=2))
+    client = english(client_for(analyst))
+
+    response = client.get("/publishing/")
+    html = response.content.decode()
+    assert late_rows(response) == [str(late.pk)]
+    assert "1 scheduled post is late" in html
+    assert 'data-testid="no-worker"' not in html  # a worker is running
+    assert "Late: its time has passed and it has not been sent." in html
+    assert rows(client.get("/publishing/", {"state": "late"})) == [(str(late.pk), "scheduled")]
+    page = client.get(f"/publishing/{late.pk}/").content.decode()
+    assert 'data-testid="late"' in page
+    assert "1 scheduled post is late" in page
+
+
+def test_the_outbox_says_when_no_worker_is_running_to_send_what_waits(
+    client_for, analyst, item, page_account
+):
+    client = english(client_for(analyst))
+    entry(item, page_account, State.PUBLISHED)
+    assert 'data-testid="no-worker"' not in client.get("/publishing/").content.decode()
+
+    entry(item, page_account, State.SCHEDULED, due_at=timezone.now() + dt.timedelta(hours=1))
+    html = client.get("/publishing/").content.decode()
+    assert "No worker is running, so nothing in the outbox is being published." in html
+
+    heartbeat_beat(worker_ids=["w1"], started_at=timezone.now())
+    assert 'data-testid="no-worker"' not in client.get("/publishing/").content.decode()
 
 
 # --- One post -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from quartieri.publishing.connection import credential_refresh_expiring, refresh
 from quartieri.publishing.connectors import platform_slugs
 from quartieri.publishing.connectors.base import TokenSet
 from quartieri.publishing.models import PlatformCredential
+from quartieri.publishing.outbox import outbox_sweep
 from quartieri.publishing.selectors import credential_list
 from quartieri.publishing.services import (
     CredentialError,
@@ -27,7 +28,8 @@ class Command(QuartieriCommand):
         "elsewhere (pass '-' as a token to read it from standard input, keeping it out of the "
         "shell history); 'list' shows accounts without their tokens; 'rotate-keys' "
         "re-encrypts every token with the first of QUARTIERI_ENCRYPTION_KEYS; "
-        "'refresh-tokens' renews the tokens that expire soon (run it every few minutes)."
+        "'refresh-tokens' renews the tokens that expire soon, 'sweep-outbox' gives a task "
+        "again to posts whose task was lost (every worker runs both every few minutes)."
     )
     # --format belongs to each sub-command (``publishing list --format json``), so it is
     # added below rather than by QuartieriCommand on the group's parser.
@@ -63,7 +65,10 @@ class Command(QuartieriCommand):
             help="renew tokens expiring within this many seconds "
             "(default: PUBLISHING_TOKEN_REFRESH_MARGIN_SECONDS, 1800)",
         )
-        for sub in (connect, listing, rotate, refresh):
+        sweep = actions.add_parser(
+            "sweep-outbox", help="enqueue again the task of every post whose task was lost"
+        )
+        for sub in (connect, listing, rotate, refresh, sweep):
             sub.add_argument(
                 "--format",
                 choices=list(self.output_formats),
@@ -77,6 +82,7 @@ class Command(QuartieriCommand):
             "rotate-keys": self._rotate,
             "refresh-tokens": self._refresh,
             "list": self._list,
+            "sweep-outbox": self._sweep,
         }
         actions[options["action"]](options)
 
@@ -128,6 +134,13 @@ class Command(QuartieriCommand):
             f"person to reconnect them; {report.failed} could not be renewed now (next run "
             "tries again)."
         )
+
+    def _sweep(self, options: dict[str, Any]) -> None:
+        enqueued = outbox_sweep()
+        if options["format"] == "json":
+            self.emit_json({"enqueued": enqueued})
+        else:
+            self.stdout.write(f"Enqueued again the task of {enqueued} post(s).")
 
     def _list(self, options: dict[str, Any]) -> None:
         rows = [_row(credential) for credential in credential_list()]
