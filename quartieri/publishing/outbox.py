@@ -745,6 +745,7 @@ def outbox_sweep(*, now: datetime | None = None) -> int:
         logger.warning("Outbox entry %s (%s) had no task: enqueued again", entry.pk, entry.state)
         _enqueue_next(entry, names[0], now=now)
         enqueued += 1
+    logger.info("Outbox sweep: %s task(s) enqueued again, %s waiting", enqueued, len(waiting))
     return enqueued
 
 

@@ -59,10 +59,19 @@ class OutboxFilters:
 
 
 def late_cutoff(*, now: dt.datetime | None = None) -> dt.datetime:
-    """A scheduled post due before this is late. The same wait as the outbox sweep's: by
-    then a post whose task was lost has been given one again, so a post still waiting is
-    held up by a long queue or by no worker running."""
+    """A scheduled post due before this is late. The same wait as the outbox sweep's: from
+    then on a post whose task was lost gets a new one at the next sweep, so a post that stays
+    late is held up by a long queue or by no worker running."""
     return (now or timezone.now()) - sweep_grace()
+
+
+def late(*, cutoff: dt.datetime) -> Q:
+    return Q(state=State.SCHEDULED, due_at__lt=cutoff)
+
+
+def entry_late(entry: OutboxEntry, *, cutoff: dt.datetime) -> bool:
+    """``late`` for an entry already loaded."""
+    return entry.state == State.SCHEDULED and entry.due_at < cutoff
 
 
 # States in which a post waits for a worker to move it on.
@@ -77,9 +86,8 @@ class OutboxProgress:
 
 def outbox_progress(*, now: dt.datetime | None = None) -> OutboxProgress:
     """How many posts wait for a worker, and how many of them are late (one query)."""
-    late = Q(state=State.SCHEDULED, due_at__lt=late_cutoff(now=now))
     counts = OutboxEntry.objects.filter(state__in=WAITING_STATES).aggregate(
-        waiting=Count("pk"), late=Count("pk", filter=late)
+        waiting=Count("pk"), late=Count("pk", filter=late(cutoff=late_cutoff(now=now)))
     )
     return OutboxProgress(waiting=counts["waiting"], late=counts["late"])
 
@@ -95,7 +103,7 @@ def outbox_list(*, filters: OutboxFilters) -> QuerySet[OutboxEntry]:
     if filters.account:
         entries = entries.filter(account_id=filters.account)
     if filters.state == LATE:
-        entries = entries.filter(state=State.SCHEDULED, due_at__lt=late_cutoff())
+        entries = entries.filter(late(cutoff=late_cutoff()))
     elif filters.state:
         entries = entries.filter(state=filters.state)
     return entries.order_by("-due_at", "-pk")

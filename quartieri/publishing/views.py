@@ -42,6 +42,7 @@ from quartieri.publishing.selectors import (
     AccountHealth,
     OutboxFilters,
     account_health_list,
+    entry_late,
     late_cutoff,
     outbox_entry_action,
     outbox_entry_history,
@@ -146,7 +147,7 @@ def _rows(user: User, entries: Page[OutboxEntry] | list[OutboxEntry]) -> list[Ou
     cutoff = late_cutoff()
     rows = []
     for entry in entries:
-        late = entry.state == State.SCHEDULED and entry.due_at < cutoff
+        late = entry_late(entry, cutoff=cutoff)
         rows.append(
             OutboxRow(
                 entry=entry,
