@@ -753,10 +753,15 @@ def _quiet_entries(*, now: datetime) -> QuerySet[OutboxEntry]:
     grace = now - sweep_grace()
     recheck = now - setting_seconds("PUBLISHING_RECHECK_SECONDS", 3600)
     moving = [State.SCHEDULED, State.SUBMITTING, State.SUBMITTED]
-    return OutboxEntry.objects.filter(
-        Q(state__in=moving, updated_at__lt=grace)
-        | Q(state=State.UNCONFIRMED, updated_at__lt=min(grace, recheck))
-    ).order_by("pk")
+    # Only what the sweep reads: in a backlog these are thousands of rows, every sweep.
+    return (
+        OutboxEntry.objects.filter(
+            Q(state__in=moving, updated_at__lt=grace)
+            | Q(state=State.UNCONFIRMED, updated_at__lt=min(grace, recheck))
+        )
+        .only("state", "version", "due_at", "claimed_by", "claimed_at")
+        .order_by("pk")
+    )
 
 
 def _task_key(name: str, entry: OutboxEntry) -> tuple[str, int, int | None]:
