@@ -704,9 +704,10 @@ def _leave_for_person(entry: OutboxEntry, worker: str, message: str) -> str:
 
 
 # --- Sweep -----------------------------------------------------------------------------------------
-# The task that moves an entry on from each state. A publish task counts only for the entry's
-# current version (an older one does nothing); one finding a post already sent polls it.
-_NEXT_TASKS = {
+# The task that moves an entry on from each state in which it waits for a worker (the other
+# states are final). A publish task counts only for the entry's current version (an older
+# one does nothing); one finding a post already sent polls it.
+NEXT_TASKS = {
     State.SCHEDULED: ("publish_entry",),
     State.SUBMITTING: ("publish_entry",),
     State.SUBMITTED: ("poll_entry", "publish_entry"),
@@ -737,7 +738,7 @@ def outbox_sweep(*, now: datetime | None = None) -> int:
     live = live_worker_ids(now=now)
     enqueued = 0
     for entry in quiet:
-        names = _NEXT_TASKS[State(entry.state)]
+        names = NEXT_TASKS[State(entry.state)]
         if _held_by_other(entry, worker="", live=live) or any(
             _task_key(name, entry) in waiting for name in names
         ):
@@ -752,7 +753,7 @@ def outbox_sweep(*, now: datetime | None = None) -> int:
 def _quiet_entries(*, now: datetime) -> QuerySet[OutboxEntry]:
     grace = now - sweep_grace()
     recheck = now - setting_seconds("PUBLISHING_RECHECK_SECONDS", 3600)
-    moving = [State.SCHEDULED, State.SUBMITTING, State.SUBMITTED]
+    moving = [state for state in NEXT_TASKS if state != State.UNCONFIRMED]
     # Only what the sweep reads: in a backlog these are thousands of rows, every sweep.
     return (
         OutboxEntry.objects.filter(

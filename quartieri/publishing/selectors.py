@@ -18,7 +18,7 @@ from quartieri.campaigns.selectors import Duty, account_allows
 from quartieri.publishing.connectors import platform_slugs
 from quartieri.publishing.connectors.base import AccountAuth
 from quartieri.publishing.models import AccountState, OutboxEntry, PlatformCredential
-from quartieri.publishing.outbox import sweep_grace
+from quartieri.publishing.outbox import NEXT_TASKS, sweep_grace
 
 State = OutboxEntry.State
 
@@ -75,7 +75,7 @@ def entry_late(entry: OutboxEntry, *, cutoff: dt.datetime) -> bool:
 
 
 # States in which a post waits for a worker to move it on.
-WAITING_STATES = (State.SCHEDULED, State.SUBMITTING, State.SUBMITTED, State.UNCONFIRMED)
+WAITING_STATES = tuple(NEXT_TASKS)
 
 
 @dataclass(frozen=True)
