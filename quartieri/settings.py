@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "quartieri.core",
     "quartieri.accounts",
     # Domain apps are added below by their issues, one line each.
+    "quartieri.channels",
     "quartieri.audiences",
     "quartieri.planner",
     "quartieri.publishing",

@@ -38,18 +38,18 @@ from quartieri.analytics.selectors import (
     insights_entries,
 )
 from quartieri.campaigns.models import ChannelAccount
-from quartieri.publishing.connection import (
-    ReconnectNeededError,
-    account_call,
-    account_mark_reconnect_needed,
-    account_pause,
-)
-from quartieri.publishing.connectors.base import (
+from quartieri.channels.connectors.base import (
     Connector,
     MetricReading,
     PermanentError,
     RateLimited,
     RetryableError,
+)
+from quartieri.publishing.connection import (
+    ReconnectNeededError,
+    account_call,
+    account_mark_reconnect_needed,
+    account_pause,
 )
 from quartieri.publishing.models import OutboxEntry
 

@@ -30,17 +30,11 @@ from typing import Any
 from django.db.models import QuerySet
 
 from quartieri.accounts.models import User
-from quartieri.campaigns.models import (
-    ChannelAccount,
-    ContentItem,
-    Language,
-    MediaAsset,
-    Platform,
-    PostType,
-)
-from quartieri.campaigns.rules import TextUnit, rules_for
+from quartieri.campaigns.models import ChannelAccount, ContentItem, Language, MediaAsset
 from quartieri.campaigns.selectors import Duty, account_allows, user_grants
-from quartieri.campaigns.validation import text_length
+from quartieri.channels.base import Capability
+from quartieri.channels.registry import kind_for
+from quartieri.channels.rules import PostType, TextUnit, text_length
 
 # A tag starts after a space or the start of the text, so e-mail addresses (info@comune.it)
 # and URL fragments (page#top) are not taken for mentions or hashtags.
@@ -49,7 +43,6 @@ MENTION = re.compile(r"(?<![\w#@/.])@(\w+(?:\.\w+)*)")
 _TAG_TOKEN = re.compile(r"^[#@]\w+(?:\.\w+)*$")
 _SENTENCE_END = (".", "!", "?", "…", ":", ")")
 
-SOCIAL = frozenset({Platform.TIKTOK, Platform.INSTAGRAM, Platform.FACEBOOK})
 # The fields a generation writes, in the order of the digest.
 GENERATED_FIELDS = ("post_type", "title", "caption", "hashtags", "mentions")
 
@@ -109,14 +102,7 @@ def _without_tag_block(text: str) -> str:
 
 def default_post_type(*, platform: str, kinds: set[str]) -> str:
     """The post type a new variant starts with, given the kinds of the item's media."""
-    has_video = MediaAsset.Kind.VIDEO in kinds
-    if platform == Platform.TIKTOK:
-        return PostType.PHOTO if kinds and not has_video else PostType.VIDEO
-    if platform == Platform.INSTAGRAM:
-        return PostType.REEL if has_video else PostType.FEED
-    if platform == Platform.FACEBOOK:
-        return PostType.FEED
-    return PostType.TEXT
+    return kind_for(platform).default_post_type(media_kinds=frozenset(kinds))
 
 
 def master_text(item: ContentItem, language: str) -> str:
@@ -128,11 +114,12 @@ def compose_variant(
 ) -> Composed:
     """The first draft of ``item`` for ``account`` from its ``language`` master text."""
     caption, hashtags, mentions = split_tags(master_text(item, language))
+    kind = kind_for(account.platform)
     post_type = default_post_type(platform=account.platform, kinds=kinds)
-    if account.platform not in SOCIAL:
+    if Capability.TAGS not in kind.capabilities:
         return Composed(post_type=post_type, caption=caption)
     title = ""
-    rules = rules_for(account.platform)
+    rules = kind.rules()
     if post_type == PostType.PHOTO and rules.photo_title_max is not None:
         # A TikTok photo post has a short title: the item's, when it fits (§1.3).
         fits = text_length(item.title, TextUnit.UTF16) <= rules.photo_title_max.value

@@ -20,9 +20,9 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from quartieri.campaigns.models import ChannelAccount, MediaAsset, Platform, PostType, Variant
-from quartieri.campaigns.validation import RuleFailure
+from quartieri.channels.connectors.base import ConnectorError, PermanentError, TokenExpired
+from quartieri.channels.rules import RuleFailure
 from quartieri.publishing.connection import connector_for
-from quartieri.publishing.connectors.base import ConnectorError, PermanentError, TokenExpired
 from quartieri.publishing.connectors.tiktok.client import CreatorInfo, TikTokConnector
 from quartieri.publishing.models import PlatformCredential
 

@@ -28,15 +28,10 @@ from django.utils.translation import gettext as _
 
 from quartieri.accounts.models import User
 from quartieri.campaigns import services
-from quartieri.campaigns.models import (
-    Campaign,
-    ChannelAccount,
-    ContentItem,
-    Platform,
-    PostType,
-    Variant,
-)
+from quartieri.campaigns.models import Campaign, ChannelAccount, ContentItem, Variant
 from quartieri.campaigns.selectors import api_variant_list
+from quartieri.channels.registry import kind_for
+from quartieri.channels.rules import PostType
 from quartieri.places.models import Neighbourhood
 
 ROME = ZoneInfo("Europe/Rome")
@@ -56,12 +51,6 @@ COLUMNS = (
 REQUIRED = ("account", "platform", "title")
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
-# When the file leaves post_type blank: each platform's most common post.
-DEFAULT_POST_TYPE = {
-    Platform.TIKTOK: PostType.VIDEO,
-    Platform.INSTAGRAM: PostType.FEED,
-    Platform.FACEBOOK: PostType.FEED,
-}
 
 
 class PlanError(ValueError):
@@ -225,7 +214,10 @@ def _parse(line: int, cells: dict[str, str], lookups: _Lookups, campaign: Campai
             _("no channel account “%(handle)s” on “%(platform)s”.")
             % {"handle": handle, "platform": platform},
         )
-    post_type = cells.get("post_type") or DEFAULT_POST_TYPE.get(Platform(platform), PostType.TEXT)
+    # Left blank: the kind's most common post (what it gets with no media).
+    post_type = cells.get("post_type") or kind_for(platform).default_post_type(
+        media_kinds=frozenset()
+    )
     if post_type not in PostType.values:
         raise _fail(line, _("unknown post type “%(value)s”.") % {"value": post_type})
     slug = cells.get("neighbourhood", "")

@@ -24,7 +24,6 @@ from quartieri.campaigns.models import (
     PostType,
     Variant,
 )
-from quartieri.campaigns.rules import rules_for
 from quartieri.campaigns.scheduling import (
     FoldPolicy,
     GapPolicy,
@@ -32,7 +31,8 @@ from quartieri.campaigns.scheduling import (
     WallTimeError,
     schedule_resolve,
 )
-from quartieri.campaigns.validation import RuleFailure
+from quartieri.channels.registry import kind_for
+from quartieri.channels.rules import RuleFailure
 from quartieri.places.forms import style
 from quartieri.places.models import Neighbourhood, Playlist, Tour
 
@@ -391,7 +391,7 @@ class VariantForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.variant = variant
         platform = variant.account.platform
-        allowed = rules_for(platform).post_types
+        allowed = kind_for(platform).rules().post_types
         self.fields["post_type"].choices = [  # type: ignore[attr-defined]
             (value, label) for value, label in PostType.choices if value in allowed
         ]

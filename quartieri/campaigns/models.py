@@ -15,6 +15,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# Platform and PostType belong to channels; re-exported for code that imports them from here.
+from quartieri.channels.registry import Platform as Platform
+from quartieri.channels.rules import PostType as PostType
+
 
 class Campaign(models.Model):
     class Status(models.TextChoices):
@@ -64,16 +68,6 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Platform(models.TextChoices):
-    TIKTOK = "tiktok", "TikTok"
-    INSTAGRAM = "instagram", "Instagram"
-    FACEBOOK = "facebook", "Facebook"
-    NEWSLETTER = "newsletter", _("Newsletter")
-    SCREENS = "screens", _("City screens")
-    WEBSITE = "website", _("Website")
-    POSTERS = "posters", _("Posters")
 
 
 class Language(models.TextChoices):
@@ -229,16 +223,6 @@ class MediaAsset(models.Model):
 
     def __str__(self) -> str:
         return self.file.name or f"{self.kind} #{self.pk}"
-
-
-class PostType(models.TextChoices):
-    FEED = "feed", _("Feed post")
-    PHOTO = "photo", _("Photo post")
-    VIDEO = "video", _("Video")
-    REEL = "reel", _("Reel")
-    STORY = "story", _("Story")
-    CAROUSEL = "carousel", _("Carousel")
-    TEXT = "text", _("Text / link")
 
 
 class Variant(models.Model):

@@ -55,9 +55,9 @@ from quartieri.campaigns.models import (
 )
 from quartieri.campaigns.selectors import ROME, Duty, account_allows, user_grants
 from quartieri.campaigns.validation import variant_check_media, variant_validate
+from quartieri.channels.registry import kind_for
 from quartieri.places.models import Neighbourhood
 from quartieri.planner.models import SavedPlan
-from quartieri.publishing.outbox import outbox_cancel, outbox_schedule
 
 Status = Variant.Status
 
@@ -190,7 +190,7 @@ def variant_update(*, actor: User, variant: Variant, **changes: Any) -> Variant:
         # The approval lapses and so does the slot: once re-approved it is scheduled again
         # (the old time stays in the audit event's "before"). A post already on its way to
         # the platform can no longer be edited.
-        if not outbox_cancel(variant_id=variant.pk):
+        if not _withdraw(variant):
             raise ValidationError(
                 _("This post is already being published and can no longer be edited.")
             )
@@ -342,10 +342,19 @@ def variant_schedule(
     variant = _move(
         variant=variant, actor=actor, to=Status.SCHEDULED, action="schedule", scheduled_at=at
     )
-    # The outbox row moves in the same transaction (its task is enqueued on commit); a post
-    # already on its way refuses to move and the whole reschedule rolls back.
-    outbox_schedule(variant_id=variant.pk)
+    # The kind's delivery (the outbox for social kinds) moves in the same transaction, its
+    # work starting on commit; a post already on its way refuses to move and the whole
+    # reschedule rolls back. A kind that nothing delivers waits for "mark published".
+    delivery = kind_for(variant.account.platform).delivery()
+    if delivery is not None:
+        delivery.schedule(variant_id=variant.pk)
     return variant
+
+
+def _withdraw(variant: Variant) -> bool:
+    """Take the variant off its kind's delivery; False when it is already on its way."""
+    delivery = kind_for(variant.account.platform).delivery()
+    return delivery is None or delivery.withdraw(variant_id=variant.pk)
 
 
 @transaction.atomic

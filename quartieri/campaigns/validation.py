@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
@@ -17,30 +16,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from quartieri.campaigns.models import MediaAsset, Variant
-from quartieri.campaigns.rules import (
+from quartieri.channels.registry import kind_for
+from quartieri.channels.rules import (
     ACCESSIBILITY_SOURCE,
     Choice,
     Limit,
     PlatformRules,
+    RuleFailure,
     Span,
     TextUnit,
-    rules_for,
+    text_length,
 )
 
 _HASHTAG = re.compile(r"#(\w+)")
 _MENTION = re.compile(r"@([\w.]+)")
-
-
-@dataclass(frozen=True)
-class RuleFailure:
-    field: str
-    limit: str
-    actual: str
-    message: str
-    source: str
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def _num(value: int | float | Fraction) -> str:
@@ -50,13 +39,6 @@ def _num(value: int | float | Fraction) -> str:
         # 25.0 FPS reads "25"; probed values keep at most three decimals (1.022 s).
         value = int(value) if value.is_integer() else round(value, 3)
     return number_format(value, force_grouping=True)
-
-
-def text_length(text: str, unit: TextUnit) -> int:
-    if unit == TextUnit.UTF16:
-        # TikTok counts UTF-16 code units: characters outside the BMP (most emoji) count 2.
-        return len(text.encode("utf-16-le")) // 2
-    return len(text)
 
 
 def composed_caption(variant: Variant) -> str:
@@ -86,10 +68,9 @@ def variant_validate(variant: Variant) -> list[RuleFailure]:
     the account's connector with a short cache; without a connected token they are not
     checked here (the page says so, and the connector checks again before posting).
     """
-    # Imported here: creator_info needs RuleFailure from this module.
     from quartieri.campaigns.creator_info import tiktok_creator_failures
 
-    rules = rules_for(variant.account.platform)
+    rules = kind_for(variant.account.platform).rules()
     media = list(variant.media.all()) if variant.pk else []
     return [
         *_post_type(variant, rules),
@@ -103,7 +84,7 @@ def variant_validate(variant: Variant) -> list[RuleFailure]:
 
 def asset_failures(*, asset: MediaAsset, variant: Variant) -> list[RuleFailure]:
     """What stops ``asset`` from going out with ``variant`` on its account's platform."""
-    return list(_asset(asset, variant, rules_for(variant.account.platform)))
+    return list(_asset(asset, variant, kind_for(variant.account.platform).rules()))
 
 
 def variant_media_failures(*, variant: Variant) -> list[RuleFailure]:
@@ -112,7 +93,7 @@ def variant_media_failures(*, variant: Variant) -> list[RuleFailure]:
     A file whose format was never read from its content (a row made by hand) cannot be
     checked, so it fails here: upload it through the media page.
     """
-    rules = rules_for(variant.account.platform)
+    rules = kind_for(variant.account.platform).rules()
     media = list(variant.media.all())
     failures = list(_media_count(variant, rules, media))
     for asset in media:

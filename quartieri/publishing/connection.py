@@ -25,8 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from quartieri.campaigns.models import ChannelAccount
-from quartieri.publishing.connectors import UnknownPlatformError, connector_class
-from quartieri.publishing.connectors.base import (
+from quartieri.channels.connectors.base import (
     AccountAuth,
     AppCredentials,
     Connector,
@@ -36,6 +35,7 @@ from quartieri.publishing.connectors.base import (
     RetryableError,
     TokenExpired,
 )
+from quartieri.publishing.connectors import UnknownPlatformError, connector_class
 from quartieri.publishing.models import AccountState, OutboxEntry, PlatformCredential
 from quartieri.publishing.services import credential_mark_reconnect_needed, credential_store
 

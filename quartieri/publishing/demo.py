@@ -38,7 +38,7 @@ from quartieri.campaigns.services import (
     variant_schedule,
     variant_submit,
 )
-from quartieri.publishing.connectors.base import TokenSet
+from quartieri.channels.connectors.base import TokenSet
 from quartieri.publishing.models import PlatformCredential
 from quartieri.publishing.services import credential_store
 

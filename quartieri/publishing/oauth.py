@@ -33,11 +33,11 @@ from quartieri.accounts.models import User
 from quartieri.accounts.roles import Role
 from quartieri.campaigns.models import AccountGrant, ChannelAccount
 from quartieri.campaigns.selectors import Duty, account_allows, user_grants
+from quartieri.channels.connectors.authorize import AuthorizationError, pkce_new, state_new
+from quartieri.channels.connectors.base import AppCredentials, ConnectorError, TokenSet
 from quartieri.lib.crypto import SecretDecryptError, secret_decrypt, secret_encrypt
 from quartieri.publishing.connection import app_credentials, http_timeout
 from quartieri.publishing.connectors import graph_oauth
-from quartieri.publishing.connectors.authorize import AuthorizationError, pkce_new, state_new
-from quartieri.publishing.connectors.base import AppCredentials, ConnectorError, TokenSet
 from quartieri.publishing.connectors.graph_oauth import MetaLogin, MetaPage
 from quartieri.publishing.connectors.tiktok import oauth as tiktok_oauth
 from quartieri.publishing.models import PlatformCredential

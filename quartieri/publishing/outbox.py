@@ -44,19 +44,8 @@ from django.utils.translation import gettext as _
 
 from quartieri.accounts.services import audit_record, audit_snapshot
 from quartieri.campaigns.models import Transition, Variant
-from quartieri.core.task_queue import pending_tasks
-from quartieri.core.workers import live_worker_ids
-from quartieri.publishing.connection import (
-    ReconnectNeededError,
-    account_call,
-    account_gate,
-    account_mark_reconnect_needed,
-    account_pause,
-    setting_number,
-    setting_seconds,
-)
-from quartieri.publishing.connectors import platform_slugs
-from quartieri.publishing.connectors.base import (
+from quartieri.channels.base import Capability
+from quartieri.channels.connectors.base import (
     Connector,
     MaybeSubmitted,
     PermanentError,
@@ -67,6 +56,18 @@ from quartieri.publishing.connectors.base import (
     RetryableError,
     StatusResult,
     SubmitResult,
+)
+from quartieri.channels.registry import kind_for
+from quartieri.core.task_queue import pending_tasks
+from quartieri.core.workers import live_worker_ids
+from quartieri.publishing.connection import (
+    ReconnectNeededError,
+    account_call,
+    account_gate,
+    account_mark_reconnect_needed,
+    account_pause,
+    setting_number,
+    setting_seconds,
 )
 from quartieri.publishing.models import AccountState, OutboxEntry
 from quartieri.publishing.payload import entry_marker, post_request_for
@@ -213,7 +214,7 @@ def outbox_schedule(*, variant_id: int) -> OutboxEntry | None:
     Raises ValidationError when the post is already on its way (it can no longer move).
     """
     variant = Variant.objects.select_for_update().select_related("account").get(pk=variant_id)
-    if variant.account.platform not in platform_slugs():
+    if Capability.OUTBOX not in kind_for(variant.account.platform).capabilities:
         return None
     if variant.status != Variant.Status.SCHEDULED or variant.scheduled_at is None:
         raise ValidationError(_("Only a scheduled variant can be put in the outbox."))
@@ -259,6 +260,20 @@ def outbox_cancel(*, variant_id: int) -> bool:
         return False
     _update(entry, state=State.CANCELLED, version=entry.version + 1, claimed_by="")
     return True
+
+
+class OutboxDelivery:
+    """The social kinds' ``channels.base.Delivery``: their scheduled variants go out
+    through the outbox (``SocialKind.delivery_path`` names ``OUTBOX``)."""
+
+    def schedule(self, *, variant_id: int) -> None:
+        outbox_schedule(variant_id=variant_id)
+
+    def withdraw(self, *, variant_id: int) -> bool:
+        return outbox_cancel(variant_id=variant_id)
+
+
+OUTBOX = OutboxDelivery()
 
 
 # --- Publish -----------------------------------------------------------------------------------

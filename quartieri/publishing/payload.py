@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.crypto import get_random_string
 
 from quartieri.campaigns.models import MediaAsset, Variant
-from quartieri.publishing.connectors.base import (
+from quartieri.channels.connectors.base import (
     MediaItem,
     MediaKind,
     PlatformOptions,

@@ -36,8 +36,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from quartieri.campaigns.models import Platform
-from quartieri.publishing.connectors.facebook.fake import FakeFacebook
-from quartieri.publishing.connectors.fakeserver import (
+from quartieri.channels.connectors.fakeserver import (
     SANDBOX_LISTING,
     FakeRequest,
     FakeResponse,
@@ -46,8 +45,9 @@ from quartieri.publishing.connectors.fakeserver import (
     FaultKind,
     Route,
 )
+from quartieri.channels.connectors.http import tls_context
+from quartieri.publishing.connectors.facebook.fake import FakeFacebook
 from quartieri.publishing.connectors.graph_fake import FakeGraph, V, graph_error
-from quartieri.publishing.connectors.http import tls_context
 from quartieri.publishing.connectors.instagram.fake import FakeInstagram
 from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
 from quartieri.publishing.models import OutboxEntry

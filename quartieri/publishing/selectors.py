@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy
 from quartieri.accounts.models import AuditEvent, User
 from quartieri.campaigns.models import AccountGrant, ChannelAccount
 from quartieri.campaigns.selectors import Duty, account_allows
+from quartieri.channels.connectors.base import AccountAuth
 from quartieri.publishing.connectors import platform_slugs
-from quartieri.publishing.connectors.base import AccountAuth
 from quartieri.publishing.models import AccountState, OutboxEntry, PlatformCredential
 from quartieri.publishing.outbox import NEXT_TASKS, sweep_grace
 

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from quartieri.accounts.models import User
 from quartieri.accounts.services import audit_record, audit_snapshot
 from quartieri.campaigns.models import ChannelAccount
+from quartieri.channels.connectors.base import TokenSet
 from quartieri.publishing.connectors import platform_slugs
-from quartieri.publishing.connectors.base import TokenSet
 from quartieri.publishing.models import PlatformCredential
 
 # What the audit log may show of a credential: everything except the tokens themselves.

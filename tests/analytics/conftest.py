@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone, translation
 
 from quartieri.campaigns.models import Campaign, ChannelAccount, ContentItem, Variant
-from quartieri.publishing.connectors.base import (
+from quartieri.channels.connectors.base import (
     AccountAuth,
     MediaItem,
     MediaKind,

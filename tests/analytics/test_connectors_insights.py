@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from quartieri.analytics.metrics import ACCOUNT, CATALOGUE, POST
-from quartieri.publishing.connectors.base import AccountAuth, MetricReading, PermanentError
+from quartieri.channels.connectors.base import AccountAuth, MetricReading, PermanentError
 from quartieri.publishing.connectors.facebook import client as facebook
 from quartieri.publishing.connectors.facebook.fake import PAGE_ID
 from quartieri.publishing.connectors.graph import GRAPH_VERSION

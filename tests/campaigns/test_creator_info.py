@@ -13,7 +13,7 @@ from quartieri.campaigns.creator_info import tiktok_creator_info_for
 from quartieri.campaigns.models import MediaAsset, Variant
 from quartieri.campaigns.services import variant_approve
 from quartieri.campaigns.validation import variant_validate
-from quartieri.publishing.connectors.base import TokenSet
+from quartieri.channels.connectors.base import TokenSet
 from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
 from quartieri.publishing.services import credential_store
 from tests.campaigns.conftest import Unchanged

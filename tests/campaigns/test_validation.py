@@ -11,13 +11,9 @@ from quartieri.campaigns.models import (
     Platform,
     Variant,
 )
-from quartieri.campaigns.rules import RULES
-from quartieri.campaigns.validation import (
-    RuleFailure,
-    composed_caption,
-    text_length,
-    variant_validate,
-)
+from quartieri.campaigns.validation import composed_caption, variant_validate
+from quartieri.channels.registry import all_kinds, kind_for
+from quartieri.channels.rules import RuleFailure, text_length
 
 MB = 1024 * 1024
 
@@ -62,7 +58,7 @@ def test_tiktok_counts_caption_in_utf16_units(item):
     # 2,198 ASCII characters + 2 emoji outside the BMP = 2,200 characters but 2,202 units
     caption = "a" * 2198 + "🌳🎶"
     assert len(caption) == 2200
-    assert text_length(caption, RULES[Platform.TIKTOK].text_unit) == 2202
+    assert text_length(caption, kind_for(Platform.TIKTOK).rules().text_unit) == 2202
     failure = _one(variant_validate(_variant(item, Platform.TIKTOK, caption=caption)))
     assert (failure.field, failure.limit, failure.actual) == ("caption", "2,200", "2,202")
     assert failure.message == "caption: 2,202 UTF-16 units, limit 2,200 (TikTok)"
@@ -267,7 +263,7 @@ def test_post_type_must_exist_on_the_platform(item):
 
 
 def test_every_rule_cites_its_source():
-    for rules in RULES.values():
+    for rules in (kind.rules() for kind in all_kinds()):
         for value in vars(rules).values():
             if hasattr(value, "source"):
                 assert value.source.startswith("§"), value

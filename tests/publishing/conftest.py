@@ -8,7 +8,7 @@ import httpx
 import pytest
 from django.utils import translation
 
-from quartieri.publishing.connectors.base import AccountAuth, AppCredentials
+from quartieri.channels.connectors.base import AccountAuth, AppCredentials
 from quartieri.publishing.connectors.facebook.fake import FakeFacebook
 from quartieri.publishing.connectors.instagram.client import InstagramConnector
 from quartieri.publishing.connectors.instagram.fake import IG_USER, FakeInstagram

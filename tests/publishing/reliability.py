@@ -24,8 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from quartieri.channels.connectors.fakeserver import FakeRequest, FakeResponse, FaultKind
 from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook, FakePost
-from quartieri.publishing.connectors.fakeserver import FakeRequest, FakeResponse, FaultKind
 from quartieri.publishing.connectors.tiktok.fake import FakePublish, FakeTikTok
 from tests.processes import python, spawn, wait_for
 
@@ -33,7 +33,7 @@ SETUP = """
 import datetime as dt, json
 from django.utils import timezone
 from quartieri.campaigns.models import Campaign, ChannelAccount, ContentItem, MediaAsset, Variant
-from quartieri.publishing.connectors.base import TokenSet
+from quartieri.channels.connectors.base import TokenSet
 from quartieri.publishing.outbox import outbox_schedule
 from quartieri.publishing.services import credential_store
 

@@ -10,8 +10,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from quartieri.campaigns.models import AccountGrant, Campaign, ContentItem, Variant
+from quartieri.channels.connectors.fakeserver import FaultKind
 from quartieri.publishing import outbox
-from quartieri.publishing.connectors.fakeserver import FaultKind
 from quartieri.publishing.models import AccountState, OutboxEntry
 from quartieri.publishing.sandbox import Sandbox, sandbox_build
 from tests.publishing.test_sandbox import connected, drain, post

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from quartieri.accounts.models import AuditEvent
 from quartieri.campaigns.models import ChannelAccount
+from quartieri.channels.connectors.base import TokenSet
 from quartieri.lib.commands import UsageError
 from quartieri.lib.crypto import SecretDecryptError
-from quartieri.publishing.connectors.base import TokenSet
 from quartieri.publishing.models import PlatformCredential
 from quartieri.publishing.selectors import credential_auth
 from quartieri.publishing.services import (
@@ -259,7 +259,7 @@ def test_list_never_shows_tokens(visit):
 
 
 def test_a_refreshed_tiktok_pair_is_stored_and_the_old_refresh_token_is_gone(fake_tiktok):
-    from quartieri.publishing.connectors.base import AccountAuth, AppCredentials
+    from quartieri.channels.connectors.base import AccountAuth, AppCredentials
     from quartieri.publishing.connectors.tiktok.client import TikTokConnector
 
     # given an account stored with the fake's first refresh token

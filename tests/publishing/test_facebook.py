@@ -6,7 +6,7 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from quartieri.publishing.connectors.base import (
+from quartieri.channels.connectors.base import (
     AccountAuth,
     AppCredentials,
     MaybeSubmitted,
@@ -21,9 +21,9 @@ from quartieri.publishing.connectors.base import (
     RetryableError,
     TokenExpired,
 )
+from quartieri.channels.connectors.fakeserver import FaultKind
 from quartieri.publishing.connectors.facebook.client import FacebookConnector, FacebookOptions
 from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
-from quartieri.publishing.connectors.fakeserver import FaultKind
 from tests.publishing.conftest import FAST_TIMEOUT
 
 TEXT = "Walk the Borgo this Sunday q.example/fb1"
@@ -240,7 +240,7 @@ def test_reconcile_pages_back_to_the_submit_time(facebook, fake_facebook):
 def test_not_found_is_conclusive_only_when_every_page_was_read(
     facebook, fake_facebook, monkeypatch
 ):
-    from quartieri.publishing.connectors import base
+    from quartieri.channels.connectors import base
 
     since = timezone.now()
     for number in range(30):

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from quartieri.campaigns.models import Campaign, ChannelAccount, ContentItem
-from quartieri.publishing.connectors.base import (
+from quartieri.channels.connectors.base import (
     MaybeSubmitted,
     MediaItem,
     MediaKind,
@@ -23,7 +23,7 @@ from quartieri.publishing.connectors.base import (
     TokenExpired,
     TokenSet,
 )
-from quartieri.publishing.connectors.fakeserver import FaultKind
+from quartieri.channels.connectors.fakeserver import FaultKind
 from quartieri.publishing.connectors.instagram.client import InstagramConnector
 from quartieri.publishing.connectors.instagram.fake import IG_USER, FakeInstagram, FakeMedia
 from quartieri.publishing.models import AccountState, OutboxEntry

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.utils import translation
 
-from quartieri.publishing.connectors.base import PermanentError
+from quartieri.channels.connectors.base import PermanentError
 from quartieri.publishing.connectors.tiktok.errors import fail_reason_error
 
 

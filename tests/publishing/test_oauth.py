@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from quartieri.accounts.models import AuditEvent, Role, User
 from quartieri.campaigns.models import AccountGrant, ChannelAccount
+from quartieri.channels.connectors.authorize import pkce_challenge
+from quartieri.channels.connectors.base import TokenSet
 from quartieri.publishing import oauth
-from quartieri.publishing.connectors.authorize import pkce_challenge
-from quartieri.publishing.connectors.base import TokenSet
 from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
 from quartieri.publishing.connectors.graph_login_fake import SECOND_PAGE_ID
 from quartieri.publishing.connectors.instagram.fake import IG_USER, FakeInstagram

@@ -12,8 +12,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from quartieri.campaigns.models import ChannelAccount
+from quartieri.channels.connectors.fakeserver import FakeServer
 from quartieri.publishing.connectors.facebook.fake import PAGE_ID
-from quartieri.publishing.connectors.fakeserver import FakeServer
 from quartieri.publishing.connectors.instagram.fake import IG_USER, FakeInstagram
 from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
 from quartieri.publishing.models import PlatformCredential

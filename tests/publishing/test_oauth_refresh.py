@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from quartieri.accounts.models import AuditEvent, Role
 from quartieri.campaigns.models import ChannelAccount
+from quartieri.channels.connectors.base import TokenSet
+from quartieri.channels.connectors.fakeserver import FaultKind
 from quartieri.publishing import connection, periodic, tasks
-from quartieri.publishing.connectors.base import TokenSet
 from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
-from quartieri.publishing.connectors.fakeserver import FaultKind
 from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
 from quartieri.publishing.models import AccountState, PlatformCredential
 from quartieri.publishing.services import credential_store

@@ -25,10 +25,10 @@ from quartieri.campaigns.models import (
     Transition,
     Variant,
 )
+from quartieri.channels.connectors.base import MaybeSubmitted, TokenSet
+from quartieri.channels.connectors.fakeserver import FaultKind
 from quartieri.publishing import connection, outbox, payload
-from quartieri.publishing.connectors.base import MaybeSubmitted, TokenSet
 from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
-from quartieri.publishing.connectors.fakeserver import FaultKind
 from quartieri.publishing.connectors.instagram.fake import FakeInstagram
 from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
 from quartieri.publishing.models import AccountState, OutboxEntry, PlatformCredential
@@ -497,7 +497,7 @@ def test_not_found_after_reading_back_to_the_submit_is_sent_again(item, tiktok, 
 
 
 def test_not_found_in_the_pages_read_is_no_proof(item, tiktok, fake_tiktok, monkeypatch):
-    from quartieri.publishing.connectors import base
+    from quartieri.channels.connectors import base
 
     monkeypatch.setattr(base, "MAX_RECENT_PAGES", 1)
     entry = schedule(scheduled_variant(item, tiktok))

@@ -11,8 +11,8 @@ from datetime import timedelta
 import httpx
 from django.utils import timezone
 
-from quartieri.publishing.connectors import base
-from quartieri.publishing.connectors.base import ReconcileQuery
+from quartieri.channels.connectors import base
+from quartieri.channels.connectors.base import ReconcileQuery
 from quartieri.publishing.connectors.instagram.fake import FakeInstagram, FakeMedia
 from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
 from tests.publishing.test_tiktok import video_by_url

@@ -33,10 +33,10 @@ from quartieri.campaigns.services import (
     variant_submit,
     variant_update,
 )
+from quartieri.channels.connectors.base import TokenSet
+from quartieri.channels.connectors.fakeserver import FaultKind
 from quartieri.publishing import outbox
-from quartieri.publishing.connectors.base import TokenSet
 from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
-from quartieri.publishing.connectors.fakeserver import FaultKind
 from quartieri.publishing.models import OutboxEntry, PlatformCredential
 from quartieri.publishing.services import credential_mark_reconnect_needed, credential_store
 from tests.conftest import make_person

@@ -7,8 +7,7 @@ import sys
 import httpx
 import pytest
 
-from quartieri.publishing.connectors import UnknownPlatformError, connector_class, platform_slugs
-from quartieri.publishing.connectors.base import (
+from quartieri.channels.connectors.base import (
     Connector,
     MediaItem,
     MediaKind,
@@ -16,6 +15,7 @@ from quartieri.publishing.connectors.base import (
     PostRequest,
     TokenSet,
 )
+from quartieri.publishing.connectors import UnknownPlatformError, connector_class, platform_slugs
 
 
 def test_every_registered_platform_resolves_to_its_connector():
@@ -80,7 +80,7 @@ def test_each_fake_runs_standalone(module, path):
 
 def test_every_platform_client_shares_one_tls_context_that_checks_certificates(tiktok, instagram):
     # One CA bundle load per process: a context per client cost ~100 ms of CPU a call.
-    from quartieri.publishing.connectors.http import tls_context
+    from quartieri.channels.connectors.http import tls_context
 
     contexts = {id(c.client._transport._pool._ssl_context) for c in (tiktok, instagram)}
     assert contexts == {id(tls_context())}

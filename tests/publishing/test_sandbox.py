@@ -22,8 +22,8 @@ from quartieri.campaigns.models import (
     MediaAsset,
     Variant,
 )
+from quartieri.channels.connectors.base import TokenSet
 from quartieri.publishing import outbox
-from quartieri.publishing.connectors.base import TokenSet
 from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
 from quartieri.publishing.models import OutboxEntry, PlatformCredential
 from quartieri.publishing.sandbox import Sandbox, sandbox_build

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from quartieri.publishing.connectors.base import (
+from quartieri.channels.connectors.base import (
     AccountAuth,
     MaybeSubmitted,
     MediaItem,
@@ -18,7 +18,7 @@ from quartieri.publishing.connectors.base import (
     RetryableError,
     TokenExpired,
 )
-from quartieri.publishing.connectors.fakeserver import FaultKind
+from quartieri.channels.connectors.fakeserver import FaultKind
 from quartieri.publishing.connectors.tiktok.client import ChunkRule, TikTokConnector, TikTokOptions
 from tests.publishing.conftest import FAST_TIMEOUT
 

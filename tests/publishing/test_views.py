@@ -25,8 +25,8 @@ from quartieri.campaigns.models import (
     Transition,
     Variant,
 )
+from quartieri.channels.connectors.base import TokenSet
 from quartieri.core.workers import heartbeat_beat
-from quartieri.publishing.connectors.base import TokenSet
 from quartieri.publishing.models import AccountState, OutboxEntry, PlatformCredential
 from quartieri.publishing.services import credential_mark_reconnect_needed, credential_store
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from quartieri.publishing.connectors.base import Connector
+from quartieri.channels.connectors.base import Connector
 
 CONNECTORS: dict[str, str] = {
     "tiktok": "quartieri.publishing.connectors.tiktok.client.TikTokConnector",

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
-from quartieri.publishing.connectors.fakeserver import FakeRequest, FakeResponse, Route, route
+from quartieri.channels.connectors.fakeserver import FakeRequest, FakeResponse, Route, route
 from quartieri.publishing.connectors.graph_fake import V, graph_error, graph_time
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.publishing.connectors.base import (
+from quartieri.channels.connectors.base import (
     AccountAuth,
     AppCredentials,
     Connector,
@@ -36,7 +36,7 @@ from quartieri.publishing.connectors.base import (
     TokenExpired,
     TokenSet,
 )
-from quartieri.publishing.connectors.http import (
+from quartieri.channels.connectors.http import (
     http_client,
     http_send,
     json_body,

@@ -17,7 +17,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from quartieri.publishing.connectors.fakeserver import (
+from quartieri.channels.connectors.fakeserver import (
     FakeRequest,
     FakeResponse,
     FakeServer,

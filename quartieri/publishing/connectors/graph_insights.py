@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from quartieri.publishing.connectors.base import MetricReading
+from quartieri.channels.connectors.base import MetricReading
 from quartieri.publishing.connectors.graph import parse_graph_time
 
 

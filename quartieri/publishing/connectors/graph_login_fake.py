@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from quartieri.publishing.connectors.fakeserver import FakeRequest, FakeResponse, Route, route
+from quartieri.channels.connectors.fakeserver import FakeRequest, FakeResponse, Route, route
 from quartieri.publishing.connectors.graph import GRAPH_VERSION
 
 V = f"/{GRAPH_VERSION}"

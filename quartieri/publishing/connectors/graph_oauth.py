@@ -24,15 +24,15 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from quartieri.publishing.connectors.authorize import AuthorizationError, url_with_query
-from quartieri.publishing.connectors.base import (
+from quartieri.channels.connectors.authorize import AuthorizationError, url_with_query
+from quartieri.channels.connectors.base import (
     AppCredentials,
     RateLimited,
     RetryableError,
     TokenSet,
 )
+from quartieri.channels.connectors.http import http_client, http_send, json_body
 from quartieri.publishing.connectors.graph import GRAPH_VERSION, graph_classify
-from quartieri.publishing.connectors.http import http_client, http_send, json_body
 
 # Permissions asked in the dialog: publishing and reading back posts, and listing Pages.
 SCOPES: dict[str, tuple[str, ...]] = {

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.publishing.connectors.base import (
+from quartieri.channels.connectors.base import (
     CLOCK_SLACK,
     ConnectorError,
     MediaKind,

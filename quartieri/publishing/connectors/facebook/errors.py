@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.publishing.connectors.base import PermanentError
+from quartieri.channels.connectors.base import PermanentError
 
 LINK_ERROR = 1609005
 

@@ -17,14 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from quartieri.publishing.connectors.fake_insights import FacebookInsights
-from quartieri.publishing.connectors.fakeserver import (
+from quartieri.channels.connectors.fakeserver import (
     FakeRequest,
     FakeResponse,
     Route,
     route,
     run_standalone,
 )
+from quartieri.publishing.connectors.fake_insights import FacebookInsights
 from quartieri.publishing.connectors.graph_fake import (
     FakeGraph,
     V,

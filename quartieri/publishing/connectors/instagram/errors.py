@@ -11,7 +11,7 @@ import re
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.publishing.connectors.base import PermanentError, RateLimited, RetryableError
+from quartieri.channels.connectors.base import PermanentError, RateLimited, RetryableError
 
 DAILY_LIMIT_SUBCODE = 2207042
 RETRYABLE_SUBCODES = {2207082, 2207003}  # upload to retry, media download timed out

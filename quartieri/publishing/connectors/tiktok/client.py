@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.publishing.connectors.base import (
+from quartieri.channels.connectors.base import (
     AccountAuth,
     AppCredentials,
     Connector,
@@ -41,7 +41,7 @@ from quartieri.publishing.connectors.base import (
     read_back_to,
     reconcile_among,
 )
-from quartieri.publishing.connectors.http import (
+from quartieri.channels.connectors.http import (
     UPLOAD_TIMEOUT,
     http_client,
     http_send,

@@ -13,14 +13,14 @@ import httpx
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.publishing.connectors.base import (
+from quartieri.channels.connectors.base import (
     MaybeSubmitted,
     PermanentError,
     RateLimited,
     RetryableError,
     TokenExpired,
 )
-from quartieri.publishing.connectors.http import json_body, retry_after_seconds
+from quartieri.channels.connectors.http import json_body, retry_after_seconds
 
 _RECONNECT = _("Reconnect the TikTok account in quartieri and accept every permission asked.")
 

@@ -20,8 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from quartieri.publishing.connectors.fake_insights import TikTokInsights
-from quartieri.publishing.connectors.fakeserver import (
+from quartieri.channels.connectors.fakeserver import (
     FakeRequest,
     FakeResponse,
     FakeServer,
@@ -32,6 +31,7 @@ from quartieri.publishing.connectors.fakeserver import (
     route,
     run_standalone,
 )
+from quartieri.publishing.connectors.fake_insights import TikTokInsights
 from quartieri.publishing.connectors.tiktok.client import ChunkRule, utf16_length
 from quartieri.publishing.connectors.tiktok.login_fake import TikTokLoginFake
 

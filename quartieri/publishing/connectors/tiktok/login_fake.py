@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from quartieri.publishing.connectors.authorize import pkce_challenge
-from quartieri.publishing.connectors.fakeserver import FakeRequest, FakeResponse, Route, route
+from quartieri.channels.connectors.authorize import pkce_challenge
+from quartieri.channels.connectors.fakeserver import FakeRequest, FakeResponse, Route, route
 
 
 @dataclass

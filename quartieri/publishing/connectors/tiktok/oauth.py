@@ -18,14 +18,14 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from quartieri.publishing.connectors.authorize import AuthorizationError, url_with_query
-from quartieri.publishing.connectors.base import (
+from quartieri.channels.connectors.authorize import AuthorizationError, url_with_query
+from quartieri.channels.connectors.base import (
     AppCredentials,
     RateLimited,
     RetryableError,
     TokenSet,
 )
-from quartieri.publishing.connectors.http import (
+from quartieri.channels.connectors.http import (
     http_client,
     http_send,
     json_body,

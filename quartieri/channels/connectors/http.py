@@ -17,7 +17,7 @@ import certifi
 import httpx
 from django.utils import timezone
 
-from quartieri.publishing.connectors.base import MaybeSubmitted, RetryableError
+from quartieri.channels.connectors.base import MaybeSubmitted, RetryableError
 
 # Every call has limits on each phase; uploads get a longer write phase.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=5.0)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from quartieri.publishing.connectors.base import ConnectorError
+from quartieri.channels.connectors.base import ConnectorError
 
 
 class AuthorizationError(ConnectorError):

@@ -1,0 +1,76 @@
+"""The registry of channel kinds: the one module that names them all.
+
+A kind joins with one member of ``Platform`` (its slug and label, the values stored in
+``ChannelAccount.platform``) and one line of ``KINDS`` (slug → dotted path of its class,
+imported on first use). The path may point above ``channels``
+(``quartieri.newsletter.kind.NewsletterKind``): a dotted string is not an import, so the
+layering contract holds while the kind's code lives with its app.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from quartieri.channels.base import Capability, ChannelKind
+
+
+class Platform(models.TextChoices):
+    TIKTOK = "tiktok", "TikTok"
+    INSTAGRAM = "instagram", "Instagram"
+    FACEBOOK = "facebook", "Facebook"
+    NEWSLETTER = "newsletter", _("Newsletter")
+    SCREENS = "screens", _("City screens")
+    WEBSITE = "website", _("Website")
+    POSTERS = "posters", _("Posters")
+
+
+KINDS: dict[str, str] = {
+    Platform.TIKTOK: "quartieri.channels.kinds.tiktok.kind.TikTokKind",
+    Platform.INSTAGRAM: "quartieri.channels.kinds.instagram.kind.InstagramKind",
+    Platform.FACEBOOK: "quartieri.channels.kinds.facebook.kind.FacebookKind",
+    # The city's own channels; each becomes its app's kind (quartieri.<app>.kind) when the
+    # app that delivers it lands.
+    Platform.NEWSLETTER: "quartieri.channels.kinds.own.NewsletterKind",
+    Platform.SCREENS: "quartieri.channels.kinds.own.ScreensKind",
+    Platform.WEBSITE: "quartieri.channels.kinds.own.WebsiteKind",
+    Platform.POSTERS: "quartieri.channels.kinds.own.PostersKind",
+}
+
+
+class UnknownKindError(LookupError):
+    pass
+
+
+@cache
+def kind_for(slug: str) -> ChannelKind:
+    """The kind of a slug (``ChannelAccount.platform``); UnknownKindError names the known."""
+    try:
+        dotted = KINDS[slug]
+    except KeyError:
+        raise UnknownKindError(
+            f"unknown channel kind {slug!r} (known: {', '.join(sorted(KINDS))})"
+        ) from None
+    cls: type[ChannelKind] = import_string(dotted)
+    if cls.slug != slug:
+        raise UnknownKindError(f"{dotted} declares slug {cls.slug!r}, registered as {slug!r}")
+    return cls()
+
+
+def all_kinds() -> list[ChannelKind]:
+    return [kind_for(slug) for slug in KINDS]
+
+
+def slugs_with(capability: Capability) -> list[str]:
+    """The slugs of the kinds that declare ``capability``, sorted."""
+    return sorted(kind.slug for kind in all_kinds() if capability in kind.capabilities)
+
+
+def kind_choices() -> list[tuple[str, str | Promise]]:
+    """``(slug, label)`` of every kind, for ``ChannelAccount.platform``'s choices (a callable:
+    adding a kind needs no migration)."""
+    return [(member.value, member.label) for member in Platform]
