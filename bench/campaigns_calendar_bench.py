@@ -42,14 +42,10 @@ from django.test.utils import CaptureQueriesContext, override_settings  # noqa: 
 from quartieri.accounts.models import User  # noqa: E402
 from quartieri.accounts.roles import Role  # noqa: E402
 from quartieri.campaigns.api import MAX_PAGE  # noqa: E402
-from quartieri.campaigns.models import (  # noqa: E402
-    Campaign,
-    ChannelAccount,
-    ContentItem,
-    Platform,
-    Variant,
-)
+from quartieri.campaigns.models import Campaign, ContentItem, Variant  # noqa: E402
 from quartieri.campaigns.services import api_token_create  # noqa: E402
+from quartieri.channels.models import ChannelAccount  # noqa: E402
+from quartieri.channels.registry import Platform  # noqa: E402
 
 ROME = dt.timezone(dt.timedelta(hours=2))  # CEST: every day of June 2021
 MONTH = dt.date(2021, 6, 1)

@@ -31,7 +31,7 @@ class PostMetric(models.Model):
     )
     # Copied from the entry so that reports by account or platform need no join.
     account = models.ForeignKey(
-        "campaigns.ChannelAccount",
+        "channels.ChannelAccount",
         verbose_name=_("channel account"),
         on_delete=models.CASCADE,
         related_name="post_metrics",
@@ -65,7 +65,7 @@ class AccountMetric(models.Model):
     """One figure of one channel account for ``day``."""
 
     account = models.ForeignKey(
-        "campaigns.ChannelAccount",
+        "channels.ChannelAccount",
         verbose_name=_("channel account"),
         on_delete=models.CASCADE,
         related_name="metrics",

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from django.db.models import QuerySet
 
 from quartieri.analytics.models import AccountMetric, InsightsRun, PostMetric
-from quartieri.campaigns.models import ChannelAccount
+from quartieri.channels.models import AccountState, ChannelAccount, PlatformCredential
 from quartieri.publishing.connectors import platform_slugs
-from quartieri.publishing.models import AccountState, OutboxEntry, PlatformCredential
+from quartieri.publishing.models import OutboxEntry
 
 
 def insights_accounts() -> list[ChannelAccount]:

@@ -37,7 +37,6 @@ from quartieri.analytics.selectors import (
     insights_accounts,
     insights_entries,
 )
-from quartieri.campaigns.models import ChannelAccount
 from quartieri.channels.connectors.base import (
     Connector,
     MetricReading,
@@ -45,6 +44,7 @@ from quartieri.channels.connectors.base import (
     RateLimited,
     RetryableError,
 )
+from quartieri.channels.models import ChannelAccount
 from quartieri.publishing.connection import (
     ReconnectNeededError,
     account_call,

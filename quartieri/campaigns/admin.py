@@ -1,4 +1,4 @@
-"""Admin for set-up data (campaigns, accounts, grants); the workflow stays in the services."""
+"""Admin for set-up data (campaigns, content, media); the workflow stays in the services."""
 
 from __future__ import annotations
 
@@ -8,15 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from quartieri.accounts.admin import AuditedModelAdmin
-from quartieri.campaigns.models import (
-    AccountGrant,
-    Campaign,
-    ChannelAccount,
-    ContentItem,
-    MediaAsset,
-    Transition,
-    Variant,
-)
+from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Transition, Variant
 
 
 @admin.register(Campaign)
@@ -25,18 +17,6 @@ class CampaignAdmin(AuditedModelAdmin):
     list_filter = ("status",)
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
-
-
-@admin.register(ChannelAccount)
-class ChannelAccountAdmin(AuditedModelAdmin):
-    list_display = ("handle", "platform", "kind", "owner", "min_spacing_minutes")
-    list_filter = ("platform", "kind")
-
-
-@admin.register(AccountGrant)
-class AccountGrantAdmin(AuditedModelAdmin):
-    list_display = ("account", "user", "can_draft", "can_approve", "can_publish")
-    list_filter = ("account",)
 
 
 @admin.register(ContentItem)

@@ -35,14 +35,7 @@ from quartieri.accounts.models import User
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
 from quartieri.campaigns import services
-from quartieri.campaigns.models import (
-    Campaign,
-    ChannelAccount,
-    ContentItem,
-    Platform,
-    PostType,
-    Variant,
-)
+from quartieri.campaigns.models import Campaign, ContentItem, Variant
 from quartieri.campaigns.scheduling import FoldPolicy, GapPolicy, WallTimeError, schedule_resolve
 from quartieri.campaigns.selectors import (
     api_campaign_list,
@@ -51,6 +44,9 @@ from quartieri.campaigns.selectors import (
     api_variant_list,
 )
 from quartieri.campaigns.validation import variant_validate
+from quartieri.channels.models import ChannelAccount
+from quartieri.channels.registry import Platform
+from quartieri.channels.rules import PostType
 from quartieri.places.models import Neighbourhood
 
 ROME = ZoneInfo("Europe/Rome")

@@ -34,17 +34,17 @@ from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
 from quartieri.campaigns import services
 from quartieri.campaigns.forms import ScheduleForm
-from quartieri.campaigns.models import AccountGrant, Campaign, ChannelAccount, Platform, Variant
+from quartieri.campaigns.models import Campaign, Variant
 from quartieri.campaigns.selectors import (
     ROME,
     CalendarFilters,
-    Duty,
-    account_allows,
     calendar_spacing_warnings,
     calendar_unscheduled,
     calendar_variants,
-    user_grants,
 )
+from quartieri.channels.models import AccountGrant, ChannelAccount
+from quartieri.channels.registry import Platform
+from quartieri.channels.selectors import Duty, account_allows, user_grants
 from quartieri.places.models import Neighbourhood
 
 VIEWS = ("month", "week", "list")

@@ -30,11 +30,12 @@ from typing import Any
 from django.db.models import QuerySet
 
 from quartieri.accounts.models import User
-from quartieri.campaigns.models import ChannelAccount, ContentItem, Language, MediaAsset
-from quartieri.campaigns.selectors import Duty, account_allows, user_grants
+from quartieri.campaigns.models import ContentItem, MediaAsset
 from quartieri.channels.base import Capability
+from quartieri.channels.models import ChannelAccount, Language
 from quartieri.channels.registry import kind_for
 from quartieri.channels.rules import PostType, TextUnit, text_length
+from quartieri.channels.selectors import Duty, account_allows, user_grants
 
 # A tag starts after a space or the start of the text, so e-mail addresses (info@comune.it)
 # and URL fragments (page#top) are not taken for mentions or hashtags.

@@ -28,8 +28,9 @@ from django.utils.translation import gettext as _
 
 from quartieri.accounts.models import User
 from quartieri.campaigns import services
-from quartieri.campaigns.models import Campaign, ChannelAccount, ContentItem, Variant
+from quartieri.campaigns.models import Campaign, ContentItem, Variant
 from quartieri.campaigns.selectors import api_variant_list
+from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import kind_for
 from quartieri.channels.rules import PostType
 from quartieri.places.models import Neighbourhood

@@ -18,14 +18,7 @@ from rich.console import Console
 from quartieri.accounts.models import User
 from quartieri.accounts.roles import Role
 from quartieri.accounts.services import user_create
-from quartieri.campaigns.models import (
-    AccountGrant,
-    Campaign,
-    ChannelAccount,
-    ContentItem,
-    Platform,
-    Variant,
-)
+from quartieri.campaigns.models import Campaign, ContentItem, Variant
 from quartieri.campaigns.scheduling import schedule_resolve
 from quartieri.campaigns.services import (
     variant_approve,
@@ -35,6 +28,8 @@ from quartieri.campaigns.services import (
     variant_schedule,
     variant_submit,
 )
+from quartieri.channels.models import AccountGrant, ChannelAccount
+from quartieri.channels.registry import Platform
 from quartieri.places.models import Neighbourhood, Playlist, Tour
 from quartieri.planner.models import SavedPlan
 

@@ -15,15 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from quartieri.accounts.models import User
 from quartieri.audiences.models import Segment
 from quartieri.campaigns.compose import accounts_for_drafting
-from quartieri.campaigns.models import (
-    Campaign,
-    ChannelAccount,
-    ContentItem,
-    Language,
-    Platform,
-    PostType,
-    Variant,
-)
+from quartieri.campaigns.models import Campaign, ContentItem, Variant
 from quartieri.campaigns.scheduling import (
     FoldPolicy,
     GapPolicy,
@@ -31,8 +23,9 @@ from quartieri.campaigns.scheduling import (
     WallTimeError,
     schedule_resolve,
 )
-from quartieri.channels.registry import kind_for
-from quartieri.channels.rules import RuleFailure
+from quartieri.channels.models import ChannelAccount, Language
+from quartieri.channels.registry import Platform, kind_for
+from quartieri.channels.rules import PostType, RuleFailure
 from quartieri.places.forms import style
 from quartieri.places.models import Neighbourhood, Playlist, Tour
 

@@ -38,9 +38,9 @@ from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
 from quartieri.accounts.services import audit_record, audit_snapshot
 from quartieri.campaigns.models import ContentItem, MediaAsset, Variant
-from quartieri.campaigns.selectors import Duty, account_allows
 from quartieri.campaigns.services import variant_update
 from quartieri.campaigns.validation import asset_failures
+from quartieri.channels.selectors import Duty, account_allows
 
 MB = 1024 * 1024
 CAPTION_MAX_BYTES = 1 * MB

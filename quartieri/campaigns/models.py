@@ -15,7 +15,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# Platform and PostType belong to channels; re-exported for code that imports them from here.
+# These belong to channels; re-exported for code that imports them from here.
+from quartieri.channels.models import AccountGrant as AccountGrant
+from quartieri.channels.models import ChannelAccount as ChannelAccount
+from quartieri.channels.models import Language as Language
 from quartieri.channels.registry import Platform as Platform
 from quartieri.channels.rules import PostType as PostType
 
@@ -68,84 +71,6 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Language(models.TextChoices):
-    IT = "it", _("Italian")
-    EN = "en", _("English")
-
-
-class ChannelAccount(models.Model):
-    class Kind(models.TextChoices):
-        INSTITUTIONAL = "institutional", _("Institutional")
-        # A personal account (the mayor's Instagram) is approved and published by its
-        # owner only, whatever grants others hold (services._account_gate).
-        PERSONAL = "personal", _("Personal")
-
-    platform = models.CharField(_("platform"), max_length=20, choices=Platform)
-    handle = models.CharField(_("handle"), max_length=200)
-    display_name = models.CharField(_("display name"), max_length=200, blank=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.INSTITUTIONAL)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="owned_channel_accounts",
-    )
-    # Preferred posting times, "HH:MM" wall-clock in Europe/Rome.
-    posting_slots: models.JSONField[Any, Any] = models.JSONField(
-        _("posting time slots"), default=list, blank=True
-    )
-    min_spacing_minutes = models.PositiveIntegerField(_("minimum minutes between posts"), default=0)
-    # The language the account speaks to its followers: variants generated for it start from
-    # that master text of the content item (compose.py); a generation run may override it.
-    language = models.CharField(_("language"), max_length=2, choices=Language, default=Language.IT)
-
-    class Meta:
-        ordering = ["platform", "handle"]
-        verbose_name = _("channel account")
-        verbose_name_plural = _("channel accounts")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["platform", "handle"], name="campaigns_account_platform_handle"
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind="personal") | Q(owner__isnull=False),
-                name="campaigns_personal_account_has_owner",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_platform_display()} {self.handle}"
-
-    @property
-    def is_personal(self) -> bool:
-        return self.kind == self.Kind.PERSONAL
-
-
-class AccountGrant(models.Model):
-    """What one person may do on one channel account, on top of their role."""
-
-    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="grants")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_grants"
-    )
-    can_draft = models.BooleanField(_("may draft"), default=False)
-    can_approve = models.BooleanField(_("may approve"), default=False)
-    can_publish = models.BooleanField(_("may schedule and publish"), default=False)
-
-    class Meta:
-        ordering = ["account", "user"]
-        verbose_name = _("account grant")
-        verbose_name_plural = _("account grants")
-        constraints = [
-            models.UniqueConstraint(fields=["account", "user"], name="campaigns_grant_account_user")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.account}"
 
 
 class ContentItem(models.Model):
@@ -245,7 +170,9 @@ class Variant(models.Model):
         SELF_ONLY = "SELF_ONLY", _("Only me")
 
     content_item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="variants")
-    account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="variants")
+    account = models.ForeignKey(
+        "channels.ChannelAccount", on_delete=models.PROTECT, related_name="variants"
+    )
     post_type = models.CharField(_("post type"), max_length=20, choices=PostType)
     # TikTok photo posts have a title (≤ 90) besides the description; elsewhere unused.
     title = models.CharField(_("title"), max_length=200, blank=True)

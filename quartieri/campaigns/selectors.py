@@ -6,24 +6,15 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from quartieri.accounts.models import User
-from quartieri.accounts.roles import Capability
-from quartieri.accounts.selectors import user_can
-from quartieri.campaigns.models import (
-    AccountGrant,
-    Campaign,
-    ChannelAccount,
-    ContentItem,
-    Transition,
-    Variant,
-)
+from quartieri.campaigns.models import Campaign, ContentItem, Transition, Variant
+from quartieri.channels.models import AccountGrant
+from quartieri.channels.selectors import Duty, account_allows
 from quartieri.planner.models import SavedPlan
 
 
@@ -43,64 +34,6 @@ def variant_list(*, campaign: Campaign) -> QuerySet[Variant]:
         .prefetch_related(Prefetch("transitions", queryset=timeline))
         .order_by("scheduled_at", "content_item__title", "pk")
     )
-
-
-class Duty(StrEnum):
-    DRAFT = "draft"
-    APPROVE = "approve"
-    PUBLISH = "publish"
-
-
-_DUTY_CAPABILITY = {
-    Duty.DRAFT: Capability.DRAFT_CONTENT,
-    Duty.APPROVE: Capability.APPROVE_CONTENT,
-    Duty.PUBLISH: Capability.DRAFT_CONTENT,
-}
-_DUTY_GRANT = {Duty.DRAFT: "can_draft", Duty.APPROVE: "can_approve", Duty.PUBLISH: "can_publish"}
-_DUTY_LABEL = {
-    Duty.DRAFT: gettext_lazy("draft"),
-    Duty.APPROVE: gettext_lazy("approve"),
-    Duty.PUBLISH: gettext_lazy("schedule and publish"),
-}
-
-
-def account_allows(
-    *,
-    user: User,
-    account: ChannelAccount,
-    duty: Duty,
-    grants: dict[int, AccountGrant] | None = None,
-) -> str:
-    """Empty when ``user`` may perform ``duty`` on ``account``, else the reason why not.
-
-    ``grants`` (from ``user_grants``) saves the per-call query when checking many rows.
-    """
-    capability = _DUTY_CAPABILITY[duty]
-    if not user_can(user, capability):
-        return _("Your role does not allow this (%(capability)s).") % {
-            "capability": capability.value
-        }
-    if account.is_personal:
-        # The mayor's own voice: nobody else approves or publishes for him, grants or not.
-        if account.owner_id != user.pk:
-            return _("%(account)s is a personal account: only its owner may do this.") % {
-                "account": account
-            }
-        return ""
-    if grants is None:
-        grant = AccountGrant.objects.filter(account=account, user=user).first()
-    else:
-        grant = grants.get(account.pk)
-    if grant is None or not getattr(grant, _DUTY_GRANT[duty]):
-        return _("You have no grant to %(duty)s on %(account)s.") % {
-            "duty": _DUTY_LABEL[duty],
-            "account": account,
-        }
-    return ""
-
-
-def user_grants(*, user: User) -> dict[int, AccountGrant]:
-    return {grant.account_id: grant for grant in AccountGrant.objects.filter(user=user)}
 
 
 # The step each status offers, and the duty it needs (services.py enforces the same).

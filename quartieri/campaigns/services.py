@@ -44,18 +44,12 @@ from quartieri.campaigns.compose import (
     item_media_kinds,
     master_text,
 )
-from quartieri.campaigns.models import (
-    ApiToken,
-    Campaign,
-    ChannelAccount,
-    ContentItem,
-    Language,
-    Transition,
-    Variant,
-)
-from quartieri.campaigns.selectors import ROME, Duty, account_allows, user_grants
+from quartieri.campaigns.models import ApiToken, Campaign, ContentItem, Transition, Variant
+from quartieri.campaigns.selectors import ROME
 from quartieri.campaigns.validation import variant_check_media, variant_validate
+from quartieri.channels.models import ChannelAccount, Language
 from quartieri.channels.registry import kind_for
+from quartieri.channels.selectors import Duty, account_allows, user_grants
 from quartieri.places.models import Neighbourhood
 from quartieri.planner.models import SavedPlan
 

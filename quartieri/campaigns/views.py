@@ -20,13 +20,9 @@ from quartieri.campaigns import scheduling, services
 from quartieri.campaigns.forms import RejectForm, ScheduleForm
 from quartieri.campaigns.models import Campaign, Variant
 from quartieri.campaigns.plan_link import plan_link_context
-from quartieri.campaigns.selectors import (
-    campaign_list,
-    user_grants,
-    variant_list,
-    variant_next_step,
-)
+from quartieri.campaigns.selectors import campaign_list, variant_list, variant_next_step
 from quartieri.campaigns.views_edit import campaign_items, may_edit
+from quartieri.channels.selectors import user_grants
 
 
 @require_GET

@@ -36,15 +36,10 @@ from quartieri.campaigns.forms import (
     campaign_initial,
     content_item_initial,
 )
-from quartieri.campaigns.models import (
-    AccountGrant,
-    Campaign,
-    ChannelAccount,
-    ContentItem,
-    Variant,
-)
-from quartieri.campaigns.selectors import Duty, account_allows, user_grants
+from quartieri.campaigns.models import Campaign, ContentItem, Variant
 from quartieri.campaigns.validation import variant_validate
+from quartieri.channels.models import AccountGrant, ChannelAccount
+from quartieri.channels.selectors import Duty, account_allows, user_grants
 
 S = Variant.Status
 EDITABLE = (S.DRAFT, S.IN_REVIEW, S.APPROVED, S.SCHEDULED)

@@ -38,8 +38,9 @@ from quartieri.campaigns.media import (
     media_upload,
     media_variant_ids,
 )
-from quartieri.campaigns.models import ContentItem, MediaAsset, Platform, Variant
-from quartieri.campaigns.selectors import Duty, account_allows, user_grants
+from quartieri.campaigns.models import ContentItem, MediaAsset, Variant
+from quartieri.channels.registry import Platform
+from quartieri.channels.selectors import Duty, account_allows, user_grants
 from quartieri.places.forms import StyledForm
 
 # Only these folders of MEDIA_ROOT are public (platforms fetch them without signing in);

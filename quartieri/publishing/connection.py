@@ -24,7 +24,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from quartieri.campaigns.models import ChannelAccount
 from quartieri.channels.connectors.base import (
     AccountAuth,
     AppCredentials,
@@ -35,9 +34,10 @@ from quartieri.channels.connectors.base import (
     RetryableError,
     TokenExpired,
 )
+from quartieri.channels.models import AccountState, ChannelAccount, PlatformCredential
+from quartieri.channels.services import credential_mark_reconnect_needed, credential_store
 from quartieri.publishing.connectors import UnknownPlatformError, connector_class
-from quartieri.publishing.models import AccountState, OutboxEntry, PlatformCredential
-from quartieri.publishing.services import credential_mark_reconnect_needed, credential_store
+from quartieri.publishing.models import OutboxEntry
 
 logger = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from rich.console import Console
 from quartieri.accounts.models import User
 from quartieri.campaigns import demo as campaigns_demo
 from quartieri.campaigns.media import media_upload
-from quartieri.campaigns.models import ChannelAccount, ContentItem, Platform, Variant
+from quartieri.campaigns.models import ContentItem, Variant
 from quartieri.campaigns.services import (
     variant_approve,
     variant_create,
@@ -39,8 +39,9 @@ from quartieri.campaigns.services import (
     variant_submit,
 )
 from quartieri.channels.connectors.base import TokenSet
-from quartieri.publishing.models import PlatformCredential
-from quartieri.publishing.services import credential_store
+from quartieri.channels.models import ChannelAccount, PlatformCredential
+from quartieri.channels.registry import Platform
+from quartieri.channels.services import credential_store
 
 DEMO_AFTER_OTHERS = True
 

@@ -1,64 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-from quartieri.lib.fields import EncryptedTextField
-
-
-class PlatformCredential(models.Model):
-    """The tokens with which quartieri acts for one channel account on its platform.
-
-    Owned by the ``ChannelAccount`` (one-to-one): the account says which platform and handle,
-    so renaming a handle never orphans its tokens. Tokens are encrypted at rest
-    (``EncryptedTextField``); they are written only by ``credential_store`` so that an access
-    token and a rotated refresh token are always saved together.
-    """
-
-    class Status(models.TextChoices):
-        OK = "ok", _("connected")
-        RECONNECT_NEEDED = "reconnect_needed", _("reconnect needed")
-
-    # Deleting an account deletes its tokens: nothing may act for an account that is gone.
-    account = models.OneToOneField(
-        "campaigns.ChannelAccount",
-        verbose_name=_("channel account"),
-        on_delete=models.CASCADE,
-        related_name="credential",
-    )
-    # Instagram user id, Facebook Page id or TikTok open_id: what the API calls the account.
-    external_id = models.CharField(_("account id on the platform"), max_length=200, blank=True)
-    access_token = EncryptedTextField(_("access token"))
-    refresh_token = EncryptedTextField(_("refresh token"), blank=True, default="")
-    # From the platform's expires_in / refresh_expires_in at the time of storing; never
-    # computed from a lifetime written in code (platform-apis.md §4). Null: no expiry given.
-    expires_at = models.DateTimeField(_("access token expires"), null=True, blank=True)
-    refresh_expires_at = models.DateTimeField(_("refresh token expires"), null=True, blank=True)
-    scopes: models.JSONField[Any, Any] = models.JSONField(
-        _("permissions"), default=list, blank=True
-    )
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OK)
-    status_reason = models.CharField(_("status reason"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("platform credential")
-        verbose_name_plural = _("platform credentials")
-
-    def __str__(self) -> str:
-        return f"{self.platform}:{self.handle}"
-
-    # Read-only views of the owning account, for code and templates that name a credential.
-    @property
-    def platform(self) -> str:
-        return str(self.account.platform)
-
-    @property
-    def handle(self) -> str:
-        return str(self.account.handle)
 
 
 class OutboxEntry(models.Model):
@@ -85,7 +28,7 @@ class OutboxEntry(models.Model):
         "campaigns.Variant", on_delete=models.CASCADE, related_name="outbox_entries"
     )
     account = models.ForeignKey(
-        "campaigns.ChannelAccount", on_delete=models.PROTECT, related_name="outbox_entries"
+        "channels.ChannelAccount", on_delete=models.PROTECT, related_name="outbox_entries"
     )
     due_at = models.DateTimeField(_("due at"))
     state = models.CharField(_("state"), max_length=20, choices=State, default=State.SCHEDULED)
@@ -120,33 +63,3 @@ class OutboxEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.variant_id} → {self.account_id} ({self.state})"
-
-
-class AccountState(models.Model):
-    """What the outbox knows about one channel account: paused by a rate limit, or
-    waiting for a person to reconnect it, and the platform's own count of its posts
-    against the daily limit when the platform gives one (Instagram's
-    ``content_publishing_limit``, read before each ``media_publish``)."""
-
-    account = models.OneToOneField(
-        "campaigns.ChannelAccount", on_delete=models.CASCADE, related_name="publishing_state"
-    )
-    paused_until = models.DateTimeField(_("paused until"), null=True, blank=True)
-    reconnect_needed = models.BooleanField(_("reconnect needed"), default=False)
-    last_error = models.TextField(_("last error"), blank=True)
-    # The platform's figures as last read (null: never read); written by account_call.
-    quota_usage = models.PositiveIntegerField(
-        _("posts counted by the platform"), null=True, blank=True
-    )
-    quota_total = models.PositiveIntegerField(
-        _("posts allowed by the platform"), null=True, blank=True
-    )
-    quota_read_at = models.DateTimeField(_("platform quota read at"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("account publishing state")
-        verbose_name_plural = _("account publishing states")
-
-    def __str__(self) -> str:
-        return f"{self.account_id}: paused until {self.paused_until}"

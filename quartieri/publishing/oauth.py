@@ -31,17 +31,16 @@ from django.utils.translation import gettext_lazy
 
 from quartieri.accounts.models import User
 from quartieri.accounts.roles import Role
-from quartieri.campaigns.models import AccountGrant, ChannelAccount
-from quartieri.campaigns.selectors import Duty, account_allows, user_grants
 from quartieri.channels.connectors.authorize import AuthorizationError, pkce_new, state_new
 from quartieri.channels.connectors.base import AppCredentials, ConnectorError, TokenSet
+from quartieri.channels.models import AccountGrant, ChannelAccount, PlatformCredential
+from quartieri.channels.selectors import Duty, account_allows, user_grants
+from quartieri.channels.services import credential_store
 from quartieri.lib.crypto import SecretDecryptError, secret_decrypt, secret_encrypt
 from quartieri.publishing.connection import app_credentials, http_timeout
 from quartieri.publishing.connectors import graph_oauth
 from quartieri.publishing.connectors.graph_oauth import MetaLogin, MetaPage
 from quartieri.publishing.connectors.tiktok import oauth as tiktok_oauth
-from quartieri.publishing.models import PlatformCredential
-from quartieri.publishing.services import credential_store
 
 logger = logging.getLogger(__name__)
 

@@ -57,6 +57,7 @@ from quartieri.channels.connectors.base import (
     StatusResult,
     SubmitResult,
 )
+from quartieri.channels.models import AccountState
 from quartieri.channels.registry import kind_for
 from quartieri.core.task_queue import pending_tasks
 from quartieri.core.workers import live_worker_ids
@@ -69,7 +70,7 @@ from quartieri.publishing.connection import (
     setting_number,
     setting_seconds,
 )
-from quartieri.publishing.models import AccountState, OutboxEntry
+from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.payload import entry_marker, post_request_for
 
 logger = logging.getLogger(__name__)

@@ -28,9 +28,11 @@ from django.utils.translation import gettext as _
 from quartieri.accounts.models import User
 from quartieri.accounts.services import audit_record, audit_snapshot
 from quartieri.campaigns.models import Variant
-from quartieri.publishing.models import OutboxEntry, PlatformCredential
+from quartieri.channels.models import PlatformCredential
+from quartieri.channels.selectors import credentials_by_account
+from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.outbox import outbox_schedule
-from quartieri.publishing.selectors import credentials_by_account, outbox_recovery_refusal
+from quartieri.publishing.selectors import outbox_recovery_refusal
 from quartieri.publishing.tasks import reconcile_entry
 
 State = OutboxEntry.State

@@ -35,7 +35,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from quartieri.campaigns.models import Platform
 from quartieri.channels.connectors.fakeserver import (
     SANDBOX_LISTING,
     FakeRequest,
@@ -46,6 +45,7 @@ from quartieri.channels.connectors.fakeserver import (
     Route,
 )
 from quartieri.channels.connectors.http import tls_context
+from quartieri.channels.registry import Platform
 from quartieri.publishing.connectors.facebook.fake import FakeFacebook
 from quartieri.publishing.connectors.graph_fake import FakeGraph, V, graph_error
 from quartieri.publishing.connectors.instagram.fake import FakeInstagram

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
@@ -13,35 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from quartieri.accounts.models import AuditEvent, User
-from quartieri.campaigns.models import AccountGrant, ChannelAccount
-from quartieri.campaigns.selectors import Duty, account_allows
-from quartieri.channels.connectors.base import AccountAuth
+from quartieri.channels.models import AccountGrant, AccountState, ChannelAccount, PlatformCredential
+from quartieri.channels.selectors import Duty, account_allows, credentials_by_account
 from quartieri.publishing.connectors import platform_slugs
-from quartieri.publishing.models import AccountState, OutboxEntry, PlatformCredential
+from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.outbox import NEXT_TASKS, sweep_grace
 
 State = OutboxEntry.State
-
-
-def credential_list(*, platform: str | None = None) -> QuerySet[PlatformCredential]:
-    credentials = PlatformCredential.objects.select_related("account").order_by(
-        "account__platform", "account__handle"
-    )
-    return credentials.filter(account__platform=platform) if platform else credentials
-
-
-def credential_auth(*, credential: PlatformCredential) -> AccountAuth:
-    """What a connector needs to act for this account (the decrypted access token)."""
-    return AccountAuth(access_token=credential.access_token, account_id=credential.external_id)
-
-
-def credentials_by_account(*, accounts: Iterable[ChannelAccount]) -> dict[int, PlatformCredential]:
-    """Each account's credential, in one query."""
-    ids = [account.pk for account in accounts]
-    return {
-        credential.account_id: credential
-        for credential in PlatformCredential.objects.filter(account_id__in=ids)
-    }
 
 
 # --- The outbox pages ---------------------------------------------------------------------------

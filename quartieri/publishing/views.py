@@ -30,8 +30,9 @@ from quartieri.accounts.models import User
 from quartieri.accounts.permissions import require_capability
 from quartieri.accounts.roles import Capability, Role
 from quartieri.accounts.selectors import user_can
-from quartieri.campaigns.models import AccountGrant, Campaign, ChannelAccount
-from quartieri.campaigns.selectors import Duty, account_allows, user_grants
+from quartieri.campaigns.models import Campaign
+from quartieri.channels.models import AccountGrant, ChannelAccount
+from quartieri.channels.selectors import Duty, account_allows, user_grants
 from quartieri.core.workers import live_worker_ids
 from quartieri.publishing import recovery
 from quartieri.publishing.connectors import platform_slugs

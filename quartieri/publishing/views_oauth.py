@@ -18,9 +18,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from quartieri.accounts.models import User
-from quartieri.campaigns.models import ChannelAccount
+from quartieri.channels.models import AccountState, ChannelAccount, PlatformCredential
 from quartieri.publishing import oauth
-from quartieri.publishing.models import AccountState, PlatformCredential
 
 
 class PageChoiceForm(forms.Form):

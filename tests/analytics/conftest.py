@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.utils import timezone, translation
 
-from quartieri.campaigns.models import Campaign, ChannelAccount, ContentItem, Variant
+from quartieri.campaigns.models import Campaign, ContentItem, Variant
 from quartieri.channels.connectors.base import (
     AccountAuth,
     MediaItem,
@@ -23,6 +23,8 @@ from quartieri.channels.connectors.base import (
     PostRequest,
     TokenSet,
 )
+from quartieri.channels.models import ChannelAccount
+from quartieri.channels.services import credential_store
 from quartieri.publishing.connectors.facebook.client import FacebookConnector
 from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
 from quartieri.publishing.connectors.instagram.client import InstagramConnector
@@ -30,7 +32,6 @@ from quartieri.publishing.connectors.instagram.fake import IG_USER, FakeInstagra
 from quartieri.publishing.connectors.tiktok.client import TikTokConnector, TikTokOptions
 from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
 from quartieri.publishing.models import OutboxEntry
-from quartieri.publishing.services import credential_store
 
 
 @pytest.fixture(autouse=True)

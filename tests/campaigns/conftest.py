@@ -17,21 +17,15 @@ from django.utils import translation
 from quartieri.accounts.models import AuditEvent, User
 from quartieri.accounts.roles import Role
 from quartieri.campaigns import scheduling
-from quartieri.campaigns.models import (
-    AccountGrant,
-    Campaign,
-    ChannelAccount,
-    ContentItem,
-    Platform,
-    Transition,
-    Variant,
-)
+from quartieri.campaigns.models import Campaign, ContentItem, Transition, Variant
 from quartieri.campaigns.services import (
     variant_approve,
     variant_create,
     variant_schedule,
     variant_submit,
 )
+from quartieri.channels.models import AccountGrant, ChannelAccount
+from quartieri.channels.registry import Platform
 from tests.conftest import make_person
 
 ROME = dt.timezone(dt.timedelta(hours=2))  # CEST, valid for every date in the campaign

@@ -15,15 +15,9 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from quartieri.accounts.models import AuditEvent, User
-from quartieri.campaigns.models import (
-    ApiToken,
-    Campaign,
-    ChannelAccount,
-    ContentItem,
-    Transition,
-    Variant,
-)
+from quartieri.campaigns.models import ApiToken, Campaign, ContentItem, Transition, Variant
 from quartieri.campaigns.services import api_token_create
+from quartieri.channels.models import ChannelAccount
 from tests.campaigns.conftest import Unchanged
 
 API = "/api/v1"

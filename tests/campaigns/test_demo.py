@@ -8,7 +8,8 @@ from rich.console import Console
 
 from quartieri.accounts.models import AuditEvent, User
 from quartieri.campaigns import demo as campaigns_demo
-from quartieri.campaigns.models import Campaign, ChannelAccount, Transition, Variant
+from quartieri.campaigns.models import Campaign, Transition, Variant
+from quartieri.channels.models import ChannelAccount
 from quartieri.core import demo as core_demo
 
 

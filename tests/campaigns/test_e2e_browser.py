@@ -13,7 +13,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from quartieri.campaigns.models import AccountGrant, Campaign, ChannelAccount, Platform, Variant
+from quartieri.campaigns.models import Campaign, Variant
+from quartieri.channels.models import AccountGrant, ChannelAccount
+from quartieri.channels.registry import Platform
 from quartieri.publishing.models import OutboxEntry
 from tests.campaigns.test_browser import axe_violations
 

@@ -9,15 +9,10 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from quartieri.accounts.models import AuditEvent
-from quartieri.campaigns.models import (
-    AccountGrant,
-    ChannelAccount,
-    ContentItem,
-    Language,
-    Platform,
-    Variant,
-)
+from quartieri.campaigns.models import ContentItem, Variant
 from quartieri.campaigns.services import variant_submit, variant_update, variants_generate
+from quartieri.channels.models import AccountGrant, ChannelAccount, Language
+from quartieri.channels.registry import Platform
 from quartieri.publishing.models import OutboxEntry
 from tests.campaigns.conftest import Unchanged
 

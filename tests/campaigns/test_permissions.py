@@ -57,7 +57,7 @@ def test_approver_cannot_approve_after_editing_it(item, tiktok, editor, approver
 
 
 def test_approver_without_grant_on_account_cannot_approve(item, tiktok, editor, make_variant):
-    from quartieri.campaigns.models import AccountGrant
+    from quartieri.channels.models import AccountGrant
 
     variant = make_variant(item=item, account=tiktok, by=editor, status=S.IN_REVIEW)
     grant = AccountGrant.objects.get(account=tiktok, user__username="giulia")
@@ -149,7 +149,7 @@ def test_only_owner_schedules_and_publishes_on_personal_account(
     ],
 )
 def test_analyst_changes_nothing(status, action_case, item, tiktok, editor, analyst, make_variant):
-    from quartieri.campaigns.models import AccountGrant
+    from quartieri.channels.models import AccountGrant
 
     # Even a (mistaken) full grant does not lift the analyst's read-only role.
     AccountGrant.objects.create(

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from quartieri.campaigns.models import (
-    ChannelAccount,
-    ContentItem,
-    MediaAsset,
-    Platform,
-    Variant,
-)
+from quartieri.campaigns.models import ContentItem, MediaAsset, Variant
 from quartieri.campaigns.validation import composed_caption, variant_validate
-from quartieri.channels.registry import all_kinds, kind_for
+from quartieri.channels.models import ChannelAccount
+from quartieri.channels.registry import Platform, all_kinds, kind_for
 from quartieri.channels.rules import RuleFailure, text_length
 
 MB = 1024 * 1024

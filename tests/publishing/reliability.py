@@ -32,10 +32,11 @@ from tests.processes import python, spawn, wait_for
 SETUP = """
 import datetime as dt, json
 from django.utils import timezone
-from quartieri.campaigns.models import Campaign, ChannelAccount, ContentItem, MediaAsset, Variant
+from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Variant
+from quartieri.channels.models import ChannelAccount
 from quartieri.channels.connectors.base import TokenSet
 from quartieri.publishing.outbox import outbox_schedule
-from quartieri.publishing.services import credential_store
+from quartieri.channels.services import credential_store
 
 today = timezone.localdate()
 campaign = Campaign.objects.create(

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from quartieri.campaigns.models import AccountGrant, Campaign, ContentItem, Variant
+from quartieri.campaigns.models import Campaign, ContentItem, Variant
 from quartieri.channels.connectors.fakeserver import FaultKind
+from quartieri.channels.models import AccountGrant, AccountState
 from quartieri.publishing import outbox
-from quartieri.publishing.models import AccountState, OutboxEntry
+from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.sandbox import Sandbox, sandbox_build
 from tests.publishing.test_sandbox import connected, drain, post
 

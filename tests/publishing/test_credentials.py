@@ -9,17 +9,16 @@ from django.db import connection
 from django.utils import timezone
 
 from quartieri.accounts.models import AuditEvent
-from quartieri.campaigns.models import ChannelAccount
 from quartieri.channels.connectors.base import TokenSet
-from quartieri.lib.commands import UsageError
-from quartieri.lib.crypto import SecretDecryptError
-from quartieri.publishing.models import PlatformCredential
-from quartieri.publishing.selectors import credential_auth
-from quartieri.publishing.services import (
+from quartieri.channels.models import ChannelAccount, PlatformCredential
+from quartieri.channels.selectors import credential_auth
+from quartieri.channels.services import (
     CredentialError,
     credential_mark_reconnect_needed,
     credential_store,
 )
+from quartieri.lib.commands import UsageError
+from quartieri.lib.crypto import SecretDecryptError
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +28,7 @@ ACCESS, REFRESH = "act.SECRET-access-1234", "rft.SECRET-refresh-5678"
 def raw_columns(pk: int) -> tuple[str, str]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT access_token, refresh_token FROM publishing_platformcredential WHERE id = %s",
+            "SELECT access_token, refresh_token FROM channels_platformcredential WHERE id = %s",
             [pk],
         )
         return cursor.fetchone()
@@ -99,7 +98,7 @@ def test_a_failed_store_rolls_back_tokens_and_audit(monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("audit table unavailable")
 
-    monkeypatch.setattr("quartieri.publishing.services.audit_record", broken)
+    monkeypatch.setattr("quartieri.channels.services.audit_record", broken)
     with pytest.raises(RuntimeError):
         store(TokenSet(access_token="a2", refresh_token="r2"))
     credential = PlatformCredential.objects.get()
@@ -313,10 +312,11 @@ def test_the_migration_attaches_credentials_to_their_accounts_and_loses_none():
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
-    campaigns = [node for node in executor.loader.graph.leaf_nodes() if node[0] == "campaigns"]
-    before = [("publishing", "0002_outbox")]
+    # Before the credential migrations, with the accounts still in campaigns (channels.0001
+    # moved them later).
+    before = [("publishing", "0002_outbox"), ("campaigns", "0004_media_probe")]
     executor.migrate(before)
-    old = executor.loader.project_state(before + campaigns).apps
+    old = executor.loader.project_state(before).apps
     try:
         # given a credential whose account exists and one connected before its account
         account_model = old.get_model("campaigns", "ChannelAccount")
@@ -343,7 +343,7 @@ def test_the_migration_attaches_credentials_to_their_accounts_and_loses_none():
         # and going back restores platform and handle on the credential rows
         executor = MigrationExecutor(connection)
         executor.migrate(before)
-        back = executor.loader.project_state(before + campaigns).apps
+        back = executor.loader.project_state(before).apps
         rows = back.get_model("publishing", "PlatformCredential").objects.order_by("pk")
         assert [(r.platform, r.handle, r.access_token) for r in rows] == [
             ("tiktok", "@visit", "a1"),

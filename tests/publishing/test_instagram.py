@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from quartieri.campaigns.models import Campaign, ChannelAccount, ContentItem
+from quartieri.campaigns.models import Campaign, ContentItem
 from quartieri.channels.connectors.base import (
     MaybeSubmitted,
     MediaItem,
@@ -24,10 +24,11 @@ from quartieri.channels.connectors.base import (
     TokenSet,
 )
 from quartieri.channels.connectors.fakeserver import FaultKind
+from quartieri.channels.models import AccountState, ChannelAccount
+from quartieri.channels.services import credential_store
 from quartieri.publishing.connectors.instagram.client import InstagramConnector
 from quartieri.publishing.connectors.instagram.fake import IG_USER, FakeInstagram, FakeMedia
-from quartieri.publishing.models import AccountState, OutboxEntry
-from quartieri.publishing.services import credential_store
+from quartieri.publishing.models import OutboxEntry
 from tests.publishing.test_outbox import drain, queued, refreshed, schedule, scheduled_variant
 
 CAPTION = "Sunset over Borgo #quartieri q.example/ig1"

@@ -11,12 +11,11 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from quartieri.campaigns.models import ChannelAccount
 from quartieri.channels.connectors.fakeserver import FakeServer
+from quartieri.channels.models import ChannelAccount, PlatformCredential
 from quartieri.publishing.connectors.facebook.fake import PAGE_ID
 from quartieri.publishing.connectors.instagram.fake import IG_USER, FakeInstagram
 from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
-from quartieri.publishing.models import PlatformCredential
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -17,14 +17,13 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from quartieri.accounts.models import AuditEvent, Role
-from quartieri.campaigns.models import ChannelAccount
 from quartieri.channels.connectors.base import TokenSet
 from quartieri.channels.connectors.fakeserver import FaultKind
+from quartieri.channels.models import AccountState, ChannelAccount, PlatformCredential
+from quartieri.channels.services import credential_store
 from quartieri.publishing import connection, periodic, tasks
 from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
 from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
-from quartieri.publishing.models import AccountState, PlatformCredential
-from quartieri.publishing.services import credential_store
 from tests.conftest import make_person
 
 pytestmark = pytest.mark.django_db

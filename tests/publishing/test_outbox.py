@@ -16,23 +16,16 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 
 from quartieri.accounts.models import AuditEvent, Role, User
-from quartieri.campaigns.models import (
-    AccountGrant,
-    Campaign,
-    ChannelAccount,
-    ContentItem,
-    MediaAsset,
-    Transition,
-    Variant,
-)
+from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Transition, Variant
 from quartieri.channels.connectors.base import MaybeSubmitted, TokenSet
 from quartieri.channels.connectors.fakeserver import FaultKind
+from quartieri.channels.models import AccountGrant, AccountState, ChannelAccount, PlatformCredential
+from quartieri.channels.services import credential_store
 from quartieri.publishing import connection, outbox, payload
 from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
 from quartieri.publishing.connectors.instagram.fake import FakeInstagram
 from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
-from quartieri.publishing.models import AccountState, OutboxEntry, PlatformCredential
-from quartieri.publishing.services import credential_store
+from quartieri.publishing.models import OutboxEntry
 from tests.conftest import make_person
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -19,13 +19,7 @@ from django.utils import timezone
 
 from quartieri.accounts.models import AuditEvent, User
 from quartieri.accounts.roles import Role
-from quartieri.campaigns.models import (
-    AccountGrant,
-    Campaign,
-    ChannelAccount,
-    ContentItem,
-    Variant,
-)
+from quartieri.campaigns.models import Campaign, ContentItem, Variant
 from quartieri.campaigns.services import (
     variant_approve,
     variant_create,
@@ -35,10 +29,11 @@ from quartieri.campaigns.services import (
 )
 from quartieri.channels.connectors.base import TokenSet
 from quartieri.channels.connectors.fakeserver import FaultKind
+from quartieri.channels.models import AccountGrant, ChannelAccount, PlatformCredential
+from quartieri.channels.services import credential_mark_reconnect_needed, credential_store
 from quartieri.publishing import outbox
 from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
-from quartieri.publishing.models import OutboxEntry, PlatformCredential
-from quartieri.publishing.services import credential_mark_reconnect_needed, credential_store
+from quartieri.publishing.models import OutboxEntry
 from tests.conftest import make_person
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -15,19 +15,14 @@ from django.tasks import TaskResultStatus
 from django.test import Client
 from django.utils import timezone
 
-from quartieri.campaigns.models import (
-    Campaign,
-    ChannelAccount,
-    ContentItem,
-    MediaAsset,
-    Variant,
-)
+from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Variant
 from quartieri.channels.connectors.base import TokenSet
+from quartieri.channels.models import ChannelAccount, PlatformCredential
+from quartieri.channels.services import credential_store
 from quartieri.publishing import outbox
 from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
-from quartieri.publishing.models import OutboxEntry, PlatformCredential
+from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.sandbox import Sandbox, sandbox_build
-from quartieri.publishing.services import credential_store
 
 pytestmark = pytest.mark.django_db(transaction=True)
 State = OutboxEntry.State

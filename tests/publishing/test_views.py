@@ -17,18 +17,12 @@ from django.utils import timezone
 
 from quartieri.accounts.models import User
 from quartieri.accounts.services import audit_record
-from quartieri.campaigns.models import (
-    AccountGrant,
-    Campaign,
-    ChannelAccount,
-    ContentItem,
-    Transition,
-    Variant,
-)
+from quartieri.campaigns.models import Campaign, ContentItem, Transition, Variant
 from quartieri.channels.connectors.base import TokenSet
+from quartieri.channels.models import AccountGrant, AccountState, ChannelAccount, PlatformCredential
+from quartieri.channels.services import credential_mark_reconnect_needed, credential_store
 from quartieri.core.workers import heartbeat_beat
-from quartieri.publishing.models import AccountState, OutboxEntry, PlatformCredential
-from quartieri.publishing.services import credential_mark_reconnect_needed, credential_store
+from quartieri.publishing.models import OutboxEntry
 
 pytestmark = pytest.mark.django_db
 State = OutboxEntry.State

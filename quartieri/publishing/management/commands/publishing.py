@@ -7,19 +7,18 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.utils.timezone import localtime
 
-from quartieri.campaigns.models import ChannelAccount
 from quartieri.channels.connectors.base import TokenSet
-from quartieri.lib.commands import QuartieriCommand, UsageError
-from quartieri.publishing.connection import credential_refresh_expiring, refresh_margin
-from quartieri.publishing.connectors import platform_slugs
-from quartieri.publishing.models import PlatformCredential
-from quartieri.publishing.outbox import outbox_sweep
-from quartieri.publishing.selectors import credential_list
-from quartieri.publishing.services import (
+from quartieri.channels.models import ChannelAccount, PlatformCredential
+from quartieri.channels.selectors import credential_list
+from quartieri.channels.services import (
     CredentialError,
     credential_rotate_keys,
     credential_store,
 )
+from quartieri.lib.commands import QuartieriCommand, UsageError
+from quartieri.publishing.connection import credential_refresh_expiring, refresh_margin
+from quartieri.publishing.connectors import platform_slugs
+from quartieri.publishing.outbox import outbox_sweep
 
 
 class Command(QuartieriCommand):

@@ -1,4 +1,8 @@
-"""Writes of the publishing app: platform credentials, owned by channel accounts."""
+"""Writes of the channels app: platform credentials, owned by channel accounts.
+
+The audit actions keep their ``publishing.credential_*`` names: the log's readers and
+filters know them so.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,10 @@ from django.utils.translation import gettext as _
 
 from quartieri.accounts.models import User
 from quartieri.accounts.services import audit_record, audit_snapshot
-from quartieri.campaigns.models import ChannelAccount
+from quartieri.channels.base import Capability
 from quartieri.channels.connectors.base import TokenSet
-from quartieri.publishing.connectors import platform_slugs
-from quartieri.publishing.models import PlatformCredential
+from quartieri.channels.models import ChannelAccount, PlatformCredential
+from quartieri.channels.registry import slugs_with
 
 # What the audit log may show of a credential: everything except the tokens themselves.
 AUDITED_FIELDS = [
@@ -34,7 +38,8 @@ class CredentialError(ValueError):
 
 
 def _check(*, account: ChannelAccount, tokens: TokenSet) -> None:
-    if account.platform not in platform_slugs():
+    known = slugs_with(Capability.OUTBOX)
+    if account.platform not in known:
         raise CredentialError(
             _(
                 "%(account)s is on %(platform)r, where quartieri does not publish (known: %(known)s)."
@@ -42,7 +47,7 @@ def _check(*, account: ChannelAccount, tokens: TokenSet) -> None:
             % {
                 "account": account,
                 "platform": account.platform,
-                "known": ", ".join(platform_slugs()),
+                "known": ", ".join(known),
             }
         )
     if not tokens.access_token.strip():
