@@ -74,7 +74,7 @@ def test_a_demo_database_of_the_previous_main_upgrades_with_nothing_lost(tmp_pat
         shutil.copyfileobj(packed, out)
     shutil.copy(FIXTURES / "demo-before-channels.encryption_key", data / "encryption_key")
     before = _before(db)
-    assert len(before["accounts"]) == 7 and len(before["credentials"]) == 4  # the demo's
+    assert (len(before["accounts"]), len(before["credentials"])) == (7, 4)  # the demo's
     env = {
         key: value
         for key, value in os.environ.items()
