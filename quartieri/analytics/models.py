@@ -13,11 +13,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class MetricKind(models.TextChoices):
-    # A post's views are a running total that grows; a Page's daily reach counts one day.
-    TOTAL = "total", _("running total on that day")
-    DAILY = "daily", _("counted over that day")
+from quartieri.channels.base import MetricKind
 
 
 class PostMetric(models.Model):

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from quartieri.analytics.models import AccountMetric, InsightsRun, PostMetric
 from quartieri.channels.models import AccountState, ChannelAccount, PlatformCredential
-from quartieri.publishing.connectors import platform_slugs
+from quartieri.channels.registry import platform_slugs
 from quartieri.publishing.models import OutboxEntry
 
 

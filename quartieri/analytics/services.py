@@ -37,6 +37,12 @@ from quartieri.analytics.selectors import (
     insights_accounts,
     insights_entries,
 )
+from quartieri.channels.connection import (
+    ReconnectNeededError,
+    account_call,
+    account_mark_reconnect_needed,
+    account_pause,
+)
 from quartieri.channels.connectors.base import (
     Connector,
     MetricReading,
@@ -45,12 +51,6 @@ from quartieri.channels.connectors.base import (
     RetryableError,
 )
 from quartieri.channels.models import ChannelAccount
-from quartieri.publishing.connection import (
-    ReconnectNeededError,
-    account_call,
-    account_mark_reconnect_needed,
-    account_pause,
-)
 from quartieri.publishing.models import OutboxEntry
 
 logger = logging.getLogger(__name__)

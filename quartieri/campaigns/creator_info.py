@@ -20,12 +20,12 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from quartieri.campaigns.models import MediaAsset, Variant
+from quartieri.channels.connection import connector_for
 from quartieri.channels.connectors.base import ConnectorError, PermanentError, TokenExpired
+from quartieri.channels.kinds.tiktok.client import CreatorInfo, TikTokConnector
 from quartieri.channels.models import ChannelAccount, PlatformCredential
 from quartieri.channels.registry import Platform
 from quartieri.channels.rules import PostType, RuleFailure
-from quartieri.publishing.connection import connector_for
-from quartieri.publishing.connectors.tiktok.client import CreatorInfo, TikTokConnector
 
 CACHE_SECONDS = 60
 _SOURCE = "§1.6 (creator_info, §1.3)"

@@ -64,7 +64,14 @@ from quartieri.channels.rules import (
 )
 
 if TYPE_CHECKING:
-    from quartieri.channels.connectors.base import AppCredentials, Connector, PlatformOptions
+    import httpx
+
+    from quartieri.channels.connectors.base import (
+        AppCredentials,
+        Connector,
+        PlatformOptions,
+        TokenSet,
+    )
 
 
 class Capability(enum.StrEnum):
@@ -206,10 +213,43 @@ class Delivery(Protocol):
 
 
 # --- Connecting from the browser -------------------------------------------------------------
+@dataclass(frozen=True)
+class ConnectGrant:
+    """What the platform gave for an authorisation code: tokens, and the account's id on the
+    platform ('' when the person still has to choose a page, ``OAuthFlavour.chooses_page``)."""
+
+    tokens: TokenSet
+    external_id: str = ""
+
+
+class ManagedPage(Protocol):
+    """A page the person manages on the platform, offered when connecting (Meta's Pages)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def access_token(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class PageFit:
+    """What a page would be for an account of a kind: its id there ('' when it cannot be
+    used, with ``refusal`` saying why), a note to show, and the names it answers to (a page
+    whose name is the account's handle is offered first)."""
+
+    external_id: str
+    note: str = ""
+    refusal: str = ""
+    names: frozenset[str] = frozenset()
+
+
 class OAuthFlavour(Protocol):
     """How a kind's accounts are connected from the browser (``publishing/oauth.py`` runs the
-    flow; the kind says how its platform wants it). Kinds that log in the same way share one
-    flavour (Instagram and Facebook: Meta's Login dialog)."""
+    flow: state, session, permission checks; the flavour says how its platform wants it).
+    Kinds that log in the same way share one flavour (Instagram and Facebook: Meta's Login
+    dialog)."""
 
     # Names the flow and its callback: /publishing/connect/<login>/callback/.
     login: str
@@ -217,12 +257,29 @@ class OAuthFlavour(Protocol):
     key_settings: str
     # RFC 7636 PKCE (S256): the verifier stays in the session, the challenge goes out.
     uses_pkce: bool
-    # After the code exchange the person chooses which Page the account is (Meta).
+    # After the code exchange the person chooses which page the account is (Meta): then
+    # ``exchange`` gives the person's own token and ``pages``/``page_fit`` are used.
     chooses_page: bool
 
     def authorize_url(
         self, *, client_id: str, redirect_uri: str, state: str, code_challenge: str, slug: str
     ) -> str: ...
+
+    def exchange(
+        self,
+        *,
+        app: AppCredentials,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str,
+        timeout: httpx.Timeout | None,
+    ) -> ConnectGrant: ...
+
+    def pages(
+        self, *, app: AppCredentials, user_token: str, timeout: httpx.Timeout | None
+    ) -> Sequence[ManagedPage]: ...
+
+    def page_fit(self, *, page: ManagedPage, slug: str) -> PageFit: ...
 
 
 # --- Figures ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ layering contract holds while the kind's code lives with its app.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.functional import Promise
@@ -17,6 +18,9 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from quartieri.channels.base import Capability, ChannelKind
+
+if TYPE_CHECKING:
+    from quartieri.channels.connectors.base import Connector
 
 
 class Platform(models.TextChoices):
@@ -68,6 +72,20 @@ def all_kinds() -> list[ChannelKind]:
 def slugs_with(capability: Capability) -> list[str]:
     """The slugs of the kinds that declare ``capability``, sorted."""
     return sorted(kind.slug for kind in all_kinds() if capability in kind.capabilities)
+
+
+def platform_slugs() -> list[str]:
+    """The kinds published through the outbox by a connector (the social platforms)."""
+    return slugs_with(Capability.OUTBOX)
+
+
+def connector_class(slug: str) -> type[Connector]:
+    """The connector of a kind published through the outbox; UnknownKindError names the
+    kinds that have one."""
+    known = platform_slugs()
+    if slug not in known:
+        raise UnknownKindError(f"unknown platform {slug!r} (known: {', '.join(known)})")
+    return kind_for(slug).connector_class()
 
 
 def kind_choices() -> list[tuple[str, str | Promise]]:

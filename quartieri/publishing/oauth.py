@@ -1,14 +1,15 @@
-"""Connecting a channel account from the browser: TikTok (PKCE) and Meta (a Page is chosen).
+"""Connecting a channel account from the browser, for every kind with an ``OAuthFlavour``
+(TikTok: PKCE; Meta: a Page is chosen).
 
 1. ``connect_begin``: the person may connect the account (``connect_refusal``), the app's
    keys are configured; a flow ``state → account, platform, person, PKCE verifier, redirect
    URI, start time`` is kept in the session, and the platform's authorize URL returned.
-2. The callback (``connect_tiktok_complete`` / ``connect_meta_complete``) takes the flow of
-   its ``state`` out of the session (so a state works once), checks the person and the
-   permission again, and only then trades the code. TikTok: the tokens are stored.
-   Meta: the long-lived user token is kept, encrypted, in the session for step 3.
-3. Meta only: ``meta_page_choices`` lists the person's Pages; ``meta_page_choose`` stores
-   the chosen Page's token (and, for Instagram, the Page's linked professional account).
+2. The callback (``connect_complete``) takes the flow of its ``state`` out of the session
+   (so a state works once), checks the person and the permission again, and only then
+   trades the code (``flavour.exchange``). The tokens are stored, or, when the flavour
+   ``chooses_page`` (Meta), the person's token is kept, encrypted, in the session for step 3.
+3. Page choice only: ``page_choices`` lists the person's pages; ``page_choose`` stores the
+   chosen page's token with the account id the kind takes from it (``flavour.page_fit``).
 
 Whatever goes wrong (a denial, a forged or replayed state, a missing verifier, a code the
 platform refuses), ``ConnectRefused`` says so in plain words and nothing is stored: the
@@ -31,16 +32,15 @@ from django.utils.translation import gettext_lazy
 
 from quartieri.accounts.models import User
 from quartieri.accounts.roles import Role
+from quartieri.channels.base import Capability, ManagedPage, OAuthFlavour, PageFit
+from quartieri.channels.connection import app_credentials, http_timeout
 from quartieri.channels.connectors.authorize import AuthorizationError, pkce_new, state_new
 from quartieri.channels.connectors.base import AppCredentials, ConnectorError, TokenSet
 from quartieri.channels.models import AccountGrant, ChannelAccount, PlatformCredential
+from quartieri.channels.registry import kind_for, slugs_with
 from quartieri.channels.selectors import Duty, account_allows, user_grants
 from quartieri.channels.services import credential_store
 from quartieri.lib.crypto import SecretDecryptError, secret_decrypt, secret_encrypt
-from quartieri.publishing.connection import app_credentials, http_timeout
-from quartieri.publishing.connectors import graph_oauth
-from quartieri.publishing.connectors.graph_oauth import MetaLogin, MetaPage
-from quartieri.publishing.connectors.tiktok import oauth as tiktok_oauth
 
 logger = logging.getLogger(__name__)
 
@@ -48,12 +48,6 @@ FLOWS_KEY = "publishing_oauth_flows"
 PICKS_KEY = "publishing_meta_picks"
 # How long a person has to finish on the platform, or to choose a Page (our own limit).
 FLOW_SECONDS = 15 * 60
-# The platforms whose connect flow is built (oauth here, connectors/*oauth.py).
-CONNECTABLE = ("tiktok", "instagram", "facebook")
-_KEY_SETTINGS = {
-    "tiktok": "QUARTIERI_TIKTOK_CLIENT_KEY / QUARTIERI_TIKTOK_CLIENT_SECRET",
-    "meta": "QUARTIERI_META_APP_ID / QUARTIERI_META_APP_SECRET",
-}
 # Platform answers that mean quartieri's own app keys are wrong, not the person's attempt.
 _CLIENT_ERRORS = {"invalid_client", "unauthorized_client", "101"}
 
@@ -82,15 +76,27 @@ class Flow:
 
     @property
     def login(self) -> str:
-        return "tiktok" if self.platform == "tiktok" else "meta"
+        return _flavour(self.platform).login
 
 
 @dataclass(frozen=True)
 class PageChoice:
-    page: MetaPage
-    matches: bool  # the Page's (or its Instagram account's) name is the account's handle
-    usable: bool  # Instagram needs a linked professional account
+    page: ManagedPage
+    matches: bool  # the page's (or its linked account's) name is the account's handle
+    usable: bool  # e.g. Instagram needs a linked professional account
     note: str
+
+
+def connectable() -> list[str]:
+    """The kinds whose accounts can be connected from the browser."""
+    return slugs_with(Capability.OAUTH)
+
+
+def _flavour(platform: str) -> OAuthFlavour:
+    flavour = kind_for(platform).oauth
+    if flavour is None:
+        raise LookupError(f"{platform} has no browser connection")
+    return flavour
 
 
 # --- Who may connect --------------------------------------------------------------------------
@@ -103,7 +109,7 @@ def connect_refusal(
     whoever may publish there (role and ``can_publish`` grant, as for scheduling).
     ``grants`` (``user_grants``) saves a query per account when checking many.
     """
-    if account.platform not in CONNECTABLE:
+    if account.platform not in connectable():
         return _("quartieri does not publish to %(platform)s.") % {
             "platform": account.get_platform_display()
         }
@@ -128,7 +134,7 @@ def _require(user: User, account: ChannelAccount) -> None:
 
 def connect_accounts(*, user: User) -> list[tuple[ChannelAccount, PlatformCredential | None]]:
     """The accounts ``user`` may connect, each with its credential (None: not connected)."""
-    accounts = ChannelAccount.objects.filter(platform__in=CONNECTABLE).select_related(
+    accounts = ChannelAccount.objects.filter(platform__in=connectable()).select_related(
         "owner", "credential"
     )
     grants = user_grants(user=user)
@@ -142,20 +148,22 @@ def connect_accounts(*, user: User) -> list[tuple[ChannelAccount, PlatformCreden
 # --- Step 1: to the platform ---------------------------------------------------------------
 def callback_uri(login: str) -> str:
     """The redirect URI registered with the platform: static, no parameters (TikTok's rule)."""
-    path = reverse(f"publishing:connect_{login}_callback")
+    path = reverse("publishing:connect_callback", kwargs={"login": login})
     return f"{settings.PUBLIC_URL.rstrip('/')}{path}"
 
 
 def _app(account: ChannelAccount) -> AppCredentials:
     app = app_credentials(account.platform)
     if app is None or not app.client_secret:
-        login = "tiktok" if account.platform == "tiktok" else "meta"
         raise ConnectRefused(
             _(
                 "quartieri has no app keys for %(platform)s, so it cannot ask for access. "
                 "Ask the administrator to set %(settings)s."
             )
-            % {"platform": account.get_platform_display(), "settings": _KEY_SETTINGS[login]}
+            % {
+                "platform": account.get_platform_display(),
+                "settings": _flavour(account.platform).key_settings,
+            }
         )
     return app
 
@@ -164,31 +172,26 @@ def connect_begin(*, user: User, account: ChannelAccount, session: SessionBase) 
     """Start a connect: remember the flow in the session, return the platform's URL."""
     _require(user, account)
     app = _app(account)
-    state, login = state_new(), ("tiktok" if account.platform == "tiktok" else "meta")
-    pkce = pkce_new() if login == "tiktok" else None
+    flavour = _flavour(account.platform)
+    state = state_new()
+    pkce = pkce_new() if flavour.uses_pkce else None
     flow = Flow(
         account_id=account.pk,
         platform=account.platform,
         user_id=user.pk,
-        redirect_uri=callback_uri(login),
+        redirect_uri=callback_uri(flavour.login),
         verifier=pkce.verifier if pkce else "",
         started=time.time(),
     )
     flows = _live(session, FLOWS_KEY)
     flows[state] = asdict(flow)
     session[FLOWS_KEY] = flows
-    if pkce is not None:
-        return tiktok_oauth.authorize_url(
-            client_key=app.client_id,
-            redirect_uri=flow.redirect_uri,
-            state=state,
-            code_challenge=pkce.challenge,
-        )
-    return graph_oauth.dialog_url(
-        app_id=app.client_id,
+    return flavour.authorize_url(
+        client_id=app.client_id,
         redirect_uri=flow.redirect_uri,
         state=state,
-        platform=account.platform,
+        code_challenge=pkce.challenge if pkce else "",
+        slug=account.platform,
     )
 
 
@@ -272,15 +275,17 @@ def _refused(account: ChannelAccount, error: ConnectorError) -> ConnectRefused:
     return ConnectRefused(message % words, account_id=account.pk)
 
 
-def connect_tiktok_complete(
-    *, user: User, session: SessionBase, params: dict[str, str]
-) -> PlatformCredential:
-    """Trade the code (with the PKCE verifier) for tokens and store them."""
+def connect_complete(
+    *, user: User, session: SessionBase, login: str, params: dict[str, str]
+) -> tuple[ChannelAccount, PlatformCredential | None]:
+    """Trade the callback's code for tokens: stored at once (the credential), or, when the
+    person must still choose a page, kept encrypted in the session (credential None)."""
     flow, account = _take_flow(
-        user=user, session=session, state=params.get("state", ""), login="tiktok"
+        user=user, session=session, state=params.get("state", ""), login=login
     )
     code = _code(account, params)
-    if not flow.verifier:
+    flavour = _flavour(account.platform)
+    if flavour.uses_pkce and not flow.verifier:
         raise ConnectRefused(
             _(
                 "This connection attempt lost its security check, so quartieri cannot finish "
@@ -289,7 +294,7 @@ def connect_tiktok_complete(
             account_id=account.pk,
         )
     try:
-        grant = tiktok_oauth.exchange_code(
+        grant = flavour.exchange(
             app=_app(account),
             code=code,
             redirect_uri=flow.redirect_uri,
@@ -298,34 +303,20 @@ def connect_tiktok_complete(
         )
     except ConnectorError as error:
         raise _refused(account, error) from error
-    return credential_store(
-        actor=user, account=account, tokens=grant.tokens, external_id=grant.open_id
-    )
-
-
-def connect_meta_complete(
-    *, user: User, session: SessionBase, params: dict[str, str]
-) -> ChannelAccount:
-    """Trade the code for a long-lived user token, kept for the Page choice; the account."""
-    flow, account = _take_flow(
-        user=user, session=session, state=params.get("state", ""), login="meta"
-    )
-    code = _code(account, params)
-    try:
-        with MetaLogin(app=_app(account), timeout=http_timeout()) as login:
-            short = login.exchange_code(code=code, redirect_uri=flow.redirect_uri)
-            user_token = login.long_lived(token=short.access_token)
-    except ConnectorError as error:
-        raise _refused(account, error) from error
+    if not flavour.chooses_page:
+        credential = credential_store(
+            actor=user, account=account, tokens=grant.tokens, external_id=grant.external_id
+        )
+        return account, credential
     picks = _live(session, PICKS_KEY)
     picks[str(account.pk)] = {
         "user": user.pk,
         # Sessions are stored in plain text: the token is encrypted like every other.
-        "token": secret_encrypt(plaintext=user_token.access_token),
+        "token": secret_encrypt(plaintext=grant.tokens.access_token),
         "started": time.time(),
     }
     session[PICKS_KEY] = picks
-    return account
+    return account, None
 
 
 # --- Step 3 (Meta): the Page ----------------------------------------------------------------
@@ -345,75 +336,62 @@ def _pick_token(*, user: User, session: SessionBase, account: ChannelAccount) ->
     )
 
 
-def _pages(*, account: ChannelAccount, user_token: str) -> list[MetaPage]:
+def _pages(*, account: ChannelAccount, user_token: str) -> list[tuple[ManagedPage, PageFit]]:
+    flavour = _flavour(account.platform)
     try:
-        with MetaLogin(app=_app(account), timeout=http_timeout()) as login:
-            return login.pages(user_token=user_token)
+        pages = flavour.pages(app=_app(account), user_token=user_token, timeout=http_timeout())
     except ConnectorError as error:
         raise _refused(account, error) from error
+    return [(page, flavour.page_fit(page=page, slug=account.platform)) for page in pages]
 
 
-def _matches(account: ChannelAccount, page: MetaPage) -> bool:
+def _matches(account: ChannelAccount, fit: PageFit) -> bool:
     wanted = {account.handle.lstrip("@").casefold(), account.display_name.casefold()} - {""}
-    names = {page.id, page.name.casefold(), page.instagram_username.casefold()} - {""}
-    return bool(wanted & names)
+    return bool(wanted & fit.names)
 
 
-def _choice(account: ChannelAccount, page: MetaPage) -> PageChoice:
-    if account.platform == "instagram" and not page.instagram_id:
-        note = _("No Instagram professional account is linked to this Page.")
-        return PageChoice(page=page, matches=False, usable=False, note=note)
-    note = (
-        _("Instagram: @%(name)s") % {"name": page.instagram_username}
-        if page.instagram_username
-        else ""
-    )
-    return PageChoice(page=page, matches=_matches(account, page), usable=True, note=note)
-
-
-def meta_page_choices(
-    *, user: User, session: SessionBase, account: ChannelAccount
-) -> list[PageChoice]:
-    """The person's Pages for ``account``, those matching its handle first."""
+def page_choices(*, user: User, session: SessionBase, account: ChannelAccount) -> list[PageChoice]:
+    """The person's pages for ``account``, those matching its handle first."""
     _require(user, account)
     pages = _pages(
         account=account, user_token=_pick_token(user=user, session=session, account=account)
     )
-    choices = [_choice(account, page) for page in pages]
+    choices = [
+        PageChoice(
+            page=page,
+            matches=bool(fit.external_id) and _matches(account, fit),
+            usable=bool(fit.external_id),
+            note=fit.note,
+        )
+        for page, fit in pages
+    ]
     return sorted(choices, key=lambda c: (not c.matches, not c.usable, c.page.name.casefold()))
 
 
-def meta_page_choose(
+def page_choose(
     *, user: User, session: SessionBase, account: ChannelAccount, page_id: str
 ) -> PlatformCredential:
-    """Store the chosen Page's token (its own id, or its Instagram account's, as the id)."""
+    """Store the chosen page's token, with the account id the kind takes from it."""
     _require(user, account)
     user_token = _pick_token(user=user, session=session, account=account)
-    page = next(
-        (p for p in _pages(account=account, user_token=user_token) if p.id == page_id), None
+    found = next(
+        ((p, fit) for p, fit in _pages(account=account, user_token=user_token) if p.id == page_id),
+        None,
     )
-    if page is None or not page.access_token:
+    if found is None or not found[0].access_token:
         raise ConnectRefused(
             _("That Page is not among those your Facebook account manages. Nothing was changed."),
             account_id=account.pk,
         )
-    if account.platform == "instagram" and not page.instagram_id:
-        raise ConnectRefused(
-            _(
-                "The Page %(page)s has no Instagram professional account linked, so it cannot "
-                "publish on Instagram. Nothing was changed: link the account in Meta's "
-                "settings, or choose another Page."
-            )
-            % {"page": page.name},
-            account_id=account.pk,
-        )
-    external_id = page.instagram_id if account.platform == "instagram" else page.id
+    page, fit = found
+    if not fit.external_id:
+        raise ConnectRefused(fit.refusal, account_id=account.pk)
     # A Page token made from a long-lived user token does not expire (§3.1): no expiry.
     credential = credential_store(
         actor=user,
         account=account,
         tokens=TokenSet(access_token=page.access_token),
-        external_id=external_id,
+        external_id=fit.external_id,
     )
     picks = _live(session, PICKS_KEY)
     picks.pop(str(account.pk), None)

@@ -45,6 +45,15 @@ from django.utils.translation import gettext as _
 from quartieri.accounts.services import audit_record, audit_snapshot
 from quartieri.campaigns.models import Transition, Variant
 from quartieri.channels.base import Capability
+from quartieri.channels.connection import (
+    ReconnectNeededError,
+    account_call,
+    account_gate,
+    account_mark_reconnect_needed,
+    account_pause,
+    setting_number,
+    setting_seconds,
+)
 from quartieri.channels.connectors.base import (
     Connector,
     MaybeSubmitted,
@@ -61,15 +70,6 @@ from quartieri.channels.models import AccountState
 from quartieri.channels.registry import kind_for
 from quartieri.core.task_queue import pending_tasks
 from quartieri.core.workers import live_worker_ids
-from quartieri.publishing.connection import (
-    ReconnectNeededError,
-    account_call,
-    account_gate,
-    account_mark_reconnect_needed,
-    account_pause,
-    setting_number,
-    setting_seconds,
-)
 from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.payload import entry_marker, post_request_for
 
@@ -313,7 +313,7 @@ def _claim(*, entry_id: int, version: int, worker: str) -> _Claim:
             # Edited back to review: what is no longer approved must not go out.
             _update(entry, state=State.CANCELLED, version=entry.version + 1)
             return _Claim(None, entry.state)
-        gate = account_gate(entry)
+        gate = account_gate(entry.account)
         if gate == "reconnect":
             _fail(
                 entry,

@@ -58,7 +58,7 @@ def _kind(variant: Variant, media: list[MediaItem]) -> PostKind:
 
 def _options(variant: Variant, media: list[MediaAsset], *, platform: str) -> PlatformOptions | None:
     if platform == "tiktok":
-        from quartieri.publishing.connectors.tiktok.client import TikTokOptions
+        from quartieri.channels.kinds.tiktok.client import TikTokOptions
 
         if not variant.tiktok_privacy_level:
             return None  # the connector refuses with plain words: privacy has no default
@@ -70,10 +70,10 @@ def _options(variant: Variant, media: list[MediaAsset], *, platform: str) -> Pla
             photo_title=variant.title,
         )
     if platform == "instagram":
-        from quartieri.publishing.connectors.instagram.client import InstagramOptions
+        from quartieri.channels.kinds.instagram.client import InstagramOptions
 
         return InstagramOptions(alt_text=media[0].alt_text if media else "")
-    from quartieri.publishing.connectors.facebook.client import FacebookOptions
+    from quartieri.channels.kinds.facebook.client import FacebookOptions
 
     return FacebookOptions(link=variant.link)
 

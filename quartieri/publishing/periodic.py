@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from quartieri.publishing.connection import credentials_due, refresh_margin, setting_number
+from quartieri.channels.connection import credentials_due, refresh_margin, setting_number
 from quartieri.publishing.outbox import outbox_sweep
 from quartieri.publishing.tasks import refresh_expiring_tokens
 

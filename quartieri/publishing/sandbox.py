@@ -45,11 +45,11 @@ from quartieri.channels.connectors.fakeserver import (
     Route,
 )
 from quartieri.channels.connectors.http import tls_context
+from quartieri.channels.kinds.facebook.fake import FakeFacebook
+from quartieri.channels.kinds.instagram.fake import FakeInstagram
+from quartieri.channels.kinds.meta.graph_fake import FakeGraph, V, graph_error
+from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from quartieri.channels.registry import Platform
-from quartieri.publishing.connectors.facebook.fake import FakeFacebook
-from quartieri.publishing.connectors.graph_fake import FakeGraph, V, graph_error
-from quartieri.publishing.connectors.instagram.fake import FakeInstagram
-from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
 from quartieri.publishing.models import OutboxEntry
 
 # How long the fakes take to "process" a post: long enough to see it in progress.

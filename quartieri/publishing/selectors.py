@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from quartieri.accounts.models import AuditEvent, User
 from quartieri.channels.models import AccountGrant, AccountState, ChannelAccount, PlatformCredential
+from quartieri.channels.registry import kind_for, platform_slugs
 from quartieri.channels.selectors import Duty, account_allows, credentials_by_account
-from quartieri.publishing.connectors import platform_slugs
 from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.outbox import NEXT_TASKS, sweep_grace
 
@@ -162,47 +162,6 @@ def variant_outbox_entry(*, variant_id: int) -> OutboxEntry | None:
 
 
 # --- Account health ---------------------------------------------------------------------------
-# Per platform: whether its connector reads the platform's own count of posts against the
-# daily limit before publishing (stored in AccountState.quota_*), and what is documented
-# about the limit (platform-apis.md), in words for the health page.
-_QUOTA_NOTES: dict[str, tuple[bool, Promise]] = {
-    # §2.2: content_publishing_limit's reference says quota_total is "currently 50"; Meta's
-    # guide also says 100 ([CONFLICT] §0). The connector reads the live value before each
-    # media_publish, holds the post when it is used up, and the reading is stored
-    # (AccountState.quota_*): the page shows it, never the documented number.
-    "instagram": (
-        True,
-        gettext_lazy(
-            "Instagram allows a number of posts per rolling 24 hours; its reference says "
-            "“currently 50” (another Meta page says 100). Quartieri reads Instagram's own "
-            "count before every publish and holds the post when none is left: the first "
-            "figure here is that count as last read, which includes posts made outside "
-            "quartieri; the second counts only the posts quartieri published on this account "
-            "in the last 24 hours."
-        ),
-    ),
-    # §1.6: a per-creator cap per 24 hours exists, its value is not published ("typically
-    # around 15 posts", page text truncated); reaching it answers spam_risk_too_many_posts.
-    "tiktok": (
-        False,
-        gettext_lazy(
-            "TikTok limits posts per creator per 24 hours but does not publish the number "
-            "(its guidelines say “typically around 15”). When it is reached TikTok refuses "
-            "and quartieri pauses the account until the next day."
-        ),
-    ),
-    # §3: no daily limit for Page posts is documented; Reels are 30 per 24 hours (§3.2).
-    "facebook": (
-        False,
-        gettext_lazy(
-            "Facebook documents no daily limit for Page posts (only for Reels, 30 per 24 "
-            "hours, which quartieri does not publish). Its usage headers can still pause the "
-            "account for a while."
-        ),
-    ),
-}
-
-
 @dataclass(frozen=True)
 class Quota:
     used: int  # posts quartieri published on the account in the last 24 hours
@@ -306,14 +265,16 @@ def _published_last_day(*, now: dt.datetime) -> dict[int, int]:
     return {row["account_id"]: row["count"] for row in rows}
 
 
-def quota_notes() -> dict[str, Promise]:
-    """Each platform's documented daily limit, in words for the health page."""
-    return {platform: note for platform, (_read_live, note) in _QUOTA_NOTES.items()}
+def quota_notes() -> list[tuple[str, str | Promise]]:
+    """Each platform's documented daily limit, in words for the health page (its kind's
+    ``quota``), by label."""
+    return [(str(kind_for(slug).label), kind_for(slug).quota.note) for slug in platform_slugs()]
 
 
 def _quota(platform: str, used: int, state: AccountState | None) -> Quota:
-    read_live, note = _QUOTA_NOTES.get(platform, (False, gettext_lazy("No limit is documented.")))
-    if not read_live:
+    quota = kind_for(platform).quota
+    note = quota.note
+    if not quota.read_live:
         return Quota(used=used, note=note)
     return Quota(
         used=used,

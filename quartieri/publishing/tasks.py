@@ -10,7 +10,7 @@ from dataclasses import asdict
 
 from django.tasks import TaskContext, task
 
-from quartieri.publishing.connection import credential_refresh_expiring
+from quartieri.channels.connection import credential_refresh_expiring
 from quartieri.publishing.outbox import (
     outbox_poll,
     outbox_publish,

@@ -20,14 +20,11 @@ urlpatterns = [
     path("connect/<int:account_id>/", views_oauth.connect_account_view, name="connect_account"),
     path("connect/<int:account_id>/start/", views_oauth.connect_start_view, name="connect_start"),
     path("connect/<int:account_id>/page/", views_oauth.connect_page_view, name="connect_page"),
+    # /publishing/connect/<login>/callback/: the address registered with each platform's
+    # app (the kind's OAuthFlavour.login: tiktok, meta).
     path(
-        "connect/tiktok/callback/",
-        views_oauth.connect_tiktok_callback_view,
-        name="connect_tiktok_callback",
-    ),
-    path(
-        "connect/meta/callback/",
-        views_oauth.connect_meta_callback_view,
-        name="connect_meta_callback",
+        "connect/<slug:login>/callback/",
+        views_oauth.connect_callback_view,
+        name="connect_callback",
     ),
 ]

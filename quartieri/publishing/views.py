@@ -32,10 +32,10 @@ from quartieri.accounts.roles import Capability, Role
 from quartieri.accounts.selectors import user_can
 from quartieri.campaigns.models import Campaign
 from quartieri.channels.models import AccountGrant, ChannelAccount
+from quartieri.channels.registry import platform_slugs
 from quartieri.channels.selectors import Duty, account_allows, user_grants
 from quartieri.core.workers import live_worker_ids
 from quartieri.publishing import recovery
-from quartieri.publishing.connectors import platform_slugs
 from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.sandbox import sandbox_entry_link, sandbox_fetch, sandbox_find
 from quartieri.publishing.selectors import (

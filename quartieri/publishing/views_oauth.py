@@ -38,7 +38,7 @@ def _person(request: HttpRequest) -> User:
 
 
 def _account(request: HttpRequest, account_id: int) -> ChannelAccount:
-    account = ChannelAccount.objects.filter(pk=account_id, platform__in=oauth.CONNECTABLE).first()
+    account = ChannelAccount.objects.filter(pk=account_id, platform__in=oauth.connectable()).first()
     if account is None:
         raise Http404
     reason = oauth.connect_refusal(user=_person(request), account=account)
@@ -83,32 +83,22 @@ def connect_start_view(request: HttpRequest, account_id: int) -> HttpResponse:
 
 
 @require_GET
-def connect_tiktok_callback_view(request: HttpRequest) -> HttpResponse:
+def connect_callback_view(request: HttpRequest, login: str) -> HttpResponse:
+    """The platform sends the person back here (/publishing/connect/<login>/callback/)."""
     try:
-        credential = oauth.connect_tiktok_complete(
-            user=_person(request), session=request.session, params=request.GET.dict()
+        account, credential = oauth.connect_complete(
+            user=_person(request), session=request.session, login=login, params=request.GET.dict()
         )
     except oauth.ConnectRefused as refusal:
         messages.error(request, str(refusal))
         return _back(refusal)
+    if credential is None:  # the person chooses the Page next
+        return redirect("publishing:connect_page", account_id=account.pk)
     messages.success(
         request,
-        _("%(account)s is connected: quartieri can publish there.")
-        % {"account": credential.account},
+        _("%(account)s is connected: quartieri can publish there.") % {"account": account},
     )
-    return redirect("publishing:connect_account", account_id=credential.account_id)
-
-
-@require_GET
-def connect_meta_callback_view(request: HttpRequest) -> HttpResponse:
-    try:
-        account = oauth.connect_meta_complete(
-            user=_person(request), session=request.session, params=request.GET.dict()
-        )
-    except oauth.ConnectRefused as refusal:
-        messages.error(request, str(refusal))
-        return _back(refusal)
-    return redirect("publishing:connect_page", account_id=account.pk)
+    return redirect("publishing:connect_account", account_id=account.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -118,7 +108,7 @@ def connect_page_view(request: HttpRequest, account_id: int) -> HttpResponse:
     form = PageChoiceForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            oauth.meta_page_choose(
+            oauth.page_choose(
                 user=user,
                 session=request.session,
                 account=account,
@@ -134,7 +124,7 @@ def connect_page_view(request: HttpRequest, account_id: int) -> HttpResponse:
             )
             return redirect("publishing:connect_account", account_id=account.pk)
     try:
-        choices = oauth.meta_page_choices(user=user, session=request.session, account=account)
+        choices = oauth.page_choices(user=user, session=request.session, account=account)
     except oauth.ConnectRefused as refusal:
         messages.error(request, str(refusal))
         return _back(refusal)

@@ -23,14 +23,14 @@ from quartieri.channels.connectors.base import (
     PostRequest,
     TokenSet,
 )
+from quartieri.channels.kinds.facebook.client import FacebookConnector
+from quartieri.channels.kinds.facebook.fake import PAGE_ID, FakeFacebook
+from quartieri.channels.kinds.instagram.client import InstagramConnector
+from quartieri.channels.kinds.instagram.fake import IG_USER, FakeInstagram
+from quartieri.channels.kinds.tiktok.client import TikTokConnector, TikTokOptions
+from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.services import credential_store
-from quartieri.publishing.connectors.facebook.client import FacebookConnector
-from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
-from quartieri.publishing.connectors.instagram.client import InstagramConnector
-from quartieri.publishing.connectors.instagram.fake import IG_USER, FakeInstagram
-from quartieri.publishing.connectors.tiktok.client import TikTokConnector, TikTokOptions
-from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
 from quartieri.publishing.models import OutboxEntry
 
 

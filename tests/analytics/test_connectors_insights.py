@@ -7,14 +7,14 @@ import datetime as dt
 import httpx
 import pytest
 
-from quartieri.analytics.metrics import ACCOUNT, CATALOGUE, POST
+from quartieri.analytics.metrics import ACCOUNT, POST, catalogue
 from quartieri.channels.connectors.base import AccountAuth, MetricReading, PermanentError
-from quartieri.publishing.connectors.facebook import client as facebook
-from quartieri.publishing.connectors.facebook.fake import PAGE_ID
-from quartieri.publishing.connectors.graph import GRAPH_VERSION
-from quartieri.publishing.connectors.instagram import client as instagram
-from quartieri.publishing.connectors.instagram.fake import IG_USER
-from quartieri.publishing.connectors.tiktok import client as tiktok
+from quartieri.channels.kinds.facebook import client as facebook
+from quartieri.channels.kinds.facebook.fake import PAGE_ID
+from quartieri.channels.kinds.instagram import client as instagram
+from quartieri.channels.kinds.instagram.fake import IG_USER
+from quartieri.channels.kinds.meta.graph import GRAPH_VERSION
+from quartieri.channels.kinds.tiktok import client as tiktok
 from tests.analytics.conftest import facebook_post, instagram_image, tiktok_video
 from tests.analytics.test_pull import DEPRECATED, DEPRECATED_PREFIXES
 
@@ -31,7 +31,7 @@ def test_every_metric_the_connectors_ask_for_is_catalogued_and_current():
     pairs = {
         (platform, scope, name) for (platform, scope), names in asked.items() for name in names
     }
-    assert pairs == set(CATALOGUE)
+    assert pairs == set(catalogue())
     names = {name for _platform, _scope, name in pairs}
     assert not names & DEPRECATED
     assert not [name for name in names if name.startswith(DEPRECATED_PREFIXES)]

@@ -12,9 +12,9 @@ from django.utils import timezone
 from quartieri.analytics.models import AccountMetric, PostMetric
 from quartieri.analytics.services import insights_pull
 from quartieri.channels.connectors.fakeserver import FakeServer, FaultKind
+from quartieri.channels.kinds.facebook.fake import PAGE_ID
+from quartieri.channels.kinds.instagram.fake import IG_USER
 from quartieri.channels.models import AccountState, PlatformCredential
-from quartieri.publishing.connectors.facebook.fake import PAGE_ID
-from quartieri.publishing.connectors.instagram.fake import IG_USER
 from tests.analytics.conftest import (
     connect,
     facebook_post,

@@ -14,8 +14,8 @@ from quartieri.campaigns.models import MediaAsset, Variant
 from quartieri.campaigns.services import variant_approve
 from quartieri.campaigns.validation import variant_validate
 from quartieri.channels.connectors.base import TokenSet
+from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from quartieri.channels.services import credential_store
-from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
 from tests.campaigns.conftest import Unchanged
 
 pytestmark = pytest.mark.django_db

@@ -9,11 +9,11 @@ import pytest
 from django.utils import translation
 
 from quartieri.channels.connectors.base import AccountAuth, AppCredentials
-from quartieri.publishing.connectors.facebook.fake import FakeFacebook
-from quartieri.publishing.connectors.instagram.client import InstagramConnector
-from quartieri.publishing.connectors.instagram.fake import IG_USER, FakeInstagram
-from quartieri.publishing.connectors.tiktok.client import ChunkRule, TikTokConnector
-from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
+from quartieri.channels.kinds.facebook.fake import FakeFacebook
+from quartieri.channels.kinds.instagram.client import InstagramConnector
+from quartieri.channels.kinds.instagram.fake import IG_USER, FakeInstagram
+from quartieri.channels.kinds.tiktok.client import ChunkRule, TikTokConnector
+from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 
 # Short enough that a "timeout after the side effect" fault costs a fraction of a second.
 FAST_TIMEOUT = httpx.Timeout(connect=2.0, read=0.5, write=2.0, pool=2.0)

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quartieri.channels.connectors.fakeserver import FakeRequest, FakeResponse, FaultKind
-from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook, FakePost
-from quartieri.publishing.connectors.tiktok.fake import FakePublish, FakeTikTok
+from quartieri.channels.kinds.facebook.fake import PAGE_ID, FakeFacebook, FakePost
+from quartieri.channels.kinds.tiktok.fake import FakePublish, FakeTikTok
 from tests.processes import python, spawn, wait_for
 
 SETUP = """

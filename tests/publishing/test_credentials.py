@@ -259,7 +259,7 @@ def test_list_never_shows_tokens(visit):
 
 def test_a_refreshed_tiktok_pair_is_stored_and_the_old_refresh_token_is_gone(fake_tiktok):
     from quartieri.channels.connectors.base import AccountAuth, AppCredentials
-    from quartieri.publishing.connectors.tiktok.client import TikTokConnector
+    from quartieri.channels.kinds.tiktok.client import TikTokConnector
 
     # given an account stored with the fake's first refresh token
     account = ChannelAccount.objects.create(platform="tiktok", handle="@visit")

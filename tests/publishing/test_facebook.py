@@ -22,8 +22,8 @@ from quartieri.channels.connectors.base import (
     TokenExpired,
 )
 from quartieri.channels.connectors.fakeserver import FaultKind
-from quartieri.publishing.connectors.facebook.client import FacebookConnector, FacebookOptions
-from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
+from quartieri.channels.kinds.facebook.client import FacebookConnector, FacebookOptions
+from quartieri.channels.kinds.facebook.fake import PAGE_ID, FakeFacebook
 from tests.publishing.conftest import FAST_TIMEOUT
 
 TEXT = "Walk the Borgo this Sunday q.example/fb1"

@@ -24,10 +24,10 @@ from quartieri.channels.connectors.base import (
     TokenSet,
 )
 from quartieri.channels.connectors.fakeserver import FaultKind
+from quartieri.channels.kinds.instagram.client import InstagramConnector
+from quartieri.channels.kinds.instagram.fake import IG_USER, FakeInstagram, FakeMedia
 from quartieri.channels.models import AccountState, ChannelAccount
 from quartieri.channels.services import credential_store
-from quartieri.publishing.connectors.instagram.client import InstagramConnector
-from quartieri.publishing.connectors.instagram.fake import IG_USER, FakeInstagram, FakeMedia
 from quartieri.publishing.models import OutboxEntry
 from tests.publishing.test_outbox import drain, queued, refreshed, schedule, scheduled_variant
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.utils import translation
 
 from quartieri.channels.connectors.base import PermanentError
-from quartieri.publishing.connectors.tiktok.errors import fail_reason_error
+from quartieri.channels.kinds.tiktok.errors import fail_reason_error
 
 
 def test_plain_reasons_are_translated():

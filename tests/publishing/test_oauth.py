@@ -22,13 +22,13 @@ from django.utils import timezone
 from quartieri.accounts.models import AuditEvent, Role, User
 from quartieri.channels.connectors.authorize import pkce_challenge
 from quartieri.channels.connectors.base import TokenSet
+from quartieri.channels.kinds.facebook.fake import PAGE_ID, FakeFacebook
+from quartieri.channels.kinds.instagram.fake import IG_USER, FakeInstagram
+from quartieri.channels.kinds.meta.graph_login_fake import SECOND_PAGE_ID
+from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from quartieri.channels.models import AccountGrant, ChannelAccount, PlatformCredential
 from quartieri.channels.services import credential_store
 from quartieri.publishing import oauth
-from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
-from quartieri.publishing.connectors.graph_login_fake import SECOND_PAGE_ID
-from quartieri.publishing.connectors.instagram.fake import IG_USER, FakeInstagram
-from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
 from tests.conftest import make_person
 
 pytestmark = pytest.mark.django_db

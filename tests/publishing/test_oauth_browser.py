@@ -12,10 +12,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from quartieri.channels.connectors.fakeserver import FakeServer
+from quartieri.channels.kinds.facebook.fake import PAGE_ID
+from quartieri.channels.kinds.instagram.fake import IG_USER, FakeInstagram
+from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from quartieri.channels.models import ChannelAccount, PlatformCredential
-from quartieri.publishing.connectors.facebook.fake import PAGE_ID
-from quartieri.publishing.connectors.instagram.fake import IG_USER, FakeInstagram
-from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

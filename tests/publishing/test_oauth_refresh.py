@@ -17,13 +17,14 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from quartieri.accounts.models import AuditEvent, Role
+from quartieri.channels import connection
 from quartieri.channels.connectors.base import TokenSet
 from quartieri.channels.connectors.fakeserver import FaultKind
+from quartieri.channels.kinds.facebook.fake import PAGE_ID, FakeFacebook
+from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from quartieri.channels.models import AccountState, ChannelAccount, PlatformCredential
 from quartieri.channels.services import credential_store
-from quartieri.publishing import connection, periodic, tasks
-from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
-from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
+from quartieri.publishing import periodic, tasks
 from tests.conftest import make_person
 
 pytestmark = pytest.mark.django_db

@@ -17,14 +17,15 @@ from django.utils import timezone
 
 from quartieri.accounts.models import AuditEvent, Role, User
 from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Transition, Variant
+from quartieri.channels import connection
 from quartieri.channels.connectors.base import MaybeSubmitted, TokenSet
 from quartieri.channels.connectors.fakeserver import FaultKind
+from quartieri.channels.kinds.facebook.fake import PAGE_ID, FakeFacebook
+from quartieri.channels.kinds.instagram.fake import FakeInstagram
+from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from quartieri.channels.models import AccountGrant, AccountState, ChannelAccount, PlatformCredential
 from quartieri.channels.services import credential_store
-from quartieri.publishing import connection, outbox, payload
-from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
-from quartieri.publishing.connectors.instagram.fake import FakeInstagram
-from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
+from quartieri.publishing import outbox, payload
 from quartieri.publishing.models import OutboxEntry
 from tests.conftest import make_person
 

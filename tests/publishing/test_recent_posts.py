@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from quartieri.channels.connectors import base
 from quartieri.channels.connectors.base import ReconcileQuery
-from quartieri.publishing.connectors.instagram.fake import FakeInstagram, FakeMedia
-from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
+from quartieri.channels.kinds.instagram.fake import FakeInstagram, FakeMedia
+from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from tests.publishing.test_tiktok import video_by_url
 
 HOUR_MS = 3_600_000

@@ -29,10 +29,10 @@ from quartieri.campaigns.services import (
 )
 from quartieri.channels.connectors.base import TokenSet
 from quartieri.channels.connectors.fakeserver import FaultKind
+from quartieri.channels.kinds.facebook.fake import PAGE_ID, FakeFacebook
 from quartieri.channels.models import AccountGrant, ChannelAccount, PlatformCredential
 from quartieri.channels.services import credential_mark_reconnect_needed, credential_store
 from quartieri.publishing import outbox
-from quartieri.publishing.connectors.facebook.fake import PAGE_ID, FakeFacebook
 from quartieri.publishing.models import OutboxEntry
 from tests.conftest import make_person
 

@@ -15,7 +15,8 @@ from quartieri.channels.connectors.base import (
     PostRequest,
     TokenSet,
 )
-from quartieri.publishing.connectors import UnknownPlatformError, connector_class, platform_slugs
+from quartieri.channels.registry import UnknownKindError as UnknownPlatformError
+from quartieri.channels.registry import connector_class, platform_slugs
 
 
 def test_every_registered_platform_resolves_to_its_connector():
@@ -63,7 +64,7 @@ def test_token_expiry_comes_from_the_response(expires_in, has_expiry):
 )
 def test_each_fake_runs_standalone(module, path):
     process = subprocess.Popen(
-        [sys.executable, "-m", f"quartieri.publishing.connectors.{module}.fake", "--port", "0"],
+        [sys.executable, "-m", f"quartieri.channels.kinds.{module}.fake", "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
     )

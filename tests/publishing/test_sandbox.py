@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Variant
 from quartieri.channels.connectors.base import TokenSet
+from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from quartieri.channels.models import ChannelAccount, PlatformCredential
 from quartieri.channels.services import credential_store
 from quartieri.publishing import outbox
-from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
 from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.sandbox import Sandbox, sandbox_build
 

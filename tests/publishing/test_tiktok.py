@@ -19,7 +19,7 @@ from quartieri.channels.connectors.base import (
     TokenExpired,
 )
 from quartieri.channels.connectors.fakeserver import FaultKind
-from quartieri.publishing.connectors.tiktok.client import ChunkRule, TikTokConnector, TikTokOptions
+from quartieri.channels.kinds.tiktok.client import ChunkRule, TikTokConnector, TikTokOptions
 from tests.publishing.conftest import FAST_TIMEOUT
 
 VIDEO_URL = "https://media.example.org/tour.mp4"

@@ -287,7 +287,8 @@ class AccountAuth:
     """The account a connector acts for."""
 
     access_token: str
-    account_id: str = ""  # Instagram user id, Facebook Page id; TikTok needs none
+    account_id: str = ""  # what the API calls the account (ChannelKind.account_id)
+    handle: str = ""  # as the city wrote it (a Mastodon handle names its server too)
 
 
 @dataclass(frozen=True)

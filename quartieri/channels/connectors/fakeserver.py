@@ -8,7 +8,7 @@ and how the platform words its errors; this module gives them:
 - fault injection on demand (``inject``): a 5xx, a rate limit with or without Retry-After,
   an expired token, or a *timeout after the side effect* (the handler runs, so the post
   exists, but the answer comes too late or the connection drops);
-- ``run_standalone`` for ``python -m quartieri.publishing.connectors.<platform>.fake``;
+- ``run_standalone`` for ``python -m quartieri.channels.kinds.<slug>.fake``;
 - ``GET /_sandbox/posts``, a read-only listing of what the fake recorded
   (``sandbox_posts``), which the demo sandbox's viewer reads over HTTP.
 """

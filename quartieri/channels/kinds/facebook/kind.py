@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from quartieri.channels.base import Capability, SocialKind
+from django.utils.translation import gettext_lazy as _
+
+from quartieri.channels.base import MetricDefinition, MetricKind, MetricScope, QuotaNote
+from quartieri.channels.kinds.meta.kind import FB_INSIGHTS, MetaKind
 from quartieri.channels.registry import Platform
 from quartieri.channels.rules import PlatformRules, PostType
 
@@ -12,13 +15,32 @@ RULES = PlatformRules(
     label="Facebook",
     post_types=frozenset({PostType.FEED, PostType.PHOTO, PostType.VIDEO, PostType.REEL}),
 )
+POST, ACCOUNT = MetricScope.POST, MetricScope.ACCOUNT
 
 
-class FacebookKind(SocialKind):
+class FacebookKind(MetaKind):
     slug = Platform.FACEBOOK
     label = Platform.FACEBOOK.label
-    capabilities = SocialKind.capabilities | {Capability.RECONCILE}
-    connector = "quartieri.publishing.connectors.facebook.client.FacebookConnector"
+    connector = "quartieri.channels.kinds.facebook.client.FacebookConnector"
+    # §3: no daily limit for Page posts is documented; Reels are 30 per 24 hours (§3.2).
+    quota = QuotaNote(
+        _(
+            "Facebook documents no daily limit for Page posts (only for Reels, 30 per 24 "
+            "hours, which quartieri does not publish). Its usage headers can still pause the "
+            "account for a while."
+        )
+    )
+    metrics = {
+        # *_media_view_unique count people reached (they replace *_impressions_unique).
+        (POST, "post_total_media_view_unique"): MetricDefinition(
+            "reach", MetricKind.TOTAL, FB_INSIGHTS
+        ),
+        (ACCOUNT, "page_total_media_view_unique"): MetricDefinition(
+            "reach", MetricKind.DAILY, FB_INSIGHTS
+        ),
+        # page_follows is the Page's follower count on that day (it replaces page_fans).
+        (ACCOUNT, "page_follows"): MetricDefinition("followers", MetricKind.TOTAL, FB_INSIGHTS),
+    }
 
     def rules(self) -> PlatformRules:
         return RULES

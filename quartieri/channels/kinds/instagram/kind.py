@@ -2,18 +2,47 @@
 
 from __future__ import annotations
 
-from quartieri.channels.base import Capability, SocialKind
+from django.utils.translation import gettext_lazy as _
+
+from quartieri.channels.base import MetricDefinition, MetricKind, MetricScope, QuotaNote
 from quartieri.channels.connectors.base import MediaKind
 from quartieri.channels.kinds.instagram import rules
+from quartieri.channels.kinds.meta.kind import IG_INSIGHTS, MetaKind
 from quartieri.channels.registry import Platform
 from quartieri.channels.rules import PlatformRules, PostType
 
+POST, ACCOUNT = MetricScope.POST, MetricScope.ACCOUNT
 
-class InstagramKind(SocialKind):
+
+class InstagramKind(MetaKind):
     slug = Platform.INSTAGRAM
     label = Platform.INSTAGRAM.label
-    capabilities = SocialKind.capabilities | {Capability.RECONCILE}
-    connector = "quartieri.publishing.connectors.instagram.client.InstagramConnector"
+    connector = "quartieri.channels.kinds.instagram.client.InstagramConnector"
+    # §2.2: content_publishing_limit's reference says quota_total is "currently 50"; Meta's
+    # guide also says 100 ([CONFLICT] §0). The connector reads the live value before each
+    # media_publish, holds the post when it is used up, and the reading is stored
+    # (AccountState.quota_*): the page shows it, never the documented number.
+    quota = QuotaNote(
+        _(
+            "Instagram allows a number of posts per rolling 24 hours; its reference says "
+            "“currently 50” (another Meta page says 100). Quartieri reads Instagram's own "
+            "count before every publish and holds the post when none is left: the first "
+            "figure here is that count as last read, which includes posts made outside "
+            "quartieri; the second counts only the posts quartieri published on this account "
+            "in the last 24 hours."
+        ),
+        read_live=True,
+    )
+    metrics = {
+        (POST, "views"): MetricDefinition("views", MetricKind.TOTAL, IG_INSIGHTS),
+        (POST, "reach"): MetricDefinition("reach", MetricKind.TOTAL, IG_INSIGHTS),
+        (ACCOUNT, "reach"): MetricDefinition("reach", MetricKind.DAILY, IG_INSIGHTS),
+        # Instagram's follower_count is the number of new followers each day, not a total.
+        (ACCOUNT, "follower_count"): MetricDefinition(
+            "new_followers", MetricKind.DAILY, IG_INSIGHTS
+        ),
+        (ACCOUNT, "views"): MetricDefinition("views", MetricKind.DAILY, IG_INSIGHTS),
+    }
 
     def rules(self) -> PlatformRules:
         return rules.rules()

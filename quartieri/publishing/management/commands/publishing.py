@@ -7,8 +7,10 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.utils.timezone import localtime
 
+from quartieri.channels.connection import credential_refresh_expiring, refresh_margin
 from quartieri.channels.connectors.base import TokenSet
 from quartieri.channels.models import ChannelAccount, PlatformCredential
+from quartieri.channels.registry import platform_slugs
 from quartieri.channels.selectors import credential_list
 from quartieri.channels.services import (
     CredentialError,
@@ -16,8 +18,6 @@ from quartieri.channels.services import (
     credential_store,
 )
 from quartieri.lib.commands import QuartieriCommand, UsageError
-from quartieri.publishing.connection import credential_refresh_expiring, refresh_margin
-from quartieri.publishing.connectors import platform_slugs
 from quartieri.publishing.outbox import outbox_sweep
 
 

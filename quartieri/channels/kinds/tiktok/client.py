@@ -47,7 +47,7 @@ from quartieri.channels.connectors.http import (
     http_send,
     json_body,
 )
-from quartieri.publishing.connectors.tiktok.errors import api_data, fail_reason_error, oauth_error
+from quartieri.channels.kinds.tiktok.errors import api_data, fail_reason_error, oauth_error
 
 MB = 1024 * 1024
 # Text limits in UTF-16 code units ("runes", §1.3).

@@ -5,7 +5,7 @@ Containers go IN_PROGRESS → FINISHED after ``processing_polls`` status reads (
 ``media_publish`` checks the container and the rolling quota (``quota_total``), makes the
 media and records it in ``posts``.
 
-    python -m quartieri.publishing.connectors.instagram.fake --port 8772
+    python -m quartieri.channels.kinds.instagram.fake --port 8772
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from quartieri.channels.connectors.fakeserver import (
     route,
     run_standalone,
 )
-from quartieri.publishing.connectors.fake_insights import InstagramInsights
-from quartieri.publishing.connectors.graph_fake import (
+from quartieri.channels.kinds.fake_insights import InstagramInsights
+from quartieri.channels.kinds.meta.graph_fake import (
     FakeGraph,
     V,
     graph_error,

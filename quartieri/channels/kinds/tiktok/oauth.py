@@ -12,12 +12,14 @@ URL and its parameters are from TikTok's "Login Kit for Web" guide, not platform
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from django.conf import settings
 
+from quartieri.channels.base import ConnectGrant, ManagedPage, PageFit
 from quartieri.channels.connectors.authorize import AuthorizationError, url_with_query
 from quartieri.channels.connectors.base import (
     AppCredentials,
@@ -114,3 +116,51 @@ def _refusal(response: httpx.Response, body: dict[str, Any]) -> Exception:
     if response.status_code >= 500:
         return RetryableError(detail)
     return AuthorizationError(detail, code=code, description=description)
+
+
+class TikTokLogin:
+    """TikTok's ``OAuthFlavour``: PKCE, and the tokens belong to the account at once."""
+
+    login = "tiktok"
+    key_settings = "QUARTIERI_TIKTOK_CLIENT_KEY / QUARTIERI_TIKTOK_CLIENT_SECRET"
+    uses_pkce = True
+    chooses_page = False
+
+    def authorize_url(
+        self, *, client_id: str, redirect_uri: str, state: str, code_challenge: str, slug: str
+    ) -> str:
+        return authorize_url(
+            client_key=client_id,
+            redirect_uri=redirect_uri,
+            state=state,
+            code_challenge=code_challenge,
+        )
+
+    def exchange(
+        self,
+        *,
+        app: AppCredentials,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str,
+        timeout: httpx.Timeout | None,
+    ) -> ConnectGrant:
+        grant = exchange_code(
+            app=app,
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=code_verifier,
+            timeout=timeout,
+        )
+        return ConnectGrant(tokens=grant.tokens, external_id=grant.open_id)
+
+    def pages(
+        self, *, app: AppCredentials, user_token: str, timeout: httpx.Timeout | None
+    ) -> Sequence[ManagedPage]:
+        return []  # the token is the account's: there is no page to choose
+
+    def page_fit(self, *, page: ManagedPage, slug: str) -> PageFit:
+        return PageFit(external_id="")
+
+
+LOGIN = TikTokLogin()

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from quartieri.channels.connectors.fakeserver import FakeRequest, FakeResponse, Route, route
-from quartieri.publishing.connectors.graph import GRAPH_VERSION
+from quartieri.channels.kinds.meta.graph import GRAPH_VERSION
 
 V = f"/{GRAPH_VERSION}"
 SECOND_PAGE_ID = "104000000000777"  # a Page with no Instagram account linked

@@ -36,16 +36,16 @@ from quartieri.channels.connectors.base import (
     read_back_to,
     reconcile_among,
 )
-from quartieri.publishing.connectors.graph import GraphConnector
-from quartieri.publishing.connectors.graph_insights import (
-    day_windows,
-    insights_readings,
-    since_until,
-)
-from quartieri.publishing.connectors.instagram.errors import (
+from quartieri.channels.kinds.instagram.errors import (
     container_error,
     container_expired,
     instagram_error,
+)
+from quartieri.channels.kinds.meta.graph import GraphConnector
+from quartieri.channels.kinds.meta.graph_insights import (
+    day_windows,
+    insights_readings,
+    since_until,
 )
 
 CAPTION_MAX = 2200

@@ -27,8 +27,8 @@ from quartieri.channels.connectors.fakeserver import (
     Route,
     route,
 )
-from quartieri.publishing.connectors.graph import GRAPH_VERSION
-from quartieri.publishing.connectors.graph_login_fake import MetaLoginFake
+from quartieri.channels.kinds.meta.graph import GRAPH_VERSION
+from quartieri.channels.kinds.meta.graph_login_fake import MetaLoginFake
 
 V = f"/{GRAPH_VERSION}"
 

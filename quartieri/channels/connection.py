@@ -1,4 +1,8 @@
-"""How the outbox acts for a channel account: its connector and token, refresh, pauses.
+"""How quartieri acts for a channel account: its connector and token, refresh, pauses.
+
+The outbox, insights and compose-time checks all call a platform through here; what
+differs per platform (the app's keys, what the API calls the account, whether a live token
+buys a new one) is the account's kind's (``channels.base.ChannelKind``).
 
 A token is refreshed once when the platform refuses it; when that fails only a person can
 reconnect the account, so it is flagged and its owner told by e-mail, once. Rate limits
@@ -35,9 +39,8 @@ from quartieri.channels.connectors.base import (
     TokenExpired,
 )
 from quartieri.channels.models import AccountState, ChannelAccount, PlatformCredential
+from quartieri.channels.registry import UnknownKindError, connector_class, kind_for
 from quartieri.channels.services import credential_mark_reconnect_needed, credential_store
-from quartieri.publishing.connectors import UnknownPlatformError, connector_class
-from quartieri.publishing.models import OutboxEntry
 
 logger = logging.getLogger(__name__)
 
@@ -51,14 +54,8 @@ def _credential(account: ChannelAccount) -> PlatformCredential | None:
 
 
 def app_credentials(platform: str) -> AppCredentials | None:
-    # Settings the lead adds (QUARTIERI_TIKTOK_CLIENT_KEY …); without them refresh is refused.
-    if platform == "tiktok":
-        client_id = settings.TIKTOK_CLIENT_KEY
-        secret = settings.TIKTOK_CLIENT_SECRET
-    else:
-        client_id = settings.META_APP_ID
-        secret = settings.META_APP_SECRET
-    return AppCredentials(client_id=client_id, client_secret=secret) if client_id else None
+    """The app's keys for the kind's platform; None (refresh refused) when not configured."""
+    return kind_for(platform).app_credentials()
 
 
 def setting_number(name: str, default: float) -> float:
@@ -91,24 +88,19 @@ def connector_for(
         )
     try:
         cls = connector_class(account.platform)
-        auth = AccountAuth(credential.access_token, account_id=_account_id(account, credential))
+        account_id = kind_for(account.platform).account_id(
+            handle=account.handle, external_id=credential.external_id
+        )
+        auth = AccountAuth(credential.access_token, account_id=account_id, handle=account.handle)
         return cls(  # type: ignore[call-arg]
             auth=auth, app=app_credentials(account.platform), timeout=http_timeout()
         )
-    except (ImproperlyConfigured, UnknownPlatformError) as error:
+    except (ImproperlyConfigured, UnknownKindError) as error:
         raise PermanentError(
             reason=_("The account is not set up for publishing."),
             action=_("Connect the account again with its id on the platform."),
             detail=str(error),
         ) from error
-
-
-def _account_id(account: ChannelAccount, credential: PlatformCredential) -> str:
-    # TikTok's connector builds permalinks from the username, which is the handle; the
-    # open_id stored by the OAuth connect is an opaque id TikTok never puts in a URL.
-    if account.platform == "tiktok":
-        return account.handle.lstrip("@")
-    return credential.external_id
 
 
 def _refresh(account: ChannelAccount, used: Connector, *, margin: timedelta | None = None) -> bool:
@@ -127,7 +119,7 @@ def _refresh(account: ChannelAccount, used: Connector, *, margin: timedelta | No
         if margin is not None and not token_expiring(credential, margin=margin):
             return False
         grant = credential.refresh_token
-        if not grant and margin is not None and account.platform != "tiktok":
+        if not grant and margin is not None and kind_for(account.platform).renews_with_access_token:
             grant = credential.access_token  # Meta: fb_exchange_token takes the live token
         if not grant:
             raise ReconnectNeededError("no refresh token")
@@ -367,13 +359,13 @@ def _refresh_one(account: ChannelAccount, margin: timedelta) -> str:
     return "renewed" if renewed else "failed"
 
 
-def account_gate(entry: OutboxEntry) -> str:
+def account_gate(account: ChannelAccount) -> str:
     """'' when the account may publish now, else why not (paused / reconnect)."""
-    state = AccountState.objects.filter(account_id=entry.account_id).first()
+    state = AccountState.objects.filter(account_id=account.pk).first()
     if state is None:
         return ""
     if state.reconnect_needed:
-        credential = _credential(entry.account)
+        credential = _credential(account)
         if credential is None or credential.status != PlatformCredential.Status.OK:
             return "reconnect"
         # A person has connected the account again since: publishing resumes.

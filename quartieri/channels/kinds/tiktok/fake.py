@@ -6,7 +6,7 @@ asynchronously (``processing_polls`` status reads and ``processing_seconds``), h
 post ids back during moderation (``moderation_polls``), and records every post so tests can
 count them. Faults: ``inject(...)`` (fakeserver) and ``fail_next_publish(fail_reason)``.
 
-    python -m quartieri.publishing.connectors.tiktok.fake --port 8771
+    python -m quartieri.channels.kinds.tiktok.fake --port 8771
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from quartieri.channels.connectors.fakeserver import (
     route,
     run_standalone,
 )
-from quartieri.publishing.connectors.fake_insights import TikTokInsights
-from quartieri.publishing.connectors.tiktok.client import ChunkRule, utf16_length
-from quartieri.publishing.connectors.tiktok.login_fake import TikTokLoginFake
+from quartieri.channels.kinds.fake_insights import TikTokInsights
+from quartieri.channels.kinds.tiktok.client import ChunkRule, utf16_length
+from quartieri.channels.kinds.tiktok.login_fake import TikTokLoginFake
 
 _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 _CLOCK = threading.Lock()

@@ -18,12 +18,15 @@ stored, without a refresh token; a 190 later means a person must reconnect.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from django.conf import settings
+from django.utils.translation import gettext as _
 
+from quartieri.channels.base import ConnectGrant, ManagedPage, PageFit
 from quartieri.channels.connectors.authorize import AuthorizationError, url_with_query
 from quartieri.channels.connectors.base import (
     AppCredentials,
@@ -32,7 +35,8 @@ from quartieri.channels.connectors.base import (
     TokenSet,
 )
 from quartieri.channels.connectors.http import http_client, http_send, json_body
-from quartieri.publishing.connectors.graph import GRAPH_VERSION, graph_classify
+from quartieri.channels.kinds.meta.graph import GRAPH_VERSION, graph_classify
+from quartieri.channels.registry import Platform
 
 # Permissions asked in the dialog: publishing and reading back posts, and listing Pages.
 SCOPES: dict[str, tuple[str, ...]] = {
@@ -181,3 +185,59 @@ def _refusal(response: httpx.Response, body: dict[str, Any]) -> Exception:
         code=code,
         description=str(error.get("message", "")),
     )
+
+
+class MetaLoginFlavour:
+    """Meta's ``OAuthFlavour``, shared by Instagram and Facebook: the Login dialog, a
+    long-lived user token, then the person chooses the Page (whose token is stored; for
+    Instagram, the account id is the Page's linked professional account)."""
+
+    login = "meta"
+    key_settings = "QUARTIERI_META_APP_ID / QUARTIERI_META_APP_SECRET"
+    uses_pkce = False
+    chooses_page = True
+
+    def authorize_url(
+        self, *, client_id: str, redirect_uri: str, state: str, code_challenge: str, slug: str
+    ) -> str:
+        return dialog_url(app_id=client_id, redirect_uri=redirect_uri, state=state, platform=slug)
+
+    def exchange(
+        self,
+        *,
+        app: AppCredentials,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str,
+        timeout: httpx.Timeout | None,
+    ) -> ConnectGrant:
+        with MetaLogin(app=app, timeout=timeout) as login:
+            short = login.exchange_code(code=code, redirect_uri=redirect_uri)
+            return ConnectGrant(tokens=login.long_lived(token=short.access_token))
+
+    def pages(
+        self, *, app: AppCredentials, user_token: str, timeout: httpx.Timeout | None
+    ) -> Sequence[ManagedPage]:
+        with MetaLogin(app=app, timeout=timeout) as login:
+            return login.pages(user_token=user_token)
+
+    def page_fit(self, *, page: ManagedPage, slug: str) -> PageFit:
+        assert isinstance(page, MetaPage)  # noqa: S101 (pages() made it)
+        names = frozenset({page.id, page.name.casefold(), page.instagram_username.casefold()})
+        names -= {""}
+        if slug != Platform.INSTAGRAM:
+            note = _("Instagram: @%(name)s") % {"name": page.instagram_username}
+            return PageFit(page.id, note if page.instagram_username else "", names=names)
+        if not page.instagram_id:
+            refusal = _(
+                "The Page %(page)s has no Instagram professional account linked, so it cannot "
+                "publish on Instagram. Nothing was changed: link the account in Meta's "
+                "settings, or choose another Page."
+            ) % {"page": page.name}
+            note = _("No Instagram professional account is linked to this Page.")
+            return PageFit("", note, refusal, names)
+        note = _("Instagram: @%(name)s") % {"name": page.instagram_username}
+        return PageFit(page.instagram_id, note if page.instagram_username else "", names=names)
+
+
+LOGIN = MetaLoginFlavour()

@@ -4,7 +4,7 @@ Feed posts, photos (published or not, attached to a feed post), videos by URL pr
 after ``processing_polls`` reads (or failing after ``fail_next_video()``), the Page's recent
 posts, and the long-lived token exchange. ``posts`` records every visible post.
 
-    python -m quartieri.publishing.connectors.facebook.fake --port 8773
+    python -m quartieri.channels.kinds.facebook.fake --port 8773
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from quartieri.channels.connectors.fakeserver import (
     route,
     run_standalone,
 )
-from quartieri.publishing.connectors.fake_insights import FacebookInsights
-from quartieri.publishing.connectors.graph_fake import (
+from quartieri.channels.kinds.fake_insights import FacebookInsights
+from quartieri.channels.kinds.meta.graph_fake import (
     FakeGraph,
     V,
     graph_error,

@@ -22,12 +22,12 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from quartieri.channels.connectors.fakeserver import FakeRequest, FakeResponse, Route, route
-from quartieri.publishing.connectors.graph_fake import V, graph_error, graph_time
+from quartieri.channels.kinds.meta.graph_fake import V, graph_error, graph_time
 
 if TYPE_CHECKING:
-    from quartieri.publishing.connectors.facebook.fake import FakeFacebook
-    from quartieri.publishing.connectors.instagram.fake import FakeInstagram
-    from quartieri.publishing.connectors.tiktok.fake import FakeTikTok
+    from quartieri.channels.kinds.facebook.fake import FakeFacebook
+    from quartieri.channels.kinds.instagram.fake import FakeInstagram
+    from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 
 # TikTok's Video Object and User Object fields (Display API reference).
 TIKTOK_VIDEO_FIELDS = frozenset(

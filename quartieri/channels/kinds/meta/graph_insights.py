@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from quartieri.channels.connectors.base import MetricReading
-from quartieri.publishing.connectors.graph import parse_graph_time
+from quartieri.channels.kinds.meta.graph import parse_graph_time
 
 
 def insights_readings(

@@ -34,9 +34,9 @@ from quartieri.channels.connectors.base import (
     read_back_to,
     reconcile_among,
 )
-from quartieri.publishing.connectors.facebook.errors import facebook_error, video_error
-from quartieri.publishing.connectors.graph import GraphConnector
-from quartieri.publishing.connectors.graph_insights import (
+from quartieri.channels.kinds.facebook.errors import facebook_error, video_error
+from quartieri.channels.kinds.meta.graph import GraphConnector
+from quartieri.channels.kinds.meta.graph_insights import (
     day_windows,
     insights_readings,
     since_until,
