@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
@@ -35,6 +35,7 @@ from quartieri.accounts.models import User
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
 from quartieri.campaigns import services
+from quartieri.campaigns.api_options import Mode, options_in, options_out, with_options
 from quartieri.campaigns.models import Campaign, ContentItem, Variant
 from quartieri.campaigns.scheduling import FoldPolicy, GapPolicy, WallTimeError, schedule_resolve
 from quartieri.campaigns.selectors import (
@@ -188,27 +189,24 @@ class AccountOut(Schema):
     kind: ChannelAccount.Kind
 
 
-class VariantFields(Schema):
-    """What a person may write on a variant (``services.EDITABLE_FIELDS``)."""
+class _VariantFields(Schema):
+    """What a person may write on a variant (``services.VariantFields``); each kind's
+    options join as ``<slug>_<option>`` (``api_options.with_options``)."""
 
     title: Annotated[Text, Field(max_length=200)] = ""
     caption: Text = ""
     hashtags: list[Text] = []
     mentions: list[Text] = []
     link: Annotated[Text, Field(max_length=500)] = ""
-    tiktok_privacy_level: Variant.PrivacyLevel | None = None
-    tiktok_allow_comment: bool = False
-    tiktok_allow_duet: bool = False
-    tiktok_allow_stitch: bool = False
 
 
-class VariantIn(VariantFields):
+class _VariantIn(_VariantFields):
     content_item: Id
     account: Id
     post_type: PostType
 
 
-class VariantPatch(Schema):
+class _VariantPatch(Schema):
     """Only the fields sent change; editing an approved or scheduled variant re-opens review."""
 
     post_type: PostType | None = None
@@ -217,13 +215,9 @@ class VariantPatch(Schema):
     hashtags: list[Text] | None = None
     mentions: list[Text] | None = None
     link: Annotated[Text, Field(max_length=500)] | None = None
-    tiktok_privacy_level: Variant.PrivacyLevel | None = None
-    tiktok_allow_comment: bool | None = None
-    tiktok_allow_duet: bool | None = None
-    tiktok_allow_stitch: bool | None = None
 
 
-class VariantOut(Schema):
+class _VariantOut(Schema):
     id: int
     campaign: str
     content_item: int
@@ -236,14 +230,20 @@ class VariantOut(Schema):
     hashtags: list[str]
     mentions: list[str]
     link: str
-    tiktok_privacy_level: str
-    tiktok_allow_comment: bool
-    tiktok_allow_duet: bool
-    tiktok_allow_stitch: bool
     status: Variant.Status
     scheduled_at: dt.datetime | None = Field(description="UTC instant")
     scheduled_local: str | None = Field(description="Europe/Rome wall time with its offset")
     review_comment: str
+
+
+if TYPE_CHECKING:
+    VariantIn = _VariantIn
+    VariantPatch = _VariantPatch
+    VariantOut = _VariantOut
+else:
+    VariantIn = with_options(_VariantIn, "VariantIn", Mode.IN)
+    VariantPatch = with_options(_VariantPatch, "VariantPatch", Mode.PATCH)
+    VariantOut = with_options(_VariantOut, "VariantOut", Mode.OUT)
 
 
 class VariantPage(Schema):
@@ -421,10 +421,7 @@ def _variant_out(variant: Variant) -> dict[str, Any]:
         "hashtags": [str(tag) for tag in variant.hashtags],
         "mentions": [str(name) for name in variant.mentions],
         "link": variant.link,
-        "tiktok_privacy_level": variant.tiktok_privacy_level,
-        "tiktok_allow_comment": variant.tiktok_allow_comment,
-        "tiktok_allow_duet": variant.tiktok_allow_duet,
-        "tiktok_allow_stitch": variant.tiktok_allow_stitch,
+        **options_out(variant),
         "status": variant.status,
         "scheduled_at": at,
         "scheduled_local": at.astimezone(ROME).isoformat() if at else None,
@@ -553,25 +550,20 @@ def variants_get(request: HttpRequest, pk: PathId) -> Any:
     return _variant_out(_variant(pk))
 
 
-def _editable(fields: dict[str, Any]) -> dict[str, Any]:
-    # The model stores "not chosen" as blank, the API says null.
-    if "tiktok_privacy_level" in fields and fields["tiktok_privacy_level"] is None:
-        fields["tiktok_privacy_level"] = ""
-    return fields
-
-
 @api.post("/variants", response={201: VariantOut, **ERRORS}, tags=["variants"])
 def variants_create(request: HttpRequest, payload: VariantIn) -> Any:
     actor = _user(request)
     item = get_object_or_404(ContentItem, pk=payload.content_item)
     account = get_object_or_404(ChannelAccount, pk=payload.account)
-    fields = _editable(payload.dict(exclude={"content_item", "account", "post_type"}))
+    fields = payload.dict(exclude={"content_item", "account", "post_type"})
+    options = options_in(fields, platform=account.platform, current=None)
     variant = _write(
         lambda: services.variant_create(
             actor=actor,
             content_item=item,
             account=account,
             post_type=payload.post_type,
+            options=options or {},
             **fields,
         ),
         field="variant",
@@ -583,13 +575,12 @@ def variants_create(request: HttpRequest, payload: VariantIn) -> Any:
 def variants_update(request: HttpRequest, pk: PathId, payload: VariantPatch) -> Any:
     actor = _user(request)
     variant = _variant(pk)
-    changes = _editable(payload.dict(exclude_unset=True))
+    changes = payload.dict(exclude_unset=True)
+    options = options_in(changes, platform=variant.account.platform, current=variant.options)
     # A null sent for a non-nullable field means "leave it", like an absent one.
-    changes = {
-        name: value
-        for name, value in changes.items()
-        if value is not None or name == "tiktok_privacy_level"
-    }
+    changes = {name: value for name, value in changes.items() if value is not None}
+    if options is not None:
+        changes["options"] = options
     _write(lambda: services.variant_update(actor=actor, variant=variant, **changes), field="status")
     return _fresh(variant)
 

@@ -180,18 +180,15 @@ def _variant(
     account = accounts[spec.handle]
     author = people["mayor"] if account.is_personal else people["editor"]
     reviewer = people["mayor"] if account.is_personal else people["approver"]
-    extra = (
-        {"tiktok_privacy_level": "PUBLIC_TO_EVERYONE"}
-        if account.platform == Platform.TIKTOK
-        else {}
-    )
+    # TikTok's privacy level has no default: the demo's posts are public.
+    options = {"privacy_level": "PUBLIC_TO_EVERYONE"} if account.platform == "tiktok" else {}
     variant = variant_create(
         actor=author,
         content_item=_item(campaign, spec.nil),
         account=account,
         post_type=spec.post_type,
         caption=spec.caption,
-        **extra,
+        options=options,
     )
     if spec.status == S.DRAFT:
         return

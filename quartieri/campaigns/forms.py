@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -23,8 +23,10 @@ from quartieri.campaigns.scheduling import (
     WallTimeError,
     schedule_resolve,
 )
+from quartieri.campaigns.services import VariantChanges
+from quartieri.channels.base import option_field_name
 from quartieri.channels.models import ChannelAccount, Language
-from quartieri.channels.registry import Platform, kind_for
+from quartieri.channels.registry import kind_for
 from quartieri.channels.rules import PostType, RuleFailure
 from quartieri.places.forms import style
 from quartieri.places.models import Neighbourhood, Playlist, Tour
@@ -335,8 +337,6 @@ class TagsField(forms.Field):
             )
 
 
-_TIKTOK_ONLY = ("title", "tiktok_privacy_level", "tiktok_allow_comment", "tiktok_allow_duet")
-TIKTOK_FIELDS = (*_TIKTOK_ONLY, "tiktok_allow_stitch")
 # RuleFailure.field → the input it is about (a TikTok photo's description is its caption).
 RULE_INPUTS = {"description": "caption"}
 
@@ -367,41 +367,43 @@ class VariantForm(forms.Form):
         help_text=_("Separated by spaces, e.g. @yesmilano."),
     )
     link = forms.URLField(label=_("Link"), max_length=500, required=False, assume_scheme="https")
-    # TikTok requires the person to choose (platform-apis.md §1.6 point 3): no default, and
-    # the form does not save until one is chosen.
-    tiktok_privacy_level = forms.ChoiceField(
-        label=_("Who can see it (TikTok)"),
-        choices=[("", _("Not chosen yet")), *Variant.PrivacyLevel.choices],
-        error_messages={"required": _("Choose who can see the post: TikTok has no default.")},
-    )
-    # Off unless the person turns them on (§1.6 point 4).
-    tiktok_allow_comment = forms.BooleanField(label=_("Allow comments"), required=False)
-    tiktok_allow_duet = forms.BooleanField(label=_("Allow Duet"), required=False)
-    tiktok_allow_stitch = forms.BooleanField(label=_("Allow Stitch"), required=False)
 
     def __init__(self, *args: Any, variant: Variant, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {name: getattr(variant, name) for name in self.base_fields})
+        kind = kind_for(variant.account.platform)
+        self.option_fields = {
+            option_field_name(kind, name): (name, field)
+            for name, field in (kind.options.form_fields() if kind.options else {}).items()
+        }
+        options = kind.parse_options(variant.options)
+        initial = {name: getattr(variant, name) for name in self.base_fields}
+        for field_name, (option, _field) in self.option_fields.items():
+            initial[field_name] = getattr(options, option)
+        kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.variant = variant
-        platform = variant.account.platform
-        allowed = kind_for(platform).rules().post_types
+        rules = kind.rules()
         self.fields["post_type"].choices = [  # type: ignore[attr-defined]
-            (value, label) for value, label in PostType.choices if value in allowed
+            (value, label) for value, label in PostType.choices if value in rules.post_types
         ]
-        if platform != Platform.TIKTOK:
-            for name in TIKTOK_FIELDS:
-                del self.fields[name]
+        if rules.photo_title_max is None:  # only a kind with photo titles (TikTok) has one
+            del self.fields["title"]
+        # The kind's own options (TikTok: privacy level and interactions), after the rest.
+        self.fields.update({name: field for name, (_option, field) in self.option_fields.items()})
         _checkboxes(self)
         self.rules: dict[str, list[RuleFailure]] = {}
         self.other_rules: list[RuleFailure] = []
 
-    def changes(self) -> dict[str, Any]:
-        """The cleaned fields that differ from the stored variant (nothing changed: {})."""
-        return {
-            name: value
-            for name, value in self.cleaned_data.items()
-            if getattr(self.variant, name) != value
+    def changes(self) -> VariantChanges:
+        """The cleaned fields that differ from the stored variant (nothing changed: {});
+        the kind's options as one ``options`` change."""
+        data = dict(self.cleaned_data)
+        options = {option: data.pop(name) for name, (option, _f) in self.option_fields.items()}
+        changes = {
+            name: value for name, value in data.items() if getattr(self.variant, name) != value
         }
+        if options and options != {**options, **self.variant.options}:
+            changes["options"] = {**self.variant.options, **options}
+        return cast(VariantChanges, changes)
 
     def rows(self) -> list[tuple[forms.BoundField, list[RuleFailure]]]:
         """Each input with the platform rules it fails, in the form's order (template)."""

@@ -161,20 +161,12 @@ class Variant(models.Model):
         # with the reviewer's comment, so no service currently leaves a variant here.
         REJECTED = "rejected", _("Rejected")
 
-    class PrivacyLevel(models.TextChoices):
-        # TikTok post_info.privacy_level values (platform-apis.md §1.3); blank means the
-        # person has not chosen yet, which TikTok's guidelines require (§1.6 point 3).
-        PUBLIC_TO_EVERYONE = "PUBLIC_TO_EVERYONE", _("Everyone")
-        MUTUAL_FOLLOW_FRIENDS = "MUTUAL_FOLLOW_FRIENDS", _("Friends")
-        FOLLOWER_OF_CREATOR = "FOLLOWER_OF_CREATOR", _("Followers")
-        SELF_ONLY = "SELF_ONLY", _("Only me")
-
     content_item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="variants")
     account = models.ForeignKey(
         "channels.ChannelAccount", on_delete=models.PROTECT, related_name="variants"
     )
     post_type = models.CharField(_("post type"), max_length=20, choices=PostType)
-    # TikTok photo posts have a title (≤ 90) besides the description; elsewhere unused.
+    # A photo post's title where the kind has one (TikTok, ≤ 90); elsewhere unused.
     title = models.CharField(_("title"), max_length=200, blank=True)
     caption = models.TextField(_("caption"), blank=True)
     hashtags: models.JSONField[Any, Any] = models.JSONField(_("hashtags"), default=list, blank=True)
@@ -183,13 +175,9 @@ class Variant(models.Model):
     media = models.ManyToManyField(
         MediaAsset, verbose_name=_("media"), blank=True, related_name="+"
     )
-    tiktok_privacy_level = models.CharField(
-        _("TikTok privacy level"), max_length=30, choices=PrivacyLevel, blank=True
-    )
-    # TikTok requires these off by default (platform-apis.md §1.6 point 4).
-    tiktok_allow_comment = models.BooleanField(_("allow comments"), default=False)
-    tiktok_allow_duet = models.BooleanField(_("allow Duet"), default=False)
-    tiktok_allow_stitch = models.BooleanField(_("allow Stitch"), default=False)
+    # The account's kind's per-post options (ChannelKind.options, e.g. TikTok's privacy
+    # level and interactions), as the kind's schema writes them; {} for a kind without.
+    options: models.JSONField[Any, Any] = models.JSONField(_("options"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.DRAFT)
     scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
     review_comment = models.TextField(_("last review comment"), blank=True)

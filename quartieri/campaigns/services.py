@@ -20,10 +20,10 @@ import datetime as dt
 import hashlib
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, Unpack, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -47,6 +47,7 @@ from quartieri.campaigns.compose import (
 from quartieri.campaigns.models import ApiToken, Campaign, ContentItem, Transition, Variant
 from quartieri.campaigns.selectors import ROME
 from quartieri.campaigns.validation import variant_check_media, variant_validate
+from quartieri.channels.base import OptionsError, option_field_name
 from quartieri.channels.models import ChannelAccount, Language
 from quartieri.channels.registry import kind_for
 from quartieri.channels.selectors import Duty, account_allows, user_grants
@@ -55,21 +56,32 @@ from quartieri.planner.models import SavedPlan
 
 Status = Variant.Status
 
-# What an edit may change; status, author and schedule move only through the workflow.
-EDITABLE_FIELDS = frozenset(
-    {
-        "post_type",
-        "title",
-        "caption",
-        "hashtags",
-        "mentions",
-        "link",
-        "tiktok_privacy_level",
-        "tiktok_allow_comment",
-        "tiktok_allow_duet",
-        "tiktok_allow_stitch",
-    }
-)
+
+class VariantFields(TypedDict, total=False):
+    """What a person may write on a variant besides its post type; ``options`` are its
+    kind's (``ChannelKind.options``), checked against the kind's schema."""
+
+    title: str
+    caption: str
+    hashtags: list[str]
+    mentions: list[str]
+    link: str
+    options: Mapping[str, Any]
+
+
+class VariantChanges(VariantFields, total=False):
+    """What an edit may change; status, author and schedule move only through the workflow."""
+
+    post_type: str
+
+
+class _MoveFields(VariantChanges, total=False):
+    scheduled_at: dt.datetime | None
+    last_edited_by: User
+    review_comment: str
+
+
+EDITABLE_FIELDS = VariantChanges.__optional_keys__
 _SNAPSHOT = ["status", "scheduled_at", "caption", "title", "hashtags", "mentions", "link"]
 
 
@@ -99,15 +111,42 @@ def _locked(variant: Variant) -> Variant:
     return Variant.objects.select_for_update().select_related("account").get(pk=variant.pk)
 
 
+def _options(account: ChannelAccount, given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``given`` as the account's kind's options schema writes them (its defaults filled in);
+    ValidationError naming the option (``tiktok_privacy_level``) when they do not fit."""
+    kind = kind_for(account.platform)
+    try:
+        parsed = kind.parse_options(given)
+    except OptionsError as error:
+        raise ValidationError({option_field_name(kind, error.field): str(error)}) from error
+    if parsed is None:
+        if given:
+            raise ValidationError(
+                {"options": _("%(kind)s posts have no options.") % {"kind": kind}}
+            )
+        return {}
+    return parsed.to_json()
+
+
+def _assign(variant: Variant, fields: Mapping[str, Any]) -> None:
+    for name, value in fields.items():
+        setattr(variant, name, _options(variant.account, value) if name == "options" else value)
+
+
 def _move(
-    *, variant: Variant, actor: User, to: str, action: str, comment: str = "", **fields: Any
+    *,
+    variant: Variant,
+    actor: User,
+    to: str,
+    action: str,
+    comment: str = "",
+    **fields: Unpack[_MoveFields],
 ) -> Variant:
     """Change status (and ``fields``), then write the Transition and the audit event."""
     before = audit_snapshot(obj=variant, fields=_SNAPSHOT)
     from_status = variant.status
     variant.status = to
-    for name, value in fields.items():
-        setattr(variant, name, value)
+    _assign(variant, fields)
     variant.full_clean()
     variant.save()
     Transition.objects.create(
@@ -136,7 +175,7 @@ def variant_create(
     account: ChannelAccount,
     post_type: str,
     generated_digest: str = "",
-    **fields: Any,
+    **fields: Unpack[VariantFields],
 ) -> Variant:
     """Draft a new variant of ``content_item`` for ``account`` (``generated_digest``: only
     from ``variants_generate``, which wrote the fields)."""
@@ -151,8 +190,8 @@ def variant_create(
         drafted_by=actor,
         last_edited_by=actor,
         generated_digest=generated_digest,
-        **fields,
     )
+    _assign(variant, {"options": {}, **fields})
     variant.full_clean()
     variant.save()
     Transition.objects.create(
@@ -172,7 +211,7 @@ def variant_create(
 
 
 @transaction.atomic
-def variant_update(*, actor: User, variant: Variant, **changes: Any) -> Variant:
+def variant_update(*, actor: User, variant: Variant, **changes: Unpack[VariantChanges]) -> Variant:
     """Edit a variant; an approved or scheduled one goes back to review (its approval lapses)."""
     variant = _locked(variant)
     _require(user=actor, account=variant.account, duty=Duty.DRAFT)
@@ -198,8 +237,7 @@ def variant_update(*, actor: User, variant: Variant, **changes: Any) -> Variant:
             **changes,
         )
     before = audit_snapshot(obj=variant, fields=_SNAPSHOT)
-    for name, value in changes.items():
-        setattr(variant, name, value)
+    _assign(variant, changes)
     variant.last_edited_by = actor
     variant.full_clean()
     variant.save()
@@ -369,10 +407,21 @@ _ITEM_SNAPSHOT = [
     "master_text_it",
     "master_text_en",
 ]
-# What an item edit may change (ids for the links, as the API and the CSV import give them).
-ITEM_FIELDS = frozenset(
-    {"title", "neighbourhood_id", "tour_id", "playlist_id", "master_text_it", "master_text_en"}
-)
+
+
+class ItemChanges(TypedDict, total=False):
+    """What an item edit may change (ids for the links, as the API and the CSV import give
+    them)."""
+
+    title: str
+    neighbourhood_id: int | None
+    tour_id: int | None
+    playlist_id: int | None
+    master_text_it: str
+    master_text_en: str
+
+
+ITEM_FIELDS = ItemChanges.__optional_keys__
 
 
 def _check_item_links(item: ContentItem) -> None:
@@ -429,7 +478,9 @@ def content_item_create(
 
 
 @transaction.atomic
-def content_item_update(*, actor: User, item: ContentItem, **changes: Any) -> ContentItem:
+def content_item_update(
+    *, actor: User, item: ContentItem, **changes: Unpack[ItemChanges]
+) -> ContentItem:
     """Edit an item's title, links and master texts; its variants keep their own text
     (``variants_generate`` refreshes the ones nobody edited)."""
     _require_role(actor, Capability.DRAFT_CONTENT)
@@ -583,7 +634,23 @@ _CAMPAIGN_SNAPSHOT = [
     "budget",
     "status",
 ]
-CAMPAIGN_FIELDS = frozenset(_CAMPAIGN_SNAPSHOT)
+
+
+class CampaignChanges(TypedDict, total=False):
+    """What a campaign edit may change (a blank slug is made again from the name)."""
+
+    name: str
+    slug: str
+    start_date: dt.date
+    end_date: dt.date
+    neighbourhoods: Iterable[Neighbourhood]
+    audiences: Iterable[str]
+    objective: str
+    budget: Decimal
+    status: str
+
+
+CAMPAIGN_FIELDS = CampaignChanges.__optional_keys__
 # First path segments under /campaigns/ that are pages, not campaigns (urls.py).
 RESERVED_SLUGS = frozenset({"new", "calendar", "items", "variants"})
 
@@ -681,7 +748,9 @@ def campaign_create(
 
 
 @transaction.atomic
-def campaign_update(*, actor: User, campaign: Campaign, **changes: Any) -> Campaign:
+def campaign_update(
+    *, actor: User, campaign: Campaign, **changes: Unpack[CampaignChanges]
+) -> Campaign:
     """Edit a campaign; new dates must still hold every post already on the calendar."""
     _require_role(actor, Capability.APPROVE_CONTENT)
     unknown = set(changes) - CAMPAIGN_FIELDS
@@ -691,7 +760,7 @@ def campaign_update(*, actor: User, campaign: Campaign, **changes: Any) -> Campa
     before = audit_snapshot(obj=campaign, fields=_CAMPAIGN_SNAPSHOT)
     neighbourhoods = changes.pop("neighbourhoods", None)
     for name, value in changes.items():
-        setattr(campaign, name, list(value) if name == "audiences" else value)
+        setattr(campaign, name, list(cast(Iterable[str], value)) if name == "audiences" else value)
     if "slug" in changes and not changes["slug"]:
         campaign.slug = slugify(campaign.name)[:200]
     _check_campaign(campaign)

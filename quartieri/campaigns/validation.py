@@ -62,23 +62,23 @@ def mention_count(variant: Variant) -> int:
 
 
 def variant_validate(variant: Variant) -> list[RuleFailure]:
-    """Every rule the variant breaks on its account's platform; empty when it may go out.
+    """Every rule the variant breaks on its account's kind; empty when it may go out.
 
-    On TikTok this includes the creator's own settings (creator_info, §1.6), read through
-    the account's connector with a short cache; without a connected token they are not
-    checked here (the page says so, and the connector checks again before posting).
+    Besides the kind's rules table: what its options refuse (TikTok's privacy level has no
+    default) and the constraints it reads live at compose time (TikTok's creator_info,
+    §1.6, through the account's connector with a short cache; without a connected token
+    they are not checked here: the page says so, the connector checks again before posting).
     """
-    from quartieri.campaigns.creator_info import tiktok_creator_failures
-
-    rules = kind_for(variant.account.platform).rules()
+    kind = kind_for(variant.account.platform)
+    rules = kind.rules()
     media = list(variant.media.all()) if variant.pk else []
     return [
         *_post_type(variant, rules),
         *_texts(variant, rules),
         *_counts(variant, rules, media),
-        *_privacy(variant, rules),
+        *kind.option_failures(variant=variant),
         *(failure for asset in media for failure in _asset(asset, variant, rules)),
-        *tiktok_creator_failures(variant=variant, media=media),
+        *kind.compose_failures(variant=variant, media=media),
     ]
 
 
@@ -181,20 +181,6 @@ def _media_count(
     limit = rules.media_count_max.get(variant.post_type)
     if limit and len(media) > limit.value:
         yield _over("media", len(media), limit, _("media files"), rules.label)
-
-
-def _privacy(variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:
-    if rules.privacy_level_required and not variant.tiktok_privacy_level:
-        message = _("privacy level: not chosen, it must be chosen explicitly (%(platform)s)") % {
-            "platform": rules.label
-        }
-        yield RuleFailure(
-            "tiktok_privacy_level",
-            _("chosen explicitly"),
-            _("not chosen"),
-            message,
-            "§1.6 point 3 privacy chosen manually, no default [V]",
-        )
 
 
 def _asset(asset: MediaAsset, variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:

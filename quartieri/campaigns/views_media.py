@@ -28,7 +28,6 @@ from quartieri.accounts.models import User
 from quartieri.accounts.permissions import require_capability
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
-from quartieri.campaigns.creator_info import CreatorInfoResult, tiktok_creator_info_for
 from quartieri.campaigns.forms import apply_service_errors
 from quartieri.campaigns.media import (
     CAPTION_MAX_BYTES,
@@ -39,7 +38,10 @@ from quartieri.campaigns.media import (
     media_variant_ids,
 )
 from quartieri.campaigns.models import ContentItem, MediaAsset, Variant
-from quartieri.channels.registry import Platform
+from quartieri.channels.base import Capability as KindCapability
+from quartieri.channels.base import ComposePanel
+from quartieri.channels.models import ChannelAccount
+from quartieri.channels.registry import kind_for
 from quartieri.channels.selectors import Duty, account_allows, user_grants
 from quartieri.places.forms import StyledForm
 
@@ -128,25 +130,19 @@ def _draftable(user: User, variants: list[Variant]) -> set[int]:
     }
 
 
-@dataclass(frozen=True)
-class TikTokPanel:
-    result: CreatorInfoResult
-    privacy_labels: list[str]
-
-
-def _tiktok_panels(variants: list[Variant]) -> list[TikTokPanel]:
-    """creator_info of each TikTok account of the item, privacy options in plain words."""
-    accounts = {v.account.pk: v.account for v in variants if v.account.platform == Platform.TIKTOK}
-    panels = []
-    for account in accounts.values():
-        result = tiktok_creator_info_for(account=account)
-        options = result.info.privacy_level_options if result.info else ()
-        labels = [str(_PRIVACY.get(option, option)) for option in options]
-        panels.append(TikTokPanel(result, labels))
-    return panels
-
-
-_PRIVACY = dict(Variant.PrivacyLevel.choices)
+def _compose_panels(variants: list[Variant]) -> list[ComposePanel]:
+    """What each kind with live constraints says about the item's accounts (TikTok: each
+    creator's settings), for the media page."""
+    by_kind: dict[str, dict[int, ChannelAccount]] = {}
+    for variant in variants:
+        kind = kind_for(variant.account.platform)
+        if KindCapability.COMPOSE_CHECKS in kind.capabilities:
+            by_kind.setdefault(kind.slug, {})[variant.account.pk] = variant.account
+    panels = [
+        kind_for(slug).compose_panel(accounts=list(accounts.values()))
+        for slug, accounts in by_kind.items()
+    ]
+    return [panel for panel in panels if panel is not None]
 
 
 def _page(
@@ -175,7 +171,7 @@ def _page(
         "draftable": draftable,
         "can_draft": can_draft,
         "form": form,
-        "tiktok_panels": _tiktok_panels(variants) if can_draft else [],
+        "compose_panels": _compose_panels(variants) if can_draft else [],
         "limits": {
             "image_mb": settings.MEDIA_MAX_IMAGE_BYTES // (1024 * 1024),
             "video_mb": settings.MEDIA_MAX_VIDEO_BYTES // (1024 * 1024),

@@ -72,6 +72,7 @@ if TYPE_CHECKING:
         PlatformOptions,
         TokenSet,
     )
+    from quartieri.channels.models import ChannelAccount
 
 
 class Capability(enum.StrEnum):
@@ -88,13 +89,9 @@ class Capability(enum.StrEnum):
 
 
 # --- What a hook reads of campaigns' rows (campaigns sits above channels) ------------------
-class AccountFacts(Protocol):
+class NamedFile(Protocol):
     @property
-    def pk(self) -> Any: ...
-    @property
-    def platform(self) -> str: ...
-    @property
-    def handle(self) -> str: ...
+    def name(self) -> str | None: ...
 
 
 class MediaFacts(Protocol):
@@ -104,6 +101,8 @@ class MediaFacts(Protocol):
     def pk(self) -> Any: ...
     @property
     def kind(self) -> str: ...  # "image" | "video"
+    @property
+    def file(self) -> NamedFile: ...
     @property
     def alt_text(self) -> str: ...
     @property
@@ -124,7 +123,7 @@ class PostFacts(Protocol):
     @property
     def options(self) -> Any: ...  # the JSON of the kind's options schema
     @property
-    def account(self) -> AccountFacts: ...
+    def account(self) -> ChannelAccount: ...
 
 
 # --- Per-post options --------------------------------------------------------------------------
@@ -147,6 +146,9 @@ class VariantOptions:
     variant's own fields.
     """
 
+    # A ``str`` option whose values are those of a TextChoices ("" too: not chosen yet).
+    choices: ClassVar[Mapping[str, type[models.Choices]]] = {}
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Self:
         data = dict(data or {})
@@ -154,7 +156,8 @@ class VariantOptions:
         values: dict[str, Any] = {}
         for spec in dataclasses.fields(cls):  # type: ignore[arg-type]
             if spec.name in data:
-                values[spec.name] = _checked(spec.name, data.pop(spec.name), hints[spec.name])
+                hint = cls.choices.get(spec.name, hints[spec.name])
+                values[spec.name] = _checked(spec.name, data.pop(spec.name), hint)
         if data:
             raise OptionsError(sorted(data)[0], "not an option of this kind")
         return cls(**values)
@@ -282,6 +285,16 @@ class OAuthFlavour(Protocol):
     def page_fit(self, *, page: ManagedPage, slug: str) -> PageFit: ...
 
 
+# --- Compose-time constraints -------------------------------------------------------------
+@dataclass(frozen=True)
+class ComposePanel:
+    """What a kind shows on a content item's media page about the live constraints of its
+    accounts (TikTok: the creator's settings): a template and its context."""
+
+    template: str
+    context: Mapping[str, Any]
+
+
 # --- Figures ------------------------------------------------------------------------------------
 class MetricKind(models.TextChoices):
     # A post's views are a running total that grows; a Page's daily reach counts one day.
@@ -356,8 +369,15 @@ class ChannelKind:
         return self.options.from_json(data) if self.options is not None else None
 
     def option_failures(self, *, variant: PostFacts) -> list[RuleFailure]:
+        """What the variant's options refuse, each failure naming its input
+        (``option_field_name``)."""
         options = self.parse_options(variant.options)
-        return options.failures(label=str(self.label)) if options is not None else []
+        if options is None:
+            return []
+        return [
+            dataclasses.replace(failure, field=option_field_name(self, failure.field))
+            for failure in options.failures(label=str(self.rules().label))
+        ]
 
     def compose_failures(
         self, *, variant: PostFacts, media: Sequence[MediaFacts]
@@ -365,6 +385,10 @@ class ChannelKind:
         """Constraints read live from the platform (TikTok's creator_info); [] when they
         cannot be read: an unknown setting never blocks a draft."""
         return []
+
+    def compose_panel(self, *, accounts: Sequence[ChannelAccount]) -> ComposePanel | None:
+        """What the media page shows about ``accounts``' live constraints (None: nothing)."""
+        return None
 
     # Delivering ------------------------------------------------------------------------
     def delivery(self) -> Delivery | None:

@@ -97,8 +97,6 @@ class PlatformRules:
     video_side_px: dict[str, Span] = field(default_factory=dict)  # each of width and height
     video_max_width_px: dict[str, Limit] = field(default_factory=dict)
     media_count_max: dict[str, Limit] = field(default_factory=dict)  # per post type
-    # TikTok's privacy level has no default (§1.6 point 3); moves to the kind's options.
-    privacy_level_required: bool = False
 
 
 @dataclass(frozen=True)

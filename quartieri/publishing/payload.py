@@ -11,10 +11,10 @@ from quartieri.campaigns.models import MediaAsset, Variant
 from quartieri.channels.connectors.base import (
     MediaItem,
     MediaKind,
-    PlatformOptions,
     PostKind,
     PostRequest,
 )
+from quartieri.channels.registry import kind_for
 from quartieri.publishing.models import OutboxEntry
 
 
@@ -56,28 +56,6 @@ def _kind(variant: Variant, media: list[MediaItem]) -> PostKind:
     return PostKind.IMAGE if media else PostKind.TEXT
 
 
-def _options(variant: Variant, media: list[MediaAsset], *, platform: str) -> PlatformOptions | None:
-    if platform == "tiktok":
-        from quartieri.channels.kinds.tiktok.client import TikTokOptions
-
-        if not variant.tiktok_privacy_level:
-            return None  # the connector refuses with plain words: privacy has no default
-        return TikTokOptions(
-            privacy_level=variant.tiktok_privacy_level,
-            allow_comment=variant.tiktok_allow_comment,
-            allow_duet=variant.tiktok_allow_duet,
-            allow_stitch=variant.tiktok_allow_stitch,
-            photo_title=variant.title,
-        )
-    if platform == "instagram":
-        from quartieri.channels.kinds.instagram.client import InstagramOptions
-
-        return InstagramOptions(alt_text=media[0].alt_text if media else "")
-    from quartieri.channels.kinds.facebook.client import FacebookOptions
-
-    return FacebookOptions(link=variant.link)
-
-
 def post_request_for(entry: OutboxEntry) -> PostRequest:
     variant = entry.variant
     assets = list(variant.media.order_by("pk"))
@@ -87,6 +65,6 @@ def post_request_for(entry: OutboxEntry) -> PostRequest:
         text=_text(variant, entry.marker),
         media=tuple(media),
         # The entry's account is the variant's, already loaded with the entry.
-        options=_options(variant, assets, platform=entry.account.platform),
+        options=kind_for(entry.account.platform).post_options(variant=variant, media=assets),
         marker=entry.marker,
     )

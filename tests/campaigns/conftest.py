@@ -26,6 +26,7 @@ from quartieri.campaigns.services import (
 )
 from quartieri.channels.models import AccountGrant, ChannelAccount
 from quartieri.channels.registry import Platform
+from tests.channels.options import as_options
 from tests.conftest import make_person
 
 ROME = dt.timezone(dt.timedelta(hours=2))  # CEST, valid for every date in the campaign
@@ -134,7 +135,10 @@ def make_variant(approver: User) -> Callable[..., Variant]:
         **fields: Any,
     ) -> Variant:
         variant = variant_create(
-            actor=by, content_item=item, account=account, **(VALID[account.platform] | fields)
+            actor=by,
+            content_item=item,
+            account=account,
+            **as_options(VALID[account.platform] | fields),
         )
         reviewer = reviewer or approver
         steps = [Variant.Status.IN_REVIEW, Variant.Status.APPROVED, Variant.Status.SCHEDULED]

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
-from quartieri.campaigns.creator_info import tiktok_creator_info_for
+from quartieri.channels.kinds.tiktok.creator_info import tiktok_creator_info_for
 from quartieri.campaigns.models import MediaAsset, Variant
 from quartieri.campaigns.services import variant_approve
 from quartieri.campaigns.validation import variant_validate

@@ -81,10 +81,10 @@ def test_generating_makes_one_draft_per_account_from_its_language(
     assert on_tiktok.hashtags == ["Baggio", "quartieri"]
     assert on_tiktok.mentions == ["comune.milano"]
     # TikTok: privacy chosen by a person, interactions off (platform-apis.md §1.6).
-    assert on_tiktok.tiktok_privacy_level == ""
-    assert not on_tiktok.tiktok_allow_comment
-    assert not on_tiktok.tiktok_allow_duet
-    assert not on_tiktok.tiktok_allow_stitch
+    assert on_tiktok.options["privacy_level"] == ""
+    assert not on_tiktok.options["allow_comment"]
+    assert not on_tiktok.options["allow_duet"]
+    assert not on_tiktok.options["allow_stitch"]
     on_instagram = Variant.objects.get(account=instagram)
     assert (on_instagram.post_type, on_instagram.caption) == (
         "feed",
@@ -272,12 +272,12 @@ def test_tiktok_privacy_must_be_chosen_and_interactions_start_off(
     data = {"post_type": "video", "caption": "Baggio", "tiktok_privacy_level": ""}
     response = client.post(_edit_url(variant), data)
     assert "Choose who can see the post: TikTok has no default." in response.content.decode()
-    assert Variant.objects.get(pk=variant.pk).tiktok_privacy_level == ""
+    assert Variant.objects.get(pk=variant.pk).options["privacy_level"] == ""
     data |= {"tiktok_privacy_level": "FOLLOWER_OF_CREATOR", "tiktok_allow_duet": "on"}
     client.post(_edit_url(variant), data)
     variant.refresh_from_db()
-    assert variant.tiktok_privacy_level == "FOLLOWER_OF_CREATOR"
-    assert (variant.tiktok_allow_comment, variant.tiktok_allow_duet) == (False, True)
+    assert variant.options["privacy_level"] == "FOLLOWER_OF_CREATOR"
+    assert (variant.options["allow_comment"], variant.options["allow_duet"]) == (False, True)
 
 
 def test_rule_failures_are_shown_next_to_their_field(

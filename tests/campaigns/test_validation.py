@@ -9,6 +9,7 @@ from quartieri.campaigns.validation import composed_caption, variant_validate
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import Platform, all_kinds, kind_for
 from quartieri.channels.rules import RuleFailure, text_length
+from tests.channels.options import as_options
 
 MB = 1024 * 1024
 
@@ -21,7 +22,9 @@ def _variant(item: ContentItem, platform: str, **fields) -> Variant:
         Platform.FACEBOOK: {"post_type": "feed"},
         Platform.NEWSLETTER: {"post_type": "text"},
     }[platform]
-    return Variant.objects.create(content_item=item, account=account, **(defaults | fields))
+    return Variant.objects.create(
+        content_item=item, account=account, **as_options(defaults | fields)
+    )
 
 
 def _media(item: ContentItem, variant: Variant, **fields) -> MediaAsset:
@@ -95,10 +98,11 @@ def test_tiktok_privacy_level_must_be_chosen(item):
 
 def test_tiktok_interactions_are_off_by_default(item):
     variant = _variant(item, Platform.TIKTOK)
+    options = kind_for(Platform.TIKTOK).parse_options(variant.options)
     assert (
-        variant.tiktok_allow_comment,
-        variant.tiktok_allow_duet,
-        variant.tiktok_allow_stitch,
+        options.allow_comment,
+        options.allow_duet,
+        options.allow_stitch,
     ) == (False, False, False)
 
 

@@ -37,6 +37,7 @@ print(json.dumps({
     "states": sorted(AccountState.objects.values_list("id", "account_id", "quota_total")),
     "outbox": sorted(OutboxEntry.objects.values_list("id", "variant_id", "account_id", "state", "platform_post_id")),
     "variants": sorted(Variant.objects.values_list("id", "account_id", "status")),
+    "options": {v.pk: v.options for v in Variant.objects.all()},
     "next_account_id": ChannelAccount.objects.create(platform="website", handle="after-upgrade").pk,
 }, default=str))
 """
@@ -53,6 +54,9 @@ def _before(db: Path) -> dict[str, list[list[object]]]:
         "FROM publishing_outboxentry",
         "variants": "SELECT id, account_id, status FROM campaigns_variant",
         "credentials": "SELECT id, account_id, external_id FROM publishing_platformcredential",
+        "tiktok_columns": "SELECT v.id, a.platform, v.tiktok_privacy_level, "
+        "v.tiktok_allow_comment, v.tiktok_allow_duet, v.tiktok_allow_stitch "
+        "FROM campaigns_variant v JOIN campaigns_channelaccount a ON a.id = v.account_id",
     }
     with sqlite3.connect(db) as connection:
         return {
@@ -95,5 +99,19 @@ def test_a_demo_database_of_the_previous_main_upgrades_with_nothing_lost(tmp_pat
     assert [[row[0], row[1], row[2]] for row in after["tokens"]] == before["credentials"]
     assert tokens[2][3:] == ["sandbox-tiktok-2", "sandbox-refresh-2"]
     assert tokens[1][3] == "sandbox-facebook-1"
+    # TikTok's columns became its options; other kinds' variants have none.
+    for pk, platform, privacy, comment, duet, stitch in before["tiktok_columns"]:
+        expected = (
+            {
+                "privacy_level": privacy,
+                "allow_comment": bool(comment),
+                "allow_duet": bool(duet),
+                "allow_stitch": bool(stitch),
+            }
+            if platform == "tiktok"
+            else {}
+        )
+        assert after["options"][str(pk)] == expected, pk
+    assert after["options"]["1"]["privacy_level"] == "PUBLIC_TO_EVERYONE"
     # New rows continue the old ids.
     assert after["next_account_id"] == max(row[0] for row in before["accounts"]) + 1

@@ -62,7 +62,7 @@ for n in range(POSTS):
     variant = Variant.objects.create(
         content_item=item, account=account, caption=f"Post {n} in Baggio",
         post_type="video" if tiktok else "text",
-        tiktok_privacy_level="SELF_ONLY" if tiktok else "",
+        options={"privacy_level": "SELF_ONLY"} if tiktok else {},
         status=Variant.Status.SCHEDULED, scheduled_at=now + dt.timedelta(seconds=n * SPREAD),
     )
     if tiktok:

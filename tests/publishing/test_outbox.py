@@ -27,6 +27,7 @@ from quartieri.channels.models import AccountGrant, AccountState, ChannelAccount
 from quartieri.channels.services import credential_store
 from quartieri.publishing import outbox, payload
 from quartieri.publishing.models import OutboxEntry
+from tests.channels.options import as_options
 from tests.conftest import make_person
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -126,7 +127,7 @@ def scheduled_variant(
         caption=caption,
         status=Variant.Status.SCHEDULED,
         scheduled_at=timezone.now() - dt.timedelta(minutes=1),
-        **(fields | extra),
+        **as_options(fields | extra),
     )
     kind = "image" if account.platform == "instagram" else "video"
     if account.platform != "facebook":

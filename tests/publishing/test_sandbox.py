@@ -23,6 +23,7 @@ from quartieri.channels.services import credential_store
 from quartieri.publishing import outbox
 from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.sandbox import Sandbox, sandbox_build
+from tests.channels.options import as_options
 
 pytestmark = pytest.mark.django_db(transaction=True)
 State = OutboxEntry.State
@@ -108,7 +109,7 @@ def post(item: ContentItem, account: ChannelAccount, caption: str, **fields: Any
         caption=caption,
         status=Variant.Status.SCHEDULED,
         scheduled_at=timezone.now() - dt.timedelta(minutes=1),
-        **fields,
+        **as_options(fields),
     )
     if account.platform != "facebook":
         kind = "video" if account.platform == "tiktok" else "image"

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.channels.base import MetricDefinition, MetricKind, MetricScope, QuotaNote
+from quartieri.channels.base import (
+    MediaFacts,
+    MetricDefinition,
+    MetricKind,
+    MetricScope,
+    PostFacts,
+    QuotaNote,
+)
+from quartieri.channels.connectors.base import PlatformOptions
+from quartieri.channels.kinds.facebook.client import FacebookOptions
 from quartieri.channels.kinds.meta.kind import FB_INSIGHTS, MetaKind
 from quartieri.channels.registry import Platform
 from quartieri.channels.rules import PlatformRules, PostType
@@ -47,3 +58,8 @@ class FacebookKind(MetaKind):
 
     def default_post_type(self, *, media_kinds: frozenset[str]) -> str:
         return PostType.FEED
+
+    def post_options(
+        self, *, variant: PostFacts, media: Sequence[MediaFacts]
+    ) -> PlatformOptions | None:
+        return FacebookOptions(link=variant.link)

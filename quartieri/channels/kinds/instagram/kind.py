@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.channels.base import MetricDefinition, MetricKind, MetricScope, QuotaNote
-from quartieri.channels.connectors.base import MediaKind
+from quartieri.channels.base import (
+    MediaFacts,
+    MetricDefinition,
+    MetricKind,
+    MetricScope,
+    PostFacts,
+    QuotaNote,
+)
+from quartieri.channels.connectors.base import MediaKind, PlatformOptions
 from quartieri.channels.kinds.instagram import rules
+from quartieri.channels.kinds.instagram.client import InstagramOptions
 from quartieri.channels.kinds.meta.kind import IG_INSIGHTS, MetaKind
 from quartieri.channels.registry import Platform
 from quartieri.channels.rules import PlatformRules, PostType
@@ -49,3 +59,8 @@ class InstagramKind(MetaKind):
 
     def default_post_type(self, *, media_kinds: frozenset[str]) -> str:
         return PostType.REEL if MediaKind.VIDEO in media_kinds else PostType.FEED
+
+    def post_options(
+        self, *, variant: PostFacts, media: Sequence[MediaFacts]
+    ) -> PlatformOptions | None:
+        return InstagramOptions(alt_text=media[0].alt_text if media else "")

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from quartieri.channels.base import (
     Capability,
+    ComposePanel,
+    MediaFacts,
     MetricDefinition,
     MetricKind,
     MetricScope,
+    PostFacts,
     QuotaNote,
     SocialKind,
 )
-from quartieri.channels.connectors.base import AppCredentials, MediaKind
+from quartieri.channels.connectors.base import AppCredentials, MediaKind, PlatformOptions
 from quartieri.channels.kinds.tiktok import oauth
+from quartieri.channels.kinds.tiktok.client import TikTokOptions
+from quartieri.channels.kinds.tiktok.creator_info import (
+    tiktok_creator_failures,
+    tiktok_creator_info_for,
+)
+from quartieri.channels.kinds.tiktok.options import PrivacyLevel, TikTokPostOptions
 from quartieri.channels.kinds.tiktok.rules import RULES
+from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import Platform
-from quartieri.channels.rules import PlatformRules, PostType
+from quartieri.channels.rules import PlatformRules, PostType, RuleFailure
 
 VIDEO_QUERY = (
     "TikTok Display API, Query Videos (developers.tiktok.com/doc/tiktok-api-v2-video-query)"
@@ -37,9 +49,12 @@ class TikTokKind(SocialKind):
         Capability.RECONCILE,
         Capability.OAUTH,
         Capability.METRICS,
+        Capability.OPTIONS,
+        Capability.COMPOSE_CHECKS,
     }
     connector = "quartieri.channels.kinds.tiktok.client.TikTokConnector"
     oauth = oauth.LOGIN
+    options = TikTokPostOptions
     # §1.6: a per-creator cap per 24 hours exists, its value is not published ("typically
     # around 15 posts", page text truncated); reaching it answers spam_risk_too_many_posts.
     quota = QuotaNote(
@@ -78,3 +93,34 @@ class TikTokKind(SocialKind):
         if not client_id:
             return None
         return AppCredentials(client_id=client_id, client_secret=settings.TIKTOK_CLIENT_SECRET)
+
+    def post_options(
+        self, *, variant: PostFacts, media: Sequence[MediaFacts]
+    ) -> PlatformOptions | None:
+        chosen = TikTokPostOptions.from_json(variant.options)
+        if not chosen.privacy_level:
+            return None  # the connector refuses with plain words: privacy has no default
+        return TikTokOptions(
+            privacy_level=chosen.privacy_level,
+            allow_comment=chosen.allow_comment,
+            allow_duet=chosen.allow_duet,
+            allow_stitch=chosen.allow_stitch,
+            photo_title=variant.title,
+        )
+
+    def compose_failures(
+        self, *, variant: PostFacts, media: Sequence[MediaFacts]
+    ) -> list[RuleFailure]:
+        return tiktok_creator_failures(variant=variant, media=media)
+
+    def compose_panel(self, *, accounts: Sequence[ChannelAccount]) -> ComposePanel | None:
+        """The creator's settings of each account (§1.6), privacy options in plain words."""
+        labels = dict(PrivacyLevel.choices)
+        panels = []
+        for account in accounts:
+            result = tiktok_creator_info_for(account=account)
+            levels = result.info.privacy_level_options if result.info else ()
+            panels.append(
+                {"result": result, "privacy_labels": [str(labels.get(v, v)) for v in levels]}
+            )
+        return ComposePanel("channels/tiktok_creator.html", {"panels": panels})

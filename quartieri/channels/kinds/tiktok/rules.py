@@ -35,5 +35,4 @@ RULES = PlatformRules(
     video_side_px={
         PostType.VIDEO: Span(Fraction(360), Fraction(4096), "§1.5 video 360–4096 px per side [3P]")
     },
-    privacy_level_required=True,  # §1.6 point 3: chosen manually, no default
 )

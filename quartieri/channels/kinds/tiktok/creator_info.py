@@ -3,7 +3,7 @@
 TikTok's guidelines (platform-apis.md §1.6) want the composer to query ``creator_info`` on
 every compose, show the creator's nickname, offer only the creator's privacy options,
 enforce ``max_video_post_duration_sec`` and keep comment / Duet / Stitch off where the
-creator disabled them. ``variant_validate`` (so approval) applies the same checks here;
+creator disabled them. ````campaigns.validation.variant_validate`` (so approval) applies the same checks here;
 the connector repeats them before posting (``TikTokConnector._check_against_creator``).
 
 Answers are cached for ``CACHE_SECONDS``: creator_info allows 20 calls a minute per token
@@ -19,12 +19,18 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from quartieri.campaigns.models import MediaAsset, Variant
+from quartieri.channels.base import MediaFacts, PostFacts, option_field_name
 from quartieri.channels.connection import connector_for
-from quartieri.channels.connectors.base import ConnectorError, PermanentError, TokenExpired
+from quartieri.channels.connectors.base import (
+    ConnectorError,
+    MediaKind,
+    PermanentError,
+    TokenExpired,
+)
 from quartieri.channels.kinds.tiktok.client import CreatorInfo, TikTokConnector
+from quartieri.channels.kinds.tiktok.options import TikTokPostOptions
 from quartieri.channels.models import ChannelAccount, PlatformCredential
-from quartieri.channels.registry import Platform
+from quartieri.channels.registry import Platform, kind_for
 from quartieri.channels.rules import PostType, RuleFailure
 
 CACHE_SECONDS = 60
@@ -96,7 +102,9 @@ def _reconnect(account: ChannelAccount) -> str:
     ) % {"account": account}
 
 
-def tiktok_creator_failures(*, variant: Variant, media: Sequence[MediaAsset]) -> list[RuleFailure]:
+def tiktok_creator_failures(
+    *, variant: PostFacts, media: Sequence[MediaFacts]
+) -> list[RuleFailure]:
     """What the creator's settings refuse in ``variant``; [] when they cannot be read.
 
     Unknown settings do not block (the page says why, the connector checks before posting):
@@ -107,19 +115,24 @@ def tiktok_creator_failures(*, variant: Variant, media: Sequence[MediaAsset]) ->
     info = tiktok_creator_info_for(account=variant.account).info
     if info is None:
         return []
+    options = TikTokPostOptions.from_json(variant.options)
     return [
-        *_privacy(variant, info),
+        *_privacy(options, info),
         *_duration(media, info),
-        *_interactions(variant, info),
+        *_interactions(variant.post_type, options, info),
     ]
+
+
+def _field(option: str) -> str:
+    return option_field_name(kind_for(Platform.TIKTOK), option)
 
 
 def _creator(info: CreatorInfo) -> str:
     return f"TikTok, {info.nickname or info.username}"
 
 
-def _privacy(variant: Variant, info: CreatorInfo) -> Iterator[RuleFailure]:
-    level = variant.tiktok_privacy_level
+def _privacy(options: TikTokPostOptions, info: CreatorInfo) -> Iterator[RuleFailure]:
+    level = options.privacy_level
     if not level or level in info.privacy_level_options:
         return
     allowed = ", ".join(info.privacy_level_options) or "—"
@@ -129,14 +142,14 @@ def _privacy(variant: Variant, info: CreatorInfo) -> Iterator[RuleFailure]:
         "allowed": allowed,
         "platform": _creator(info),
     }
-    yield RuleFailure("tiktok_privacy_level", allowed, level, message, _SOURCE + " point 3")
+    yield RuleFailure(_field("privacy_level"), allowed, level, message, _SOURCE + " point 3")
 
 
-def _duration(media: Sequence[MediaAsset], info: CreatorInfo) -> Iterator[RuleFailure]:
+def _duration(media: Sequence[MediaFacts], info: CreatorInfo) -> Iterator[RuleFailure]:
     limit = info.max_video_post_duration_sec
     for asset in media:
         seconds = asset.duration_seconds
-        if not limit or asset.kind != MediaAsset.Kind.VIDEO or not seconds or seconds <= limit:
+        if not limit or asset.kind != MediaKind.VIDEO or not seconds or seconds <= limit:
             continue
         field = f"{asset.file.name or asset.pk} duration_seconds"
         message = _("%(field)s: %(actual)s, limit %(limit)s (%(platform)s)") % {
@@ -148,19 +161,19 @@ def _duration(media: Sequence[MediaAsset], info: CreatorInfo) -> Iterator[RuleFa
         yield RuleFailure(field, f"{limit} s", f"{seconds:g} s", message, _SOURCE + " point 2")
 
 
-def _interactions(variant: Variant, info: CreatorInfo) -> Iterator[RuleFailure]:
-    checks = [
-        ("tiktok_allow_comment", _("comments"), variant.tiktok_allow_comment, info.comment_disabled)
-    ]
-    if variant.post_type != PostType.PHOTO:  # photo posts offer only comments (§1.6 point 4)
+def _interactions(
+    post_type: str, options: TikTokPostOptions, info: CreatorInfo
+) -> Iterator[RuleFailure]:
+    checks = [("allow_comment", _("comments"), options.allow_comment, info.comment_disabled)]
+    if post_type != PostType.PHOTO:  # photo posts offer only comments (§1.6 point 4)
         checks += [
-            ("tiktok_allow_duet", "Duet", variant.tiktok_allow_duet, info.duet_disabled),
-            ("tiktok_allow_stitch", "Stitch", variant.tiktok_allow_stitch, info.stitch_disabled),
+            ("allow_duet", "Duet", options.allow_duet, info.duet_disabled),
+            ("allow_stitch", "Stitch", options.allow_stitch, info.stitch_disabled),
         ]
-    for field, label, allowed, disabled in checks:
+    for option, label, allowed, disabled in checks:
         if allowed and disabled:
             message = _("%(what)s: allowed here, but turned off by the creator (%(platform)s)") % {
                 "what": label,
                 "platform": _creator(info),
             }
-            yield RuleFailure(field, _("off"), _("on"), message, _SOURCE + " point 4")
+            yield RuleFailure(_field(option), _("off"), _("on"), message, _SOURCE + " point 4")

@@ -1,0 +1,96 @@
+"""Each channel kind's per-post options in the REST API, as flat ``<slug>_<option>`` fields.
+
+The API's variant schemas get one field per option of every kind that has options
+(``ChannelKind.options``), named as forms and rule failures name them
+(``option_field_name``: ``tiktok_privacy_level``), so a kind added to the registry shows up
+in the API and its OpenAPI schema without this module naming it. A variant's answer carries
+every kind's fields (another kind's at their defaults); a request's fields for another kind
+than the variant's account are ignored. A choice left unchosen is ``""`` in the database and
+``null`` in a request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import typing
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ninja import Schema
+from pydantic import create_model
+
+from quartieri.campaigns.models import Variant
+from quartieri.channels.base import ChannelKind, VariantOptions, option_field_name
+from quartieri.channels.registry import all_kinds
+
+
+class Mode(enum.Enum):
+    IN = "in"  # creating: every option may be sent, with its default
+    PATCH = "patch"  # editing: only what is sent changes
+    OUT = "out"  # answering: every option, always
+
+
+@dataclasses.dataclass(frozen=True)
+class _Option:
+    kind: ChannelKind
+    name: str  # the option's own name
+    field: str  # its API name
+    hint: Any  # bool, int, str, or the option's TextChoices
+    default: Any
+
+
+def _options() -> Iterator[_Option]:
+    for kind in all_kinds():
+        schema: type[VariantOptions] | None = kind.options
+        if schema is None:
+            continue
+        hints = typing.get_type_hints(schema)
+        for spec in dataclasses.fields(schema):  # type: ignore[arg-type]
+            hint = schema.choices.get(spec.name, hints[spec.name])
+            yield _Option(kind, spec.name, option_field_name(kind, spec.name), hint, spec.default)
+
+
+def _is_choice(option: _Option) -> bool:
+    return isinstance(option.hint, type) and issubclass(option.hint, enum.Enum)
+
+
+def with_options(base: type[Schema], name: str, mode: Mode) -> type[Schema]:
+    """``base`` with every kind's option fields added, named ``name`` in the schema."""
+    fields: dict[str, Any] = {}
+    for option in _options():
+        if mode is Mode.OUT:
+            fields[option.field] = (str if _is_choice(option) else option.hint, ...)
+        elif mode is Mode.PATCH or _is_choice(option):
+            fields[option.field] = (option.hint | None, None)
+        else:
+            fields[option.field] = (option.hint, option.default)
+    model: type[Schema] = create_model(name, __base__=base, **fields)
+    return model
+
+
+def options_out(variant: Variant) -> dict[str, Any]:
+    """Every kind's option fields for a variant's answer (its own kind's as stored)."""
+    out: dict[str, Any] = {}
+    for option in _options():
+        own = option.kind.slug == variant.account.platform
+        values = option.kind.parse_options(variant.options if own else None)
+        out[option.field] = getattr(values, option.name)
+    return out
+
+
+def options_in(
+    fields: dict[str, Any], *, platform: str, current: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
+    """Take every option field out of ``fields``; the account's kind's, over ``current``
+    (None when the request sends none of them)."""
+    given: dict[str, Any] = {}
+    for option in _options():
+        if option.field not in fields:
+            continue
+        value = fields.pop(option.field)
+        if option.kind.slug == platform:
+            given[option.name] = "" if value is None and _is_choice(option) else value
+    if not given:
+        return None
+    return {**(current or {}), **{k: v for k, v in given.items() if v is not None}}
