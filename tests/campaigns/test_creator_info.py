@@ -9,11 +9,11 @@ import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
-from quartieri.channels.kinds.tiktok.creator_info import tiktok_creator_info_for
 from quartieri.campaigns.models import MediaAsset, Variant
 from quartieri.campaigns.services import variant_approve
 from quartieri.campaigns.validation import variant_validate
 from quartieri.channels.connectors.base import TokenSet
+from quartieri.channels.kinds.tiktok.creator_info import tiktok_creator_info_for
 from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from quartieri.channels.services import credential_store
 from tests.campaigns.conftest import Unchanged
