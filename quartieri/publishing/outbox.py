@@ -42,8 +42,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from quartieri.accounts.services import audit_record, audit_snapshot
-from quartieri.campaigns.models import Transition, Variant
+from quartieri.campaigns.models import Variant
+from quartieri.campaigns.services import variant_record_published
 from quartieri.channels.base import Capability
 from quartieri.channels.connection import (
     ReconnectNeededError,
@@ -523,39 +523,6 @@ def _published(entry: OutboxEntry, *, post_id: str, permalink: str, note: str = 
         last_error=note,
     )
     variant_record_published(variant_id=entry.variant_id, permalink=entry.permalink)
-
-
-def variant_record_published(*, variant_id: int, permalink: str = "") -> None:
-    """The system's own "mark published": ``campaigns.services.variant_mark_published``
-    needs a person with the publish grant, which a worker is not. Writes the same
-    Transition and audit event, with no actor ("system")."""
-    # The audit label names the content item and the account: read them in the same query.
-    variant = (
-        Variant.objects.select_related("content_item", "account")
-        .select_for_update(of=("self",))
-        .get(pk=variant_id)
-    )
-    if variant.status != Variant.Status.SCHEDULED:
-        return
-    fields = ["status", "scheduled_at"]
-    before = audit_snapshot(obj=variant, fields=fields)
-    variant.status = Variant.Status.PUBLISHED
-    variant.save(update_fields=["status", "updated_at"])
-    Transition.objects.create(
-        variant=variant,
-        action="publish",
-        from_status=Variant.Status.SCHEDULED,
-        to_status=Variant.Status.PUBLISHED,
-        actor=None,
-        comment=permalink,
-    )
-    audit_record(
-        actor=None,
-        action="campaigns.variant.publish",
-        target=variant,
-        before=before,
-        after=audit_snapshot(obj=variant, fields=fields),
-    )
 
 
 # --- Poll ----------------------------------------------------------------------------------------
