@@ -22,6 +22,7 @@ lint: install
 	$(BIN)/ruff check $(SOURCES)
 	$(BIN)/mypy quartieri
 	$(BIN)/quartieri makemigrations --check --dry-run
+	$(BIN)/lint-imports
 
 test: install
 	scripts/system-packages test

@@ -19,7 +19,8 @@ import numpy as np
 from scipy.optimize import minimize
 
 from quartieri.audiences.dataset import channel_specs, read_usage, segment_specs
-from quartieri.planner.build import Figure, PlanRequest, build
+from quartieri.audiences.specs import Figure
+from quartieri.planner.build import PlanRequest, build
 from quartieri.planner.model import HOURS, MONEY, Resources, allocate, total_reach
 
 AUDIENCES = ("international-students", "residents-65-plus", "tourists")

@@ -5,7 +5,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.core.navigation import NavItem
+from quartieri.accounts.navigation import NavItem
 
 
 class AccountsConfig(AppConfig):

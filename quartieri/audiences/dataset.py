@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from quartieri.planner.build import ChannelSpec, Figure, SegmentSpec, UsageRow
+from quartieri.audiences.specs import ChannelSpec, Figure, SegmentSpec, UsageRow
 
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "audiences"
 

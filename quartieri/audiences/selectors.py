@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from quartieri.audiences.dataset import parse_bands
 from quartieri.audiences.models import Channel, Segment, UsageFigure
-from quartieri.planner.build import ChannelSpec, Figure, SegmentSpec, UsageRow
+from quartieri.audiences.specs import ChannelSpec, Figure, SegmentSpec, UsageRow
 
 
 def _split(text: str) -> tuple[str, ...]:

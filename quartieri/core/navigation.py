@@ -17,15 +17,9 @@ from types import ModuleType
 from django.apps import apps
 from django.utils.functional import Promise
 
-from quartieri.accounts.roles import Capability
-
-
-@dataclass(frozen=True)
-class NavItem:
-    label: str | Promise
-    url_name: str
-    capability: Capability
-    order: int = 50
+# NavItem belongs to accounts (a menu entry is what a capability lets a person reach), so
+# that accounts, which core builds on, can declare its own menu without importing core.
+from quartieri.accounts.navigation import NavItem as NavItem
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """From the catalogue (channels, segments, usage figures) to the optimiser's arrays.
 
-Plain Python, no Django: the audiences app turns its database rows into these frozen
-dataclasses, so the same code runs in the web page, the CLI, the tests and the benchmark.
+Plain Python, no Django: the audiences app turns its database rows into frozen dataclasses
+(``audiences.specs``: the planner stands on the catalogue, not the other way round), so the same code runs in the web page, the CLI, the tests and the benchmark.
 Every number that enters the model is a ``Figure`` with its source and year, or an
 assumption (a figure without a source), and travels to the output.
 """
@@ -13,66 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from quartieri.audiences.specs import ChannelSpec, Figure, SegmentSpec, UsageRow
 from quartieri.planner.model import HOURS, MONEY, Objective, Problem
 
 LATEST = 9999
-
-
-@dataclass(frozen=True)
-class Figure:
-    value: float
-    source: str = ""
-    year: int | None = None
-    note: str = ""
-
-    @property
-    def assumption(self) -> bool:
-        return not self.source
-
-
-@dataclass(frozen=True)
-class UsageRow:
-    country: str
-    platform: str
-    age_band: str
-    value_pct: float
-    source: str
-    year: int
-    verified: str = "yes"
-
-    @property
-    def publisher(self) -> str:
-        return self.source.split()[0] if self.source else ""
-
-
-@dataclass(frozen=True)
-class ChannelSpec:
-    slug: str
-    name: str
-    platforms: tuple[str, ...] = ()
-    paid: bool = False
-    owned: bool = False
-    cost_model: str = "cpm"  # cpm | unit
-    purposes: tuple[str, ...] = ()
-    owned_bases: tuple[str, ...] = ()
-    figures: Mapping[str, Figure] = field(default_factory=dict)
-
-    def figure(self, key: str) -> Figure | None:
-        return self.figures.get(key)
-
-
-@dataclass(frozen=True)
-class SegmentSpec:
-    slug: str
-    name: str
-    size: Figure | None
-    base_slug: str = ""
-    contained_in: str = ""
-    age_bands: tuple[tuple[str, float], ...] = (("all", 1.0),)
-    usage_country: str = "IT"
-    usage_fallback: str = ""
-    languages: tuple[str, ...] = ()
-    usage_note: str = ""
 
 
 @dataclass(frozen=True)

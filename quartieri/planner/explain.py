@@ -14,7 +14,8 @@ import numpy as np
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from quartieri.planner.build import Built, ChannelInfo, Figure, PlanRequest, Usage
+from quartieri.audiences.specs import Figure
+from quartieri.planner.build import Built, ChannelInfo, PlanRequest, Usage
 from quartieri.planner.model import (
     HOURS,
     MONEY,

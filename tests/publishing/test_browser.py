@@ -13,8 +13,8 @@ from quartieri.campaigns.models import Campaign, ContentItem, Variant
 from quartieri.channels.connectors.fakeserver import FaultKind
 from quartieri.channels.models import AccountGrant, AccountState
 from quartieri.publishing import outbox
+from quartieri.publishing.demo_sandbox import Sandbox, sandbox_build
 from quartieri.publishing.models import OutboxEntry
-from quartieri.publishing.sandbox import Sandbox, sandbox_build
 from tests.publishing.test_sandbox import connected, drain, post
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -21,8 +21,8 @@ from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from quartieri.channels.models import ChannelAccount, PlatformCredential
 from quartieri.channels.services import credential_store
 from quartieri.publishing import outbox
+from quartieri.publishing.demo_sandbox import Sandbox, sandbox_build
 from quartieri.publishing.models import OutboxEntry
-from quartieri.publishing.sandbox import Sandbox, sandbox_build
 from tests.channels.options import as_options
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -28,6 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
+from quartieri.channels.connectors.http import SANDBOX_LISTING
+
 
 class FaultKind(enum.StrEnum):
     SERVER_ERROR = "server_error"  # 500 in the platform's words; nothing happens
@@ -239,8 +241,6 @@ class FakeServer:
         with self.lock:
             return [request for request in self.requests if re.search(pattern, request.path)]
 
-
-SANDBOX_LISTING = "/_sandbox/posts"
 
 _BEFORE_EFFECT = {
     FaultKind.SERVER_ERROR,

@@ -93,3 +93,8 @@ def json_body(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+# The read-only listing every local fake answers with what it published (fakeserver.py);
+# the demo sandbox's viewer reads it. Named here so that the viewer imports no fake.
+SANDBOX_LISTING = "/_sandbox/posts"

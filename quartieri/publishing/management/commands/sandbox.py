@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import CommandParser
 
 from quartieri.lib.commands import QuartieriCommand, UsageError
-from quartieri.publishing.sandbox import sandbox_build, sandbox_serve
+from quartieri.publishing.demo_sandbox import sandbox_build, sandbox_serve
 
 
 class Command(QuartieriCommand):
