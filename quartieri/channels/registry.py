@@ -27,6 +27,7 @@ class Platform(models.TextChoices):
     TIKTOK = "tiktok", "TikTok"
     INSTAGRAM = "instagram", "Instagram"
     FACEBOOK = "facebook", "Facebook"
+    MASTODON = "mastodon", "Mastodon"
     NEWSLETTER = "newsletter", _("Newsletter")
     SCREENS = "screens", _("City screens")
     WEBSITE = "website", _("Website")
@@ -37,6 +38,7 @@ KINDS: dict[str, str] = {
     Platform.TIKTOK: "quartieri.channels.kinds.tiktok.kind.TikTokKind",
     Platform.INSTAGRAM: "quartieri.channels.kinds.instagram.kind.InstagramKind",
     Platform.FACEBOOK: "quartieri.channels.kinds.facebook.kind.FacebookKind",
+    Platform.MASTODON: "quartieri.channels.kinds.mastodon.kind.MastodonKind",
     # The city's own channels; each becomes its app's kind (quartieri.<app>.kind) when the
     # app that delivers it lands.
     Platform.NEWSLETTER: "quartieri.channels.kinds.own.NewsletterKind",

@@ -261,10 +261,15 @@ def test_post_type_must_exist_on_the_platform(item):
     assert failure.message == "post type: story, allowed photo, video (TikTok)"
 
 
+# A section of platform-apis.md, or the platform's own documentation for a kind that
+# reference does not cover (Mastodon, issue 15).
+SOURCES = ("§", "docs.joinmastodon.org")
+
+
 def test_every_rule_cites_its_source():
     for rules in (kind.rules() for kind in all_kinds()):
         for value in vars(rules).values():
             if hasattr(value, "source"):
-                assert value.source.startswith("§"), value
+                assert value.source.startswith(SOURCES), value
             if isinstance(value, dict):
-                assert all(limit.source.startswith("§") for limit in value.values())
+                assert all(limit.source.startswith(SOURCES) for limit in value.values())

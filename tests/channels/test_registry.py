@@ -34,7 +34,7 @@ def test_every_kind_declares_what_it_implements():
 
 
 def test_an_unknown_kind_names_the_known_ones():
-    with pytest.raises(UnknownKindError, match="known: facebook, instagram, newsletter"):
+    with pytest.raises(UnknownKindError, match="known: facebook, instagram, mastodon, newsletter"):
         kind_for("myspace")
 
 
@@ -52,7 +52,7 @@ def test_a_kind_that_claims_a_capability_it_lacks_is_reported():
 
 
 def test_the_city_channels_are_delivered_by_nobody_yet_and_social_ones_by_the_outbox():
-    assert slugs_with(Capability.OUTBOX) == ["facebook", "instagram", "tiktok"]
+    assert slugs_with(Capability.OUTBOX) == ["facebook", "instagram", "mastodon", "tiktok"]
     for slug in (Platform.NEWSLETTER, Platform.SCREENS, Platform.WEBSITE, Platform.POSTERS):
         kind = kind_for(slug)
         assert kind.delivery() is None

@@ -20,7 +20,8 @@ from quartieri.channels.registry import connector_class, platform_slugs
 
 
 def test_every_registered_platform_resolves_to_its_connector():
-    assert platform_slugs() == ["facebook", "instagram", "tiktok"]
+    # Mastodon joined as the fourth social kind (issue 15).
+    assert platform_slugs() == ["facebook", "instagram", "mastodon", "tiktok"]
     for slug in platform_slugs():
         cls = connector_class(slug)
         assert issubclass(cls, Connector)
@@ -29,7 +30,7 @@ def test_every_registered_platform_resolves_to_its_connector():
 
 
 def test_an_unknown_platform_names_the_known_ones():
-    with pytest.raises(UnknownPlatformError, match="facebook, instagram, tiktok"):
+    with pytest.raises(UnknownPlatformError, match="facebook, instagram, mastodon, tiktok"):
         connector_class("myspace")
 
 
