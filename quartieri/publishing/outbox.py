@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import partial
 from typing import Any
 
@@ -76,6 +77,31 @@ from quartieri.publishing.payload import entry_marker, post_request_for
 logger = logging.getLogger(__name__)
 
 State = OutboxEntry.State
+
+
+class Step(StrEnum):
+    """What one run of an outbox task did: the entry's state after it, or why it left the
+    entry alone. A task returns it (the queue keeps it as the task's result)."""
+
+    SCHEDULED = State.SCHEDULED.value
+    SUBMITTING = State.SUBMITTING.value
+    SUBMITTED = State.SUBMITTED.value
+    PUBLISHED = State.PUBLISHED.value
+    FAILED = State.FAILED.value
+    UNCONFIRMED = State.UNCONFIRMED.value
+    CANCELLED = State.CANCELLED.value
+    BUSY = "busy"  # another worker holds the entry (or its row lock)
+    STALE = "stale"  # the task was for an older version (rescheduled or cancelled since)
+    NOT_DUE = "not_due"  # moved later: the task for the new time sends it
+    PAUSED = "paused"  # the account is paused: sent again when the pause ends
+    RATE_LIMITED = "rate_limited"  # the platform asked to slow down: back to scheduled
+    RETRY = "retry"  # the platform could not be reached: tried again after a wait
+    POLLING = "polling"  # still processing: a later poll task looks again
+
+
+def _now_in(entry: OutboxEntry) -> Step:
+    return Step(entry.state)
+
 
 # States in which the platform may already have (or soon have) the post: nothing may move
 # or cancel the entry any more.
@@ -286,7 +312,7 @@ _EARLY_START = timedelta(seconds=1)
 @dataclass(frozen=True)
 class _Claim:
     entry: OutboxEntry | None
-    outcome: str
+    outcome: Step
 
 
 def _claim(*, entry_id: int, version: int, worker: str) -> _Claim:
@@ -294,25 +320,25 @@ def _claim(*, entry_id: int, version: int, worker: str) -> _Claim:
     with transaction.atomic():
         entry = _locked(entry_id)
         if entry is None:
-            return _Claim(None, "busy")
+            return _Claim(None, Step.BUSY)
         if entry.version != version:
-            return _Claim(None, "stale")
+            return _Claim(None, Step.STALE)
         if entry.state == State.SUBMITTING:
             return _Claim(None, _found_submitting(entry, worker=worker, live=live))
         if entry.state == State.SUBMITTED:
             if _held_by_other(entry, worker=worker, live=live):
-                return _Claim(None, "busy")
+                return _Claim(None, Step.BUSY)
             _enqueue_poll(entry)  # a worker died while polling: carry on
-            return _Claim(None, entry.state)
+            return _Claim(None, _now_in(entry))
         if entry.state != State.SCHEDULED:
-            return _Claim(None, entry.state)
+            return _Claim(None, _now_in(entry))
         now = timezone.now()
         if entry.due_at > now + _EARLY_START:
-            return _Claim(None, "not_due")  # moved later; the task for the new time runs it
+            return _Claim(None, Step.NOT_DUE)  # moved later; the task for the new time runs it
         if entry.variant.status != Variant.Status.SCHEDULED:
             # Edited back to review: what is no longer approved must not go out.
             _update(entry, state=State.CANCELLED, version=entry.version + 1)
-            return _Claim(None, entry.state)
+            return _Claim(None, _now_in(entry))
         gate = account_gate(entry.account)
         if gate == "reconnect":
             _fail(
@@ -320,13 +346,13 @@ def _claim(*, entry_id: int, version: int, worker: str) -> _Claim:
                 _("The account needs to be reconnected."),
                 _("Reconnect the account, then schedule the post again."),
             )
-            return _Claim(None, entry.state)
+            return _Claim(None, _now_in(entry))
         if gate == "paused":
             paused_until = AccountState.objects.get(account_id=entry.account_id).paused_until
             assert paused_until is not None  # noqa: S101 (gate checked it)
             _update(entry, due_at=paused_until)
             _enqueue_publish(entry)
-            return _Claim(None, "paused")
+            return _Claim(None, Step.PAUSED)
         claimed = OutboxEntry.objects.filter(
             pk=entry.pk, state=State.SCHEDULED, version=version
         ).update(
@@ -337,16 +363,16 @@ def _claim(*, entry_id: int, version: int, worker: str) -> _Claim:
             attempts=F("attempts") + 1,
         )
         if not claimed:
-            return _Claim(None, "busy")
+            return _Claim(None, Step.BUSY)
         _reread(entry)
     # Committed: from here a dead worker leaves a visible "submitting" row.
-    return _Claim(entry, entry.state)
+    return _Claim(entry, _now_in(entry))
 
 
-def _found_submitting(entry: OutboxEntry, *, worker: str, live: set[str]) -> str:
+def _found_submitting(entry: OutboxEntry, *, worker: str, live: set[str]) -> Step:
     """A row left in submitting: its submit may or may not have reached the platform."""
     if _held_by_other(entry, worker=worker, live=live):
-        return "busy"  # its worker is alive and still sending
+        return Step.BUSY  # its worker is alive and still sending
     _update(
         entry,
         state=State.UNCONFIRMED,
@@ -357,10 +383,10 @@ def _found_submitting(entry: OutboxEntry, *, worker: str, live: set[str]) -> str
         ),
     )
     _enqueue_reconcile(entry)
-    return entry.state
+    return _now_in(entry)
 
 
-def outbox_publish(*, entry_id: int, version: int, worker: str = "") -> str:
+def outbox_publish(*, entry_id: int, version: int, worker: str = "") -> Step:
     """Claim a due entry and send it; returns what happened (a state or a reason)."""
     worker = worker or _this_process()
     claim = _claim(entry_id=entry_id, version=version, worker=worker)
@@ -400,7 +426,7 @@ def _mine(entry: OutboxEntry, worker: str) -> bool:
     return entry.claimed_by == worker
 
 
-def _submitted(entry: OutboxEntry, worker: str, result: SubmitResult) -> str:
+def _submitted(entry: OutboxEntry, worker: str, result: SubmitResult) -> Step:
     with transaction.atomic():
         # The handle is saved and committed before any polling: it is what reconcile needs.
         saved = OutboxEntry.objects.filter(
@@ -414,17 +440,17 @@ def _submitted(entry: OutboxEntry, worker: str, result: SubmitResult) -> str:
         _reread(entry)
         if saved and result.state == PublishState.PUBLISHED:
             _published(entry, post_id=result.platform_post_id, permalink=result.permalink)
-            return entry.state
+            return _now_in(entry)
     if not saved:
         logger.warning("Outbox entry %s was taken over during submit", entry.pk)
-        return entry.state
+        return _now_in(entry)
     return _poll_round(entry, worker)
 
 
-def _unconfirmed(entry: OutboxEntry, worker: str, *, error: str, publish_id: str) -> str:
+def _unconfirmed(entry: OutboxEntry, worker: str, *, error: str, publish_id: str) -> Step:
     with transaction.atomic():
         if not _mine(entry, worker):
-            return entry.state
+            return _now_in(entry)
         fields: dict[str, Any] = {
             "state": State.UNCONFIRMED,
             "claimed_by": "",
@@ -438,14 +464,14 @@ def _unconfirmed(entry: OutboxEntry, worker: str, *, error: str, publish_id: str
         _update(entry, **fields)
         logger.warning("Outbox entry %s unconfirmed: %s", entry.pk, error)
         _enqueue_reconcile(entry)
-    return entry.state
+    return _now_in(entry)
 
 
-def _rate_limited(entry: OutboxEntry, worker: str, error: RateLimited) -> str:
+def _rate_limited(entry: OutboxEntry, worker: str, error: RateLimited) -> Step:
     until = account_pause(entry.account, error)
     with transaction.atomic():
         if not _mine(entry, worker):
-            return entry.state
+            return _now_in(entry)
         # Nothing was sent: back in the queue for when the platform accepts posts again.
         _update(
             entry,
@@ -458,10 +484,10 @@ def _rate_limited(entry: OutboxEntry, worker: str, error: RateLimited) -> str:
             % {"time": timezone.localtime(until).strftime("%Y-%m-%d %H:%M")},
         )
         _enqueue_publish(entry)
-    return "rate_limited"
+    return Step.RATE_LIMITED
 
 
-def _retry_later(entry: OutboxEntry, worker: str, detail: str) -> str:
+def _retry_later(entry: OutboxEntry, worker: str, detail: str) -> Step:
     logger.warning("Outbox entry %s: platform unreachable: %s", entry.pk, detail)
     if entry.attempts >= setting_number("PUBLISHING_MAX_ATTEMPTS", 6):
         return _owned_fail(
@@ -475,7 +501,7 @@ def _retry_later(entry: OutboxEntry, worker: str, detail: str) -> str:
     wait = timedelta(seconds=min(base * 2 ** (entry.attempts - 1), 3600))
     with transaction.atomic():
         if not _mine(entry, worker):
-            return entry.state
+            return _now_in(entry)
         _update(
             entry,
             state=State.SCHEDULED,
@@ -484,10 +510,10 @@ def _retry_later(entry: OutboxEntry, worker: str, detail: str) -> str:
             last_error=_("The platform could not be reached; quartieri will try again."),
         )
         _enqueue_publish(entry)
-    return "retry"
+    return Step.RETRY
 
 
-def _reconnect(entry: OutboxEntry, worker: str, detail: str) -> str:
+def _reconnect(entry: OutboxEntry, worker: str, detail: str) -> Step:
     account_mark_reconnect_needed(entry.account, detail)
     return _owned_fail(
         entry,
@@ -499,12 +525,12 @@ def _reconnect(entry: OutboxEntry, worker: str, detail: str) -> str:
 
 def _owned_fail(
     entry: OutboxEntry, worker: str, reason: str | Promise, action: str | Promise
-) -> str:
+) -> Step:
     with transaction.atomic():
         if not _mine(entry, worker):
-            return entry.state
+            return _now_in(entry)
         _fail(entry, reason, action)
-    return entry.state
+    return _now_in(entry)
 
 
 def _fail(entry: OutboxEntry, reason: str | Promise, action: str | Promise) -> None:
@@ -526,12 +552,12 @@ def _published(entry: OutboxEntry, *, post_id: str, permalink: str, note: str = 
 
 
 # --- Poll ----------------------------------------------------------------------------------------
-def outbox_poll(*, entry_id: int, worker: str = "") -> str:
+def outbox_poll(*, entry_id: int, worker: str = "") -> Step:
     """Check a submitted post until the platform says published or failed."""
     worker = worker or _this_process()
     entry = _take(entry_id=entry_id, state=State.SUBMITTED, worker=worker)
     if entry is None:
-        return "busy"
+        return Step.BUSY
     return _poll_round(entry, worker)
 
 
@@ -546,7 +572,7 @@ def _check(publish_id: str) -> Callable[[Connector], StatusResult]:
     return check
 
 
-def _poll_round(entry: OutboxEntry, worker: str) -> str:
+def _poll_round(entry: OutboxEntry, worker: str) -> Step:
     """A few checks with growing pauses, then hand over to a later poll task."""
     for delay in poll_delays():
         time.sleep(delay)
@@ -570,7 +596,7 @@ def _poll_round(entry: OutboxEntry, worker: str) -> str:
             with transaction.atomic():
                 if _mine(entry, worker):
                     _published(entry, post_id=status.platform_post_id, permalink=status.permalink)
-            return entry.state
+            return _now_in(entry)
         if status.state == PublishState.FAILED:
             error_ = status.error
             reason = error_.reason if error_ else _("The platform refused the post.")
@@ -584,17 +610,17 @@ def _poll_round(entry: OutboxEntry, worker: str) -> str:
     return _handover(entry, worker, run_after=timezone.now() + next_poll_after(entry.polls))
 
 
-def _handover(entry: OutboxEntry, worker: str, *, run_after: datetime) -> str:
+def _handover(entry: OutboxEntry, worker: str, *, run_after: datetime) -> Step:
     with transaction.atomic():
         if not _mine(entry, worker):
-            return entry.state
+            return _now_in(entry)
         _update(entry, claimed_by="")
         _enqueue_poll(entry, run_after=run_after)
-    return "polling"
+    return Step.POLLING
 
 
 # --- Reconcile -------------------------------------------------------------------------------------
-def outbox_reconcile(*, entry_id: int, worker: str = "") -> str:
+def outbox_reconcile(*, entry_id: int, worker: str = "") -> Step:
     """Ask the platform whether an unconfirmed post exists, and settle the entry.
 
     Found and published: ``published`` with the handle found. Still processing (a handle is
@@ -604,7 +630,7 @@ def outbox_reconcile(*, entry_id: int, worker: str = "") -> str:
     worker = worker or _this_process()
     entry = _take(entry_id=entry_id, state=State.UNCONFIRMED, worker=worker)
     if entry is None:
-        return "busy"
+        return Step.BUSY
     query = ReconcileQuery(publish_id=entry.publish_id, marker=entry.marker, since=entry.sent_at)
     try:
         result = account_call(entry.account, lambda connector: connector.reconcile(query=query))
@@ -634,10 +660,10 @@ def outbox_reconcile(*, entry_id: int, worker: str = "") -> str:
     return _settle(entry, worker, result)
 
 
-def _settle(entry: OutboxEntry, worker: str, result: ReconcileResult) -> str:
+def _settle(entry: OutboxEntry, worker: str, result: ReconcileResult) -> Step:
     with transaction.atomic():
         if not _mine(entry, worker):
-            return entry.state
+            return _now_in(entry)
         if result.found and result.state in (None, PublishState.PUBLISHED):
             note = (
                 _("The post appears %(count)s times on the platform: remove the extra copies.")
@@ -668,22 +694,22 @@ def _settle(entry: OutboxEntry, worker: str, result: ReconcileResult) -> str:
                 worker,
                 _("Quartieri cannot tell whether the post went out: check the account."),
             )
-    return entry.state
+    return _now_in(entry)
 
 
-def _release_and_retry_reconcile(entry: OutboxEntry, worker: str) -> str:
+def _release_and_retry_reconcile(entry: OutboxEntry, worker: str) -> Step:
     with transaction.atomic():
         if _mine(entry, worker):
             _update(entry, claimed_by="")
             _enqueue_reconcile(entry)
-    return entry.state
+    return _now_in(entry)
 
 
-def _leave_for_person(entry: OutboxEntry, worker: str, message: str) -> str:
+def _leave_for_person(entry: OutboxEntry, worker: str, message: str) -> Step:
     with transaction.atomic():
         if _mine(entry, worker):
             _update(entry, claimed_by="", last_error=message)
-    return entry.state
+    return _now_in(entry)
 
 
 # --- Sweep -----------------------------------------------------------------------------------------
