@@ -157,11 +157,7 @@ class PlanSummary:
 
 def plan_summary(*, plan: SavedPlan) -> PlanSummary:
     """The figures a campaign page shows of its saved plan: reach and recommended channels."""
-    channels = [
-        str(channel.get("name") or channel.get("channel", ""))
-        for channel in plan.result.get("channels", [])
-        if channel.get("recommended")
-    ]
+    channels = [channel.name or channel.channel for channel in plan.plan().recommended]
     return PlanSummary(name=plan.name, total_reach=plan.total_reach, channels=channels)
 
 

@@ -35,4 +35,4 @@ def load(*, console: Console, from_today: bool) -> None:
         inputs=inputs,
         result=result,
     )
-    console.print(f"Planner: demo plan saved (reach {result['total_reach']:,} people).")
+    console.print(f"Planner: demo plan saved (reach {result.total_reach:,} people).")

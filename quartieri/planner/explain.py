@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from quartieri.audiences.specs import Figure
+from quartieri.audiences.specs import Figure, SegmentSpec
 from quartieri.planner.build import Built, ChannelInfo, PlanRequest, Usage
 from quartieri.planner.model import (
     HOURS,
@@ -23,6 +22,13 @@ from quartieri.planner.model import (
     objective_value,
     total_reach,
     vehicle_reach,
+)
+from quartieri.planner.result import (
+    AudiencePlan,
+    ChannelPlan,
+    CurvePoint,
+    PlanResult,
+    SourceRef,
 )
 
 CURVE_POINTS = 12
@@ -256,12 +262,12 @@ def _decision(
     return text
 
 
-def _sources(info: ChannelInfo) -> list[dict[str, Any]]:
+def _sources(info: ChannelInfo) -> list[SourceRef]:
     seen: dict[tuple[str, int | None], None] = {}
     for figure in info.sources:
         if figure.source:
             seen.setdefault((figure.source, figure.year), None)
-    return [{"source": source, "year": year} for source, year in seen]
+    return [SourceRef(source=source, year=year) for source, year in seen]
 
 
 def _assumptions(info: ChannelInfo, built: Built) -> list[str]:
@@ -280,7 +286,7 @@ def _assumptions(info: ChannelInfo, built: Built) -> list[str]:
 
 def reach_curve(
     built: Built, x: FloatArray, result: ChannelResult, request: PlanRequest
-) -> list[dict[str, float]]:
+) -> list[CurvePoint]:
     """The channel's reach (all its vehicles, alone) as its resource grows, for the chart."""
     problem = built.problem
     paid = [v for v in result.info.vehicles if built.vehicle_kind[v] == MONEY]
@@ -299,18 +305,14 @@ def reach_curve(
             (1 - np.prod(1 - vehicle_reach(problem, alone)[:, result.info.vehicles], axis=1))
             @ problem.sizes
         )
-        points.append({"x": round(float(step), 2), "reach": round(reach)})
+        points.append(CurvePoint(x=round(float(step), 2), reach=round(reach)))
     return points
-
-
-def _strings(value: object) -> list[str]:
-    return [str(item) for item in value] if isinstance(value, list) else []
 
 
 def plan_result(
     built: Built, x: FloatArray, request: PlanRequest, names: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    """The plan as JSON-ready data (the CLI's --format json and the page share it).
+) -> PlanResult:
+    """The plan the CLI, the API, the page and ``SavedPlan`` share (``PlanResult.to_json``).
 
     ``names`` gives display names by slug in the active language (English otherwise).
     """
@@ -325,49 +327,9 @@ def plan_result(
     ranked = recommended + left_out
     total_people = float(built.problem.sizes.sum())
     total = float(total_reach(built.problem, x)) if built.problem.n_vehicles else 0.0
-    channels = []
-    for rank, result in enumerate(ranked, start=1):
-        cptr = (
-            result.budget / result.reach * 1000
-            if result.budget > 0 and result.reach >= 0.5
-            else None
-        )
-        channels.append(
-            {
-                "channel": result.info.spec.slug,
-                "name": result.info.display_name or result.info.spec.name,
-                "recommended": result.reach >= 0.5,
-                "rank": rank,
-                "budget": round(result.budget, 2),
-                "hours_per_week": round(result.hours, 2),
-                "reach": round(result.reach),
-                "reach_pct": round(result.reach / total_people * 100, 2) if total_people else 0.0,
-                "incremental_reach": round(result.incremental),
-                "affinity": float(round(result.affinity)) if result.affinity is not None else None,
-                "frequency": round(result.impressions / result.reach, 2)
-                if result.reach >= 0.5
-                else 0.0,
-                "cost_per_thousand_reached": round(cptr, 2) if cptr is not None else None,
-                "reason": _reason(result, built, ranked, request),
-                "sources": _sources(result.info),
-                "assumptions": _assumptions(result.info, built),
-                "curve": reach_curve(built, x, result, request),
-                "curve_unit": "EUR"
-                if any(built.vehicle_kind[v] == MONEY for v in result.info.vehicles)
-                else "hours/week",
-            }
-        )
-    audiences = [
-        {
-            "slug": s.slug,
-            "name": (names or {}).get(s.slug) or s.name,
-            "size": round(s.size.value) if s.size else None,
-            "source": s.size.source if s.size else None,
-            "year": s.size.year if s.size else None,
-            "note": s.size.note if s.size else "",
-            "usage_note": s.usage_note,
-        }
-        for s in built.segments
+    channels = [
+        _channel_plan(result, rank, built=built, x=x, ranked=ranked, request=request)
+        for rank, result in enumerate(ranked, start=1)
     ]
     notes = [
         _("%(inner)s is part of %(outer)s and is counted once, within it")
@@ -375,18 +337,65 @@ def plan_result(
         for inner, outer in built.dropped_segments
     ]
     objective_total = float(objective_value(built.problem, x)) if built.problem.n_vehicles else 0.0
-    return {
-        "audiences": audiences,
-        "budget": round(float(request.budget), 2),
-        "weeks": request.weeks,
-        "hours_per_week": float(request.hours_per_week),
-        "objective": request.objective.value,
-        "purpose": request.purpose or None,
-        "year": None if request.year >= 9999 else request.year,
-        "total_reach": round(total),
-        "total_reach_pct": round(total / total_people * 100, 2) if total_people else 0.0,
-        "objective_value": round(objective_total),
-        "channels": channels,
-        "notes": notes,
-        "assumptions": sorted({a for c in channels for a in _strings(c["assumptions"])}),
-    }
+    return PlanResult(
+        audiences=[_audience(segment, names) for segment in built.segments],
+        budget=round(float(request.budget), 2),
+        weeks=request.weeks,
+        hours_per_week=float(request.hours_per_week),
+        objective=request.objective.value,
+        purpose=request.purpose or None,
+        year=None if request.year >= 9999 else request.year,
+        total_reach=round(total),
+        total_reach_pct=round(total / total_people * 100, 2) if total_people else 0.0,
+        objective_value=round(objective_total),
+        channels=channels,
+        notes=notes,
+        assumptions=sorted({a for channel in channels for a in channel.assumptions}),
+    )
+
+
+def _channel_plan(
+    result: ChannelResult,
+    rank: int,
+    *,
+    built: Built,
+    x: FloatArray,
+    ranked: list[ChannelResult],
+    request: PlanRequest,
+) -> ChannelPlan:
+    total_people = float(built.problem.sizes.sum())
+    reached = result.reach >= 0.5
+    cptr = result.budget / result.reach * 1000 if result.budget > 0 and reached else None
+    paid = any(built.vehicle_kind[v] == MONEY for v in result.info.vehicles)
+    return ChannelPlan(
+        channel=result.info.spec.slug,
+        name=result.info.display_name or result.info.spec.name,
+        recommended=reached,
+        rank=rank,
+        budget=round(result.budget, 2),
+        hours_per_week=round(result.hours, 2),
+        reach=round(result.reach),
+        reach_pct=round(result.reach / total_people * 100, 2) if total_people else 0.0,
+        incremental_reach=round(result.incremental),
+        affinity=float(round(result.affinity)) if result.affinity is not None else None,
+        frequency=round(result.impressions / result.reach, 2) if reached else 0.0,
+        cost_per_thousand_reached=round(cptr, 2) if cptr is not None else None,
+        reason=_reason(result, built, ranked, request),
+        sources=_sources(result.info),
+        assumptions=_assumptions(result.info, built),
+        curve=reach_curve(built, x, result, request),
+        curve_unit="EUR" if paid else "hours/week",
+    )
+
+
+def _audience(segment: SegmentSpec, names: Mapping[str, str] | None) -> AudiencePlan:
+    size = segment.size
+    return AudiencePlan(
+        slug=segment.slug,
+        name=(names or {}).get(segment.slug) or segment.name,
+        size=round(size.value) if size else None,
+        source=size.source if size else None,
+        year=size.year if size else None,
+        note=size.note if size else "",
+        usage_note=segment.usage_note,
+    )

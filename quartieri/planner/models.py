@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from quartieri.planner.result import PlanResult
+
 
 class SavedPlan(models.Model):
     """A plan kept for a campaign: the inputs and the result as computed then.
@@ -40,3 +42,7 @@ class SavedPlan(models.Model):
     @property
     def total_reach(self) -> int:
         return int(self.result.get("total_reach", 0))
+
+    def plan(self) -> PlanResult:
+        """The result as it was computed then (``PlanResult.to_json`` wrote it)."""
+        return PlanResult.from_json(self.result)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import get_language
@@ -14,6 +13,7 @@ from quartieri.planner.build import PlanInputError, PlanRequest, build
 from quartieri.planner.explain import plan_result
 from quartieri.planner.model import Resources, allocate
 from quartieri.planner.models import SavedPlan
+from quartieri.planner.result import PlanResult
 
 __all__ = ["PlanInputError", "plan_compute", "saved_plan_list"]
 
@@ -23,7 +23,7 @@ def plan_compute(
     request: PlanRequest,
     catalogue: Catalogue | None = None,
     overlap: Mapping[tuple[str, str], float] | None = None,
-) -> dict[str, Any]:
+) -> PlanResult:
     """The recommended channel mix for a request; raises PlanInputError on a bad value."""
     catalogue = catalogue or catalogue_get()
     built = build(

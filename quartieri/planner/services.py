@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from quartieri.accounts.models import User
 from quartieri.accounts.services import audit_record, audit_snapshot
 from quartieri.planner.models import SavedPlan
+from quartieri.planner.result import PlanResult
 
 _SNAPSHOT = ["name", "campaign", "campaign_slug", "inputs"]
 
@@ -20,7 +21,7 @@ def plan_save(
     actor: User | None,
     name: str,
     inputs: dict[str, Any],
-    result: dict[str, Any],
+    result: PlanResult,
     campaign: str = "",
 ) -> SavedPlan:
     """Keep a computed plan, named and optionally tied to a campaign, with an audit row."""
@@ -29,7 +30,7 @@ def plan_save(
         campaign=campaign.strip(),
         campaign_slug=slugify(campaign)[:200],
         inputs=inputs,
-        result=result,
+        result=result.to_json(),
         created_by=actor,
     )
     plan.full_clean()

@@ -35,7 +35,7 @@ def _scenario(request: HttpRequest, prefix: str) -> dict[str, Any]:
         "form": form,
         "plan": plan,
         "inputs_json": json.dumps(form.inputs()) if plan is not None else "",
-        "curves": {c["channel"]: c["curve"] for c in plan["channels"] if c["recommended"]}
+        "curves": {c["channel"]: c["curve"] for c in plan.to_json()["channels"] if c["recommended"]}
         if plan
         else {},
         "save_form": SavePlanForm(prefix=f"save-{prefix}"),

@@ -10,6 +10,7 @@ from quartieri.accounts.models import AuditEvent
 from quartieri.campaigns.models import Campaign
 from quartieri.campaigns.services import campaign_attach_plan
 from quartieri.planner.models import SavedPlan
+from quartieri.planner.result import PlanResult
 from quartieri.planner.services import plan_save
 
 RESULT = {
@@ -24,7 +25,12 @@ RESULT = {
 
 @pytest.fixture
 def plan(approver) -> SavedPlan:
-    return plan_save(actor=approver, name="Students 2021", inputs={"budget": 10_000}, result=RESULT)
+    return plan_save(
+        actor=approver,
+        name="Students 2021",
+        inputs={"budget": 10_000},
+        result=PlanResult.from_json(RESULT),
+    )
 
 
 def test_an_approver_links_a_plan_with_an_audit_event(approver, campaign, plan):

@@ -8,6 +8,12 @@ from django.utils import translation
 from quartieri.planner.build import PlanRequest
 from quartieri.planner.selectors import plan_compute
 
+
+def compute_json(**kwargs):
+    """The plan as its JSON (``PlanResult.to_json``), the shape these checks read."""
+    return plan_compute(**kwargs).to_json()
+
+
 SOCIAL = {"tiktok", "instagram", "facebook", "youtube", "x", "linkedin", "telegram", "whatsapp"}
 
 
@@ -31,7 +37,7 @@ def test_for_international_students_tiktok_and_instagram_rank_above_facebook(
     # larger user base overtakes it: saturation, documented in docs/planner.md.
     request = PlanRequest(audiences=("international-students",), budget=budget, year=year)
     with translation.override("en"):
-        plan = plan_compute(request=request)
+        plan = compute_json(request=request)
     rank = ranks(plan)
     assert rank["tiktok"] < rank["facebook"]
     assert rank["instagram"] < rank["facebook"]
@@ -46,7 +52,7 @@ def test_for_international_students_tiktok_and_instagram_rank_above_facebook(
 def test_the_tiktok_reason_for_2021_cites_censis_2021_affinity_240(catalogue):
     request = PlanRequest(audiences=("international-students",), year=2021)
     with translation.override("en"):
-        plan = plan_compute(request=request)
+        plan = compute_json(request=request)
     tiktok = next(c for c in plan["channels"] if c["channel"] == "tiktok")
     assert tiktok["affinity"] == 240.0
     assert (
@@ -60,7 +66,7 @@ def test_the_tiktok_reason_for_2021_cites_censis_2021_affinity_240(catalogue):
 def test_the_reason_is_translated_into_italian(catalogue):
     request = PlanRequest(audiences=("international-students",), year=2021)
     with translation.override("it"):
-        plan = plan_compute(request=request)
+        plan = compute_json(request=request)
     tiktok = next(c for c in plan["channels"] if c["channel"] == "tiktok")
     assert "affinità 240" in tiktok["reason"]
 
@@ -70,7 +76,7 @@ def test_for_residents_institutional_information_facebook_leads_social_and_owned
     catalogue, budget
 ):
     request = PlanRequest(audiences=("all-residents",), purpose="institutional", budget=budget)
-    plan = plan_compute(request=request)
+    plan = compute_json(request=request)
     social = [c for c in plan["channels"] if c["channel"] in SOCIAL and c["recommended"]]
     assert social[0]["channel"] == "facebook"
     recommended = {c["channel"] for c in plan["channels"] if c["recommended"]}
@@ -82,14 +88,14 @@ def test_for_residents_institutional_information_facebook_leads_social_and_owned
 
 
 def test_total_reach_lies_between_the_best_channel_and_the_audience(catalogue):
-    plan = plan_compute(request=PlanRequest(audiences=("international-students", "tourists")))
+    plan = compute_json(request=PlanRequest(audiences=("international-students", "tourists")))
     best = max(c["reach"] for c in plan["channels"])
     size = sum(a["size"] for a in plan["audiences"])
     assert best <= plan["total_reach"] <= size
 
 
 def test_a_segment_inside_another_chosen_one_is_counted_once(catalogue):
-    plan = plan_compute(
+    plan = compute_json(
         request=PlanRequest(audiences=("international-students", "university-students"))
     )
     assert [a["slug"] for a in plan["audiences"]] == ["university-students"]
@@ -97,7 +103,7 @@ def test_a_segment_inside_another_chosen_one_is_counted_once(catalogue):
 
 
 def test_every_channel_has_a_reason_and_sourced_figures_or_assumptions(catalogue):
-    plan = plan_compute(request=PlanRequest(audiences=("residents-65-plus",)))
+    plan = compute_json(request=PlanRequest(audiences=("residents-65-plus",)))
     assert len(plan["channels"]) == 12
     for channel in plan["channels"]:
         assert channel["reason"].startswith(channel["name"] + ":")
@@ -113,7 +119,7 @@ def test_every_channel_has_a_reason_and_sourced_figures_or_assumptions(catalogue
 def test_other_objectives_produce_a_plan(catalogue, objective):
     from quartieri.planner.model import Objective
 
-    plan = plan_compute(
+    plan = compute_json(
         request=PlanRequest(audiences=("international-students",), objective=Objective(objective))
     )
     assert plan["objective"] == objective

@@ -92,9 +92,10 @@ class Command(QuartieriCommand):
                 "'quartieri audiences load'"
             ) from None
         if options["format"] == "json":
-            for channel in plan["channels"]:
+            data = plan.to_json()
+            for channel in data["channels"]:
                 channel.pop("curve", None)
-            self.emit_json(plan)
+            self.emit_json(data)
             return
         self.emit_table(
             columns=(
@@ -110,26 +111,25 @@ class Command(QuartieriCommand):
             ),
             rows=[
                 (
-                    c["rank"],
-                    c["channel"] + ("" if c["recommended"] else " (out)"),
-                    f"{c['budget']:,.0f}",
-                    f"{c['hours_per_week']:g}",
-                    f"{c['reach']:,}",
-                    f"{c['reach_pct']:.1f}",
-                    "" if c["affinity"] is None else f"{c['affinity']:.0f}",
-                    f"{c['frequency']:.1f}",
+                    c.rank,
+                    c.channel + ("" if c.recommended else " (out)"),
+                    f"{c.budget:,.0f}",
+                    f"{c.hours_per_week:g}",
+                    f"{c.reach:,}",
+                    f"{c.reach_pct:.1f}",
+                    "" if c.affinity is None else f"{c.affinity:.0f}",
+                    f"{c.frequency:.1f}",
                     ""
-                    if c["cost_per_thousand_reached"] is None
-                    else f"{c['cost_per_thousand_reached']:.2f}",
+                    if c.cost_per_thousand_reached is None
+                    else f"{c.cost_per_thousand_reached:.2f}",
                 )
-                for c in plan["channels"]
+                for c in plan.channels
             ],
         )
-        total = plan["total_reach"]
         self.stdout.write(
-            f"De-duplicated reach: {total:,} people ({plan['total_reach_pct']:.1f} %)."
+            f"De-duplicated reach: {plan.total_reach:,} people ({plan.total_reach_pct:.1f} %)."
         )
-        for channel in plan["channels"]:
-            self.stdout.write(f"- {channel['reason']}")
-        for note in plan["notes"]:
+        for channel in plan.channels:
+            self.stdout.write(f"- {channel.reason}")
+        for note in plan.notes:
             self.stdout.write(f"Note: {note}")
