@@ -102,18 +102,3 @@ def user_set_role(*, actor: User, user: User, role: Role) -> User:
         after=audit_snapshot(obj=user, fields=["role", "is_staff", "is_superuser"]),
     )
     return user
-
-
-@transaction.atomic
-def user_set_active(*, actor: User, user: User, active: bool) -> User:
-    before = {"is_active": user.is_active}
-    user.is_active = active
-    user.save(update_fields=["is_active"])
-    audit_record(
-        actor=actor,
-        action="user.activate" if active else "user.deactivate",
-        target=user,
-        before=before,
-        after={"is_active": active},
-    )
-    return user

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from django.db.models import QuerySet
 
-from quartieri.analytics.models import AccountMetric, InsightsRun, PostMetric
+from quartieri.analytics.models import PostMetric
 from quartieri.channels.models import AccountState, ChannelAccount, PlatformCredential
 from quartieri.channels.registry import platform_slugs
 from quartieri.publishing.models import OutboxEntry
@@ -60,18 +60,3 @@ def account_skip_reason(*, account: ChannelAccount, now: datetime) -> tuple[str,
 
 def post_metrics(*, entry_id: int) -> QuerySet[PostMetric]:
     return PostMetric.objects.filter(entry_id=entry_id).order_by("metric", "day")
-
-
-def account_metrics(
-    *, account_id: int, first_day: date | None = None, last_day: date | None = None
-) -> QuerySet[AccountMetric]:
-    metrics = AccountMetric.objects.filter(account_id=account_id)
-    if first_day is not None:
-        metrics = metrics.filter(day__gte=first_day)
-    if last_day is not None:
-        metrics = metrics.filter(day__lte=last_day)
-    return metrics.order_by("metric", "day")
-
-
-def insights_run_latest() -> InsightsRun | None:
-    return InsightsRun.objects.order_by("-day").first()

@@ -96,10 +96,6 @@ class ChannelFigure(models.Model):
     def __str__(self) -> str:
         return f"{self.channel.slug}.{self.key} = {self.value:g}"
 
-    @property
-    def is_assumption(self) -> bool:
-        return not self.source
-
 
 class Segment(models.Model):
     slug = models.SlugField(_("slug"), unique=True)

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy
 from quartieri.accounts.models import User
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
-from quartieri.channels.connectors.base import AccountAuth
 from quartieri.channels.models import AccountGrant, ChannelAccount, PlatformCredential
 
 
@@ -79,11 +78,6 @@ def credential_list(*, platform: str | None = None) -> QuerySet[PlatformCredenti
         "account__platform", "account__handle"
     )
     return credentials.filter(account__platform=platform) if platform else credentials
-
-
-def credential_auth(*, credential: PlatformCredential) -> AccountAuth:
-    """What a connector needs to act for this account (the decrypted access token)."""
-    return AccountAuth(access_token=credential.access_token, account_id=credential.external_id)
 
 
 def credentials_by_account(*, accounts: Iterable[ChannelAccount]) -> dict[int, PlatformCredential]:
