@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.utils import timezone, translation
 
-from quartieri.campaigns.models import Campaign, ContentItem, Variant
+from quartieri.campaigns.models import ContentItem, Variant
 from quartieri.channels.connectors.base import (
     AccountAuth,
     MediaItem,
@@ -32,6 +32,7 @@ from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.services import credential_store
 from quartieri.publishing.models import OutboxEntry
+from tests.publishing.conftest import campaign_item
 
 
 @pytest.fixture(autouse=True)
@@ -77,13 +78,7 @@ def fake_facebook(settings: Any) -> Iterator[FakeFacebook]:
 
 @pytest.fixture
 def item(db: None) -> ContentItem:
-    campaign = Campaign.objects.create(
-        name="Quartieri 2026",
-        slug="quartieri-2026",
-        start_date=dt.date(2026, 1, 1),
-        end_date=dt.date(2026, 12, 31),
-    )
-    return ContentItem.objects.create(campaign=campaign, title="Isola – Stecca degli artigiani")
+    return campaign_item(title="Isola – Stecca degli artigiani", this_year=True)
 
 
 def connect(platform: str, handle: str, *, token: str, external_id: str = "") -> ChannelAccount:

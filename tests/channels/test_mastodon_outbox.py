@@ -12,7 +12,7 @@ from django.core import mail
 from django.utils import timezone
 
 from quartieri.accounts.roles import Role
-from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Variant
+from quartieri.campaigns.models import ContentItem, MediaAsset, Variant
 from quartieri.channels import connection
 from quartieri.channels.connectors.base import TokenSet
 from quartieri.channels.connectors.fakeserver import FaultKind
@@ -23,6 +23,7 @@ from quartieri.channels.services import credential_store
 from quartieri.publishing import outbox, payload
 from quartieri.publishing.models import OutboxEntry
 from tests.conftest import make_person
+from tests.publishing.conftest import campaign_item
 from tests.publishing.test_outbox import drain, queue_backend, queued, refreshed
 
 # Real commits, so the tasks enqueued on commit reach the queue that drain() runs.
@@ -54,13 +55,7 @@ def _outbox_settings(settings: Any, fake: FakeMastodon) -> None:
 
 @pytest.fixture
 def item(db: None) -> ContentItem:
-    campaign = Campaign.objects.create(
-        name="Quartieri 2026",
-        slug="quartieri-2026",
-        start_date=dt.date(2026, 1, 1),
-        end_date=dt.date(2026, 12, 31),
-    )
-    return ContentItem.objects.create(campaign=campaign, title="Isola – La Stecca")
+    return campaign_item(title="Isola – La Stecca", this_year=True)
 
 
 def _account(handle: str = "@comune@mastodon.example", token: str = TOKEN) -> ChannelAccount:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from django.utils import translation
 
+from quartieri.campaigns.models import Campaign, ContentItem
 from quartieri.channels.connectors.base import AccountAuth, AppCredentials
 from quartieri.channels.kinds.facebook.fake import FakeFacebook
 from quartieri.channels.kinds.instagram.client import InstagramConnector
@@ -21,6 +23,26 @@ FAST_TIMEOUT = httpx.Timeout(connect=2.0, read=0.5, write=2.0, pool=2.0)
 SMALL_CHUNKS = ChunkRule(
     min_bytes=5, max_bytes=64, max_last_bytes=128, max_chunks=1000, preferred_bytes=16
 )
+
+
+def campaign_item(*, title: str = "Isola", this_year: bool = False) -> ContentItem:
+    """A content item of the 2021 campaign, or of a campaign running all of 2026
+    (``this_year``), for posts scheduled by hand around now."""
+    year = 2026 if this_year else 2021
+    campaign, _created = Campaign.objects.get_or_create(
+        slug=f"quartieri-{year}",
+        defaults={
+            "name": f"Quartieri {year}" if this_year else "Milano quartieri 2021",
+            "start_date": dt.date(year, 1, 1) if this_year else dt.date(2021, 5, 3),
+            "end_date": dt.date(year, 12, 31) if this_year else dt.date(2021, 9, 30),
+        },
+    )
+    return ContentItem.objects.create(campaign=campaign, title=title)
+
+
+@pytest.fixture
+def item(db: None) -> ContentItem:
+    return campaign_item()
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from quartieri.campaigns.models import Campaign, ContentItem, Variant
+from quartieri.campaigns.models import Variant
 from quartieri.channels.connectors.fakeserver import FaultKind
 from quartieri.channels.models import AccountGrant, AccountState
 from quartieri.publishing import outbox
@@ -52,17 +52,6 @@ def sandbox(settings: Any) -> Iterator[Sandbox]:
     tasks.publish_entry.get_backend().clear()
     yield running
     running.stop()
-
-
-@pytest.fixture
-def item(db: None) -> ContentItem:
-    campaign = Campaign.objects.create(
-        name="Milano quartieri 2021",
-        slug="quartieri-2021",
-        start_date=dt.date(2021, 5, 3),
-        end_date=dt.date(2021, 9, 30),
-    )
-    return ContentItem.objects.create(campaign=campaign, title="Isola")
 
 
 def test_an_approver_sends_a_failed_post_again_and_sees_it_in_the_sandbox(

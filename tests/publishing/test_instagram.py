@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from quartieri.campaigns.models import Campaign, ContentItem
+from quartieri.campaigns.models import ContentItem
 from quartieri.channels.connectors.base import (
     MaybeSubmitted,
     MediaItem,
@@ -29,6 +28,7 @@ from quartieri.channels.kinds.instagram.fake import IG_USER, FakeInstagram, Fake
 from quartieri.channels.models import AccountState, ChannelAccount
 from quartieri.channels.services import credential_store
 from quartieri.publishing.models import OutboxEntry
+from tests.publishing.conftest import campaign_item
 from tests.publishing.test_outbox import drain, queued, refreshed, schedule, scheduled_variant
 
 CAPTION = "Sunset over Borgo #quartieri q.example/ig1"
@@ -314,13 +314,7 @@ def made_in_the_app(fake: FakeInstagram) -> None:
 
 @pytest.fixture
 def item(db: None) -> ContentItem:
-    campaign = Campaign.objects.create(
-        name="Quartieri 2026",
-        slug="quartieri-2026",
-        start_date=dt.date(2026, 1, 1),
-        end_date=dt.date(2026, 12, 31),
-    )
-    return ContentItem.objects.create(campaign=campaign, title="Isola")
+    return campaign_item(this_year=True)
 
 
 @pytest.fixture

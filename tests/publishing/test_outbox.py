@@ -16,7 +16,7 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 
 from quartieri.accounts.models import AuditEvent, Role, User
-from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Transition, Variant
+from quartieri.campaigns.models import ContentItem, MediaAsset, Transition, Variant
 from quartieri.channels import connection
 from quartieri.channels.connectors.base import MaybeSubmitted, TokenSet
 from quartieri.channels.connectors.fakeserver import FaultKind
@@ -29,6 +29,7 @@ from quartieri.publishing import outbox, payload
 from quartieri.publishing.models import OutboxEntry
 from tests.channels.options import as_options
 from tests.conftest import make_person
+from tests.publishing.conftest import campaign_item
 
 pytestmark = pytest.mark.django_db(transaction=True)
 State = OutboxEntry.State
@@ -91,13 +92,7 @@ def queued() -> list[tuple[str, dict[str, Any], dt.datetime | None]]:
 # --- Data -------------------------------------------------------------------------------------
 @pytest.fixture
 def item(db: None) -> ContentItem:
-    campaign = Campaign.objects.create(
-        name="Quartieri 2026",
-        slug="quartieri-2026",
-        start_date=dt.date(2026, 1, 1),
-        end_date=dt.date(2026, 12, 31),
-    )
-    return ContentItem.objects.create(campaign=campaign, title="Baggio – Parco delle Cave")
+    return campaign_item(title="Baggio – Parco delle Cave", this_year=True)
 
 
 @pytest.fixture

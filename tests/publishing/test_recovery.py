@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from quartieri.accounts.models import AuditEvent, User
 from quartieri.accounts.roles import Role
-from quartieri.campaigns.models import Campaign, ContentItem, Variant
+from quartieri.campaigns.models import ContentItem, Variant
 from quartieri.campaigns.services import (
     variant_approve,
     variant_create,
@@ -87,17 +87,6 @@ def drain(limit: int = 30) -> list[str]:
 # --- Data: the city's Facebook page, where Giulia publishes and Marco only drafts -----------
 ROME = dt.timezone(dt.timedelta(hours=2))  # CEST, valid for every date in the campaign
 IN_WINDOW = dt.datetime(2021, 5, 15, 10, 0, tzinfo=ROME)  # long past: due at once
-
-
-@pytest.fixture
-def item(db: None) -> ContentItem:
-    campaign = Campaign.objects.create(
-        name="Milano quartieri spring-summer 2021",
-        slug="milano-quartieri-2021",
-        start_date=dt.date(2021, 5, 3),
-        end_date=dt.date(2021, 9, 30),
-    )
-    return ContentItem.objects.create(campaign=campaign, title="Isola")
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from django.tasks import TaskResultStatus
 from django.test import Client
 from django.utils import timezone
 
-from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Variant
+from quartieri.campaigns.models import ContentItem, MediaAsset, Variant
 from quartieri.channels.connectors.base import TokenSet
 from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from quartieri.channels.models import ChannelAccount, PlatformCredential
@@ -78,17 +78,6 @@ def drain(limit: int = 40) -> None:
 def english(client: Client) -> Client:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
-
-
-@pytest.fixture
-def item(db: None) -> ContentItem:
-    campaign = Campaign.objects.create(
-        name="Milano quartieri 2021",
-        slug="quartieri-2021",
-        start_date=dt.date(2021, 5, 3),
-        end_date=dt.date(2021, 9, 30),
-    )
-    return ContentItem.objects.create(campaign=campaign, title="Isola")
 
 
 def connected(platform: str, handle: str, external_id: str = "") -> ChannelAccount:

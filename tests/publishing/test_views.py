@@ -41,17 +41,6 @@ def english(client: Client) -> Client:
 
 
 @pytest.fixture
-def item(db: None) -> ContentItem:
-    campaign = Campaign.objects.create(
-        name="Milano quartieri 2021",
-        slug="quartieri-2021",
-        start_date=dt.date(2021, 5, 3),
-        end_date=dt.date(2021, 9, 30),
-    )
-    return ContentItem.objects.create(campaign=campaign, title="Isola")
-
-
-@pytest.fixture
 def other_item(db: None) -> ContentItem:
     campaign = Campaign.objects.create(
         name="Natale 2021",
