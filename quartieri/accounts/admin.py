@@ -38,6 +38,20 @@ class AuditedModelAdmin(admin.ModelAdmin[Any]):
             super().delete_model(request, obj)
 
 
+class ReadOnlyAdminMixin:
+    """For rows written only by the code (the audit log, workflow steps, platform figures):
+    the admin shows them and nobody, superusers included, adds, edits or deletes one."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(User)
 class UserAdmin(AuditedModelAdmin, DjangoUserAdmin[User]):
     list_display = ("username", "email", "role", "organisation", "is_active", "last_login")
@@ -49,17 +63,8 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin[User]):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[AuditEvent]):
+    # The audit log is append-only, even for superusers.
     list_display = ("at", "actor_label", "action", "target_label")
     list_filter = ("action",)
     search_fields = ("actor_label", "target_label", "action")
-
-    # The audit log is append-only, even for superusers.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

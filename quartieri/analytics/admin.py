@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from quartieri.accounts.admin import ReadOnlyAdminMixin
 from quartieri.analytics.models import AccountMetric, InsightsRun, PostMetric
 
 
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(PostMetric)
-class PostMetricAdmin(ReadOnlyAdmin):
+class PostMetricAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[PostMetric]):
     list_display = ("day", "platform", "platform_post_id", "metric", "name", "value", "fetched_at")
     list_filter = ("platform", "name", "day")
     search_fields = ("platform_post_id", "metric")
@@ -30,7 +17,7 @@ class PostMetricAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AccountMetric)
-class AccountMetricAdmin(ReadOnlyAdmin):
+class AccountMetricAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[AccountMetric]):
     list_display = ("day", "account", "metric", "name", "kind", "value", "fetched_at")
     list_filter = ("platform", "name", "day")
     search_fields = ("account__handle", "metric")
@@ -38,5 +25,5 @@ class AccountMetricAdmin(ReadOnlyAdmin):
 
 
 @admin.register(InsightsRun)
-class InsightsRunAdmin(ReadOnlyAdmin):
+class InsightsRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[InsightsRun]):
     list_display = ("day", "trigger", "claimed_by", "claimed_at", "finished_at")

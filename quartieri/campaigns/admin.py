@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from quartieri.accounts.admin import AuditedModelAdmin
+from quartieri.accounts.admin import AuditedModelAdmin, ReadOnlyAdminMixin
 from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Transition, Variant
 
 
@@ -40,14 +37,5 @@ class VariantAdmin(AuditedModelAdmin):
 
 
 @admin.register(Transition)
-class TransitionAdmin(admin.ModelAdmin[Transition]):
+class TransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Transition]):
     list_display = ("variant", "action", "from_status", "to_status", "actor", "at")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
