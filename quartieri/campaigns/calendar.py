@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -25,7 +24,6 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from quartieri.accounts.models import User
@@ -33,77 +31,24 @@ from quartieri.accounts.permissions import require_capability
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
 from quartieri.campaigns import services
+from quartieri.campaigns.filters import CalendarFilterSet
 from quartieri.campaigns.forms import ScheduleForm
-from quartieri.campaigns.models import Campaign, Variant
+from quartieri.campaigns.models import Variant
 from quartieri.campaigns.selectors import (
     ROME,
-    CalendarFilters,
+    calendar_base,
     calendar_spacing_warnings,
     calendar_unscheduled,
     calendar_variants,
 )
-from quartieri.channels.models import AccountGrant, ChannelAccount
-from quartieri.channels.registry import Platform
+from quartieri.channels.models import AccountGrant
 from quartieri.channels.selectors import Duty, account_allows, user_grants
-from quartieri.places.models import Neighbourhood
 
 VIEWS = ("month", "week", "list")
 _MOVABLE = (Variant.Status.APPROVED, Variant.Status.SCHEDULED)
 _DAY = dt.timedelta(days=1)
 # Posts shown in a day cell of the month view before "N more".
 MONTH_DAY_LIMIT = 6
-
-
-class CalendarFilterForm(forms.Form):
-    """The GET filters; an invalid value is ignored rather than failing the page."""
-
-    campaign = forms.ModelChoiceField(
-        label=gettext_lazy("Campaign"),
-        queryset=Campaign.objects.order_by("-start_date", "name"),
-        required=False,
-        empty_label=gettext_lazy("All campaigns"),
-    )
-    account = forms.ModelChoiceField(
-        label=gettext_lazy("Channel account"),
-        queryset=ChannelAccount.objects.order_by("platform", "handle"),
-        required=False,
-        empty_label=gettext_lazy("All accounts"),
-    )
-    platform = forms.ChoiceField(
-        label=gettext_lazy("Platform"),
-        choices=[("", gettext_lazy("All platforms")), *Platform.choices],
-        required=False,
-    )
-    neighbourhood = forms.ModelChoiceField(
-        label=gettext_lazy("Neighbourhood"),
-        queryset=Neighbourhood.objects.only("pk", "name_it").order_by("name_it"),
-        required=False,
-        empty_label=gettext_lazy("All neighbourhoods"),
-    )
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        choices=[("", gettext_lazy("All statuses")), *Variant.Status.choices],
-        required=False,
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Neighbourhoods are labelled by name only (their __str__ may read more fields).
-        self.fields["neighbourhood"].label_from_instance = lambda place: place.name_it  # type: ignore[attr-defined]
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select"
-
-    def filters(self) -> CalendarFilters:
-        if not self.is_valid():
-            return CalendarFilters()
-        data = self.cleaned_data
-        return CalendarFilters(
-            campaign=data["campaign"].pk if data["campaign"] else None,
-            account=data["account"].pk if data["account"] else None,
-            platform=data["platform"],
-            neighbourhood=data["neighbourhood"].pk if data["neighbourhood"] else None,
-            status=data["status"],
-        )
 
 
 @dataclass(frozen=True)
@@ -252,16 +197,16 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     view = request.GET.get("view", "month")
     view = view if view in VIEWS else "month"
     period = period_for(view=view, anchor=_anchor(request.GET.get("date")))
-    form = CalendarFilterForm(request.GET)
-    filters = form.filters()
+    filterset = CalendarFilterSet(request.GET, queryset=calendar_base())
+    form = filterset.form
     # A day more on each side, so a post just before or after the period still counts for
     # the spacing warning of its neighbour inside it.
     loaded = calendar_variants(
-        first_day=period.first_day - _DAY, last_day=period.last_day + _DAY, filters=filters
+        first_day=period.first_day - _DAY, last_day=period.last_day + _DAY, variants=filterset.qs
     )
     warnings = calendar_spacing_warnings(variants=loaded)
     variants = [variant for variant in loaded if _in_period(variant, period)]
-    unscheduled = calendar_unscheduled(filters=filters) if view == "list" else []
+    unscheduled = calendar_unscheduled(variants=filterset.qs) if view == "list" else []
     entries = _entries(request.user, variants + unscheduled, warnings)
     scheduled, waiting = entries[: len(variants)], entries[len(variants) :]
     query = {key: value for key, value in request.GET.items() if key in form.fields and value}

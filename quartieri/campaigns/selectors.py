@@ -67,52 +67,32 @@ def variant_next_step(*, user: User, variant: Variant, grants: dict[int, Account
 ROME = ZoneInfo("Europe/Rome")
 
 
-@dataclass(frozen=True)
-class CalendarFilters:
-    """What the calendar shows; every field empty means everything."""
-
-    campaign: int | None = None
-    account: int | None = None
-    platform: str = ""
-    neighbourhood: int | None = None
-    status: str = ""
-
-
-def _calendar_queryset(filters: CalendarFilters) -> QuerySet[Variant]:
-    variants = Variant.objects.select_related("content_item__campaign", "account")
-    if filters.campaign:
-        variants = variants.filter(content_item__campaign_id=filters.campaign)
-    if filters.account:
-        variants = variants.filter(account_id=filters.account)
-    if filters.platform:
-        variants = variants.filter(account__platform=filters.platform)
-    if filters.neighbourhood:
-        variants = variants.filter(content_item__neighbourhood_id=filters.neighbourhood)
-    if filters.status:
-        variants = variants.filter(status=filters.status)
-    return variants
+def calendar_base() -> QuerySet[Variant]:
+    """The variants the calendar may show, with what an entry names joined (one query).
+    ``campaigns.filters.CalendarFilterSet`` narrows it to the page's filters."""
+    return Variant.objects.select_related("content_item__campaign", "account")
 
 
 def calendar_variants(
-    *, first_day: dt.date, last_day: dt.date, filters: CalendarFilters
+    *, first_day: dt.date, last_day: dt.date, variants: QuerySet[Variant]
 ) -> list[Variant]:
-    """Scheduled variants whose Europe/Rome day falls in ``first_day``–``last_day``: one query,
-    whatever their number (account, item and campaign come joined)."""
+    """Scheduled ``variants`` whose Europe/Rome day falls in ``first_day``–``last_day``: one
+    query, whatever their number (account, item and campaign come joined)."""
     start = dt.datetime.combine(first_day, dt.time(0), tzinfo=ROME)  # midnight always exists
     end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=ROME)
     return list(
-        _calendar_queryset(filters)
-        .filter(scheduled_at__gte=start, scheduled_at__lt=end)
-        .order_by("scheduled_at", "pk")
+        variants.filter(scheduled_at__gte=start, scheduled_at__lt=end).order_by(
+            "scheduled_at", "pk"
+        )
     )
 
 
-def calendar_unscheduled(*, filters: CalendarFilters) -> list[Variant]:
+def calendar_unscheduled(*, variants: QuerySet[Variant]) -> list[Variant]:
     """Approved variants still waiting for a time: one query, listed so they can be placed."""
     return list(
-        _calendar_queryset(filters)
-        .filter(scheduled_at__isnull=True, status=Variant.Status.APPROVED)
-        .order_by("content_item__campaign__start_date", "content_item__title", "pk")
+        variants.filter(scheduled_at__isnull=True, status=Variant.Status.APPROVED).order_by(
+            "content_item__campaign__start_date", "content_item__title", "pk"
+        )
     )
 
 

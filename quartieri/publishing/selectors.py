@@ -26,15 +26,6 @@ State = OutboxEntry.State
 LATE = "late"
 
 
-@dataclass(frozen=True)
-class OutboxFilters:
-    """What the outbox list shows; every field empty means everything."""
-
-    campaign: int | None = None
-    account: int | None = None
-    state: str = ""  # a State, or LATE
-
-
 def late_cutoff(*, now: dt.datetime | None = None) -> dt.datetime:
     """A scheduled post due before this is late. The same wait as the outbox sweep's: from
     then on a post whose task was lost gets a new one at the next sweep, so a post that stays
@@ -69,21 +60,13 @@ def outbox_progress(*, now: dt.datetime | None = None) -> OutboxProgress:
     return OutboxProgress(waiting=counts["waiting"], late=counts["late"])
 
 
-def outbox_list(*, filters: OutboxFilters) -> QuerySet[OutboxEntry]:
+def outbox_list() -> QuerySet[OutboxEntry]:
     """Outbox entries with their variant, campaign and account: a fixed number of queries
-    however many rows a page shows. Latest due first."""
-    entries = OutboxEntry.objects.select_related(
+    however many rows a page shows (``publishing.filters.OutboxFilterSet`` narrows it).
+    Latest due first."""
+    return OutboxEntry.objects.select_related(
         "variant__content_item__campaign", "variant__account", "account"
-    )
-    if filters.campaign:
-        entries = entries.filter(variant__content_item__campaign_id=filters.campaign)
-    if filters.account:
-        entries = entries.filter(account_id=filters.account)
-    if filters.state == LATE:
-        entries = entries.filter(late(cutoff=late_cutoff()))
-    elif filters.state:
-        entries = entries.filter(state=filters.state)
-    return entries.order_by("-due_at", "-pk")
+    ).order_by("-due_at", "-pk")
 
 
 def outbox_recovery_refusal(

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,18 +29,16 @@ from quartieri.accounts.models import User
 from quartieri.accounts.permissions import require_capability
 from quartieri.accounts.roles import Capability, Role
 from quartieri.accounts.selectors import user_can
-from quartieri.campaigns.models import Campaign
-from quartieri.channels.models import AccountGrant, ChannelAccount
-from quartieri.channels.registry import platform_slugs
+from quartieri.channels.models import AccountGrant
 from quartieri.channels.selectors import Duty, account_allows, user_grants
 from quartieri.core.workers import live_worker_ids
 from quartieri.publishing import recovery
+from quartieri.publishing.filters import OutboxFilterSet
 from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.sandbox import sandbox_entry_link, sandbox_fetch, sandbox_find
 from quartieri.publishing.selectors import (
     LATE,
     AccountHealth,
-    OutboxFilters,
     account_health_list,
     entry_late,
     late_cutoff,
@@ -76,44 +73,6 @@ STATE_HELP: dict[str, str | Promise] = {
         "its campaign."
     ),
 }
-
-
-class OutboxFilterForm(forms.Form):
-    """The GET filters; an invalid value is ignored rather than failing the page."""
-
-    campaign = forms.ModelChoiceField(
-        label=gettext_lazy("Campaign"),
-        queryset=Campaign.objects.order_by("-start_date", "name"),
-        required=False,
-        empty_label=gettext_lazy("All campaigns"),
-    )
-    account = forms.ModelChoiceField(
-        label=gettext_lazy("Channel account"),
-        queryset=ChannelAccount.objects.filter(platform__in=platform_slugs()).order_by(
-            "platform", "handle"
-        ),
-        required=False,
-        empty_label=gettext_lazy("All accounts"),
-    )
-    state = forms.ChoiceField(
-        label=gettext_lazy("State"),
-        choices=[
-            ("", gettext_lazy("All states")),
-            *State.choices,
-            (LATE, gettext_lazy("late (scheduled, past its time)")),
-        ],
-        required=False,
-    )
-
-    def filters(self) -> OutboxFilters:
-        if not self.is_valid():
-            return OutboxFilters()
-        data = self.cleaned_data
-        return OutboxFilters(
-            campaign=data["campaign"].pk if data["campaign"] else None,
-            account=data["account"].pk if data["account"] else None,
-            state=data["state"] or "",
-        )
 
 
 LATE_HELP = gettext_lazy(
@@ -175,10 +134,9 @@ def _progress() -> dict[str, Any]:
 @require_GET
 @require_capability(Capability.VIEW_CONTENT)
 def outbox_list_view(request: HttpRequest) -> HttpResponse:
-    form = OutboxFilterForm(request.GET or None)
-    page = Paginator(outbox_list(filters=form.filters()), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    filterset = OutboxFilterSet(request.GET or None, queryset=outbox_list())
+    form = filterset.form
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = {key: value for key, value in request.GET.items() if key != "page" and value}
     context = {
         "form": form,
