@@ -8,10 +8,11 @@ user. Errors share one JSON shape, ``{"detail", "errors": [{"field", "message", 
 invalid input (the request's own or a platform rule's, naming field, limit and actual).
 """
 
-from __future__ import annotations
-
+# No "from __future__ import annotations" here: django-ninja's @paginate reads the view's
+# annotations from its own module, so they must be objects, not strings to resolve.
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,7 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import DocsBase
+from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.params.functions import Path, Query
 from ninja.security import HttpBearer
 from pydantic import AfterValidator, Field
@@ -154,11 +156,6 @@ class CampaignOut(Schema):
     objective: str
 
 
-class CampaignPage(Schema):
-    count: int
-    items: list[CampaignOut]
-
-
 class ContentItemIn(Schema):
     campaign: Slug
     title: Annotated[Text, Field(min_length=1, max_length=200)]
@@ -176,10 +173,13 @@ class ContentItemOut(Schema):
     master_text_en: str
     created_at: dt.datetime
 
+    @staticmethod
+    def resolve_campaign(item: ContentItem) -> str:
+        return item.campaign.slug
 
-class ContentItemPage(Schema):
-    count: int
-    items: list[ContentItemOut]
+    @staticmethod
+    def resolve_neighbourhood(item: ContentItem) -> str | None:
+        return item.neighbourhood.slug if item.neighbourhood else None
 
 
 class AccountOut(Schema):
@@ -244,11 +244,6 @@ else:
     VariantIn = with_options(_VariantIn, "VariantIn", Mode.IN)
     VariantPatch = with_options(_VariantPatch, "VariantPatch", Mode.PATCH)
     VariantOut = with_options(_VariantOut, "VariantOut", Mode.OUT)
-
-
-class VariantPage(Schema):
-    count: int
-    items: list[VariantOut]
 
 
 class RejectIn(Schema):
@@ -371,33 +366,31 @@ def _reader(request: HttpRequest) -> User:
     return user
 
 
-def _page(queryset: QuerySet[Any], *, limit: int, offset: int) -> tuple[int, list[Any]]:
-    return queryset.count(), list(queryset[offset : offset + limit])
+class Page(LimitOffsetPagination):
+    """``limit`` (50 by default, at most MAX_PAGE) and ``offset``; the answer is
+    ``{"items": [...], "count": N}``: one count and one page query, whatever the page size."""
+
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=MAX_PAGE)
+        offset: int = Field(0, ge=0, le=MAX_ID)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_limit=MAX_PAGE, **kwargs)
 
 
-def _campaign_out(campaign: Campaign) -> dict[str, Any]:
-    return {
-        "id": campaign.pk,
-        "slug": campaign.slug,
-        "name": campaign.name,
-        "start_date": campaign.start_date,
-        "end_date": campaign.end_date,
-        "status": campaign.status,
-        "audiences": [str(slug) for slug in campaign.audiences],
-        "objective": campaign.objective,
-    }
+@dataclass(frozen=True)
+class _Answers:
+    """A queryset whose page is answered through ``out`` (a variant's kind's options are
+    flat fields of its answer): ``Page`` slices and counts it like the queryset."""
 
+    rows: QuerySet[Any]
+    out: Callable[[Any], dict[str, Any]]
 
-def _item_out(item: ContentItem) -> dict[str, Any]:
-    return {
-        "id": item.pk,
-        "campaign": item.campaign.slug,
-        "title": item.title,
-        "neighbourhood": item.neighbourhood.slug if item.neighbourhood else None,
-        "master_text_it": item.master_text_it,
-        "master_text_en": item.master_text_en,
-        "created_at": item.created_at,
-    }
+    def all(self) -> QuerySet[Any]:
+        return self.rows
+
+    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
+        return [self.out(row) for row in self.rows[page]]
 
 
 def _variant_out(variant: Variant) -> dict[str, Any]:
@@ -444,45 +437,41 @@ def _fresh(variant: Variant) -> dict[str, Any]:
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 PathSlug = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=200)]
-Limit = Annotated[int, Query(50, ge=1, le=MAX_PAGE)]
-Offset = Annotated[int, Query(0, ge=0, le=MAX_ID)]
 
 
 # ---------------------------------------------------------------------------- campaigns
 
 
-@api.get("/campaigns", response={200: CampaignPage, **ERRORS}, tags=["campaigns"])
-def campaigns_list(request: HttpRequest, limit: Limit = 50, offset: Offset = 0) -> Any:
+@api.get("/campaigns", response={200: list[CampaignOut], **ERRORS}, tags=["campaigns"])
+@paginate(Page)
+def campaigns_list(request: HttpRequest) -> Any:
     _reader(request)
-    count, rows = _page(api_campaign_list(), limit=limit, offset=offset)
-    return {"count": count, "items": [_campaign_out(row) for row in rows]}
+    return api_campaign_list()
 
 
 @api.get("/campaigns/{slug}", response={200: CampaignOut, **ERRORS}, tags=["campaigns"])
 def campaigns_get(request: HttpRequest, slug: PathSlug) -> Any:
     _reader(request)
-    return _campaign_out(get_object_or_404(Campaign, slug=slug))
+    return get_object_or_404(Campaign, slug=slug)
 
 
 # ---------------------------------------------------------------------------- content items
 
 
-@api.get("/content-items", response={200: ContentItemPage, **ERRORS}, tags=["content"])
+@api.get("/content-items", response={200: list[ContentItemOut], **ERRORS}, tags=["content"])
+@paginate(Page)
 def content_items_list(
     request: HttpRequest,
     campaign: Annotated[str | None, Query(None, pattern=SLUG_PATTERN, max_length=200)] = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> Any:
     _reader(request)
-    count, rows = _page(api_content_item_list(campaign=campaign), limit=limit, offset=offset)
-    return {"count": count, "items": [_item_out(row) for row in rows]}
+    return api_content_item_list(campaign=campaign)
 
 
 @api.get("/content-items/{pk}", response={200: ContentItemOut, **ERRORS}, tags=["content"])
 def content_items_get(request: HttpRequest, pk: PathId) -> Any:
     _reader(request)
-    return _item_out(get_object_or_404(api_content_item_list(campaign=None), pk=pk))
+    return get_object_or_404(api_content_item_list(campaign=None), pk=pk)
 
 
 @api.post("/content-items", response={201: ContentItemOut, **ERRORS}, tags=["content"])
@@ -515,13 +504,14 @@ def content_items_create(request: HttpRequest, payload: ContentItemIn) -> Any:
         ),
         field="title",
     )
-    return Status(201, _item_out(item))
+    return Status(201, get_object_or_404(api_content_item_list(campaign=None), pk=item.pk))
 
 
 # ---------------------------------------------------------------------------- variants
 
 
-@api.get("/variants", response={200: VariantPage, **ERRORS}, tags=["variants"])
+@api.get("/variants", response={200: list[VariantOut], **ERRORS}, tags=["variants"])
+@paginate(Page)
 def variants_list(
     request: HttpRequest,
     campaign: Annotated[str | None, Query(None, pattern=SLUG_PATTERN, max_length=200)] = None,
@@ -529,8 +519,6 @@ def variants_list(
     platform: Platform | None = None,
     neighbourhood: Annotated[str | None, Query(None, pattern=SLUG_PATTERN, max_length=200)] = None,
     status: Variant.Status | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> Any:
     _reader(request)
     queryset = api_variant_list(
@@ -540,8 +528,7 @@ def variants_list(
         neighbourhood=neighbourhood,
         status=status,
     )
-    count, rows = _page(queryset, limit=limit, offset=offset)
-    return {"count": count, "items": [_variant_out(row) for row in rows]}
+    return _Answers(queryset, _variant_out)
 
 
 @api.get("/variants/{pk}", response={200: VariantOut, **ERRORS}, tags=["variants"])
