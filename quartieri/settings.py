@@ -107,6 +107,8 @@ TEMPLATES = [
         },
     }
 ]
+# Form fields are drawn by one Bootstrap Italia template (quartieri/core/forms.py).
+FORM_RENDERER = "quartieri.core.forms.FieldGroupRenderer"
 
 # --- Database -------------------------------------------------------------------------
 _DEFAULT_DB = f"sqlite:///{DATA_DIR / 'quartieri.sqlite3'}"

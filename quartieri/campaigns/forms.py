@@ -341,7 +341,17 @@ class TagsField(forms.Field):
 RULE_INPUTS = {"description": "caption"}
 
 
+class RuledBoundField(forms.BoundField):
+    """A variant form's field, knowing the platform rules it fails (core/field.html)."""
+
+    @property
+    def rules(self) -> list[RuleFailure]:
+        form = self.form
+        return form.rules.get(self.name, []) if isinstance(form, VariantForm) else []
+
+
 class VariantForm(forms.Form):
+    bound_field_class = RuledBoundField
     post_type = forms.ChoiceField(label=_("Post type"))
     title = forms.CharField(
         label=_("Title (TikTok photo posts)"),
@@ -404,10 +414,6 @@ class VariantForm(forms.Form):
         if options and options != {**options, **self.variant.options}:
             changes["options"] = {**self.variant.options, **options}
         return cast(VariantChanges, changes)
-
-    def rows(self) -> list[tuple[forms.BoundField, list[RuleFailure]]]:
-        """Each input with the platform rules it fails, in the form's order (template)."""
-        return [(self[name], self.rules.get(name, [])) for name in self.fields]
 
     def attach_rules(self, failures: Iterable[RuleFailure]) -> None:
         """Put each platform-rule failure next to its input, described by it for screen

@@ -292,6 +292,19 @@ def test_rule_failures_are_shown_next_to_their_field(
     assert 'data-testid="rules-ok"' not in html
 
 
+def test_the_summary_links_each_rule_failure_to_its_field(
+    client_for, editor, item, instagram, make_variant
+):
+    # Every field is drawn by the one field template (FORM_RENDERER); the variant form's
+    # fields carry the rules they fail, for the summary as for the field itself.
+    tags = ["a", "b", "c", "d", "e", "f"]
+    variant = make_variant(item=item, account=instagram, by=editor, caption="Six", hashtags=tags)
+    html = client_for(editor).get(_edit_url(variant)).content.decode()
+    summary = html[html.index('data-testid="rule-check"') :]
+    summary = summary[: summary.index("</section>")]
+    assert '<a href="#id_hashtags">hashtags: 6 hashtags, limit 5 (Instagram)</a>' in summary
+
+
 def test_a_valid_variant_says_it_meets_the_rules(client_for, editor, item, instagram, make_variant):
     variant = make_variant(item=item, account=instagram, by=editor)
     html = client_for(editor).get(_edit_url(variant)).content.decode()
