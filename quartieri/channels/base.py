@@ -20,6 +20,7 @@ hook                        what it says                                        
 ``options``                 per-post options, a typed schema stored as JSON       none
 ``option_failures()``       what the options refuse before approval               options' own
 ``compose_failures()``      constraints read live when a post is composed         none
+``compose_panel()``         what the media page shows of those constraints        nothing
 ``delivery()``              how a scheduled variant goes out (``Delivery``)       nobody: a
                                                                                   person marks
                                                                                   it published
