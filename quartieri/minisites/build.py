@@ -336,7 +336,8 @@ def site_build(
         "files": writer.files,
     }
     data = json.dumps(manifest, indent=1, sort_keys=True).encode()
-    Writer(out, {}, BuildResult(out_dir=out)).write(Page(MANIFEST, data))
+    if not (out / MANIFEST).is_file() or (out / MANIFEST).read_bytes() != data:
+        Writer(out, {}, BuildResult(out_dir=out)).write(Page(MANIFEST, data))
     result.released = {n.slug: n.released_by for n in sites if n.released_by is not None}
     result.seconds = time.perf_counter() - clock
     result.build_id = SiteBuild.objects.create(

@@ -137,7 +137,7 @@ def build(request: HttpRequest, slug: str) -> HttpResponseBase:
         result = site_build(
             campaign=campaign,
             out_dir=selectors.preview_root(campaign=campaign),
-            base_url=request.build_absolute_uri(reverse("minisites:preview", args=[slug, ""])),
+            base_url=request.build_absolute_uri(reverse("minisites:preview_root", args=[slug])),
             actor=_user(request),
             unreleased=True,
         )
