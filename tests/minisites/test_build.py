@@ -40,7 +40,9 @@ def read(out: Path, path: str) -> str:
 
 def test_it_writes_only_released_sites_and_records_the_build(campaign, out):
     result = build(campaign, out)
-    assert result.released == {"testa-1-ovest": Variant.objects.get(account__platform=Platform.WEBSITE).pk}
+    assert result.released == {
+        "testa-1-ovest": Variant.objects.get(account__platform=Platform.WEBSITE).pk
+    }
     assert result.left_out == ["testa-2-est"]
     assert not (out / "testa-2-est").exists()
     for lang in ("it", "en"):
@@ -90,7 +92,9 @@ def test_same_input_same_bytes(campaign, out):
 
 
 def _mtimes(out: Path) -> dict[str, int]:
-    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()
+    }
 
 
 def test_rebuild_rewrites_only_the_pages_a_change_affects(campaign, tour_slug, out):
@@ -101,7 +105,9 @@ def test_rebuild_rewrites_only_the_pages_a_change_affects(campaign, tour_slug, o
     assert _mtimes(out) == {**before, "manifest.json": before["manifest.json"]}
 
     stop = TourStop.objects.get(poi__name_it="Chiesa")
-    places.tour_stop_update(actor=None, stop=stop, text_it="Testo nuovo", text_en="New text", minutes=10)
+    places.tour_stop_update(
+        actor=None, stop=stop, text_it="Testo nuovo", text_en="New text", minutes=10
+    )
     changed = build(campaign, out)
     after = _mtimes(out)
     rewritten = {path for path in after if after[path] != before.get(path)} - {"manifest.json"}
@@ -136,7 +142,9 @@ def test_reading_the_content_takes_the_same_queries_for_more_tours(
         site_content(campaign=campaign)
     ovest = Neighbourhood.objects.get(slug="testa-1-ovest")
     for i in range(3):
-        tour = places.tour_create(actor=None, neighbourhood=ovest, title_it=f"Altro {i}", theme="nature")
+        tour = places.tour_create(
+            actor=None, neighbourhood=ovest, title_it=f"Altro {i}", theme="nature"
+        )
         for poi in PointOfInterest.objects.filter(name_it__in=["Torre", "Mulino"]):
             places.tour_stop_add(actor=None, tour=tour, poi=poi, minutes=5)
     with django_assert_num_queries(len(first.captured_queries)):
@@ -156,10 +164,18 @@ def test_pages_say_their_language_link_the_other_and_mark_a_fallback(campaign, t
     build(campaign, out)
     en = read(out, TOUR.format(lang="en", slug=tour_slug))
     assert '<html lang="en">' in en
-    assert f'hreflang="it" href="https://siti.example.org/q/testa-1-ovest/it/tours/{tour_slug}/"' in en
-    assert f'<a class="text-white" href="../../../../testa-1-ovest/it/tours/{tour_slug}/" hreflang="it" lang="it">Italiano</a>' in en
+    assert (
+        f'hreflang="it" href="https://siti.example.org/q/testa-1-ovest/it/tours/{tour_slug}/"' in en
+    )
+    assert (
+        f'<a class="text-white" href="../../../../testa-1-ovest/it/tours/{tour_slug}/" hreflang="it" lang="it">Italiano</a>'
+        in en
+    )
     # Mulino has no English text: the Italian one is shown, marked as such.
-    assert '<span lang="it">Testo Mulino</span> <span class="site-fallback">(only in Italian)</span>' in en
+    assert (
+        '<span lang="it">Testo Mulino</span> <span class="site-fallback">(only in Italian)</span>'
+        in en
+    )
     it = read(out, TOUR.format(lang="it", slug=tour_slug))
     assert "Testo Mulino" in it and "site-fallback" not in it
 
@@ -198,7 +214,8 @@ def test_injected_markup_is_shown_as_text_everywhere(campaign, tour_slug, out):
         if path.is_file() and path.suffix in {".html", ".atom", ".gpx", ".xml"}:
             assert "<script>alert" not in path.read_text(), path
             assert "<img src=x" not in path.read_text(), path
-    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in read(out, TOUR.format(lang="it", slug=tour_slug))
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in read(
+        out, TOUR.format(lang="it", slug=tour_slug)
+    )
     feed = json.loads(read(out, "testa-1-ovest/feed.json"))
     assert "content_html" not in feed["items"][0]
-

@@ -40,7 +40,9 @@ def test_without_the_consent_wording_the_page_links_to_the_platform_form(campaig
     assert 'href="http://127.0.0.1:8000/newsletter/subscribe/"' in page
 
 
-def test_each_page_carries_the_beacon_script_with_its_site_and_language(campaign, settings, tmp_path):
+def test_each_page_carries_the_beacon_script_with_its_site_and_language(
+    campaign, settings, tmp_path
+):
     site_build(campaign=campaign, out_dir=tmp_path)
     page = (tmp_path / "testa-1-ovest/it/events/index.html").read_text()
     assert (
@@ -64,7 +66,10 @@ def test_feeds_sitemap_and_robots(campaign, tmp_path):
     entries = atom.findall(f"{ATOM}entry")
     assert [e.findtext(f"{ATOM}summary") for e in entries] == ["Il sito di Ovest è online."]
     assert entries[0].findtext(f"{ATOM}published") == "2021-05-01T09:00:00Z"
-    assert atom.find(f"{ATOM}link[@rel='self']").get("href") == "https://siti.example.org/q/testa-1-ovest/feed.atom"
+    assert (
+        atom.find(f"{ATOM}link[@rel='self']").get("href")
+        == "https://siti.example.org/q/testa-1-ovest/feed.atom"
+    )
     campaign_feed = json.loads((tmp_path / "feeds/prova-2021.json").read_text())
     assert campaign_feed["version"] == "https://jsonfeed.org/version/1.1"
     assert [i["content_text"] for i in campaign_feed["items"]] == ["Il sito di Ovest è online."]
@@ -72,7 +77,11 @@ def test_feeds_sitemap_and_robots(campaign, tmp_path):
     locs = [e.text for e in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
     assert "https://siti.example.org/q/testa-1-ovest/en/tours/giro-di-prova/" in locs
     assert not any("widget" in loc for loc in locs)
-    assert (tmp_path / "robots.txt").read_text().endswith("Sitemap: https://siti.example.org/q/sitemap.xml\n")
+    assert (
+        (tmp_path / "robots.txt")
+        .read_text()
+        .endswith("Sitemap: https://siti.example.org/q/sitemap.xml\n")
+    )
 
 
 def test_the_widget_is_a_script_free_page_other_sites_may_frame(campaign, settings):
@@ -97,14 +106,22 @@ def test_q_serves_the_live_sites_to_anyone_and_nothing_else(campaign):
     assert b"<h1>West</h1>" in gzip.decompress(home.content)
     assert client.get("/q/testa-1-ovest/en").status_code == 302  # relative links need the slash
     assert client.get("/q/testa-1-ovest/it/poster/poster.pdf")["Content-Type"] == "application/pdf"
-    for path in ("/q/testa-2-est/it/", "/q/../secret_key", "/q/%2e%2e/secret_key", "/q/nothing/", "/q/.manifest.json.tmp"):
+    for path in (
+        "/q/testa-2-est/it/",
+        "/q/../secret_key",
+        "/q/%2e%2e/secret_key",
+        "/q/nothing/",
+        "/q/.manifest.json.tmp",
+    ):
         assert client.get(path).status_code == 404, path
 
 
 def test_the_preview_shows_unreleased_sites_to_staff_only(campaign, client_for, analyst):
     assert Client().get("/sites/prova-2021/preview/testa-2-est/it/").status_code == 302
     reader = client_for(analyst)
-    assert reader.get("/sites/prova-2021/preview/testa-2-est/it/").status_code == 404  # not built yet
+    assert (
+        reader.get("/sites/prova-2021/preview/testa-2-est/it/").status_code == 404
+    )  # not built yet
 
 
 def test_an_analyst_cannot_build_and_nothing_is_built(campaign, client_for, analyst):
@@ -121,11 +138,16 @@ def test_an_editor_builds_the_preview_and_sees_every_site(campaign, client_for, 
     page = staff.get("/sites/prova-2021/preview/testa-2-est/it/")
     assert page.status_code == 200
     listing = staff.get("/sites/?campaign=prova-2021")
-    assert b"testa-1-ovest" in listing.content and b"not yet: no approved website post" in listing.content
+    assert (
+        b"testa-1-ovest" in listing.content
+        and b"not yet: no approved website post" in listing.content
+    )
 
 
 def test_the_command_reports_json_and_refuses_an_unknown_campaign(campaign, tmp_path, capsys):
-    call_command("sites", "--format", "json", "build", "--campaign", "prova-2021", "--out", str(tmp_path))
+    call_command(
+        "sites", "--format", "json", "build", "--campaign", "prova-2021", "--out", str(tmp_path)
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["sites"] == ["testa-1-ovest"] and report["pages_written"] > 50
     assert set(report) >= {"pages_written", "pages_unchanged", "seconds", "manifest"}
