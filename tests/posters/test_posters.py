@@ -39,15 +39,15 @@ def test_an_a3_poster_is_ready_for_the_print_shop(campaign, tmp_path):
     fonts = subprocess.run(
         ["pdffonts", str(path)], capture_output=True, text=True, check=True
     ).stdout
-    assert "Titillium" in fonts and all(
-        line.split()[-5] == "yes" for line in fonts.splitlines()[2:]
-    )
+    assert "Titillium" in fonts
+    assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     assert "Tagged:          yes" in info
     text = subprocess.run(
         ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
-    assert "Percorsi a piedi" in text and "Giro di prova" in text
+    assert "Percorsi a piedi" in text
+    assert "Giro di prova" in text
     assert "test data" in text  # the places' attribution
     # The QR code is vector and decodes to the poster's stable tracked address.
     expected = link_for(
@@ -144,5 +144,6 @@ def test_an_editor_chooses_layout_size_and_photo(campaign, client_for, editor):
     )
     assert AuditEvent.objects.filter(action="poster.design_update", actor=editor).count() == 1
     preview = staff.get("/posters/prova-2021/testa-1-ovest/preview-it.png")
-    assert preview["Content-Type"] == "image/png" and preview.content.startswith(b"\x89PNG")
+    assert preview["Content-Type"] == "image/png"
+    assert preview.content.startswith(b"\x89PNG")
     assert staff.get("/posters/prova-2021/testa-1-ovest/poster-de.pdf").status_code == 404
