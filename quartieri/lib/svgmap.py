@@ -59,7 +59,11 @@ def frame_for(points: Iterable[tuple[float, float]]) -> Frame:
     return Frame(min(lons), max(lats), scale, kx)
 
 
-def _rings(geometry: dict[str, Any]) -> list[Sequence[Sequence[float]]]:
+Rings = list[Sequence[Sequence[float]]]
+
+
+def rings_of(geometry: dict[str, Any]) -> Rings:
+    """The boundary's rings, simplified: compute once per boundary, draw many maps."""
     simple = shape(geometry).simplify(SIMPLIFY_DEGREES, preserve_topology=True)
     polygons = list(getattr(simple, "geoms", [simple]))
     rings: list[Sequence[Sequence[float]]] = []
@@ -79,12 +83,11 @@ def _path(frame: Frame, coords: Sequence[Sequence[float]], *, closed: bool) -> s
 
 def route_map(
     *,
-    geometry: dict[str, Any],
+    rings: Rings,
     path: Sequence[tuple[float, float]],
     stops: Sequence[tuple[str, float, float]],
 ) -> StaticMap:
     """Boundary, route and labelled stops, framed to show all of them."""
-    rings = _rings(geometry)
     everything = [(p[0], p[1]) for ring in rings for p in ring]
     everything += list(path) + [(lon, lat) for _label, lon, lat in stops]
     frame = frame_for(everything)
@@ -97,4 +100,4 @@ def route_map(
 def neighbourhood_map(
     *, geometry: dict[str, Any], places: Sequence[tuple[str, float, float]]
 ) -> StaticMap:
-    return route_map(geometry=geometry, path=(), stops=places)
+    return route_map(rings=rings_of(geometry), path=(), stops=places)

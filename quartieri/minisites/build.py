@@ -94,6 +94,7 @@ class Writer:
     def __init__(self, out: Path, previous: dict[str, str], result: BuildResult) -> None:
         self.out, self.previous, self.result = out, previous, result
         self.files: dict[str, str] = {}
+        self.folders: set[Path] = set()
 
     def write(self, page: Page) -> None:
         digest = _sha(page.data)
@@ -102,7 +103,9 @@ class Writer:
         if self.previous.get(page.path) == digest and target.is_file():
             self.result.pages_unchanged += 1
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self.folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(target.parent)
         temporary = target.with_name(f".{target.name}.tmp")
         temporary.write_bytes(page.data)
         os.replace(temporary, target)

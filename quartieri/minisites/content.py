@@ -10,7 +10,6 @@ records that the templates read without touching the database.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from quartieri.campaigns.models import Campaign, MediaAsset
 from quartieri.lib import svgmap
 from quartieri.minisites import kind
 from quartieri.minisites.models import Event
-from quartieri.places import documents, exports, selectors
+from quartieri.places import documents, selectors
 from quartieri.places.models import (
     Neighbourhood,
     Playlist,
@@ -84,8 +83,8 @@ class TourView:
     detour_factor: float
     speed_kmh: float
     map: svgmap.StaticMap
-    gpx: Localised
-    geojson: Localised
+    path: tuple[tuple[float, float], ...]  # the walking route, for GPX and GeoJSON
+    method_label: str
     photos: tuple[Photo, ...]
     attributions: tuple[str, ...]
 
@@ -193,20 +192,12 @@ def _point(row: dict[str, Any]) -> Point:
     )
 
 
-def _exports(tour: Tour, plan: selectors.TourPlan) -> tuple[Localised, Localised]:
-    gpx, geo = [], []
-    for language in ("it", "en"):
-        export = documents.tour_export(tour, language=language, plan=plan)
-        gpx.append(exports.tour_gpx(export))
-        geo.append(json.dumps(exports.tour_geojson(export), ensure_ascii=False, sort_keys=True))
-    return Localised(*gpx), Localised(*geo)
-
-
-def _tour(tour: Tour, *, walking: selectors.Network, photos: tuple[Photo, ...]) -> TourView:
+def _tour(
+    tour: Tour, *, walking: selectors.Network, photos: tuple[Photo, ...], rings: svgmap.Rings
+) -> TourView:
     stops: list[TourStop] = list(tour.stops.all())
     plan = selectors.tour_plan(tour=tour, stops=stops, walking=walking)
     points = tuple(_point(row) for row in plan.rows())
-    gpx, geojson = _exports(tour, plan)
     return TourView(
         slug=tour.slug,
         title=Localised(tour.title_it, tour.title_en),
@@ -221,14 +212,14 @@ def _tour(tour: Tour, *, walking: selectors.Network, photos: tuple[Photo, ...]) 
         detour_factor=plan.detour_factor,
         speed_kmh=plan.speed_kmh,
         map=svgmap.route_map(
-            geometry=tour.neighbourhood.geometry,
+            rings=rings,
             path=plan.path,
             stops=[
                 (str(p.number or ("A" if p.kind == "start" else "B")), p.lon, p.lat) for p in points
             ],
         ),
-        gpx=gpx,
-        geojson=geojson,
+        path=tuple(plan.path),
+        method_label=documents.method_label(plan),
         photos=photos,
         attributions=tuple(documents.tour_attribution(plan).split("; ")),
     )
@@ -338,8 +329,9 @@ def site_content(*, campaign: Campaign, now: dt.datetime | None = None) -> SiteC
     walking = selectors.walking_network()
     views = []
     for n in neighbourhoods:
+        rings = svgmap.rings_of(n.geometry)
         tour_views = tuple(
-            _tour(t, walking=walking, photos=_photos(by_tour.get(t.pk, [])))
+            _tour(t, walking=walking, photos=_photos(by_tour.get(t.pk, [])), rings=rings)
             for t in tours.get(n.pk, [])
         )
         # The home map marks every tour's places without numbers: the tours are listed
@@ -353,7 +345,7 @@ def site_content(*, campaign: Campaign, now: dt.datetime | None = None) -> SiteC
                 city=n.city,
                 name=Localised(n.name_it, n.name_en),
                 description=Localised(n.description_it, n.description_en),
-                map=svgmap.neighbourhood_map(geometry=n.geometry, places=places),
+                map=svgmap.route_map(rings=rings, path=(), stops=places),
                 tours=tour_views,
                 playlists=tuple(_playlist(p) for p in playlists.get(n.pk, [])),
                 events=tuple(_event(e) for e in events.get(n.pk, [])),

@@ -8,6 +8,7 @@ gettext (``_`` in the templates), so the apps' catalogues translate them.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +21,14 @@ from django.utils import formats, translation
 from django.utils.translation import gettext, ngettext
 from markupsafe import Markup, escape
 
-from quartieri.minisites.content import EventView, Localised, NeighbourhoodView, SiteContent
+from quartieri.minisites.content import (
+    EventView,
+    Localised,
+    NeighbourhoodView,
+    SiteContent,
+    TourView,
+)
+from quartieri.places import exports
 from quartieri.places.models import Theme, Wheelchair
 
 LANGUAGES = (("it", "Italiano"), ("en", "English"))
@@ -104,6 +112,26 @@ def _spotify_embed(url: str) -> str:
 
 
 @functools.cache
+def _catalogue(language: str) -> dict[str, str]:
+    return {}
+
+
+def gettext_for(language: str) -> Any:
+    """Django's gettext remembered for one language: a build asks the same few hundred
+    messages thousands of times (given to each page's context as ``gettext``, which the
+    templates' ``_`` calls; always used inside translation.override(language))."""
+    found = _catalogue(language)
+
+    def cached(message: str) -> str:
+        text = found.get(message)
+        if text is None:
+            text = found[message] = gettext(message)
+        return text
+
+    return cached
+
+
+@functools.cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -174,6 +202,7 @@ class NeighbourhoodPages:
             "statement_url": o.statement_url,
             "contact_email": o.contact_email,
             "credit_line": " · ".join(n.attributions),
+            "gettext": gettext_for(lang),
             "loc": lambda value: loc(value, lang),
             "plain": lambda value: plain(value, lang),
             "csp": "; ".join(
@@ -232,6 +261,29 @@ class NeighbourhoodPages:
             ("subscribe", gettext("Newsletter"), f"{here}subscribe/"),
         ]
 
+    def _export(self, tour: TourView) -> exports.ExportTour:
+        lang = self.lang
+        return exports.ExportTour(
+            title=plain(tour.title, lang),
+            description=plain(tour.description, lang),
+            points=[
+                exports.ExportPoint(
+                    name=plain(p.name, lang),
+                    lon=p.lon,
+                    lat=p.lat,
+                    description=plain(p.text, lang),
+                    kind=p.kind,
+                )
+                for p in tour.points
+            ],
+            path=tour.path,
+            distance_m=tour.distance_m,
+            minutes=tour.walking_minutes,
+            distance_method=tour.method_label,
+            attribution="; ".join(tour.attributions),
+            link=f"{self.home_url}tours/{tour.slug}/",
+        )
+
     def pages(self, *, consent: dict[str, str] | None) -> Iterator[Page]:
         n, lang = self.n, self.lang
         first = n.photos[0] if n.photos else None
@@ -246,8 +298,10 @@ class NeighbourhoodPages:
             rel = f"tours/{tour.slug}/"
             yield self._page(rel, "tour.html", "tours", t=tour)
             base = f"{n.slug}/{lang}/{rel}"
-            yield Page(f"{base}{tour.slug}.gpx", getattr(tour.gpx, lang).encode())
-            yield Page(f"{base}route.geojson", getattr(tour.geojson, lang).encode())
+            export = self._export(tour)
+            yield Page(f"{base}{tour.slug}.gpx", exports.tour_gpx(export).encode())
+            geojson = json.dumps(exports.tour_geojson(export), ensure_ascii=False, sort_keys=True)
+            yield Page(f"{base}route.geojson", geojson.encode())
         yield self._page("playlist/", "playlist.html", "playlist")
         yield self._page("events/", "events.html", "events")
         yield self._page("poster/", "poster.html", "poster", poster=self.poster)
