@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from quartieri.campaigns.models import (
@@ -47,6 +47,13 @@ def jpeg(width: int, height: int) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), (30, 120, 200)).save(out, "JPEG")
     return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests() -> Any:
+    # Messages made outside a request follow the active language; the tests read English.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -132,6 +132,7 @@ def test_an_analyst_cannot_build_and_nothing_is_built(campaign, client_for, anal
 
 def test_an_editor_builds_the_preview_and_sees_every_site(campaign, client_for, editor):
     staff = client_for(editor)
+    staff.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     response = staff.post("/sites/prova-2021/build/", {"preview": "1"})
     assert response.status_code == 302
     assert SiteBuild.objects.get().built_by == editor

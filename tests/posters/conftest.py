@@ -1,1 +1,10 @@
-from tests.minisites.conftest import approved, campaign, city, city_file, jpeg, now, tour_slug  # noqa: F401
+from tests.minisites.conftest import (
+    _english_outside_requests,
+    approved,
+    campaign,
+    city,
+    city_file,
+    jpeg,
+    now,
+    tour_slug,
+)  # noqa: F401

@@ -128,6 +128,7 @@ def test_an_analyst_sees_the_design_but_cannot_change_it(campaign, client_for, a
 def test_an_editor_chooses_layout_size_and_photo(campaign, client_for, editor):
     photo = small_photo(campaign)
     staff = client_for(editor)
+    staff.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     refused = staff.post("/posters/prova-2021/testa-1-ovest/", {"layout": "photo", "size": "A9"})
     assert "is not a poster size" in refused.content.decode()
     assert not PosterDesign.objects.exists()
