@@ -7,6 +7,7 @@ listed in docs/operations.md.
 
 from __future__ import annotations
 
+import os
 from importlib.resources import files
 from importlib.util import find_spec
 from pathlib import Path
@@ -424,6 +425,10 @@ SITES_BASE_URL = env_url("QUARTIERI_SITES_BASE_URL", f"{PUBLIC_URL}/q", schemes=
 # Credit for the map tiles (MAP_TILE_URL) on the sites' interactive maps and credits page.
 SITES_TILE_ATTRIBUTION = env_str(
     "QUARTIERI_SITES_TILE_ATTRIBUTION", "© OpenStreetMap contributors, ODbL"
+)
+# Processes that render a large build (forked; default: one per CPU).
+SITES_BUILD_PROCESSES = env_int(
+    "QUARTIERI_SITES_BUILD_PROCESSES", default=os.cpu_count() or 1, minimum=1
 )
 # The mini-sites' page-view beacon (contracts: POST {PUBLIC_URL}/a/pv); off writes no script.
 SITES_BEACON = env_bool("QUARTIERI_SITES_BEACON", default=True)

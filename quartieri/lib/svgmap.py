@@ -8,12 +8,15 @@ fixed view box. No third-party request, a few kilobytes, readable without JavaSc
 
 from __future__ import annotations
 
+import functools
+import html
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
 WIDTH, HEIGHT, PAD = 640, 420, 18
 # About 5 m at Milan's latitude: invisible at this size, and a boundary of a few hundred
@@ -49,6 +52,25 @@ class StaticMap:
     route: str
     markers: tuple[Marker, ...]
 
+    @functools.cached_property
+    def elements(self) -> str:
+        """The map's SVG elements (numbers and labels only: nothing to escape but the
+        labels, which are escaped), made once however many pages show the map."""
+        parts = [f'<path class="site-map-boundary" d="{self.boundary}"/>']
+        if self.route:
+            parts.append(f'<path class="site-map-route" d="{self.route}"/>')
+        for m in self.markers:
+            radius = 11 if m.label else 5
+            text = (
+                f'<text x="{m.x:g}" y="{m.y + 4:g}">{html.escape(m.label)}</text>'
+                if m.label
+                else ""
+            )
+            parts.append(
+                f'<g class="site-map-marker"><circle cx="{m.x:g}" cy="{m.y:g}" r="{radius}"/>{text}</g>'
+            )
+        return "".join(parts)
+
 
 def frame_for(points: Iterable[tuple[float, float]]) -> Frame:
     lons, lats = zip(*points, strict=True)
@@ -62,9 +84,10 @@ def frame_for(points: Iterable[tuple[float, float]]) -> Frame:
 Rings = list[Sequence[Sequence[float]]]
 
 
-def rings_of(geometry: dict[str, Any]) -> Rings:
+def rings_of(geometry: dict[str, Any] | BaseGeometry) -> Rings:
     """The boundary's rings, simplified: compute once per boundary, draw many maps."""
-    simple = shape(geometry).simplify(SIMPLIFY_DEGREES, preserve_topology=True)
+    polygon = geometry if isinstance(geometry, BaseGeometry) else shape(geometry)
+    simple = polygon.simplify(SIMPLIFY_DEGREES, preserve_topology=True)
     polygons = list(getattr(simple, "geoms", [simple]))
     rings: list[Sequence[Sequence[float]]] = []
     for polygon in polygons:

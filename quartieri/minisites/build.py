@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import multiprocessing
 import os
 import time
 from collections.abc import Iterable, Iterator
@@ -144,6 +145,47 @@ def _options(*, base_url: str, unreleased: bool) -> Options:
     )
 
 
+@dataclass
+class Prepared:
+    n: NeighbourhoodView
+    images: dict[str, list[tuple[int, str]]]
+    posters: dict[str, str]
+    extra: list[Page]  # posters and new resized photos
+
+
+# Rendering is CPU-bound: from this many sites to render, it is spread over processes
+# (forked: they inherit the content read once, and touch no database).
+PARALLEL_FROM = 8
+_JOB: tuple[Builder, list[Prepared], Writer] | None = None
+
+
+def _render_chunk(indices: list[int]) -> tuple[dict[str, str], int, int]:
+    assert _JOB is not None  # noqa: S101 - set before the pool forks
+    builder, todo, parent = _JOB
+    result = BuildResult(out_dir=parent.out)
+    writer = Writer(parent.out, parent.previous, result)
+    for index in indices:
+        for page in builder.pages(todo[index]):
+            writer.write(page)
+    return writer.files, result.pages_written, result.pages_unchanged
+
+
+def _render_in_processes(
+    builder: Builder, todo: list[Prepared], writer: Writer, processes: int
+) -> None:
+    global _JOB
+    _JOB = (builder, todo, writer)
+    chunks = [list(range(i, len(todo), processes * 4)) for i in range(processes * 4)]
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            for files, written, unchanged in pool.imap_unordered(_render_chunk, chunks):
+                writer.files.update(files)
+                writer.result.pages_written += written
+                writer.result.pages_unchanged += unchanged
+    finally:
+        _JOB = None
+
+
 class Builder:
     def __init__(
         self, *, campaign: Campaign, site: SiteContent, options: Options, out: Path
@@ -200,31 +242,46 @@ class Builder:
             pages.append(Page(f"{n.slug}/{lang}/poster/poster.pdf", poster.pdf))
         return sizes, pages
 
-    def neighbourhood(self, n: NeighbourhoodView, writer: Writer, before: dict[str, Any]) -> str:
-        digest = self.digest(n)
-        old = [p for p in writer.previous if p.startswith(f"{n.slug}/")]
-        if before.get("inputs", {}).get(n.slug) == digest and old and writer.keep(old):
-            return digest
+    def prepare(self, n: NeighbourhoodView) -> Prepared:
+        """What needs the database or the media storage, done before any page is rendered
+        (rendering may then run in other processes)."""
         names, image_pages = self.images(n)
         sizes, poster_pages = self.posters(n)
-        for page in render.neighbourhood_pages(
+        return Prepared(n, names, sizes, [*poster_pages, *image_pages])
+
+    def pages(self, prepared: Prepared) -> Iterator[Page]:
+        yield from render.neighbourhood_pages(
             site=self.site,
-            n=n,
+            n=prepared.n,
             options=self.options,
-            images=names,
-            posters=sizes,
+            images=prepared.images,
+            posters=prepared.posters,
             consent=self.consent,
-        ):
-            writer.write(page)
-        for page in poster_pages:
-            writer.write(page)
-        for page in image_pages:
-            writer.write(page)
-        for _width, path in (v for vs in names.values() for v in vs):
-            writer.files.setdefault(
-                path, writer.previous.get(path) or _sha((self.out / path).read_bytes())
-            )
-        return digest
+        )
+        yield from prepared.extra
+
+    def up_to_date(self, n: NeighbourhoodView, writer: Writer, before: dict[str, Any]) -> bool:
+        """True when the site's inputs are those of the last build and its files are there
+        (they are then carried over without rendering)."""
+        old = [p for p in writer.previous if p.startswith(f"{n.slug}/")]
+        return (
+            bool(old)
+            and before.get("inputs", {}).get(n.slug) == self.digest(n)
+            and writer.keep(old)
+        )
+
+    def render_all(self, todo: list[Prepared], writer: Writer, processes: int) -> None:
+        if processes > 1 and len(todo) >= PARALLEL_FROM:
+            _render_in_processes(self, todo, writer, processes)
+        else:
+            for prepared in todo:
+                for page in self.pages(prepared):
+                    writer.write(page)
+        for prepared in todo:
+            for _width, path in (v for vs in prepared.images.values() for v in vs):
+                writer.files.setdefault(
+                    path, writer.previous.get(path) or _sha((self.out / path).read_bytes())
+                )
 
     def shared(self, sites: list[NeighbourhoodView], writer: Writer) -> None:
         for page in assets.shared_pages():
@@ -315,6 +372,7 @@ def site_build(
     actor: User | None = None,
     unreleased: bool = False,
     now: dt.datetime | None = None,
+    processes: int = 0,
 ) -> BuildResult:
     """Build the campaign's released mini-sites (all of them with ``unreleased``)."""
     clock, started = time.perf_counter(), timezone.now()
@@ -328,7 +386,9 @@ def site_build(
     builder = Builder(campaign=campaign, site=site, options=options, out=out)
     sites = [n for n in site.neighbourhoods if unreleased or n.released_by is not None]
     result.left_out = [n.slug for n in site.neighbourhoods if n not in sites]
-    inputs = {n.slug: builder.neighbourhood(n, writer, before) for n in sites}
+    inputs = {n.slug: builder.digest(n) for n in sites}
+    todo = [builder.prepare(n) for n in sites if not builder.up_to_date(n, writer, before)]
+    builder.render_all(todo, writer, processes or settings.SITES_BUILD_PROCESSES)
     builder.shared(sites, writer)
     result.pages_removed = _remove_stale(out, writer.previous, writer.files)
     manifest = {

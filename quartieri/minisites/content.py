@@ -10,13 +10,16 @@ records that the templates read without touching the database.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import shapely
 from django.db.models import Prefetch
 from django.utils import timezone
+from shapely.geometry.base import BaseGeometry
 
 from quartieri.campaigns.models import Campaign, MediaAsset
 from quartieri.lib import svgmap
@@ -193,10 +196,15 @@ def _point(row: dict[str, Any]) -> Point:
 
 
 def _tour(
-    tour: Tour, *, walking: selectors.Network, photos: tuple[Photo, ...], rings: svgmap.Rings
+    tour: Tour,
+    *,
+    walking: selectors.Network,
+    photos: tuple[Photo, ...],
+    boundary: BaseGeometry,
+    rings: svgmap.Rings,
 ) -> TourView:
     stops: list[TourStop] = list(tour.stops.all())
-    plan = selectors.tour_plan(tour=tour, stops=stops, walking=walking)
+    plan = selectors.tour_plan(tour=tour, stops=stops, walking=walking, boundary=boundary)
     points = tuple(_point(row) for row in plan.rows())
     return TourView(
         slug=tour.slug,
@@ -311,7 +319,7 @@ def site_content(*, campaign: Campaign, now: dt.datetime | None = None) -> SiteC
     stops = TourStop.objects.select_related("poi").order_by("position", "pk")
     tours = _grouped(
         Tour.objects.filter(neighbourhood_id__in=ids)
-        .select_related("neighbourhood", "start", "end")
+        .select_related("start", "end")
         .prefetch_related(Prefetch("stops", queryset=stops))
         .order_by("slug"),
         "neighbourhood_id",
@@ -329,9 +337,19 @@ def site_content(*, campaign: Campaign, now: dt.datetime | None = None) -> SiteC
     walking = selectors.walking_network()
     views = []
     for n in neighbourhoods:
-        rings = svgmap.rings_of(n.geometry)
+        # GEOS parses GeoJSON text far faster than shapely's shape() walks nested lists.
+        boundary = shapely.from_geojson(json.dumps(n.geometry))
+        rings = svgmap.rings_of(boundary)
+        for t in tours.get(n.pk, []):
+            t.neighbourhood = n  # already read: its boundary is not read or parsed again
         tour_views = tuple(
-            _tour(t, walking=walking, photos=_photos(by_tour.get(t.pk, [])), rings=rings)
+            _tour(
+                t,
+                walking=walking,
+                photos=_photos(by_tour.get(t.pk, [])),
+                boundary=boundary,
+                rings=rings,
+            )
             for t in tours.get(n.pk, [])
         )
         # The home map marks every tour's places without numbers: the tours are listed

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,32 @@ def _spotify_embed(url: str) -> str:
     return f"https://open.spotify.com/embed/playlist/{match.group(1)}" if match else ""
 
 
+# A translated literal in a template: _("…"), as Django's makemessages extracts it.
+_LITERAL = re.compile(r'_\("((?:[^"\\]|\\.)*)"\)')
+
+
+class _TranslatedLoader(jinja2.FileSystemLoader):
+    """Templates with each _("literal") replaced by its translation before compiling, one
+    compiled set per language: a page then carries its fixed texts as constants instead of
+    calling gettext some twenty times per render."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__(TEMPLATES)
+        self.language = language
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        with translation.override(self.language):
+            baked = _LITERAL.sub(lambda m: _literal(gettext(m.group(1))), source)
+        return baked, filename, uptodate
+
+
+def _literal(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 @functools.cache
 def _catalogue(language: str) -> dict[str, str]:
     return {}
@@ -132,9 +158,9 @@ def gettext_for(language: str) -> Any:
 
 
 @functools.cache
-def environment() -> jinja2.Environment:
+def environment(language: str = "en") -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=_TranslatedLoader(language),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
@@ -249,7 +275,7 @@ class NeighbourhoodPages:
             "sections": self._sections(here),
             **extra,
         }
-        html = environment().get_template(f"minisites/{template}").render(context)
+        html = environment(lang).get_template(f"minisites/{template}").render(context)
         return Page(f"{n.slug}/{lang}/{rel}index.html", html.encode())
 
     def _sections(self, here: str) -> list[tuple[str, str, str]]:
@@ -316,7 +342,7 @@ class NeighbourhoodPages:
         yield self._page("privacy/", "privacy.html", "privacy")
         yield self._page("accessibility/", "accessibility.html", "accessibility")
         yield self._page("credits/", "credits.html", "credits")
-        widget = environment().get_template("minisites/widget.html")
+        widget = environment(self.lang).get_template("minisites/widget.html")
         html = widget.render({**self.common, "root": "../../../", "url_home": self.home_url})
         yield Page(f"{n.slug}/{lang}/widget/index.html", html.encode())
 

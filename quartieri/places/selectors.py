@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
 
 from quartieri.places import geo, routing, walkgraph
 from quartieri.places.models import (
@@ -166,13 +167,15 @@ def tour_plan(
     use_graph: bool = True,
     stops: list[TourStop] | None = None,
     walking: Network | None = None,
+    boundary: BaseGeometry | None = None,
 ) -> TourPlan:
     """Legs between consecutive points with the walking graph when one is loaded, otherwise
     great-circle distance times the detour factor; the plan says which one was used.
 
     A caller that plans many tours (the mini-site builder) passes the stops it read in one
-    query and the walking network it read once, so that planning itself reads nothing."""
-    boundary = shape(tour.neighbourhood.geometry)
+    query, the walking network it read once and the neighbourhood's shape it made once, so
+    that planning itself reads and parses nothing."""
+    boundary = shape(tour.neighbourhood.geometry) if boundary is None else boundary
     points: list[PlanPoint] = []
     warnings: list[str] = []
     if tour.start is not None and not tour.start.needs_location:

@@ -220,3 +220,24 @@ def test_injected_markup_is_shown_as_text_everywhere(campaign, tour_slug, out):
     )
     feed = json.loads(read(out, "testa-1-ovest/feed.json"))
     assert "content_html" not in feed["items"][0]
+
+
+def test_rendering_in_several_processes_writes_the_same_bytes(campaign, tmp_path, monkeypatch):
+    from quartieri.minisites import build as build_module
+
+    now = timezone.now()
+    build(campaign, tmp_path / "one", now=now, unreleased=True, processes=1)
+    monkeypatch.setattr(build_module, "PARALLEL_FROM", 1)
+    result = build(campaign, tmp_path / "two", now=now, unreleased=True, processes=2)
+    one = {
+        p.relative_to(tmp_path / "one"): p.read_bytes()
+        for p in (tmp_path / "one").rglob("*")
+        if p.is_file()
+    }
+    two = {
+        p.relative_to(tmp_path / "two"): p.read_bytes()
+        for p in (tmp_path / "two").rglob("*")
+        if p.is_file()
+    }
+    assert one == two
+    assert result.pages_written == len(two) - 1  # every file but the manifest, counted once
