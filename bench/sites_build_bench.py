@@ -21,12 +21,14 @@ import datetime as dt
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,6 +41,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from shapely.geometry import Point, shape  # noqa: E402
@@ -115,7 +118,9 @@ def setup(tours: int, stops: int, tracks: int) -> Campaign:
                          text_en=f"Text of stop {i + 1}.", minutes=10)
                 for i, poi in enumerate(pois[t * stops : (t + 1) * stops])
             )  # fmt: skip
-        playlist = Playlist.objects.create(neighbourhood=n, slug=f"{n.slug}-playlist", title="Playlist")
+        playlist = Playlist.objects.create(
+            neighbourhood=n, slug=f"{n.slug}-playlist", title="Playlist"
+        )
         Track.objects.bulk_create(
             Track(playlist=playlist, position=i, artist=f"Artist {i}", title=f"Track {i}",
                   duration_seconds=200)
@@ -187,11 +192,22 @@ def hugo_site(folder: Path) -> int:
             }  # fmt: skip
             pages: list[tuple[str, dict]] = []
             for rel in PAGES:
-                extra = {"map": n.map.__dict__ | {"markers": [m.__dict__ for m in n.map.markers]}} if rel == "" else {}
+                extra = (
+                    {"map": n.map.__dict__ | {"markers": [m.__dict__ for m in n.map.markers]}}
+                    if rel == ""
+                    else {}
+                )
                 if rel == "events/":
-                    extra["items"] = [{"name": e.title.it, "text": e.note.it, "detail": str(e.first_day)} for e in n.events]
+                    extra["items"] = [
+                        {"name": e.title.it, "text": e.note.it, "detail": str(e.first_day)}
+                        for e in n.events
+                    ]
                 if rel == "playlist/":
-                    extra["items"] = [{"name": t.artist, "text": t.title, "detail": t.note} for p in n.playlists for t in p.tracks]
+                    extra["items"] = [
+                        {"name": t.artist, "text": t.title, "detail": t.note}
+                        for p in n.playlists
+                        for t in p.tracks
+                    ]
                 pages.append((rel, {"title": rel or name, **extra}))
             for tour in n.tours:
                 items = [
@@ -200,22 +216,63 @@ def hugo_site(folder: Path) -> int:
                     for p in tour.stops
                 ]  # fmt: skip
                 tour_map = tour.map.__dict__ | {"markers": [m.__dict__ for m in tour.map.markers]}
-                facts = [{"k": "Distance", "v": tour.distance_m}, {"k": "Time", "v": tour.total_minutes}]
-                pages.append((f"tours/{tour.slug}/", {"title": getattr(tour.title, lang), "map": tour_map, "items": items, "facts": facts}))
+                facts = [
+                    {"k": "Distance", "v": tour.distance_m},
+                    {"k": "Time", "v": tour.total_minutes},
+                ]
+                pages.append(
+                    (
+                        f"tours/{tour.slug}/",
+                        {
+                            "title": getattr(tour.title, lang),
+                            "map": tour_map,
+                            "items": items,
+                            "facts": facts,
+                        },
+                    )
+                )
             for rel, data in pages:
                 # The home is a branch bundle (_index.md) so that the pages below it render.
-                target = folder / "content" / n.slug / lang / rel / ("_index.md" if rel == "" else "index.md")
+                target = (
+                    folder
+                    / "content"
+                    / n.slug
+                    / lang
+                    / rel
+                    / ("_index.md" if rel == "" else "index.md")
+                )
                 target.parent.mkdir(parents=True, exist_ok=True)
                 body = {**common, **data}
-                target.write_text(json.dumps(body, ensure_ascii=False) + "\n\n" + (getattr(n.description, lang) or ""))
+                target.write_text(
+                    json.dumps(body, ensure_ascii=False)
+                    + "\n\n"
+                    + (getattr(n.description, lang) or "")
+                )
                 count += 1
     return count
 
 
-def time_hugo(folder: Path) -> float:
-    started = time.perf_counter()
-    subprocess.run([str(HUGO), "--quiet", "-s", str(folder), "-d", str(folder / "public")], check=True, capture_output=True)
-    return time.perf_counter() - started
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_hugo(folder: Path) -> tuple[float, float]:
+    """Wall and CPU seconds (all of Hugo's threads) of one full build."""
+    started, cpu = time.perf_counter(), children_cpu()
+    subprocess.run(
+        [str(HUGO), "--quiet", "-s", str(folder), "-d", str(folder / "public")],
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started, children_cpu() - cpu
+
+
+def time_ours(campaign: Campaign, out: Path) -> tuple[Any, float]:
+    """The build's result and its CPU seconds (this process and its rendering processes)."""
+    cpu = time.process_time() + children_cpu()
+    result = site_build(campaign=campaign, out_dir=out)
+    return result, time.process_time() + children_cpu() - cpu
 
 
 def main() -> None:
@@ -229,12 +286,12 @@ def main() -> None:
         out = DATA / "sites"
         site_build(campaign=campaign, out_dir=DATA / "warm")  # imports, template compilation
         shutil.rmtree(DATA / "warm")
-        result = site_build(campaign=campaign, out_dir=out)
+        result, ours_cpu = time_ours(campaign, out)
         ours_pages = sum(1 for _ in out.rglob("*.html"))
         hugo_pages = hugo_site(DATA / "hugo")
         time_hugo(DATA / "hugo")  # warm the file cache
         shutil.rmtree(DATA / "hugo" / "public")
-        hugo_seconds = time_hugo(DATA / "hugo")
+        hugo_seconds, hugo_cpu = time_hugo(DATA / "hugo")
         hugo_built = sum(1 for _ in (DATA / "hugo" / "public").rglob("*.html"))
         stop = TourStop.objects.order_by("pk").first()
         assert stop is not None  # noqa: S101 - made above
@@ -243,18 +300,40 @@ def main() -> None:
         if os.environ.get("PROFILE"):
             import cProfile
             import pstats
+
             shutil.rmtree(out)
-            cProfile.runctx("site_build(campaign=campaign, out_dir=out)", globals(), locals(), str(DATA / "prof"))
+            cProfile.runctx(
+                "site_build(campaign=campaign, out_dir=out)",
+                globals(),
+                locals(),
+                str(DATA / "prof"),
+            )
             pstats.Stats(str(DATA / "prof")).sort_stats("cumulative").print_stats(45)
         ours_rate, hugo_rate = ours_pages / result.seconds, hugo_built / hugo_seconds
-        print(f"neighbourhoods: 88 x 2 languages; tours {args.tours} x {args.stops} stops; "
-              f"{args.tracks} tracks; files written: {result.pages_written}")
-        print(f"quartieri full build: {ours_pages} HTML pages in {result.seconds:.2f} s = {ours_rate:,.0f} pages/s")
-        print(f"hugo full build:      {hugo_built} HTML pages in {hugo_seconds:.2f} s = {hugo_rate:,.0f} pages/s "
-              f"({hugo_pages} content files)")
+        print(
+            f"neighbourhoods: 88 x 2 languages; tours {args.tours} x {args.stops} stops; "
+            f"{args.tracks} tracks; files written: {result.pages_written}"
+        )
+        print(
+            f"quartieri full build: {ours_pages} HTML pages in {result.seconds:.2f} s = {ours_rate:,.0f} pages/s"
+        )
+        print(
+            f"hugo full build:      {hugo_built} HTML pages in {hugo_seconds:.2f} s = {hugo_rate:,.0f} pages/s "
+            f"({hugo_pages} content files)"
+        )
         print(f"ratio quartieri / hugo: {ours_rate / hugo_rate:.2f}x (goal >= 2)")
-        print(f"incremental rebuild after one stop's text changed: {again.seconds:.3f} s, "
-              f"{again.pages_written} files written, {again.pages_unchanged} unchanged")
+        print(
+            f"CPU seconds: quartieri {ours_cpu:.2f} ({ours_pages / ours_cpu:,.0f} pages per CPU-second), "
+            f"hugo {hugo_cpu:.2f} ({hugo_built / hugo_cpu:,.0f}); CPU ratio {hugo_cpu / ours_cpu:.2f}x"
+        )
+        print(
+            f"processes: quartieri {settings.SITES_BUILD_PROCESSES}, machine CPUs {os.cpu_count()}, "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
+        print(
+            f"incremental rebuild after one stop's text changed: {again.seconds:.3f} s, "
+            f"{again.pages_written} files written, {again.pages_unchanged} unchanged"
+        )
     finally:
         shutil.rmtree(DATA, ignore_errors=True)
 

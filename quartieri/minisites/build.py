@@ -95,21 +95,30 @@ class Writer:
     def __init__(self, out: Path, previous: dict[str, str], result: BuildResult) -> None:
         self.out, self.previous, self.result = out, previous, result
         self.files: dict[str, str] = {}
-        self.folders: set[Path] = set()
+        self.root = str(out)
+        self.folders: set[str] = set()
 
     def write(self, page: Page) -> None:
         digest = _sha(page.data)
         self.files[page.path] = digest
-        target = self.out / page.path
-        if self.previous.get(page.path) == digest and target.is_file():
+        target = os.path.join(self.root, page.path)
+        exists = os.path.isfile(target)
+        if exists and self.previous.get(page.path) == digest:
             self.result.pages_unchanged += 1
             return
-        if target.parent not in self.folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self.folders.add(target.parent)
-        temporary = target.with_name(f".{target.name}.tmp")
-        temporary.write_bytes(page.data)
-        os.replace(temporary, target)
+        folder = os.path.dirname(target)
+        if folder not in self.folders:
+            os.makedirs(folder, exist_ok=True)
+            self.folders.add(folder)
+        if exists:
+            # A page being replaced is never seen half-written: a new file renamed over it.
+            temporary = os.path.join(folder, f".{os.path.basename(target)}.tmp")
+            with open(temporary, "wb") as handle:
+                handle.write(page.data)
+            os.replace(temporary, target)
+        else:
+            with open(target, "wb") as handle:
+                handle.write(page.data)
         self.result.pages_written += 1
 
     def keep(self, paths: Iterable[str]) -> bool:
@@ -260,15 +269,11 @@ class Builder:
         )
         yield from prepared.extra
 
-    def up_to_date(self, n: NeighbourhoodView, writer: Writer, before: dict[str, Any]) -> bool:
+    @staticmethod
+    def up_to_date(*, old: list[str], digest: str, before: str | None, writer: Writer) -> bool:
         """True when the site's inputs are those of the last build and its files are there
         (they are then carried over without rendering)."""
-        old = [p for p in writer.previous if p.startswith(f"{n.slug}/")]
-        return (
-            bool(old)
-            and before.get("inputs", {}).get(n.slug) == self.digest(n)
-            and writer.keep(old)
-        )
+        return bool(old) and before == digest and writer.keep(old)
 
     def render_all(self, todo: list[Prepared], writer: Writer, processes: int) -> None:
         if processes > 1 and len(todo) >= PARALLEL_FROM:
@@ -387,7 +392,19 @@ def site_build(
     sites = [n for n in site.neighbourhoods if unreleased or n.released_by is not None]
     result.left_out = [n.slug for n in site.neighbourhoods if n not in sites]
     inputs = {n.slug: builder.digest(n) for n in sites}
-    todo = [builder.prepare(n) for n in sites if not builder.up_to_date(n, writer, before)]
+    by_site: dict[str, list[str]] = {}
+    for path in writer.previous:
+        by_site.setdefault(path.split("/", 1)[0], []).append(path)
+    todo = [
+        builder.prepare(n)
+        for n in sites
+        if not builder.up_to_date(
+            old=by_site.get(n.slug, []),
+            digest=inputs[n.slug],
+            before=before.get("inputs", {}).get(n.slug),
+            writer=writer,
+        )
+    ]
     builder.render_all(todo, writer, processes or settings.SITES_BUILD_PROCESSES)
     builder.shared(sites, writer)
     result.pages_removed = _remove_stale(out, writer.previous, writer.files)

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+from django.conf import settings
 from django.utils import formats, translation
 from django.utils.translation import gettext, ngettext
 from markupsafe import Markup, escape
@@ -60,6 +61,11 @@ def _other(lang: str) -> str:
     return "en" if lang == "it" else "it"
 
 
+@functools.cache
+def _fallback_note(language: str, other: str) -> str:
+    return gettext("only in Italian") if other == "it" else gettext("only in English")
+
+
 def loc(value: Localised, lang: str) -> Markup:
     """The text in ``lang``; else the other language's, marked as such (visible fallback)."""
     text = value.it if lang == "it" else value.en
@@ -69,7 +75,7 @@ def loc(value: Localised, lang: str) -> Markup:
     fallback = value.it if other == "it" else value.en
     if not fallback:
         return Markup("")
-    note = gettext("only in Italian") if other == "it" else gettext("only in English")
+    note = _fallback_note(lang, other)
     return Markup('<span lang="{0}">{1}</span> <span class="site-fallback">({2})</span>').format(
         other, fallback, note
     )
@@ -90,16 +96,25 @@ def when(event: EventView) -> str:
     return first
 
 
-def _step_free(value: bool | None) -> str:
+# The helpers below are cached per language: each page calls them many times, and they
+# are only ever called inside translation.override(language).
+@functools.cache
+def _step_free(language: str, value: bool | None) -> str:
     if value is None:
         return gettext("not known: some stops or paths have no step-free information")
     return gettext("yes") if value else gettext("no")
 
 
-def _wheelchair(value: str) -> str:
+@functools.cache
+def _wheelchair(language: str, value: str) -> str:
     if not value:
         return gettext("Step-free access not known.")
     return f"{Wheelchair(value).label}."
+
+
+@functools.cache
+def _theme(language: str, value: str) -> str:
+    return str(Theme(value).label)
 
 
 def _duration(seconds: int) -> str:
@@ -157,10 +172,21 @@ def gettext_for(language: str) -> Any:
     return cached
 
 
+def _bytecode_cache(language: str) -> jinja2.BytecodeCache | None:
+    folder = Path(settings.DATA_DIR) / "cache" / "jinja" / language
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # a read-only data folder: compile in memory every run
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 @functools.cache
 def environment(language: str = "en") -> jinja2.Environment:
     env = jinja2.Environment(
         loader=_TranslatedLoader(language),
+        # Compiled templates kept between runs (one folder per language: the sources differ).
+        bytecode_cache=_bytecode_cache(language),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
@@ -169,13 +195,13 @@ def environment(language: str = "en") -> jinja2.Environment:
     env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.globals.update(
         when=when,
-        step_free=_step_free,
-        wheelchair=_wheelchair,
+        step_free=functools.partial(_step_free, language),
+        wheelchair=functools.partial(_wheelchair, language),
         duration=_duration,
         spotify_embed=_spotify_embed,
         km=lambda metres: formats.number_format(metres / 1000, 1),
         day=lambda moment: formats.date_format(moment, "j F Y"),
-        theme=lambda value: str(Theme(value).label),
+        theme=functools.partial(_theme, language),
     )
     return env
 
@@ -201,6 +227,7 @@ class NeighbourhoodPages:
         self.images, self.poster = images, poster
         self.home_url = f"{options.base_url}/{n.slug}/{lang}/"
         self.common = self._common()
+        self.chrome: dict[tuple[str, str], tuple[Markup, Markup]] = {}
 
     def _common(self) -> dict[str, Any]:
         o, n, lang = self.options, self.n, self.lang
@@ -275,17 +302,31 @@ class NeighbourhoodPages:
             "sections": self._sections(here),
             **extra,
         }
+        context["nav"], context["footer"] = self._chrome(context)
         html = environment(lang).get_template(f"minisites/{template}").render(context)
         return Page(f"{n.slug}/{lang}/{rel}index.html", html.encode())
 
     def _sections(self, here: str) -> list[tuple[str, str, str]]:
+        t = self.common["gettext"]
         return [
-            ("home", gettext("Home"), here or "./"),
-            ("playlist", gettext("Playlist"), f"{here}playlist/"),
-            ("events", gettext("Events"), f"{here}events/"),
-            ("poster", gettext("Poster"), f"{here}poster/"),
-            ("subscribe", gettext("Newsletter"), f"{here}subscribe/"),
+            ("home", t("Home"), here or "./"),
+            ("playlist", t("Playlist"), f"{here}playlist/"),
+            ("events", t("Events"), f"{here}events/"),
+            ("poster", t("Poster"), f"{here}poster/"),
+            ("subscribe", t("Newsletter"), f"{here}subscribe/"),
         ]
+
+    def _chrome(self, context: dict[str, Any]) -> tuple[Markup, Markup]:
+        """The navigation and footer, rendered once per depth and section of the site."""
+        key = (context["here"], context["section"])
+        found = self.chrome.get(key)
+        if found is None:
+            env = environment(self.lang)
+            # Autoescaped template output: already safe HTML.
+            nav = env.get_template("minisites/_nav.html").render(context)
+            footer = env.get_template("minisites/_footer.html").render(context)
+            found = self.chrome[key] = (Markup(nav), Markup(footer))  # noqa: S704
+        return found
 
     def _export(self, tour: TourView) -> exports.ExportTour:
         lang = self.lang
