@@ -1,10 +1,9 @@
-from tests.minisites.conftest import (
-    _english_outside_requests,
-    approved,
-    campaign,
-    city,
-    city_file,
-    jpeg,
-    now,
-    tour_slug,
-)  # noqa: F401
+"""The posters tests use the mini-sites' small campaign (same fixtures)."""
+
+from tests.minisites import conftest as shared
+
+_english_outside_requests = shared._english_outside_requests
+campaign = shared.campaign
+city = shared.city
+city_file = shared.city_file
+tour_slug = shared.tour_slug

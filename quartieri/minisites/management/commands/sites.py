@@ -9,7 +9,8 @@ from django.core.management.base import CommandParser
 from quartieri.campaigns.models import Campaign
 from quartieri.lib.commands import QuartieriCommand, UsageError
 from quartieri.minisites import selectors
-from quartieri.minisites.build import site_build
+from quartieri.minisites.build import MANIFEST, site_build, sites_root
+from quartieri.minisites.upload import s3_client, sites_upload
 
 
 def campaign_arg(slug: str) -> Campaign:
@@ -25,6 +26,29 @@ def campaign_arg(slug: str) -> Campaign:
 
 
 class Command(QuartieriCommand):
+    def _upload(self, options: dict[str, Any]) -> None:
+        out = Path(options["out"]) if options["out"] else sites_root()
+        if not (out / MANIFEST).is_file():
+            raise UsageError(
+                f"--out {out}: no manifest.json there; run 'quartieri sites build' first"
+            )
+        try:
+            client = s3_client(endpoint_url=options["endpoint_url"], region=options["region"])
+        except RuntimeError as error:
+            raise UsageError(str(error)) from None
+        result = sites_upload(
+            out_dir=out, bucket=options["bucket"], prefix=options["prefix"], client=client
+        )
+        report = {
+            "uploaded": len(result.uploaded),
+            "deleted": len(result.deleted),
+            "unchanged": result.unchanged,
+        }
+        if options["format"] == "json":
+            self.emit_json(report)
+        else:
+            self.emit_table(columns=tuple(report), rows=[tuple(report.values())])
+
     help = (
         "Mini-sites. 'sites build' renders each live neighbourhood site of a campaign into a "
         "folder (incremental: only changed pages are written; manifest.json lists every file)."
@@ -49,6 +73,14 @@ class Command(QuartieriCommand):
             default="",
             help="Address the folder is served at (default QUARTIERI_SITES_BASE_URL).",
         )
+        upload = sub.add_parser(
+            "upload", help="Copy a built folder to S3-compatible storage (needs the s3 extra)."
+        )
+        upload.add_argument("--bucket", required=True, help="Bucket name.")
+        upload.add_argument("--prefix", default="", help="Key prefix inside the bucket.")
+        upload.add_argument("--endpoint-url", default="", help="S3-compatible endpoint (MinIO, …).")
+        upload.add_argument("--region", default="", help="Region name.")
+        upload.add_argument("--out", default="", help="The built folder (default: the live sites).")
         build.add_argument(
             "--unreleased",
             action="store_true",
@@ -56,6 +88,9 @@ class Command(QuartieriCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "upload":
+            self._upload(options)
+            return
         campaign = campaign_arg(options["campaign"])
         base_url = options["base_url"]
         if base_url and (
