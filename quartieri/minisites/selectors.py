@@ -1,4 +1,4 @@
-"""Reads for the staff pages: which campaign, which sites are live, the latest builds."""
+"""Reads for the staff pages: which sites are live, the latest builds."""
 
 from __future__ import annotations
 
@@ -12,19 +12,6 @@ from quartieri.campaigns.models import Campaign
 from quartieri.minisites import kind
 from quartieri.minisites.models import SiteBuild
 from quartieri.posters.kind import poster_releases
-
-DEMO_CAMPAIGN = "milano-quartieri-spring-summer-2021"
-
-
-def campaign_for(*, slug: str = "") -> Campaign | None:
-    """The named campaign; else the demo campaign, else the only active one."""
-    if slug:
-        return Campaign.objects.filter(slug=slug).first()
-    demo = Campaign.objects.filter(slug=DEMO_CAMPAIGN).first()
-    if demo is not None:
-        return demo
-    active = list(Campaign.objects.filter(status=Campaign.Status.ACTIVE)[:2])
-    return active[0] if len(active) == 1 else None
 
 
 def preview_root(*, campaign: Campaign) -> Path:

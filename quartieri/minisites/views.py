@@ -36,6 +36,7 @@ from quartieri.accounts.selectors import user_can
 from quartieri.campaigns.models import Campaign
 from quartieri.minisites import selectors
 from quartieri.minisites.build import site_build, sites_root
+from quartieri.posters.selectors import campaign_for
 
 COMPRESSIBLE = ("text/", "application/json", "application/xml", "application/atom+xml")
 TYPES = {
@@ -116,7 +117,7 @@ def preview(request: HttpRequest, slug: str, path: str = "") -> HttpResponseBase
 
 @require_capability(Capability.VIEW_CONTENT)
 def index(request: HttpRequest) -> HttpResponse:
-    campaign = selectors.campaign_for(slug=request.GET.get("campaign", ""))
+    campaign = campaign_for(slug=request.GET.get("campaign", ""))
     context: dict[str, Any] = {
         "campaigns": Campaign.objects.order_by("-start_date", "name"),
         "campaign": campaign,

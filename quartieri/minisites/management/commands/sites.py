@@ -6,23 +6,10 @@ from urllib.parse import urlsplit
 
 from django.core.management.base import CommandParser
 
-from quartieri.campaigns.models import Campaign
 from quartieri.lib.commands import QuartieriCommand, UsageError
-from quartieri.minisites import selectors
 from quartieri.minisites.build import MANIFEST, site_build, sites_root
 from quartieri.minisites.upload import s3_client, sites_upload
-
-
-def campaign_arg(slug: str) -> Campaign:
-    """The campaign named by --campaign, else the demo one or the only running one."""
-    campaign = selectors.campaign_for(slug=slug)
-    if campaign is None:
-        if slug:
-            raise UsageError(f"--campaign {slug}: no campaign has that slug")
-        raise UsageError(
-            "no demo campaign and not exactly one active campaign: pass --campaign SLUG"
-        )
-    return campaign
+from quartieri.posters.selectors import campaign_arg
 
 
 class Command(QuartieriCommand):

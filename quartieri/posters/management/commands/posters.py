@@ -7,9 +7,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandParser
 
-from quartieri.campaigns.models import Campaign
 from quartieri.lib.commands import QuartieriCommand, UsageError, progress
 from quartieri.posters import services
+from quartieri.posters.selectors import campaign_arg
 
 
 class Command(QuartieriCommand):
@@ -39,19 +39,8 @@ class Command(QuartieriCommand):
             "--out", default="", help="Output folder (default: var/build/posters/<campaign>)."
         )
 
-    def _campaign(self, slug: str) -> Campaign:
-        if slug:
-            found = Campaign.objects.filter(slug=slug).first()
-            if found is None:
-                raise UsageError(f"--campaign {slug}: no campaign has that slug")
-            return found
-        active = list(Campaign.objects.filter(status=Campaign.Status.ACTIVE)[:2])
-        if len(active) != 1:
-            raise UsageError("not exactly one active campaign: pass --campaign SLUG")
-        return active[0]
-
     def handle(self, *args: Any, **options: Any) -> None:
-        campaign = self._campaign(options["campaign"])
+        campaign = campaign_arg(options["campaign"])
         if options["size"]:
             try:
                 services.parse_size(options["size"])
