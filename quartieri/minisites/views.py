@@ -27,7 +27,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import compress_string
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from quartieri.accounts.models import User
 from quartieri.accounts.permissions import require_capability
@@ -101,14 +101,14 @@ def _site_headers(response: HttpResponseBase, path: str) -> HttpResponseBase:
 
 
 @login_not_required
-@require_GET
+@require_safe
 def public_site(request: HttpRequest, path: str = "") -> HttpResponseBase:
     """A file of the built, released mini-sites (/q/<neighbourhood>/<lang>/…)."""
     return _site_headers(_serve(request, sites_root(), path), path)
 
 
 @require_capability(Capability.VIEW_CONTENT)
-@require_GET
+@require_safe
 def preview(request: HttpRequest, slug: str, path: str = "") -> HttpResponseBase:
     """The staff preview: every site of the campaign, released or not."""
     campaign = get_object_or_404(Campaign, slug=slug)
