@@ -33,6 +33,7 @@ from quartieri.places import exports
 from quartieri.places.models import Theme, Wheelchair
 
 LANGUAGES = (("it", "Italiano"), ("en", "English"))
+NAV_SECTIONS = ("home", "playlist", "events", "poster", "subscribe")
 TEMPLATES = Path(__file__).resolve().parent / "jinja"
 _SPOTIFY_PLAYLIST = re.compile(r"^https://open\.spotify\.com/(?:intl-[a-z]{2}/)?playlist/(\w+)")
 
@@ -227,7 +228,7 @@ class NeighbourhoodPages:
         self.images, self.poster = images, poster
         self.home_url = f"{options.base_url}/{n.slug}/{lang}/"
         self.common = self._common()
-        self.chrome: dict[tuple[str, str], tuple[Markup, Markup]] = {}
+        self.chrome: dict[tuple[str, str, str], Markup] = {}
 
     def _common(self) -> dict[str, Any]:
         o, n, lang = self.options, self.n, self.lang
@@ -317,16 +318,21 @@ class NeighbourhoodPages:
         ]
 
     def _chrome(self, context: dict[str, Any]) -> tuple[Markup, Markup]:
-        """The navigation and footer, rendered once per depth and section of the site."""
-        key = (context["here"], context["section"])
-        found = self.chrome.get(key)
-        if found is None:
-            env = environment(self.lang)
+        """The navigation (once per depth and highlighted section) and the footer (once per
+        depth) of this site and language."""
+        here, section = context["here"], context["section"]
+        active = section if section in NAV_SECTIONS else ""
+        env = environment(self.lang)
+        nav = self.chrome.get(("nav", here, active))
+        if nav is None:
             # Autoescaped template output: already safe HTML.
-            nav = env.get_template("minisites/_nav.html").render(context)
-            footer = env.get_template("minisites/_footer.html").render(context)
-            found = self.chrome[key] = (Markup(nav), Markup(footer))  # noqa: S704
-        return found
+            html = env.get_template("minisites/_nav.html").render({**context, "section": active})
+            nav = self.chrome[("nav", here, active)] = Markup(html)  # noqa: S704
+        footer = self.chrome.get(("footer", here, ""))
+        if footer is None:
+            html = env.get_template("minisites/_footer.html").render(context)
+            footer = self.chrome[("footer", here, "")] = Markup(html)  # noqa: S704
+        return nav, footer
 
     def _export(self, tour: TourView) -> exports.ExportTour:
         lang = self.lang
