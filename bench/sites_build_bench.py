@@ -296,7 +296,7 @@ def main() -> None:
         stop = TourStop.objects.order_by("pk").first()
         assert stop is not None  # noqa: S101 - made above
         TourStop.objects.filter(pk=stop.pk).update(text_it="Testo cambiato.")
-        again = site_build(campaign=campaign, out_dir=out)
+        again, again_cpu = time_ours(campaign, out)
         if os.environ.get("PROFILE"):
             import cProfile
             import pstats
@@ -331,8 +331,9 @@ def main() -> None:
             f"load average {os.getloadavg()[0]:.1f}"
         )
         print(
-            f"incremental rebuild after one stop's text changed: {again.seconds:.3f} s, "
-            f"{again.pages_written} files written, {again.pages_unchanged} unchanged"
+            f"incremental rebuild after one stop's text changed: {again.seconds:.3f} s "
+            f"({again_cpu:.3f} CPU seconds), {again.pages_written} files written, "
+            f"{again.pages_unchanged} unchanged (goal < 1 s)"
         )
     finally:
         shutil.rmtree(DATA, ignore_errors=True)
