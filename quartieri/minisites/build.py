@@ -225,7 +225,9 @@ class Builder:
     def images(
         self, n: NeighbourhoodView
     ) -> tuple[dict[str, list[tuple[int, str]]], Iterator[Page]]:
-        photos = assets.photos_of([n.photos, *(t.photos for t in n.tours)])
+        photos = assets.photos_of(
+            [n.photos, *(t.photos for t in n.tours), *(p.photos for t in n.tours for p in t.stops)]
+        )
         names = {name: assets.image_names(photo, folder=n.slug) for name, photo in photos.items()}
 
         def pages() -> Iterator[Page]:

@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 from quartieri.campaigns.models import Campaign, MediaAsset
 from quartieri.lib import svgmap
 from quartieri.minisites import kind
-from quartieri.minisites.models import Event
+from quartieri.minisites.models import Event, StopPhoto
 from quartieri.places import documents, selectors
 from quartieri.places.models import (
     Neighbourhood,
@@ -69,6 +69,7 @@ class Point:
     lines: str  # public transport lines, for start and end
     lon: float
     lat: float
+    photos: tuple[Photo, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def _photos(assets: Iterable[MediaAsset]) -> tuple[Photo, ...]:
     )
 
 
-def _point(row: dict[str, Any]) -> Point:
+def _point(row: dict[str, Any], photos: dict[int, tuple[Photo, ...]]) -> Point:
     plan_point: selectors.PlanPoint = row["point"]
     poi, stop, leg = plan_point.poi, plan_point.stop, row["leg"]
     return Point(
@@ -192,6 +193,7 @@ def _point(row: dict[str, Any]) -> Point:
         lines=str(poi.extra.get("linee", "")) if poi.extra else "",
         lon=float(poi.lon or 0),
         lat=float(poi.lat or 0),
+        photos=photos.get(stop.pk, ()) if stop else (),
     )
 
 
@@ -202,10 +204,11 @@ def _tour(
     photos: tuple[Photo, ...],
     boundary: BaseGeometry,
     rings: svgmap.Rings,
+    stop_photos: dict[int, tuple[Photo, ...]],
 ) -> TourView:
     stops: list[TourStop] = list(tour.stops.all())
     plan = selectors.tour_plan(tour=tour, stops=stops, walking=walking, boundary=boundary)
-    points = tuple(_point(row) for row in plan.rows())
+    points = tuple(_point(row, stop_photos) for row in plan.rows())
     return TourView(
         slug=tour.slug,
         title=Localised(tour.title_it, tour.title_en),
@@ -301,6 +304,19 @@ def _assets(campaign: Campaign) -> tuple[dict[int, list[MediaAsset]], dict[int, 
     return by_place, by_tour
 
 
+def _stop_photos(neighbourhood_ids: list[int]) -> dict[int, tuple[Photo, ...]]:
+    """{stop id: its photos}, for every tour of these neighbourhoods (one query)."""
+    rows = (
+        StopPhoto.objects.filter(stop__tour__neighbourhood_id__in=neighbourhood_ids)
+        .select_related("asset")
+        .order_by("stop_id", "added_at", "pk")
+    )
+    grouped: dict[int, list[MediaAsset]] = defaultdict(list)
+    for row in rows:
+        grouped[row.stop_id].append(row.asset)
+    return {stop: _photos(assets) for stop, assets in grouped.items()}
+
+
 def _attributions(neighbourhood: Neighbourhood, tours: Iterable[TourView]) -> tuple[str, ...]:
     found = {a for tour in tours for a in tour.attributions if a}
     if neighbourhood.source:
@@ -334,6 +350,7 @@ def site_content(*, campaign: Campaign, now: dt.datetime | None = None) -> SiteC
         Event.objects.filter(campaign=campaign).select_related("place"), "neighbourhood_id"
     )
     by_place, by_tour = _assets(campaign)
+    stop_photos = _stop_photos(ids)
     walking = selectors.walking_network()
     views = []
     for n in neighbourhoods:
@@ -349,6 +366,7 @@ def site_content(*, campaign: Campaign, now: dt.datetime | None = None) -> SiteC
                 photos=_photos(by_tour.get(t.pk, [])),
                 boundary=boundary,
                 rings=rings,
+                stop_photos=stop_photos,
             )
             for t in tours.get(n.pk, [])
         )

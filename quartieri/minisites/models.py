@@ -100,3 +100,25 @@ class SiteBuild(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class StopPhoto(models.Model):
+    """One of the campaign's images shown with a tour stop on the mini-site."""
+
+    stop = models.ForeignKey("places.TourStop", on_delete=models.CASCADE, related_name="photos")
+    # An image uploaded through the campaigns app (checked, with its alternative text).
+    asset = models.ForeignKey(
+        "campaigns.MediaAsset", on_delete=models.CASCADE, related_name="stop_photos"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["stop", "added_at", "pk"]
+        verbose_name = _("stop photo")
+        verbose_name_plural = _("stop photos")
+        constraints = [
+            models.UniqueConstraint(fields=["stop", "asset"], name="minisites_stop_photo_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stop} · {self.asset}"

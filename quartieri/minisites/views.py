@@ -11,10 +11,12 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import (
     FileResponse,
     Http404,
@@ -27,15 +29,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import compress_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from quartieri.accounts.models import User
 from quartieri.accounts.permissions import require_capability
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
-from quartieri.campaigns.models import Campaign
-from quartieri.minisites import selectors
+from quartieri.campaigns.forms import apply_service_errors
+from quartieri.campaigns.models import Campaign, MediaAsset
+from quartieri.minisites import selectors, services
 from quartieri.minisites.build import site_build, sites_root
+from quartieri.minisites.models import StopPhoto
+from quartieri.places.forms import StyledForm
+from quartieri.places.models import Tour, TourStop
 from quartieri.posters.selectors import campaign_for
 
 COMPRESSIBLE = ("text/", "application/json", "application/xml", "application/atom+xml")
@@ -157,3 +164,63 @@ def build(request: HttpRequest, slug: str) -> HttpResponseBase:
         },
     )
     return redirect(f"{reverse('minisites:index')}?campaign={slug}")
+
+
+class _StopChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.position}. {obj.poi.name_it}"
+
+
+class _ImageChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.alt_text} ({obj.width}×{obj.height})"
+
+
+class StopPhotoForm(StyledForm):
+    stop = _StopChoice(label=gettext_lazy("Stop"), queryset=TourStop.objects.none())
+    asset = _ImageChoice(label=gettext_lazy("Image"), queryset=MediaAsset.objects.none())
+
+    def __init__(self, *args: Any, tour: Tour, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        images = MediaAsset.objects.filter(kind=MediaAsset.Kind.IMAGE).filter(
+            Q(content_item__tour=tour) | Q(content_item__neighbourhood=tour.neighbourhood)
+        )
+        stop_field, asset_field = self.fields["stop"], self.fields["asset"]
+        assert isinstance(stop_field, forms.ModelChoiceField)  # noqa: S101 - declared above
+        assert isinstance(asset_field, forms.ModelChoiceField)  # noqa: S101 - declared above
+        stop_field.queryset = tour.stops.select_related("poi").order_by("position", "pk")
+        asset_field.queryset = images.order_by("pk")
+
+
+@require_capability(Capability.VIEW_CONTENT)
+def tour_photos(request: HttpRequest, slug: str) -> HttpResponseBase:
+    """The photos each stop of a tour shows on the mini-site; editors add and remove them."""
+    tour = get_object_or_404(Tour.objects.select_related("neighbourhood"), slug=slug)
+    can_edit = user_can(request.user, Capability.DRAFT_CONTENT)
+    form = StopPhotoForm(request.POST or None, tour=tour)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied(Capability.DRAFT_CONTENT.value)
+        remove = request.POST.get("remove")
+        if remove:
+            photo = get_object_or_404(StopPhoto, pk=remove, stop__tour=tour)
+            services.stop_photo_remove(actor=_user(request), photo=photo)
+            return redirect("minisites:tour_photos", slug=slug)
+        if form.is_valid():
+            try:
+                services.stop_photo_add(
+                    actor=_user(request),
+                    stop=form.cleaned_data["stop"],
+                    asset=form.cleaned_data["asset"],
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("Photo added to the stop."))
+                return redirect("minisites:tour_photos", slug=slug)
+    photos = StopPhoto.objects.filter(stop__tour=tour).select_related("stop__poi", "asset")
+    return render(
+        request,
+        "minisites/tour_photos.html",
+        {"tour": tour, "photos": photos, "form": form, "can_edit": can_edit},
+    )
