@@ -413,6 +413,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # django-axes announces itself at every start; its warnings still show.
         "axes": {"level": "WARNING"},
+        # WeasyPrint reports each rendering step at INFO (7 lines per poster or PDF sheet).
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }
 
