@@ -122,6 +122,18 @@ def _duration(seconds: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+# The video id in the YouTube links playlists accept (places.links): watch?v=, youtu.be/.
+_YOUTUBE = re.compile(
+    r"^https://(?:(?:www|m|music)\.)?(?:youtube\.com/watch\?(?:.*&)?v=|youtu\.be/)([\w-]{11})"
+)
+
+
+def _youtube_embed(url: str) -> str:
+    """The privacy-enhanced player's address (no cookie until the video is played)."""
+    match = _YOUTUBE.match(url)
+    return f"https://www.youtube-nocookie.com/embed/{match.group(1)}" if match else ""
+
+
 def _spotify_embed(url: str) -> str:
     match = _SPOTIFY_PLAYLIST.match(url)
     return f"https://open.spotify.com/embed/playlist/{match.group(1)}" if match else ""
@@ -200,6 +212,7 @@ def environment(language: str = "en") -> jinja2.Environment:
         wheelchair=functools.partial(_wheelchair, language),
         duration=_duration,
         spotify_embed=_spotify_embed,
+        youtube_embed=_youtube_embed,
         km=lambda metres: formats.number_format(metres / 1000, 1),
         day=lambda moment: formats.date_format(moment, "j F Y"),
         theme=functools.partial(_theme, language),

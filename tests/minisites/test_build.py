@@ -241,3 +241,16 @@ def test_rendering_in_several_processes_writes_the_same_bytes(campaign, tmp_path
     }
     assert one == two
     assert result.pages_written == len(two) - 1  # every file but the manifest, counted once
+
+
+def test_players_wait_for_a_click(campaign, out):
+    from quartieri.places.models import Playlist, Track
+
+    Playlist.objects.update(spotify_url="https://open.spotify.com/playlist/37i9dQZF1DX4sWSpwq3LiO")
+    Track.objects.update(youtube_url="https://youtu.be/dQw4w9WgXcQ")
+    build(campaign, out)
+    page = read(out, "testa-1-ovest/en/playlist/index.html")
+    assert 'data-embed="https://open.spotify.com/embed/playlist/37i9dQZF1DX4sWSpwq3LiO"' in page
+    assert 'data-embed="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"' in page
+    assert "<iframe" not in page
+    assert 'href="https://youtu.be/dQw4w9WgXcQ"' in page  # without JavaScript: the link
