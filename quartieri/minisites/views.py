@@ -141,6 +141,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def build(request: HttpRequest, slug: str) -> HttpResponseBase:
     campaign = get_object_or_404(Campaign, slug=slug)
     preview_build = request.POST.get("preview") == "1"
+    # processes=1: forking a multi-threaded web server process could deadlock the child.
     if preview_build:
         result = site_build(
             campaign=campaign,
@@ -148,9 +149,10 @@ def build(request: HttpRequest, slug: str) -> HttpResponseBase:
             base_url=request.build_absolute_uri(reverse("minisites:preview_root", args=[slug])),
             actor=_user(request),
             unreleased=True,
+            processes=1,
         )
     else:
-        result = site_build(campaign=campaign, actor=_user(request))
+        result = site_build(campaign=campaign, actor=_user(request), processes=1)
     messages.success(
         request,
         _(
