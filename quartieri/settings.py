@@ -7,6 +7,7 @@ listed in docs/operations.md.
 
 from __future__ import annotations
 
+import os
 from importlib.resources import files
 from importlib.util import find_spec
 from pathlib import Path
@@ -66,6 +67,8 @@ INSTALLED_APPS = [
     "quartieri.analytics",
     "quartieri.places",
     "quartieri.campaigns",
+    "quartieri.posters",
+    "quartieri.minisites",
 ]
 
 MIDDLEWARE = [
@@ -413,5 +416,28 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # django-axes announces itself at every start; its warnings still show.
         "axes": {"level": "WARNING"},
+        # WeasyPrint reports each rendering step at INFO (7 lines per poster or PDF sheet).
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }
+
+# --- Mini-sites and posters (docs/minisites.md) ---------------------------------------
+# Where visitors reach the built mini-sites: `quartieri serve` answers them under /q/; a web
+# server or bucket elsewhere is named here. Every absolute link of a site (canonical,
+# hreflang, sitemap, feeds) and each poster's QR code use it; `sites build --base-url`
+# overrides it for one build.
+SITES_BASE_URL = env_url("QUARTIERI_SITES_BASE_URL", f"{PUBLIC_URL}/q", schemes=("http", "https"))
+# Credit for the map tiles (MAP_TILE_URL) on the sites' interactive maps and credits page.
+SITES_TILE_ATTRIBUTION = env_str(
+    "QUARTIERI_SITES_TILE_ATTRIBUTION", "© OpenStreetMap contributors, ODbL"
+)
+# Processes that render a large build (forked; default: one per CPU).
+SITES_BUILD_PROCESSES = env_int(
+    "QUARTIERI_SITES_BUILD_PROCESSES", default=os.cpu_count() or 1, minimum=1
+)
+# The mini-sites' page-view beacon (contracts: POST {PUBLIC_URL}/a/pv); off writes no script.
+SITES_BEACON = env_bool("QUARTIERI_SITES_BEACON", default=True)
+# The accessibility statement AGID publishes for these sites (form.agid.gov.it) and the
+# address for accessibility feedback; blank: the sites say they are not configured yet.
+SITES_ACCESSIBILITY_STATEMENT_URL = env_str("QUARTIERI_SITES_ACCESSIBILITY_STATEMENT_URL", "")
+SITES_CONTACT_EMAIL = env_str("QUARTIERI_SITES_CONTACT_EMAIL", "")

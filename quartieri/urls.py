@@ -28,4 +28,6 @@ urlpatterns = [
     path("planner/", include("quartieri.planner.urls")),
     path("places/", include("quartieri.places.urls")),
     path("publishing/", include("quartieri.publishing.urls")),
+    path("posters/", include("quartieri.posters.urls")),
+    path("", include("quartieri.minisites.urls")),
 ]

@@ -28,8 +28,10 @@ def method_label(plan: selectors.TourPlan) -> str:
     return f"great-circle distance x {plan.detour_factor} detour factor (assumption)"
 
 
-def tour_export(tour: Tour, *, language: str = "it", link: str = "") -> exports.ExportTour:
-    plan = selectors.tour_plan(tour=tour)
+def tour_export(
+    tour: Tour, *, language: str = "it", link: str = "", plan: selectors.TourPlan | None = None
+) -> exports.ExportTour:
+    plan = selectors.tour_plan(tour=tour) if plan is None else plan
     points = [
         exports.ExportPoint(
             name=_lang(p.poi.name_it, p.poi.name_en, language),

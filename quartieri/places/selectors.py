@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
 
 from quartieri.places import geo, routing, walkgraph
 from quartieri.places.models import (
@@ -157,15 +158,29 @@ def tour_stops(*, tour: Tour) -> list[TourStop]:
     return list(tour.stops.select_related("poi", "poi__neighbourhood").order_by("position", "pk"))
 
 
-def tour_plan(*, tour: Tour, use_graph: bool = True) -> TourPlan:
+Network = tuple[walkgraph.WalkingNetwork | None, str]
+
+
+def tour_plan(
+    *,
+    tour: Tour,
+    use_graph: bool = True,
+    stops: list[TourStop] | None = None,
+    walking: Network | None = None,
+    boundary: BaseGeometry | None = None,
+) -> TourPlan:
     """Legs between consecutive points with the walking graph when one is loaded, otherwise
-    great-circle distance times the detour factor; the plan says which one was used."""
-    boundary = shape(tour.neighbourhood.geometry)
+    great-circle distance times the detour factor; the plan says which one was used.
+
+    A caller that plans many tours (the mini-site builder) passes the stops it read in one
+    query, the walking network it read once and the neighbourhood's shape it made once, so
+    that planning itself reads and parses nothing."""
+    boundary = shape(tour.neighbourhood.geometry) if boundary is None else boundary
     points: list[PlanPoint] = []
     warnings: list[str] = []
     if tour.start is not None and not tour.start.needs_location:
         points.append(PlanPoint("start", tour.start, None, 0, False))
-    for stop in tour_stops(tour=tour):
+    for stop in tour_stops(tour=tour) if stops is None else stops:
         poi = stop.poi
         if poi.lon is None or poi.lat is None:
             warnings.append(
@@ -177,7 +192,10 @@ def tour_plan(*, tour: Tour, use_graph: bool = True) -> TourPlan:
     if tour.end is not None and not tour.end.needs_location:
         points.append(PlanPoint("end", tour.end, None, 0, False))
     coords = [(float(p.poi.lon or 0), float(p.poi.lat or 0)) for p in points]
-    network, graph_name = walking_network() if use_graph else (None, "")
+    if not use_graph:
+        network, graph_name = None, ""
+    else:
+        network, graph_name = walking_network() if walking is None else walking
     if network is not None:
         try:
             legs = routing.compute_legs(coords, network.leg)

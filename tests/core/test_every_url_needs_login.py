@@ -21,6 +21,7 @@ PUBLIC = (
     r"^admin/",  # the Django admin answers with its own login page
     r"^static/",
     r"^p/",  # published mini-site pages and public short links, when those apps exist
+    r"^q/",  # the built mini-sites (minisites.views.public_site)
     r"^api/v1/openapi\.json$",
     r"^api/v1/docs",
 )

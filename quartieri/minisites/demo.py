@@ -1,0 +1,151 @@
+"""Demo: what's on in May 2021, the three sites going live, and a build of them.
+
+Events use only the campaign facts in MISSION.md; what those facts do not say (a time, an
+exact day, an address, a programme) is said in each event's note, never invented. Each
+site goes live with an approved website post scheduled on the campaign's first day
+(kind.py), made through the real workflow; then the live sites are built into the folder
+``quartieri serve`` answers under /q/, with their posters. Idempotent: a second run adds
+nothing and the build rewrites nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from rich.console import Console
+
+from quartieri.accounts.models import User
+from quartieri.campaigns.models import Campaign, ChannelAccount, ContentItem, Variant
+from quartieri.campaigns.scheduling import schedule_resolve
+from quartieri.campaigns.services import (
+    variant_approve,
+    variant_create,
+    variant_schedule,
+    variant_submit,
+)
+from quartieri.minisites.build import site_build
+from quartieri.minisites.kind import PLATFORM
+from quartieri.minisites.models import Event
+from quartieri.places.models import PointOfInterest
+
+CAMPAIGN = "milano-quartieri-spring-summer-2021"
+MAY_2021 = dt.date(2021, 5, 1)
+
+
+@dataclass(frozen=True)
+class DemoEvent:
+    nil: str
+    title_it: str
+    title_en: str
+    first_day: dt.date
+    precision: str
+    place: tuple[str, str] | None  # (source, name) of the POI, when the data has it
+    place_name: str
+    capacity: int | None
+    note_it: str
+    note_en: str
+
+
+EVENTS = (
+    DemoEvent("55", "Primavera di Baggio: concerti nella Chiesa Vecchia",
+              "Primavera di Baggio: concerts in the Chiesa Vecchia", MAY_2021, "month", None,
+              "Chiesa Vecchia di Baggio", None,
+              "Date, orari e programma dei concerti non sono nelle nostre fonti; la Chiesa Vecchia "
+              "non ha ancora una posizione nei dati aperti.",
+              "The concerts' days, times and programme are not in our sources; the Chiesa Vecchia "
+              "has no location in the open data yet."),
+    DemoEvent("55", "Visita guidata: Baggio – Parco delle Cave",
+              "Guided tour: Baggio – Parco delle Cave", dt.date(2021, 5, 15), "day",
+              ("ds89-parks", "PARCO DELLE CAVE"), "", 20,
+              "Orario e punto d'incontro non sono nelle nostre fonti.",
+              "The time and the meeting point are not in our sources."),
+    DemoEvent("34", "800 anni dell'Abbazia di Chiaravalle",
+              "The 800th anniversary of the Abbazia di Chiaravalle", MAY_2021, "month",
+              ("osm", "Abbazia di Chiaravalle"), "", None,
+              "Il programma, le date e gli orari delle celebrazioni non sono nelle nostre fonti.",
+              "The programme, days and times of the celebrations are not in our sources."),
+    DemoEvent("11", "Isola: giornate aperte degli artigiani, BAM e La Stecca",
+              "Isola: artisan open days, BAM and La Stecca", MAY_2021, "month", None, "", None,
+              "Il programma di maggio 2021 dell'Isola nominava le giornate aperte degli artigiani, "
+              "la BAM e La Stecca; date, orari e luoghi di ciascun appuntamento non sono nelle "
+              "nostre fonti.",
+              "Isola's May 2021 programme named the artisan open days, BAM and La Stecca; the "
+              "days, times and places of each are not in our sources."),
+)  # fmt: skip
+
+
+def _events(campaign: Campaign) -> int:
+    added = 0
+    for spec in EVENTS:
+        neighbourhood = campaign.neighbourhoods.filter(code=spec.nil).first()
+        if (
+            neighbourhood is None
+            or Event.objects.filter(campaign=campaign, title_it=spec.title_it).exists()
+        ):
+            continue
+        place = None
+        if spec.place is not None:
+            place = (
+                PointOfInterest.objects.filter(source=spec.place[0], name_it=spec.place[1])
+                .order_by("pk")
+                .first()
+            )
+        Event.objects.create(
+            campaign=campaign, neighbourhood=neighbourhood, title_it=spec.title_it,
+            title_en=spec.title_en, first_day=spec.first_day, precision=spec.precision,
+            place=place, place_name=spec.place_name, capacity=spec.capacity,
+            note_it=spec.note_it, note_en=spec.note_en,
+        )  # fmt: skip
+        added += 1
+    return added
+
+
+def _launch(campaign: Campaign, *, editor: User, approver: User) -> int:
+    """One website post per neighbourhood, at 00:00, 01:00, 02:00 of the first day (the
+    account keeps posts an hour apart): the sites are live from the campaign's start."""
+    account = ChannelAccount.objects.filter(platform=PLATFORM).order_by("pk").first()
+    if account is None:
+        return 0
+    launched = 0
+    for hour, neighbourhood in enumerate(campaign.neighbourhoods.order_by("name_it")):
+        item, _created = ContentItem.objects.get_or_create(
+            campaign=campaign,
+            title=neighbourhood.name_it,
+            defaults={"neighbourhood": neighbourhood},
+        )
+        if Variant.objects.filter(content_item=item, account=account).exists():
+            continue
+        name = neighbourhood.name_en or neighbourhood.name_it
+        variant = variant_create(
+            actor=editor, content_item=item, account=account, post_type="text",
+            title=f"{name}: the mini-site is online",
+            caption=f"Tours, the neighbourhood's playlist and what's on in {name}.",
+        )  # fmt: skip
+        variant = variant_approve(
+            actor=approver, variant=variant_submit(actor=editor, variant=variant)
+        )
+        at = schedule_resolve(date=campaign.start_date, wall_time=dt.time(hour, 0)).at
+        variant_schedule(actor=approver, variant=variant, at=at, allow_past=True)
+        launched += 1
+    return launched
+
+
+def load(*, console: Console, from_today: bool) -> None:
+    campaign = Campaign.objects.filter(slug=CAMPAIGN).first()
+    if campaign is None:
+        return
+    with transaction.atomic():
+        events = _events(campaign)
+        launched = _launch(
+            campaign,
+            editor=User.objects.get(username="editor"),
+            approver=User.objects.get(username="approver"),
+        )
+    result = site_build(campaign=campaign)
+    console.print(
+        f"Mini-sites: {events} events, {launched} sites released; built "
+        f"{', '.join(sorted(result.released)) or 'none'} ({result.pages_written} files written) "
+        f"in {result.out_dir}, served under /q/."
+    )

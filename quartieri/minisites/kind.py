@@ -1,0 +1,71 @@
+"""The website channel's glue with campaigns: which approved variants a build publishes.
+
+Everything that ties the mini-sites to ``campaigns`` variants lives in this one module so
+that it becomes the website channel kind's declaration in one step when the ``channels``
+app lands. A website variant passes the same workflow as a social post (draft, review,
+approval by someone else, scheduling) and appears in the calendar; here:
+
+- a **feed entry** is a website variant that is approved, scheduled or published and
+  whose scheduled time has come;
+- a neighbourhood's **site goes live** with its first such variant: a build writes only
+  the sites released this way (``sites build --unreleased`` writes the others too, for a
+  staging server), and the ``SiteBuild`` row records which variant released each site.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from quartieri.campaigns.models import Campaign, Platform, Variant
+
+RELEASED_STATUSES = (Variant.Status.APPROVED, Variant.Status.SCHEDULED, Variant.Status.PUBLISHED)
+PLATFORM = Platform.WEBSITE
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    variant_id: int
+    neighbourhood_id: int | None
+    title: str
+    text: str
+    link: str
+    language: str
+    published_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def feed_entries(*, campaign: Campaign, now: dt.datetime) -> list[FeedEntry]:
+    """The campaign's website entries whose time has come, oldest first (one query)."""
+    variants = (
+        Variant.objects.filter(
+            content_item__campaign=campaign,
+            account__platform=PLATFORM,
+            status__in=RELEASED_STATUSES,
+            scheduled_at__lte=now,
+        )
+        .select_related("content_item", "account")
+        .order_by("scheduled_at", "pk")
+    )
+    return [
+        FeedEntry(
+            variant_id=v.pk,
+            neighbourhood_id=v.content_item.neighbourhood_id,
+            title=v.title or v.content_item.title,
+            text=v.caption,
+            link=v.link,
+            language=v.account.language,
+            published_at=v.scheduled_at or v.updated_at,
+            updated_at=v.updated_at,
+        )
+        for v in variants
+    ]
+
+
+def site_releases(entries: list[FeedEntry]) -> dict[int, int]:
+    """{neighbourhood id: id of the first entry that put its site live}."""
+    released: dict[int, int] = {}
+    for entry in entries:
+        if entry.neighbourhood_id is not None:
+            released.setdefault(entry.neighbourhood_id, entry.variant_id)
+    return released

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from quartieri.core.navigation import NavItem
+
+
+class PostersConfig(AppConfig):
+    name = "quartieri.posters"
+    label = "posters"
+    verbose_name = _("Print-ready posters")
+
+    @property
+    def navigation(self) -> list[NavItem]:
+        from quartieri.accounts.roles import Capability
+
+        return [NavItem(_("Posters"), "posters:index", Capability.VIEW_CONTENT, order=41)]

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management.base import CommandParser
+
+from quartieri.lib.commands import QuartieriCommand, UsageError, progress
+from quartieri.posters import services
+from quartieri.posters.selectors import campaign_arg
+
+
+class Command(QuartieriCommand):
+    help = (
+        "Posters. 'posters build' renders one print-ready PDF per neighbourhood of a campaign "
+        "(trim size + 3 mm bleed, crop marks, QR code, embedded fonts, tagged PDF)."
+    )
+    formats = ("table", "json")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        build = sub.add_parser("build", help="Render the campaign's posters.")
+        build.add_argument(
+            "--campaign",
+            default="",
+            help="Campaign slug (default: the demo or the only active one).",
+        )
+        build.add_argument(
+            "--size",
+            default="",
+            help="A4, A3, A2, A1, A0 or WxH in cm (70x100); default: each poster's saved size.",
+        )
+        build.add_argument(
+            "--lang", default="it", choices=["it", "en"], help="Language of the text (default it)."
+        )
+        build.add_argument(
+            "--out", default="", help="Output folder (default: var/build/posters/<campaign>)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        campaign = campaign_arg(options["campaign"])
+        if options["size"]:
+            try:
+                services.parse_size(options["size"])
+            except ValidationError as error:
+                raise UsageError(f"--size {options['size']}: {error.messages[0]}") from None
+        out = Path(options["out"] or Path(settings.BUILD_ROOT) / "posters" / campaign.slug)
+        out.mkdir(parents=True, exist_ok=True)
+        rows = []
+        for n in progress(list(campaign.neighbourhoods.order_by("slug")), description="Posters"):
+            poster = services.poster_render(
+                campaign=campaign,
+                neighbourhood_id=n.pk,
+                language=options["lang"],
+                size=options["size"] or None,
+            )
+            path = out / f"{n.slug}-{options['lang']}-{poster.size_label}.pdf"
+            path.write_bytes(poster.pdf)
+            rows.append(
+                {
+                    "neighbourhood": n.slug,
+                    "language": options["lang"],
+                    "size": poster.size_label,
+                    "path": str(path),
+                    "url": poster.url,
+                    "warnings": poster.warnings,
+                }
+            )
+        if options["format"] == "json":
+            self.emit_json(rows)
+            return
+        self.emit_table(
+            columns=("neighbourhood", "size", "file", "warnings"),
+            rows=[
+                (r["neighbourhood"], r["size"], r["path"], "; ".join(r["warnings"]) or "-")
+                for r in rows
+            ],
+        )

@@ -1,0 +1,150 @@
+"""Posters: print geometry, fonts, tags, the QR code's address, sizes, the photo check and
+the staff's design page."""
+
+from __future__ import annotations
+
+import subprocess
+from io import BytesIO
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from pypdf import PdfReader
+
+from quartieri.accounts.models import AuditEvent
+from quartieri.campaigns.models import ContentItem, MediaAsset
+from quartieri.places.models import Neighbourhood
+from quartieri.posters import services
+from quartieri.posters.links import link_for
+from quartieri.posters.models import PosterDesign
+from tests.minisites.conftest import jpeg
+
+pytestmark = pytest.mark.django_db
+MM = 72 / 25.4  # PDF points per millimetre
+
+
+def box_mm(box) -> tuple[float, float]:
+    return round(float(box.width) / MM, 1), round(float(box.height) / MM, 1)
+
+
+def test_an_a3_poster_is_ready_for_the_print_shop(campaign, tmp_path):
+    ovest = Neighbourhood.objects.get(slug="testa-1-ovest")
+    poster = services.poster_render(campaign=campaign, neighbourhood_id=ovest.pk, language="it")
+    page = PdfReader(BytesIO(poster.pdf)).pages[0]
+    assert box_mm(page.trimbox) == (297.0, 420.0)
+    assert box_mm(page.mediabox) == box_mm(page.bleedbox) == (303.0, 426.0)  # 3 mm bleed each side
+    # Fonts embedded, document tagged and in the chosen language.
+    path = tmp_path / "poster.pdf"
+    path.write_bytes(poster.pdf)
+    fonts = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Titillium" in fonts
+    assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "Tagged:          yes" in info
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Percorsi a piedi" in text
+    assert "Giro di prova" in text
+    assert "test data" in text  # the places' attribution
+    # The QR code is vector and decodes to the poster's stable tracked address.
+    expected = link_for(
+        target="http://127.0.0.1:8000/q/testa-1-ovest/it/", channel="posters",
+        neighbourhood="testa-1-ovest", campaign="prova-2021", placement="poster",
+    )  # fmt: skip
+    assert poster.url == expected
+    assert expected.endswith(
+        "?utm_source=posters&utm_medium=print&utm_campaign=prova-2021&utm_content=poster"
+    )
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "100", "-singlefile", str(path), str(tmp_path / "page")],
+        check=True,
+    )
+    decoded = subprocess.run(
+        ["zbarimg", "-q", "--raw", str(tmp_path / "page.png")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert decoded.stdout.strip() == expected
+    assert not list(page.images)  # the map layout uses no raster image: the QR stays vector
+
+
+def test_the_same_arguments_give_the_same_link():
+    first = link_for(target="https://x.example/q/a/it/", channel="posters", campaign="c")
+    assert first == link_for(target="https://x.example/q/a/it/", channel="posters", campaign="c")
+    assert first == "https://x.example/q/a/it/?utm_source=posters&utm_medium=print&utm_campaign=c"
+
+
+@pytest.mark.parametrize(
+    ("value", "label", "mm"),
+    [("A2", "A2", (420, 594)), ("a4", "A4", (210, 297)), ("70x100", "70x100", (700, 1000))],
+)
+def test_sizes(value, label, mm):
+    assert services.parse_size(value) == (label, mm)
+
+
+@pytest.mark.parametrize("value", ["B5", "70x", "5x5", "700x1000", ""])
+def test_a_bad_size_is_named(value):
+    with pytest.raises(ValidationError, match="is not a poster size"):
+        services.parse_size(value)
+
+
+def small_photo(campaign) -> MediaAsset:
+    item = ContentItem.objects.get(title="Ovest")
+    asset = MediaAsset(content_item=item, kind="image", alt_text="Piazza", width=800, height=600,
+                       mime_type="image/jpeg", size_bytes=1)  # fmt: skip
+    asset.file.save("piazza.jpg", ContentFile(jpeg(800, 600)), save=True)
+    return asset
+
+
+def test_a_photo_under_300_dpi_is_flagged_and_still_printed(campaign, editor):
+    ovest = Neighbourhood.objects.get(slug="testa-1-ovest")
+    photo = small_photo(campaign)
+    services.design_update(
+        actor=editor, campaign=campaign, neighbourhood=ovest, layout="photo", size="A4", photo=photo
+    )
+    poster = services.poster_render(campaign=campaign, neighbourhood_id=ovest.pk, language="en")
+    assert poster.warnings == [
+        "The photo is 94 dpi at this size (800 px across 216 mm); print needs 300 dpi: choose a "
+        "larger photo or a smaller size."
+    ]
+    page = PdfReader(BytesIO(poster.pdf)).pages[0]
+    assert box_mm(page.trimbox) == (210.0, 297.0)
+    assert len(list(page.images)) == 1
+
+
+def test_an_analyst_sees_the_design_but_cannot_change_it(campaign, client_for, analyst):
+    reader = client_for(analyst)
+    assert reader.get("/posters/prova-2021/testa-1-ovest/").status_code == 200
+    response = reader.post("/posters/prova-2021/testa-1-ovest/", {"layout": "map", "size": "A2"})
+    assert response.status_code == 403
+    assert not PosterDesign.objects.exists()
+    assert not AuditEvent.objects.filter(action="poster.design_update").exists()
+
+
+def test_an_editor_chooses_layout_size_and_photo(campaign, client_for, editor):
+    photo = small_photo(campaign)
+    staff = client_for(editor)
+    staff.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    refused = staff.post("/posters/prova-2021/testa-1-ovest/", {"layout": "photo", "size": "A9"})
+    assert "is not a poster size" in refused.content.decode()
+    assert not PosterDesign.objects.exists()
+    saved = staff.post(
+        "/posters/prova-2021/testa-1-ovest/", {"layout": "photo", "size": "a2", "photo": photo.pk}
+    )
+    assert saved.status_code == 302
+    design = PosterDesign.objects.get()
+    assert (design.layout, design.size, design.photo, design.updated_by) == (
+        "photo",
+        "A2",
+        photo,
+        editor,
+    )
+    assert AuditEvent.objects.filter(action="poster.design_update", actor=editor).count() == 1
+    preview = staff.get("/posters/prova-2021/testa-1-ovest/preview-it.png")
+    assert preview["Content-Type"] == "image/png"
+    assert preview.content.startswith(b"\x89PNG")
+    assert staff.get("/posters/prova-2021/testa-1-ovest/poster-de.pdf").status_code == 404
