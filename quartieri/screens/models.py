@@ -116,11 +116,16 @@ class Display(models.Model):
                 condition=Q(orientation="landscape", width__gte=F("height"))
                 | Q(orientation="portrait", height__gte=F("width")),
                 name="screens_display_orientation_matches_resolution",
+                violation_error_message=_(
+                    "A landscape display is at least as wide as it is tall; a portrait one at "
+                    "least as tall as it is wide."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(lat__isnull=True, lon__isnull=True)
                 | Q(lat__isnull=False, lon__isnull=False),
                 name="screens_display_both_coordinates_or_none",
+                violation_error_message=_("Give both latitude and longitude, or neither."),
             ),
         ]
 

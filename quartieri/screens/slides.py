@@ -95,15 +95,19 @@ def _probe(upload: UploadedFile[Any], kind: str) -> dict[str, Any]:
             _("%(name)s: %(size)s MB, the limit for this kind of slide is %(limit)s MB.")
             % {"name": name, "size": f"{(upload.size or 0) / MB:.1f}", "limit": f"{cap / MB:g}"},
         )
-    with _local_path(upload) as path:
-        probe = media_probe(path=path, name=name)
+    try:
+        with _local_path(upload) as path:
+            probe = media_probe(path=path, name=name)
+    except ValidationError as error:  # the probe names its field "file"; ours is "media"
+        raise ValidationError({"media": error.messages}) from None
     wanted = MediaAsset.Kind.VIDEO if kind == Slide.Kind.VIDEO else MediaAsset.Kind.IMAGE
     if probe.kind != wanted:
-        raise _refuse(
-            "media",
-            _("%(name)s is a %(found)s; this slide needs a %(wanted)s.")
-            % {"name": name, "found": _(probe.kind), "wanted": _(wanted)},
+        message = (
+            _("%(name)s is an image; a video slide needs an MP4 or MOV video.")
+            if wanted == MediaAsset.Kind.VIDEO
+            else _("%(name)s is a video; make it a “Short muted video” slide.")
         )
+        raise _refuse("media", message % {"name": name})
     seconds = probe.duration_seconds or 0
     if kind == Slide.Kind.VIDEO and seconds > settings.SCREENS_MAX_VIDEO_SECONDS:
         raise _refuse(
@@ -137,7 +141,8 @@ def _check(slide: Slide) -> None:
         errors["show_map"] = [_("The map shows the slide's neighbourhood: choose one.")]
     if errors:
         raise ValidationError(errors)
-    slide.full_clean(exclude=["media"])
+    # The one-default constraint is kept by _store (it unsets the others first).
+    slide.full_clean(exclude=["media"], validate_constraints=False)
 
 
 def _stored_name(original: str, extension: str) -> str:
@@ -226,8 +231,8 @@ def _store(
                 upload.seek(0)
                 slide.media.save(_stored_name(str(upload.name), extension), upload, save=False)
                 written = slide.media.name or ""
-            slide.save()
             _clear_other_defaults(slide)
+            slide.save()
             action = "screens.slide.update" if before is not None else "screens.slide.create"
             audit_record(actor=actor, action=action, target=slide, before=before,
                          after=audit_snapshot(obj=slide, fields=_SNAPSHOT))  # fmt: skip

@@ -48,11 +48,13 @@ def _can_manage(request: HttpRequest) -> bool:
     return user_can(request.user, MANAGE)
 
 
-def _errors_to_form(form: BaseForm, error: ValidationError) -> None:
+def _errors_to_form(form: BaseForm, error: ValidationError, **aliases: str) -> None:
+    """The service's errors on the form's fields (``aliases``: service field → form field)."""
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
+            name = aliases.get(field, field)
             for message in errors:
-                form.add_error(field if field in form.fields else None, message)
+                form.add_error(name if name in form.fields else None, message)
     else:
         for message in error.messages:
             form.add_error(None, message)
@@ -266,7 +268,7 @@ def slide_edit(request: HttpRequest, pk: int | None = None) -> HttpResponseBase:
             messages.success(request, _("Slide saved."))
             return redirect("screens:slide_detail", pk=slide.pk)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            _errors_to_form(form, error, media="upload")
     context = {**_form_context(form, slide, _("slide")), "multipart": True}
     return render(request, "screens/form.html", context, status=400 if form.errors else 200)
 

@@ -44,6 +44,18 @@ def upload(data: bytes, name: str) -> SimpleUploadedFile:
 
 
 @pytest.fixture
+def client_for(client_for: Callable[[Any], Client]) -> Callable[[Any], Client]:
+    """The signed-in client of tests/conftest.py, asking for English pages (the msgids)."""
+
+    def make(user: Any) -> Client:
+        client = client_for(user)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    return make
+
+
+@pytest.fixture
 def area(db: None) -> Neighbourhood:
     return Neighbourhood.objects.create(
         city="Testa",
