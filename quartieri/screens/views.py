@@ -131,14 +131,14 @@ def display_edit(request: HttpRequest, pk: int | None = None) -> HttpResponseBas
     return render(
         request,
         "screens/form.html",
-        _form_context(form, display, _("display")),
+        _form_context(form, display, (_("New display"), _("Edit display"))),
         status=400 if form.errors else 200,
     )
 
 
-def _form_context(form: BaseForm, instance: Any, noun: str) -> dict[str, Any]:
-    title = (_("Edit %(what)s") if instance is not None else _("New %(what)s")) % {"what": noun}
-    return {"form": form, "instance": instance, "title": title}
+def _form_context(form: BaseForm, instance: Any, titles: tuple[str, str]) -> dict[str, Any]:
+    """``titles``: (new, edit): whole phrases, so each language can agree them."""
+    return {"form": form, "instance": instance, "title": titles[instance is not None]}
 
 
 @require_capability(MANAGE)
@@ -226,7 +226,7 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
     return render(
         request,
         "screens/form.html",
-        _form_context(form, group, _("group")),
+        _form_context(form, group, (_("New group"), _("Edit group"))),
         status=400 if form.errors else 200,
     )
 
@@ -269,7 +269,7 @@ def slide_edit(request: HttpRequest, pk: int | None = None) -> HttpResponseBase:
             return redirect("screens:slide_detail", pk=slide.pk)
         except ValidationError as error:
             _errors_to_form(form, error, media="upload")
-    context = {**_form_context(form, slide, _("slide")), "multipart": True}
+    context = {**_form_context(form, slide, (_("New slide"), _("Edit slide"))), "multipart": True}
     return render(request, "screens/form.html", context, status=400 if form.errors else 200)
 
 
@@ -410,7 +410,7 @@ def schedule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponseBa
     return render(
         request,
         "screens/form.html",
-        _form_context(form, schedule, _("schedule")),
+        _form_context(form, schedule, (_("New schedule"), _("Edit schedule"))),
         status=400 if form.errors else 200,
     )
 
