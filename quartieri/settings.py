@@ -386,7 +386,9 @@ SCREENS_REPORT_SECONDS = env_int("QUARTIERI_SCREENS_REPORT_SECONDS", default=30,
 SCREENS_HORIZON_HOURS = env_int("QUARTIERI_SCREENS_HORIZON_HOURS", default=48, minimum=1)
 SCREENS_STALE_MINUTES = env_int("QUARTIERI_SCREENS_STALE_MINUTES", default=10, minimum=1)
 SCREENS_MAX_VIDEO_SECONDS = env_int("QUARTIERI_SCREENS_MAX_VIDEO_SECONDS", default=60, minimum=1)
-SCREENS_MAX_VIDEO_BYTES = env_int("QUARTIERI_SCREENS_MAX_VIDEO_MB", default=100, minimum=1) * 1024**2
+SCREENS_MAX_VIDEO_BYTES = (
+    env_int("QUARTIERI_SCREENS_MAX_VIDEO_MB", default=100, minimum=1) * 1024**2
+)
 
 # --- E-mail ---------------------------------------------------------------------------
 _SMTP_HOST = env_str("QUARTIERI_SMTP_HOST", "")

@@ -444,8 +444,9 @@ def schedule_save(
     require_manager(actor)
     if set(fields) - set(_SCHEDULE_FIELDS):
         raise ValueError(f"schedule_save cannot set {sorted(set(fields) - set(_SCHEDULE_FIELDS))}")
-    before = _schedule_snapshot(schedule) if schedule is not None else None
+    # Re-read: a bound ModelForm has already written the new values on ``schedule``.
     target = Schedule.objects.select_for_update().get(pk=schedule.pk) if schedule else Schedule()
+    before = _schedule_snapshot(target) if schedule is not None else None
     for name, value in fields.items():
         setattr(target, name, value)
     _check_schedule(target, displays, groups)

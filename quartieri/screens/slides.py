@@ -56,20 +56,8 @@ _SNAPSHOT = [
     "duration_seconds",
     "is_default",
 ]
-EDITABLE = frozenset(
-    {
-        "name",
-        "campaign",
-        "neighbourhood",
-        "alt_text",
-        "title",
-        "text",
-        "qr_target",
-        "show_map",
-        "duration_seconds",
-        "is_default",
-    }
-)
+# What a person may set on a slide; kind and file change only through an upload.
+EDITABLE = frozenset(_SNAPSHOT) - {"kind", "media"}
 
 
 class RenderError(Exception):
@@ -196,8 +184,9 @@ def slide_update(
         raise ValidationError(
             _("This slide shows a post of the screens channel: edit the post in the campaign.")
         )
-    before = audit_snapshot(obj=slide, fields=_SNAPSHOT)
+    # Re-read: a bound ModelForm has already written the new values on ``slide``.
     fresh = Slide.objects.get(pk=slide.pk)
+    before = audit_snapshot(obj=fresh, fields=_SNAPSHOT)
     for name, value in changes.items():
         setattr(fresh, name, value.strip() if isinstance(value, str) else value)
     extension = ""

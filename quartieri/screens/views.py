@@ -7,6 +7,7 @@ services). The player's own URLs are in player.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -113,27 +114,44 @@ def display_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_capability(MANAGE)
 def display_edit(request: HttpRequest, pk: int | None = None) -> HttpResponseBase:
     display = get_object_or_404(Display, pk=pk) if pk is not None else None
-    form = DisplayForm(request.POST or None, instance=display)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+    actor = _user(request)
+
+    def save(data: dict[str, Any]) -> Display:
         groups = data.pop("groups")
+        if display is None:
+            return services.display_create(actor=actor, groups=groups, **data)
+        return services.display_update(actor=actor, display=display, groups=groups, **data)
+
+    return _edit(
+        request, DisplayForm(request.POST or None, instance=display), display,
+        titles=(_("New display"), _("Edit display")), save=save, message=_("Display saved."),
+        done=lambda saved: redirect("screens:display_detail", pk=saved.pk),
+    )  # fmt: skip
+
+
+def _edit(
+    request: HttpRequest,
+    form: BaseForm,
+    instance: Any,
+    *,
+    titles: tuple[str, str],
+    save: Callable[[dict[str, Any]], Any],
+    message: str,
+    done: Callable[[Any], HttpResponseBase],
+    aliases: dict[str, str] | None = None,
+) -> HttpResponseBase:
+    """A create/edit page: a valid POST goes to ``save`` (a service) and then ``done``; the
+    service's refusals land on the form's fields (``aliases``: service field → form field)."""
+    if request.method == "POST" and form.is_valid():
         try:
-            if display is None:
-                display = services.display_create(actor=_user(request), groups=groups, **data)
-            else:
-                services.display_update(
-                    actor=_user(request), display=display, groups=groups, **data
-                )
-            messages.success(request, _("Display saved."))
-            return redirect("screens:display_detail", pk=display.pk)
+            saved = save(dict(form.cleaned_data))
         except ValidationError as error:
-            _errors_to_form(form, error)
-    return render(
-        request,
-        "screens/form.html",
-        _form_context(form, display, (_("New display"), _("Edit display"))),
-        status=400 if form.errors else 200,
-    )
+            _errors_to_form(form, error, **(aliases or {}))
+        else:
+            messages.success(request, message)
+            return done(saved)
+    context = {**_form_context(form, instance, titles), "multipart": form.is_multipart()}
+    return render(request, "screens/form.html", context, status=400 if form.errors else 200)
 
 
 def _form_context(form: BaseForm, instance: Any, titles: tuple[str, str]) -> dict[str, Any]:
@@ -214,21 +232,12 @@ def group_list(request: HttpRequest) -> HttpResponse:
 @require_capability(MANAGE)
 def group_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
     group = get_object_or_404(DisplayGroup, pk=pk)
-    form = GroupForm(request.POST or None, instance=group)
-    if request.method == "POST" and form.is_valid():
-        try:
-            group.refresh_from_db()
-            services.group_update(actor=_user(request), group=group, **form.cleaned_data)
-            messages.success(request, _("Group saved."))
-            return redirect("screens:group_list")
-        except ValidationError as error:
-            _errors_to_form(form, error)
-    return render(
-        request,
-        "screens/form.html",
-        _form_context(form, group, (_("New group"), _("Edit group"))),
-        status=400 if form.errors else 200,
-    )
+    return _edit(
+        request, GroupForm(request.POST or None, instance=group), group,
+        titles=(_("New group"), _("Edit group")), message=_("Group saved."),
+        save=lambda data: services.group_update(actor=_user(request), group=group, **data),
+        done=lambda _saved: redirect("screens:group_list"),
+    )  # fmt: skip
 
 
 # --- Slides ---------------------------------------------------------------------------------------
@@ -241,36 +250,34 @@ def slide_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _sizes_in_use() -> set[tuple[int, int]]:
+    """The resolutions of the displays, or a common one before there is any display."""
+    return set(Display.objects.values_list("width", "height").distinct()) or {(1920, 1080)}
+
+
 @require_capability(VIEW)
 def slide_detail(request: HttpRequest, pk: int) -> HttpResponse:
     slide = get_object_or_404(selectors.slide_list(), pk=pk)
-    sizes = sorted({(d.width, d.height) for d in Display.objects.only("width", "height")}) or [
-        (1920, 1080)
-    ]
-    context = {"slide": slide, "sizes": sizes, "can_manage": _can_manage(request)}
+    context = {"slide": slide, "sizes": sorted(_sizes_in_use()), "can_manage": _can_manage(request)}
     return render(request, "screens/slide_detail.html", context)
 
 
 @require_capability(MANAGE)
 def slide_edit(request: HttpRequest, pk: int | None = None) -> HttpResponseBase:
     slide = get_object_or_404(Slide, pk=pk) if pk is not None else None
-    form = SlideForm(request.POST or None, request.FILES or None, instance=slide)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+    actor = _user(request)
+
+    def save(data: dict[str, Any]) -> Slide:
         upload = data.pop("upload")
-        try:
-            if slide is None:
-                slide = slides.slide_create(actor=_user(request), upload=upload, **data)
-            else:
-                slide = slides.slide_update(
-                    actor=_user(request), slide=slide, upload=upload, **data
-                )
-            messages.success(request, _("Slide saved."))
-            return redirect("screens:slide_detail", pk=slide.pk)
-        except ValidationError as error:
-            _errors_to_form(form, error, media="upload")
-    context = {**_form_context(form, slide, (_("New slide"), _("Edit slide"))), "multipart": True}
-    return render(request, "screens/form.html", context, status=400 if form.errors else 200)
+        if slide is None:
+            return slides.slide_create(actor=actor, upload=upload, **data)
+        return slides.slide_update(actor=actor, slide=slide, upload=upload, **data)
+
+    return _edit(
+        request, SlideForm(request.POST or None, request.FILES or None, instance=slide), slide,
+        titles=(_("New slide"), _("Edit slide")), save=save, message=_("Slide saved."),
+        done=lambda saved: redirect("screens:slide_detail", pk=saved.pk), aliases={"media": "upload"},
+    )  # fmt: skip
 
 
 @require_capability(VIEW)
@@ -279,7 +286,8 @@ def slide_preview(request: HttpRequest, pk: int, width: int, height: int) -> Htt
     slide = get_object_or_404(
         Slide.objects.select_related("neighbourhood", "campaign", "asset"), pk=pk
     )
-    if not (240 <= width <= 7680 and 240 <= height <= 7680):
+    # Only resolutions in use: any other would store a rendition nobody plays.
+    if (width, height) not in _sizes_in_use():
         raise Http404("resolution")
     try:
         if slide.kind == Slide.Kind.VIDEO:
@@ -392,27 +400,18 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
 @require_capability(MANAGE)
 def schedule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponseBase:
     schedule = get_object_or_404(Schedule, pk=pk) if pk is not None else None
-    form = ScheduleForm(request.POST or None, instance=schedule)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.schedule_save(
-                actor=_user(request),
-                schedule=schedule,
-                displays=list(data.pop("displays")),
-                groups=list(data.pop("groups")),
-                **data,
-            )
-            messages.success(request, _("Schedule saved."))
-            return redirect("screens:schedule_list")
-        except ValidationError as error:
-            _errors_to_form(form, error)
-    return render(
-        request,
-        "screens/form.html",
-        _form_context(form, schedule, (_("New schedule"), _("Edit schedule"))),
-        status=400 if form.errors else 200,
-    )
+
+    def save(data: dict[str, Any]) -> Schedule:
+        displays, groups = list(data.pop("displays")), list(data.pop("groups"))
+        return services.schedule_save(
+            actor=_user(request), schedule=schedule, displays=displays, groups=groups, **data
+        )
+
+    return _edit(
+        request, ScheduleForm(request.POST or None, instance=schedule), schedule,
+        titles=(_("New schedule"), _("Edit schedule")), save=save, message=_("Schedule saved."),
+        done=lambda _saved: redirect("screens:schedule_list"),
+    )  # fmt: skip
 
 
 @require_capability(MANAGE)

@@ -22,7 +22,7 @@ from PIL import Image
 from quartieri.campaigns.models import Campaign
 from quartieri.places.models import Category, Licence, Neighbourhood, PointOfInterest
 from quartieri.screens import services, slides
-from quartieri.screens.models import Display, DisplayGroup, Playlist, Schedule, Slide
+from quartieri.screens.models import Display, DisplayGroup, Playlist, Slide
 
 SQUARE = [[[9.10, 45.40], [9.11, 45.40], [9.11, 45.41], [9.10, 45.41], [9.10, 45.40]]]
 
@@ -150,5 +150,7 @@ def player(display: Display) -> Callable[..., Any]:
     return call
 
 
-def schedules_of(playlist: Playlist) -> list[Schedule]:
-    return list(playlist.schedules.all())
+def play(uid: str, slide: int, start: dt.datetime, seconds: float = 10) -> dict[str, Any]:
+    """One proof-of-play record as a player sends it."""
+    end = start + dt.timedelta(seconds=seconds)
+    return {"id": uid, "slide": slide, "from": start.isoformat(), "to": end.isoformat()}

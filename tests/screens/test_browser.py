@@ -214,6 +214,7 @@ def test_the_screens_pages_pass_axe(
         "/screens/schedules/",
         f"/screens/schedules/{schedule.pk}/edit/",
         "/screens/report/",
+        services.display_player_path(display),  # the player itself (a kiosk page)
     ]
     problems = {}
     for url in urls:

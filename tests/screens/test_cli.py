@@ -15,6 +15,7 @@ from django.utils import timezone
 from quartieri.screens import services
 from quartieri.screens.models import Display, Slide
 from tests.core.test_cli import run
+from tests.screens.conftest import play
 
 pytestmark = pytest.mark.django_db
 
@@ -44,11 +45,7 @@ def test_displays_lists_each_display_with_its_player_address(display, settings):
 def test_plays_lists_what_a_display_reported_newest_first(display, playlist, player):
     a = Slide.objects.get(name="A")
     start = timezone.now() - dt.timedelta(seconds=40)  # after the display was registered
-    batch = [
-        {"id": f"c{n}", "slide": a.pk, "from": (start + dt.timedelta(seconds=10 * n)).isoformat(),
-         "to": (start + dt.timedelta(seconds=10 * n + 10)).isoformat()}
-        for n in range(3)
-    ]  # fmt: skip
+    batch = [play(f"c{n}", a.pk, start + dt.timedelta(seconds=10 * n)) for n in range(3)]
     player("plays", method="post", body={"plays": batch})
     rows = json.loads(screens("plays", "--display", str(display.pk), "--format", "json"))
     assert [(row["slide"], row["started"]) for row in rows] == [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
 
 import pytest
 from django.db import connection
@@ -14,21 +13,9 @@ from django.utils import timezone
 
 from quartieri.screens import services
 from quartieri.screens.models import Display, Play, Playlist, Slide
+from tests.screens.conftest import play
 
 pytestmark = pytest.mark.django_db
-
-
-def iso(moment: dt.datetime) -> str:
-    return moment.isoformat()
-
-
-def play(uid: str, slide: int, start: dt.datetime, seconds: float = 10) -> dict[str, Any]:
-    return {
-        "id": uid,
-        "slide": slide,
-        "from": iso(start),
-        "to": iso(start + dt.timedelta(seconds=seconds)),
-    }
 
 
 # --- Tokens --------------------------------------------------------------------------------

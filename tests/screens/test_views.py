@@ -11,7 +11,7 @@ from django.utils import timezone
 from quartieri.accounts.models import AuditEvent
 from quartieri.screens import services
 from quartieri.screens.models import Display, Play, Playlist, Slide
-from tests.screens.conftest import upload
+from tests.screens.conftest import play, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -184,9 +184,7 @@ def test_the_display_page_shows_its_next_hour_and_its_plays(
 ):
     a = Slide.objects.get(name="A")
     start = timezone.now() - dt.timedelta(seconds=30)
-    player("plays", method="post", body={"plays": [
-        {"id": "v1", "slide": a.pk, "from": start.isoformat(), "to": (start + dt.timedelta(seconds=10)).isoformat()}
-    ]})  # fmt: skip
+    player("plays", method="post", body={"plays": [play("v1", a.pk, start)]})
     page = client_for(analyst).get(f"/screens/displays/{display.pk}/")
     preview = page.context["preview"]
     assert [row.slide.name for row in preview[:4]] == ["A", "B", "A", "B"]
@@ -199,9 +197,7 @@ def test_the_campaign_report_page_counts_plays(
 ):
     a = Slide.objects.get(name="A")
     start = timezone.now() - dt.timedelta(seconds=30)
-    player("plays", method="post", body={"plays": [
-        {"id": "w1", "slide": a.pk, "from": start.isoformat(), "to": (start + dt.timedelta(seconds=10)).isoformat()}
-    ]})  # fmt: skip
+    player("plays", method="post", body={"plays": [play("w1", a.pk, start)]})
     page = client_for(analyst).get(f"/screens/report/?campaign={campaign.pk}")
     assert page.context["total_plays"] == 1
     assert "Borgo" in page.content.decode()
@@ -220,3 +216,33 @@ def test_a_channel_playlist_is_read_only(client_for, approver, db):
         "Change them in the editorial calendar"
         in client.get(f"/screens/playlists/{playlist.pk}/").content.decode()
     )
+
+
+def test_a_preview_is_made_only_at_a_resolution_in_use(client_for, analyst, display, playlist):
+    from quartieri.screens.models import Rendition
+
+    client = client_for(analyst)
+    slide = playlist.items.first().slide_id
+    assert (
+        client.get(f"/screens/slides/{slide}/preview/1280x720")["Content-Type"] == "image/svg+xml"
+    )
+    assert client.get(f"/screens/slides/{slide}/preview/1281x720").status_code == 404
+    assert list(Rendition.objects.values_list("width", "height")) == [(1280, 720)]
+
+
+def test_the_home_page_has_the_screens_card(client_for, analyst, display):
+    page = client_for(analyst).get("/").content.decode()
+    assert "City screens" in page
+    assert "Not seen recently" in page
+
+
+def test_editing_a_slide_on_its_form_audits_the_old_and_new_text(client_for, approver, playlist):
+    slide = Slide.objects.get(name="A")
+    response = client_for(approver).post(
+        f"/screens/slides/{slide.pk}/edit/",
+        {"name": "A", "alt_text": "A, renamed", "title": "A new title", "duration_seconds": 10},
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.filter(action="screens.slide.update").get()
+    assert (event.before["title"], event.after["title"]) == ("A", "A new title")
+    assert event.actor == approver
