@@ -42,7 +42,7 @@ from quartieri.screens import manifest as manifests
 from quartieri.screens import plays as proof
 from quartieri.screens import slides as slide_files
 from quartieri.screens.models import Display, Rendition, RetiredToken, Slide
-from quartieri.screens.services import display_seen, token_hash
+from quartieri.screens.services import PLAYER_PATH, display_seen, token_hash
 
 logger = logging.getLogger("quartieri.screens.player")
 # The player's own version, sent by player.js; bump both together.
@@ -145,14 +145,18 @@ def player_page(request: HttpRequest, display: Display, token: str) -> HttpRespo
 
 
 def _shell_urls(token: str) -> list[str]:
-    return [f"/screens/player/{token}/", static("screens/player.js"), static("screens/player.css")]
+    return [
+        PLAYER_PATH.format(token=token),
+        static("screens/player.js"),
+        static("screens/player.css"),
+    ]
 
 
 @player_endpoint("service worker")
 @require_GET
 def player_service_worker(request: HttpRequest, display: Display, token: str) -> HttpResponseBase:
     config = {
-        "prefix": f"screens:/screens/player/{token}/",
+        "prefix": "screens:" + PLAYER_PATH.format(token=token),  # as player.js names its caches
         "version": PLAYER_VERSION,
         "shell": _shell_urls(token),
     }
