@@ -81,6 +81,11 @@ def _log_refusal(request: HttpRequest, token: str, what: str) -> None:
     )  # fmt: skip
 
 
+def _not_found() -> HttpResponseBase:
+    # A word of body: browsers show their own error page for an empty 404.
+    return HttpResponseNotFound(b"Not found.\n", content_type="text/plain")
+
+
 def _lookup(token: str) -> Display | None:
     return (
         Display.objects.filter(token_hash=token_hash(token), active=True)
@@ -105,7 +110,7 @@ def player_endpoint(what: str) -> Callable[[PlayerView], PlayerView]:
             display = _lookup(token)
             if display is None:
                 _log_refusal(request, token, what)
-                response: HttpResponseBase = HttpResponseNotFound(b"", content_type="text/plain")
+                response: HttpResponseBase = _not_found()
             else:
                 try:
                     response = view(request, display, token, *args, **kwargs)
@@ -220,12 +225,12 @@ def player_file(
     so a file is cached for good."""
     found = {"r": _rendition, "v": _video}[kind](pk, name) if kind in ("r", "v") else None
     if found is None:
-        return HttpResponseNotFound(b"", content_type="text/plain")
+        return _not_found()
     file, content_type = found
     try:
         response = FileResponse(file.open("rb"), content_type=content_type)
     except OSError:
-        return HttpResponseNotFound(b"", content_type="text/plain")
+        return _not_found()
     response["Cache-Control"] = "private, max-age=31536000, immutable"
     return response
 

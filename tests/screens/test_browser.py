@@ -40,6 +40,7 @@ new MutationObserver(function (records) {
   });
 }).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-slide"], attributeOldValue: true});
 """
+OWN_CACHES = "caches.keys().then(names => names.filter(n => n.startsWith('screens:')).length)"
 # Between 0.2 and 0.6 s into a 1 s slide: the play that just ended is safely in IndexedDB.
 MID_SLIDE = (
     "window.__changed && Date.now() - window.__changed > 200 && Date.now() - window.__changed < 600"
@@ -127,6 +128,12 @@ def test_the_player_keeps_playing_offline_and_reports_each_play_once(
             lambda: page.evaluate(BUFFERED) == 0, seconds=10, what="the buffered plays to be sent"
         )
         done = page.evaluate("window.__done")
+
+        # A new player address: the old one stops, forgets what it held and shows nothing.
+        services.display_rotate_token(actor=None, display=display)
+        holds(page, "document.getElementById('stage').dataset.slide === ''", 10, "a blank screen")
+        holds(page, OWN_CACHES + ".then(n => n === 0)", 5, "the caches to go")
+        assert page.reload().status == 404
     finally:
         context.close()
     stored = list(Play.objects.filter(display=display).order_by("started_at"))

@@ -114,8 +114,16 @@
     return null;
   }
   function keyOf(segment) {
-    var revision = manifest ? manifest.revision : "";
-    return revision + ":" + (segment ? JSON.stringify(segment.items) : "default");
+    // What is playing changes when the list, a slide's file or the revision (push) does.
+    if (!segment) {
+      var fallback = manifest && manifest.default ? manifest.slides[String(manifest.default)] : null;
+      return (manifest ? manifest.revision : "") + ":default:" + (fallback ? fallback.url : "");
+    }
+    var files = segment.items.map(function (item) {
+      var entry = manifest.slides[String(item[0])];
+      return entry ? entry.url : "";
+    });
+    return manifest.revision + ":" + JSON.stringify(segment.items) + JSON.stringify(files);
   }
 
   function start(segment, key, position, now) {
@@ -178,16 +186,19 @@
   }
 
   function prepare(next) {
-    // Blob URLs for every file of the manifest that is in the cache; the others are skipped
-    // when their turn comes.
+    // Blob URLs for every file of the manifest that is in the cache (an unchanged file keeps
+    // the one it has); the others are skipped when their turn comes.
     return caches.open(FILES).then(function (cache) {
       var prepared = {};
       return Promise.all(Object.keys(next.slides).map(function (id) {
         var entry = next.slides[id];
-        return cache.match(fileUrl(entry)).then(function (hit) {
+        var file = fileUrl(entry);
+        var known = ready[id];
+        if (known && known.file === file) { prepared[id] = known; return null; }
+        return cache.match(file).then(function (hit) {
           return hit ? hit.blob() : null;
         }).then(function (blob) {
-          if (blob) { prepared[id] = { url: URL.createObjectURL(blob), kind: entry.kind, alt: entry.alt || "" }; }
+          if (blob) { prepared[id] = { url: URL.createObjectURL(blob), file: file, kind: entry.kind, alt: entry.alt || "" }; }
         });
       })).then(function () { return prepared; });
     });
@@ -195,14 +206,15 @@
 
   function adopt(next, tag) {
     return prepare(next).then(function (prepared) {
-      var old = ready;
+      var kept = {};
+      Object.keys(prepared).forEach(function (id) { kept[prepared[id].url] = true; });
+      var dropped = Object.keys(ready).map(function (id) { return ready[id].url; }).filter(function (url) { return !kept[url]; });
       manifest = next;
       etag = tag;
       ready = prepared;
-      // Released after the next slide is up, so the one on screen never loses its source.
-      setTimeout(function () { Object.keys(old).forEach(function (id) { URL.revokeObjectURL(old[id].url); }); }, 60000);
       restartTimers();
-      tick();
+      tick();  // a changed file changes what is playing: the old one leaves the screen now
+      dropped.forEach(function (url) { URL.revokeObjectURL(url); });
     });
   }
 

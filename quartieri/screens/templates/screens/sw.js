@@ -9,6 +9,15 @@ var SHELL = CONFIG.prefix + ":shell:" + CONFIG.version;
 var shell = {};
 CONFIG.shell.forEach(function (path) { shell[new URL(path, self.location.origin).href] = true; });
 
+function forget() {
+  // The caches and the buffered plays (IndexedDB, named like the caches) of this player.
+  indexedDB.deleteDatabase(CONFIG.prefix);
+  caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (name) { return name.indexOf(CONFIG.prefix) === 0; })
+      .map(function (name) { return caches.delete(name); }));
+  }).then(function () { return self.registration.unregister(); });
+}
+
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL).then(function (cache) {
     return cache.addAll(CONFIG.shell);
@@ -31,8 +40,10 @@ self.addEventListener("fetch", function (event) {
     if (response.ok) {
       var copy = response.clone();
       caches.open(SHELL).then(function (cache) { cache.put(request, copy); });
+    } else if (response.status === 404 && request.mode === "navigate") {
+      forget();  // the token was rotated or revoked: nothing of this player may play again
     }
-    return response;  // a 404 (token rotated or revoked) reaches the page as it is
+    return response;
   }).catch(function () {
     return caches.open(SHELL).then(function (cache) {
       return cache.match(request, { ignoreSearch: true });
