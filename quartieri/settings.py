@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "quartieri.campaigns",
     "quartieri.posters",
     "quartieri.minisites",
+    "quartieri.screens",
 ]
 
 MIDDLEWARE = [
@@ -378,6 +379,21 @@ MEDIA_MAX_VIDEO_BYTES = env_int("QUARTIERI_MEDIA_MAX_VIDEO_MB", default=300, min
 MEDIA_FFPROBE = env_str("QUARTIERI_FFPROBE", "ffprobe")  # Debian package ffmpeg
 MEDIA_PROBE_TIMEOUT_SECONDS = env_int(
     "QUARTIERI_MEDIA_PROBE_TIMEOUT_SECONDS", default=60, minimum=1
+)
+
+# --- City screens (quartieri.screens; docs/screens.md) ----------------------------------
+# A player asks for its manifest every SCREENS_POLL_SECONDS and sends its proof of play
+# every SCREENS_REPORT_SECONDS (whose answer also says when the manifest changed, so "push
+# now" reaches it sooner); a manifest covers SCREENS_HORIZON_HOURS ahead, which is how
+# long a player cut off from the network keeps its schedule. A display not seen for
+# SCREENS_STALE_MINUTES is flagged. Videos are short: at most SCREENS_MAX_VIDEO_SECONDS.
+SCREENS_POLL_SECONDS = env_int("QUARTIERI_SCREENS_POLL_SECONDS", default=60, minimum=1)
+SCREENS_REPORT_SECONDS = env_int("QUARTIERI_SCREENS_REPORT_SECONDS", default=30, minimum=1)
+SCREENS_HORIZON_HOURS = env_int("QUARTIERI_SCREENS_HORIZON_HOURS", default=48, minimum=1)
+SCREENS_STALE_MINUTES = env_int("QUARTIERI_SCREENS_STALE_MINUTES", default=10, minimum=1)
+SCREENS_MAX_VIDEO_SECONDS = env_int("QUARTIERI_SCREENS_MAX_VIDEO_SECONDS", default=60, minimum=1)
+SCREENS_MAX_VIDEO_BYTES = (
+    env_int("QUARTIERI_SCREENS_MAX_VIDEO_MB", default=100, minimum=1) * 1024**2
 )
 
 # --- E-mail ---------------------------------------------------------------------------

@@ -29,5 +29,6 @@ urlpatterns = [
     path("places/", include("quartieri.places.urls")),
     path("publishing/", include("quartieri.publishing.urls")),
     path("posters/", include("quartieri.posters.urls")),
+    path("screens/", include("quartieri.screens.urls")),
     path("", include("quartieri.minisites.urls")),
 ]

@@ -34,6 +34,8 @@ class Capability(StrEnum):
     RUN_PLANNER = "planner.run"
     SAVE_PLAN = "planner.save"
     VIEW_ANALYTICS = "analytics.view"
+    # City screens: displays, tokens, slides, playlists, schedules (reading needs VIEW_CONTENT).
+    MANAGE_SCREENS = "screens.manage"
 
 
 _READ = {
@@ -53,6 +55,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.APPROVE_CONTENT,
             Capability.EDIT_PLACES,
             Capability.SAVE_PLAN,
+            Capability.MANAGE_SCREENS,
         }
     ),
     Role.EDITOR: frozenset(

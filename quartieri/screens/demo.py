@@ -1,0 +1,191 @@
+"""Demo: city screens at real ATM stops in Baggio, Isola and Chiaravalle playing the campaign.
+
+Every display stands at a stop of the shipped ATM data (ds535 metro, ds534 surface; CC BY
+4.0, Comune di Milano), found by its AMAT id: a stop missing from the data is left out and
+reported, never placed by guess. The resolutions are demo choices. Each neighbourhood gets
+three layout slides of 10 seconds (its 2021 facts, a tour, its playlist) with the
+neighbourhood's map and a QR code to its mini-site (contract 5 paths), on a schedule that
+runs every day, so the demo plays whenever it is opened. The screens channel account of the
+campaigns demo ("screens") is the group of every demo display, and three posts for it go
+through the real workflow (drafted, approved, scheduled on the campaign's first day); the
+channel sync then puts them on that group's playlist. Idempotent: keyed on the group names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from rich.console import Console
+
+from quartieri.accounts.models import User
+from quartieri.campaigns.models import Campaign, ChannelAccount, ContentItem, Platform
+from quartieri.campaigns.scheduling import schedule_resolve
+from quartieri.campaigns.services import (
+    variant_approve,
+    variant_create,
+    variant_schedule,
+    variant_submit,
+)
+from quartieri.places.models import Neighbourhood, Playlist, PointOfInterest, Tour
+from quartieri.screens import kind, services, slides
+from quartieri.screens.models import Display, DisplayGroup, Slide
+
+CAMPAIGN = "milano-quartieri-spring-summer-2021"
+CHANNEL_GROUP = "Tutti gli schermi"
+SECONDS = 10
+
+
+@dataclass(frozen=True)
+class DemoDisplay:
+    name: str
+    nil: str  # the neighbourhood's official id (NIL)
+    source: str  # the places layer: ds535-metro or ds534-stops
+    amat_id: str  # the stop's id in the ATM data
+    width: int
+    height: int
+
+
+DISPLAYS = (
+    DemoDisplay("Isola – M5 Isola", "11", "ds535-metro", "948", 1920, 1080),
+    DemoDisplay("Isola – Zara M3/M5", "11", "ds535-metro", "890", 1920, 1080),
+    DemoDisplay("Baggio – via Antonio da Baggio 55 (67)", "55", "ds534-stops", "10147", 1080, 1920),
+    DemoDisplay("Baggio – via Rismondo 70 (67, 433)", "55", "ds534-stops", "10152", 1080, 1920),
+    DemoDisplay("Chiaravalle – via Sant'Arialdo 102, Abbazia (77, 140)", "34", "ds534-stops", "12593", 1080, 1920),
+)  # fmt: skip
+
+# Screens channel posts (English: the campaign speaks to international students).
+POSTS = (
+    ("55", "Baggio: concerts of the Primavera di Baggio in the Chiesa Vecchia.", dt.time(8, 0)),
+    ("11", "Isola: artisan open days, BAM and La Stecca.", dt.time(10, 0)),
+    ("34", "Chiaravalle: the abbey's 800th anniversary.", dt.time(12, 0)),
+)
+
+
+def _minisite(area: Neighbourhood, suffix: str = "") -> str:
+    return f"{settings.PUBLIC_URL}/q/{area.slug}/it/{suffix}"
+
+
+def _slide(
+    name: str, *, area: Neighbourhood, campaign: Campaign | None, title: str, text: str, qr: str
+) -> Slide:
+    return slides.slide_create(
+        actor=None, kind=Slide.Kind.LAYOUT, name=name, title=title, text=text,
+        alt_text=f"{title}. {text}", campaign=campaign, neighbourhood=area, qr_target=qr,
+        show_map=True, duration_seconds=SECONDS,
+    )  # fmt: skip
+
+
+def _area_slides(area: Neighbourhood, campaign: Campaign | None) -> list[Slide]:
+    short = area.name_en or area.name_it
+    made = [
+        _slide(f"{short}: Milano quartieri 2021", area=area, campaign=campaign,
+               title=f"{short} · Milano quartieri", text=area.description_it or area.name_it,
+               qr=_minisite(area)),
+    ]  # fmt: skip
+    tour = Tour.objects.filter(neighbourhood=area).order_by("slug").first()
+    if tour is not None:
+        made.append(
+            _slide(f"{short}: {tour.title_en or tour.title_it}", area=area, campaign=campaign,
+                   title=tour.title_en or tour.title_it, text=tour.description_en or tour.description_it,
+                   qr=_minisite(area, f"tours/{tour.slug}/"))
+        )  # fmt: skip
+    playlist = Playlist.objects.filter(neighbourhood=area).order_by("slug").first()
+    if playlist is not None:
+        made.append(
+            _slide(f"{short}: {playlist.title}", area=area, campaign=campaign, title=playlist.title,
+                   text=playlist.description, qr=_minisite(area))
+        )  # fmt: skip
+    return made
+
+
+def _stop(spec: DemoDisplay) -> PointOfInterest | None:
+    return PointOfInterest.objects.filter(
+        source=spec.source, source_record=spec.amat_id, lat__isnull=False
+    ).first()
+
+
+def _displays(
+    groups: dict[str, DisplayGroup], everyone: DisplayGroup, console: Console
+) -> list[Display]:
+    made = []
+    for spec in DISPLAYS:
+        stop = _stop(spec)
+        if stop is None:
+            console.print(
+                f"[yellow]Screens demo: stop {spec.source} {spec.amat_id} not in the data, display left out"
+            )
+            continue
+        made.append(
+            services.display_create(
+                actor=None, name=spec.name, width=spec.width, height=spec.height,
+                orientation="landscape" if spec.width >= spec.height else "portrait",
+                place=stop, groups=[groups[spec.nil], everyone],
+            )
+        )  # fmt: skip
+    return made
+
+
+def _posts(campaign: Campaign) -> None:
+    """The screens channel's posts, through the real workflow (four eyes included)."""
+    account = ChannelAccount.objects.filter(platform=Platform.SCREENS, handle="screens").first()
+    editor = User.objects.filter(username="editor").first()
+    approver = User.objects.filter(username="approver").first()
+    if account is None or editor is None or approver is None:
+        return
+    for nil, caption, wall_time in POSTS:
+        item = ContentItem.objects.filter(campaign=campaign, neighbourhood__code=nil).first()
+        if item is None:
+            continue
+        variant = variant_create(
+            actor=editor, content_item=item, account=account, post_type="feed", caption=caption
+        )
+        variant = variant_submit(actor=editor, variant=variant)
+        variant = variant_approve(actor=approver, variant=variant)
+        at = schedule_resolve(date=campaign.start_date, wall_time=wall_time).at
+        # The campaign may be history (2021): only the demo may schedule in the past.
+        variant_schedule(actor=approver, variant=variant, at=at, allow_past=True)
+
+
+@transaction.atomic
+def load(*, console: Console, from_today: bool) -> None:
+    if DisplayGroup.objects.filter(name=CHANNEL_GROUP).exists():
+        console.print("Screens: demo displays already loaded.")
+        return
+    campaign = Campaign.objects.filter(slug=CAMPAIGN).first()
+    areas = {a.code: a for a in Neighbourhood.objects.filter(code__in=["55", "11", "34"])}
+    if not areas:
+        console.print("[yellow]Screens demo: the neighbourhoods are not loaded, nothing to show")
+        return
+    handle = "screens" if kind.account_exists(handle="screens") else ""
+    everyone = services.group_create(actor=None, name=CHANNEL_GROUP, channel_handle=handle,
+                                     description="Every demo display: the screens channel account's posts play here.")  # fmt: skip
+    groups = {
+        code: services.group_create(actor=None, name=area.name_en or area.name_it)
+        for code, area in areas.items()
+    }
+    for code, area in areas.items():
+        playlist = services.playlist_create(
+            actor=None, name=f"Milano quartieri 2021 · {area.name_en or area.name_it}"
+        )
+        made = _area_slides(area, campaign)
+        services.playlist_set_items(
+            actor=None, playlist=playlist, items=[(s, SECONDS) for s in made]
+        )
+        services.schedule_save(
+            actor=None, name=playlist.name, playlist=playlist, groups=[groups[code]]
+        )
+    slides.slide_create(
+        actor=None, kind=Slide.Kind.LAYOUT, name="Default: Comune di Milano", title="Comune di Milano",
+        text="Milano quartieri", alt_text="Comune di Milano, Milano quartieri", is_default=True,
+    )  # fmt: skip
+    displays = _displays(groups, everyone, console)
+    if campaign is not None:
+        _posts(campaign)
+    kind.variants_sync()
+    console.print(
+        f"Screens: {len(displays)} displays at ATM stops, {Slide.objects.count()} slides; "
+        "open a player from Screens → a display → Open the player."
+    )

@@ -1,0 +1,36 @@
+"""The screens channel sync, called by every worker after each heartbeat (core.workers).
+
+Cheap when nothing changed: one aggregate over the screens variants (kind.fingerprint) and
+one read of the last fingerprint synced. When it moved, the first worker to swap in the
+new fingerprint (compare-and-swap) syncs, in the same transaction; the others do nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+
+from quartieri.screens import kind
+from quartieri.screens.models import ContentVersion
+
+
+def tick(*, now: datetime) -> bool:
+    """Sync the screens channel playlists if their variants changed; True when this call did."""
+    current = kind.fingerprint()
+    synced = (
+        ContentVersion.objects.filter(pk=1).values_list("variants_fingerprint", flat=True).first()
+    )
+    if synced == current:
+        return False
+    with transaction.atomic():
+        if synced is None:
+            ContentVersion.objects.get_or_create(pk=1)
+            synced = ""
+        claimed = ContentVersion.objects.filter(pk=1, variants_fingerprint=synced).update(
+            variants_fingerprint=current
+        )
+        if not claimed:
+            return False  # another worker got there first
+        kind.variants_sync()
+    return True
