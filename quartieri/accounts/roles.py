@@ -34,6 +34,8 @@ class Capability(StrEnum):
     RUN_PLANNER = "planner.run"
     SAVE_PLAN = "planner.save"
     VIEW_ANALYTICS = "analytics.view"
+    # Newsletter subscribers are personal data: the comms office only (newsletter app).
+    MANAGE_SUBSCRIBERS = "newsletter.subscribers"
 
 
 _READ = {
@@ -53,6 +55,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.APPROVE_CONTENT,
             Capability.EDIT_PLACES,
             Capability.SAVE_PLAN,
+            Capability.MANAGE_SUBSCRIBERS,
         }
     ),
     Role.EDITOR: frozenset(
