@@ -121,7 +121,8 @@ def batch_claim(*, batch_id: int, worker: str) -> SendBatch | None:
         orphans = Delivery.objects.filter(
             issue_id=batch.issue_id,
             state=State.RESERVED,
-            subscriber_id__range=(batch.first_subscriber_id, batch.last_subscriber_id),
+            subscriber_id__gte=batch.first_subscriber_id,
+            subscriber_id__lte=batch.last_subscriber_id,
         ).update(state=State.UNCERTAIN, done_at=now)
         if orphans:
             logger.warning("Issue %s: %s deliveries left uncertain", batch.issue_id, orphans)
@@ -135,7 +136,10 @@ def _next_recipients(batch: SendBatch, skip: set[int], limit: int) -> list[dict[
     rows: list[dict[str, Any]] = [
         dict(row)
         for row in eligible(batch.issue)
-        .filter(subscriber_id__range=(batch.first_subscriber_id, batch.last_subscriber_id))
+        .filter(
+            subscriber_id__gte=batch.first_subscriber_id,
+            subscriber_id__lte=batch.last_subscriber_id,
+        )
         .exclude(subscriber_id__in=skip)
         .filter(~Exists(written))
         .order_by("subscriber_id")

@@ -9,6 +9,7 @@ directly, counting what arrives per recipient in memory.
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import time
@@ -20,6 +21,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 MAILBOX_KEEP = 2000
+# aiosmtpd logs every connection at INFO: thousands of lines per issue.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class SinkHandler:
