@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import time
@@ -74,6 +75,11 @@ class Command(QuartieriCommand):
         )
         p = sub.add_parser("sink", help="Run the demo's local SMTP sink (the Mailbox page).")
         p.add_argument("--port", type=int, default=settings.NEWSLETTER_SINK_PORT)
+        for subparser in sub.choices.values():
+            # --format also after the action (``newsletter compose … --format json``).
+            subparser.add_argument(
+                "--format", choices=list(self.formats), default=argparse.SUPPRESS
+            )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"].replace("-", "_")
