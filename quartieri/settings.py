@@ -424,7 +424,7 @@ NEWSLETTER_DKIM_SELECTOR = env_str("QUARTIERI_NEWSLETTER_DKIM_SELECTOR", "quarti
 # Subscribers per batch (one worker task each) and messages reserved in the ledger at a
 # time: a worker killed mid-send leaves at most one reservation uncertain.
 NEWSLETTER_BATCH_SIZE = env_int("QUARTIERI_NEWSLETTER_BATCH_SIZE", default=1000, minimum=1)
-NEWSLETTER_RESERVE = env_int("QUARTIERI_NEWSLETTER_RESERVE", default=40, minimum=1)
+NEWSLETTER_RESERVE = env_int("QUARTIERI_NEWSLETTER_RESERVE", default=200, minimum=1)
 # A batch untouched this long, whose worker is not alive, gets its task again (periodic.py).
 NEWSLETTER_BATCH_STALE_SECONDS = env_int("QUARTIERI_NEWSLETTER_BATCH_STALE_SECONDS", default=60)
 NEWSLETTER_SOFT_BOUNCE_LIMIT = env_int("QUARTIERI_NEWSLETTER_SOFT_BOUNCES", default=3, minimum=1)

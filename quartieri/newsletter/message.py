@@ -66,6 +66,12 @@ def preferences_url(token: str) -> str:
     return settings.PUBLIC_URL + reverse("newsletter:preferences", args=[token])
 
 
+def _url_around(name: str) -> tuple[str, str]:
+    """The text before and after the token in a link (reverse() once, not per message)."""
+    before, after = reverse(name, args=["TOKEN"]).split("TOKEN")
+    return settings.PUBLIC_URL + before, after
+
+
 @lru_cache(maxsize=1)
 def _dkim_key(path: str) -> bytes:
     return Path(path).read_bytes()
@@ -114,10 +120,13 @@ class MessageTemplate:
         ).encode()
         self.unsubscribe_mailto = f"mailto:{settings.NEWSLETTER_BOUNCE_EMAIL}?subject=unsubscribe-"
         self.dkim_domain = domain.encode()
+        self.unsubscribe_around = _url_around("newsletter:unsubscribe")
+        self.preferences_around = _url_around("newsletter:preferences")
 
     def render(self, recipient: Personal) -> bytes:
         token = unsubscribe_token(subscriber_id=recipient.subscriber_id, list_id=self.list_id)
-        unsubscribe, preferences = unsubscribe_url(token), preferences_url(token)
+        unsubscribe = token.join(self.unsubscribe_around)
+        preferences = token.join(self.preferences_around)
         name = recipient.name or self.anonymous
         text = (
             self.text.replace(NAME, name)

@@ -126,6 +126,7 @@ class Connection:
     reader: asyncio.StreamReader | None = None
     writer: asyncio.StreamWriter | None = None
     extensions: set[str] = field(default_factory=set)
+    broken: bool = False
 
     async def _reply(self) -> tuple[int, str]:
         if self.reader is None:
@@ -174,29 +175,84 @@ class Connection:
         text = await self._command(f"EHLO {self.helo_name}", 250)
         self.extensions = {line.split()[0].upper() for line in text.splitlines()[1:] if line}
 
-    async def send(self, message: Outgoing) -> Result:
-        """Hand one message over; the Result says whether the server has it."""
-        if self.writer is None:
-            raise ConnectionError("not connected")
-        envelope = f"MAIL FROM:<{message.sender}>\r\nRCPT TO:<{message.recipient}>\r\nDATA\r\n"
-        self.writer.write(envelope.encode())
+    @staticmethod
+    def _envelope(message: Outgoing) -> bytes:
+        return f"MAIL FROM:<{message.sender}>\r\nRCPT TO:<{message.recipient}>\r\nDATA\r\n".encode()
+
+    async def _envelope_replies(self, message: Outgoing) -> Result | None:
+        """Read MAIL, RCPT and DATA's replies: None when the server waits for the data."""
         replies = [await self._reply() for _ in range(3)]
         failed = next(((c, t) for c, t in replies[:2] if c != 250), None)
-        if failed or replies[2][0] != 354:
-            if replies[2][0] == 354:  # a server that took DATA anyway: end it empty
-                self.writer.write(b".\r\n")
-                await self._reply()
-            await self._command("RSET", 250)
-            code, text = failed or replies[2]
-            return Result(message.key, _outcome_of(code), self.server.name, f"{code} {text}")
-        self.writer.write(dot_stuff(message.data))
-        try:
-            code, text = await self._reply()
-        except (OSError, ConnectionError, TimeoutError, asyncio.IncompleteReadError) as error:
-            return Result(message.key, Outcome.UNKNOWN, self.server.name, str(error)[:200])
-        if code == 250:
-            return Result(message.key, Outcome.SENT, self.server.name)
+        if not failed and replies[2][0] == 354:
+            return None
+        if replies[2][0] == 354:  # a server that took DATA anyway: end it empty
+            self._write(b".\r\n")
+            await self._reply()
+        await self._command("RSET", 250)
+        code, text = failed or replies[2]
         return Result(message.key, _outcome_of(code), self.server.name, f"{code} {text}")
+
+    def _write(self, data: bytes) -> None:
+        if self.writer is None:
+            raise ConnectionError("not connected")
+        self.writer.write(data)
+
+    async def send_many(self, messages: Sequence[Outgoing]) -> list[Result]:
+        """Hand messages over in order, pipelined (RFC 2920): the data and final dot of one
+        go out in the same write as the next one's MAIL, RCPT and DATA, so each message
+        costs one write and one round trip. A broken connection makes the message whose
+        dot was written UNKNOWN and every later one RETRY (none of their data was sent)."""
+        results: list[Result] = []
+        if not messages:
+            return results
+        self._write(self._envelope(messages[0]))
+        index = 0
+        try:
+            while index < len(messages):
+                message = messages[index]
+                refused = await self._envelope_replies(message)
+                following = messages[index + 1] if index + 1 < len(messages) else None
+                if refused is not None:
+                    results.append(refused)
+                    if following is not None:
+                        self._write(self._envelope(following))
+                    index += 1
+                    continue
+                self._write(
+                    dot_stuff(message.data) + (self._envelope(following) if following else b"")
+                )
+                try:
+                    code, text = await self._reply()
+                except (
+                    OSError,
+                    ConnectionError,
+                    TimeoutError,
+                    asyncio.IncompleteReadError,
+                ) as error:
+                    results.append(
+                        Result(message.key, Outcome.UNKNOWN, self.server.name, str(error)[:200])
+                    )
+                    index += 1
+                    raise
+                outcome = Outcome.SENT if code == 250 else _outcome_of(code)
+                detail = "" if code == 250 else f"{code} {text}"
+                results.append(Result(message.key, outcome, self.server.name, detail))
+                index += 1
+        except (
+            OSError,
+            ConnectionError,
+            TimeoutError,
+            SmtpReplyError,
+            asyncio.IncompleteReadError,
+        ) as error:
+            # Nothing of these reached the server's queue: they are tried again.
+            results.extend(
+                Result(m.key, Outcome.RETRY, self.server.name, str(error)[:300])
+                for m in messages[index:]
+            )
+            await self.close()
+            self.broken = True
+        return results
 
     async def close(self) -> None:
         if self.writer is None:
@@ -237,35 +293,19 @@ class Pool:
         self.open = [c for c in made if c is not None]
 
     async def send(self, messages: Sequence[Outgoing]) -> list[Result]:
+        """Spread the messages over the open connections (round robin), each sending its
+        share in order; connections that broke are dropped (a new pool reconnects)."""
         await self.ensure_open()
         if not self.open:
             detail = "; ".join(self.errors[-3:]) or "no SMTP server configured"
             return [Result(m.key, Outcome.RETRY, "", detail[:300]) for m in messages]
-        queue: asyncio.Queue[Outgoing] = asyncio.Queue()
-        for message in messages:
-            queue.put_nowait(message)
-        results: list[Result] = []
-        await asyncio.gather(*(self._drain(c, queue, results) for c in list(self.open)))
-        while not queue.empty():  # every connection broke: nothing left to send with
-            message = queue.get_nowait()
-            results.append(Result(message.key, Outcome.RETRY, "", "no open connection"))
-        return results
-
-    async def _drain(
-        self, connection: Connection, queue: asyncio.Queue[Outgoing], results: list[Result]
-    ) -> None:
-        while not queue.empty():
-            message = queue.get_nowait()
-            try:
-                results.append(await connection.send(message))
-            except (OSError, ConnectionError, TimeoutError, SmtpReplyError) as error:
-                # Before the dot: the server does not have it; this connection is done.
-                results.append(
-                    Result(message.key, Outcome.RETRY, connection.server.name, str(error)[:300])
-                )
-                self.open.remove(connection)
-                await connection.close()
-                return
+        connections = list(self.open)
+        shares = [list(messages[n :: len(connections)]) for n in range(len(connections))]
+        done = await asyncio.gather(
+            *(c.send_many(share) for c, share in zip(connections, shares, strict=True))
+        )
+        self.open = [c for c in connections if not c.broken]
+        return [result for results in done for result in results]
 
     async def close(self) -> None:
         await asyncio.gather(*(c.close() for c in self.open))
