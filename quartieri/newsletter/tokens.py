@@ -42,7 +42,10 @@ def _keys() -> list[str]:
 
 def email_hashes(email: str) -> list[str]:
     """The suppression hash of an address under every configured key (newest first)."""
-    return [salted_hmac(_SUPPRESS_SALT, email, secret=key, algorithm="sha256").hexdigest() for key in _keys()]
+    return [
+        salted_hmac(_SUPPRESS_SALT, email, secret=key, algorithm="sha256").hexdigest()
+        for key in _keys()
+    ]
 
 
 def _mac(payload: str, key: str) -> str:

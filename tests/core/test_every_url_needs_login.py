@@ -23,6 +23,9 @@ PUBLIC = (
     r"^p/",  # published mini-site pages and public short links, when those apps exist
     r"^api/v1/openapi\.json$",
     r"^api/v1/docs",
+    # The newsletter's public side: subscribe form (contract 1), the links in every message,
+    # provider webhooks (their own authentication).
+    r"^newsletter/(subscribe|consent|confirm|u|p|anymail)/",
 )
 SAMPLE_ARGUMENTS = {
     "int": "1",
