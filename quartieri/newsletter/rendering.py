@@ -60,7 +60,7 @@ def issue_mjml(
     ]
     with translation.override(language):
         return render_to_string(
-            "newsletter/issue.mjml",
+            "newsletter/issue_mjml.html",
             {
                 "list": newsletter_list,
                 "date": date,
