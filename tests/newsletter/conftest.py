@@ -125,31 +125,50 @@ def day_content(daily: NewsletterList) -> Any:
     from quartieri.newsletter.kind import ROME
 
     campaign = Campaign.objects.create(
-        name="Quartieri", slug="quartieri-2021", start_date=dt.date(2021, 5, 3),
+        name="Quartieri",
+        slug="quartieri-2021",
+        start_date=dt.date(2021, 5, 3),
         end_date=dt.date(2021, 9, 30),
     )
     at = dt.datetime(2021, 5, 3, 7, 0, tzinfo=ROME)
     account = ChannelAccount.objects.get(platform=Platform.NEWSLETTER, handle="newsletter")
     instagram = ChannelAccount.objects.create(platform=Platform.INSTAGRAM, handle="@yesmilano")
     baggio = ContentItem.objects.create(
-        campaign=campaign, title="Baggio", master_text_it="Concerti nella chiesa vecchia.",
+        campaign=campaign,
+        title="Baggio",
+        master_text_it="Concerti nella chiesa vecchia.",
         master_text_en="Concerts in the old church.",
     )
     isola = ContentItem.objects.create(
-        campaign=campaign, title="Isola", master_text_it="Botteghe aperte.",
+        campaign=campaign,
+        title="Isola",
+        master_text_it="Botteghe aperte.",
         master_text_en="Workshops open their doors.",
     )
     Variant.objects.create(
-        content_item=baggio, account=account, post_type="text", status="scheduled",
-        caption="This week in Baggio: concerts.", scheduled_at=at, link="https://example.org/baggio",
+        content_item=baggio,
+        account=account,
+        post_type="text",
+        status="scheduled",
+        caption="This week in Baggio: concerts.",
+        scheduled_at=at,
+        link="https://example.org/baggio",
     )
     Variant.objects.create(
-        content_item=isola, account=instagram, post_type="feed", status="approved",
-        caption="Isola!", scheduled_at=at + dt.timedelta(hours=5),
+        content_item=isola,
+        account=instagram,
+        post_type="feed",
+        status="approved",
+        caption="Isola!",
+        scheduled_at=at + dt.timedelta(hours=5),
     )
     Variant.objects.create(  # still a draft: not in the issue
-        content_item=isola, account=account, post_type="text", status="draft",
-        caption="DRAFT TEXT", scheduled_at=at,
+        content_item=isola,
+        account=account,
+        post_type="text",
+        status="draft",
+        caption="DRAFT TEXT",
+        scheduled_at=at,
     )
     return dt.date(2021, 5, 3)
 

@@ -23,7 +23,7 @@ class StoredMessage:
 
 
 class FakeImap:
-    def __init__(self, *, username: str = "bounces", password: str = "secret") -> None:
+    def __init__(self, *, username: str = "bounces", password: str = "secret") -> None:  # noqa: S107
         self.username, self.password = username, password
         self.messages: list[StoredMessage] = []
         self.refuse_login = False
@@ -72,7 +72,9 @@ class FakeImap:
             elif not authed and command != "LOGOUT":
                 out.write(f"{tag} BAD log in first\r\n".encode())
             elif command == "SELECT":
-                out.write(f"* {len(self.messages)} EXISTS\r\n{tag} OK [READ-WRITE] selected\r\n".encode())
+                out.write(
+                    f"* {len(self.messages)} EXISTS\r\n{tag} OK [READ-WRITE] selected\r\n".encode()
+                )
             elif command == "UID":
                 if not self._uid(tag, args, out):
                     return
@@ -102,7 +104,11 @@ class FakeImap:
                 return False
             uid = int(rest.split()[0])
             found = next(m for m in messages if m.uid == uid)
-            write(f"* {uid} FETCH (UID {uid} RFC822 {{{len(found.raw)}}}\r\n".encode() + found.raw + b")\r\n")
+            write(
+                f"* {uid} FETCH (UID {uid} RFC822 {{{len(found.raw)}}}\r\n".encode()
+                + found.raw
+                + b")\r\n"
+            )
             write(f"{tag} OK fetch\r\n".encode())
         elif sub == "STORE":
             uid = int(rest.split()[0])

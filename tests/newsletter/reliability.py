@@ -163,7 +163,7 @@ def run(
     return Outcome(
         audience=int(created["audience"]),
         received=Counter(handler.received),
-        ledger={email: state for email, state in ledger["rows"]},
+        ledger=dict(ledger["rows"]),
         status=ledger["status"],
         seconds=seconds,
         kills=fleet.kills,

@@ -17,8 +17,17 @@ from quartieri.newsletter.services import suppression_add
 def _import(path, *extra):
     out = StringIO()
     call_command(
-        "newsletter", "import", str(path), "--list", "daily", "--consent-note",
-        "Paper form at the Isola fair, 2024", "--format", "json", *extra, stdout=out,
+        "newsletter",
+        "import",
+        str(path),
+        "--list",
+        "daily",
+        "--consent-note",
+        "Paper form at the Isola fair, 2024",
+        "--format",
+        "json",
+        *extra,
+        stdout=out,
     )
     return json.loads(out.getvalue())
 
@@ -28,7 +37,9 @@ def _rejects(summary):
         return list(csv.reader(handle))
 
 
-def test_each_row_ends_imported_merged_or_rejected_with_line_and_reason(tmp_path, daily, subscribe_people):
+def test_each_row_ends_imported_merged_or_rejected_with_line_and_reason(
+    tmp_path, daily, subscribe_people
+):
     subscribe_people(1, prefix="known")  # known0@example.org is on the list already
     suppression_add(email="bounced@example.org", reason=Suppression.Reason.HARD_BOUNCE)
     lines = [
@@ -66,13 +77,17 @@ def test_each_row_ends_imported_merged_or_rejected_with_line_and_reason(tmp_path
     formula = next(row for row in rejects if row[0] == "11")
     assert formula[2].startswith("'=HYPERLINK")  # neutralised for spreadsheets
     assert set(Subscriber.objects.values_list("email", flat=True)) == {
-        "anna@example.org", "fabio@example.org", "known0@example.org",
+        "anna@example.org",
+        "fabio@example.org",
+        "known0@example.org",
     }
     anna = Subscriber.objects.get(email="anna@example.org")
     assert (anna.status, anna.interests) == ("confirmed", ["isola", "baggio"])
     record = ConsentRecord.objects.get(subscriber=anna)
     assert (record.action, record.source, record.note) == (
-        "imported", "import:people.csv", "Paper form at the Isola fair, 2024",
+        "imported",
+        "import:people.csv",
+        "Paper form at the Isola fair, 2024",
     )
     assert Subscription.objects.filter(newsletter_list=daily, status="confirmed").count() == 3
 

@@ -21,7 +21,8 @@ def test_twenty_thousand_once_each_through_kills_and_a_pause(platform_env):
     print("\n" + outcome.summary() + "\n" + "; ".join(outcome.events))  # noqa: T201
 
     assert outcome.status == "sent"
-    assert outcome.kills == 3 and outcome.paused
+    assert outcome.kills == 3
+    assert outcome.paused
     eligible = {f"reader{n}@example.org" for n in range(ELIGIBLE)}
     # Never twice; nobody who unsubscribed or bounced.
     assert outcome.duplicated == []

@@ -55,7 +55,9 @@ def test_a_batch_run_twice_sends_nothing_twice(sink, approved_issue, approver, s
     assert len(sink.received) == 5
 
 
-def test_a_batch_held_by_a_live_worker_is_not_taken(sink, approved_issue, approver, subscribe_people, settings):
+def test_a_batch_held_by_a_live_worker_is_not_taken(
+    sink, approved_issue, approver, subscribe_people, settings
+):
     subscribe_people(3)
     issue = _start(approved_issue, approver)
     batch = SendBatch.objects.get(issue=issue)
@@ -81,8 +83,12 @@ def test_reservations_of_a_dead_worker_become_uncertain_and_are_never_resent(
     from django.utils import timezone
 
     for reader in readers[:2]:
-        Delivery.objects.create(issue=issue, subscriber=reader, worker="dead", reserved_at=timezone.now())
-    SendBatch.objects.filter(pk=batch.pk).update(touched_at=timezone.now() - dt.timedelta(seconds=60))
+        Delivery.objects.create(
+            issue=issue, subscriber=reader, worker="dead", reserved_at=timezone.now()
+        )
+    SendBatch.objects.filter(pk=batch.pk).update(
+        touched_at=timezone.now() - dt.timedelta(seconds=60)
+    )
 
     # When another worker runs the batch,
     assert batch_send(batch_id=batch.pk, worker="alive") == "done"
@@ -152,14 +158,18 @@ def test_the_editor_may_not_approve_nor_send(approved_issue, editor, daily, day_
 
     with pytest.raises(PermissionDenied):
         issue_send_start(actor=editor, issue=approved_issue)
-    draft = issue_submit(actor=editor, issue=issue_compose(actor=editor, newsletter_list=daily, date=day_content))
+    draft = issue_submit(
+        actor=editor, issue=issue_compose(actor=editor, newsletter_list=daily, date=day_content)
+    )
     with pytest.raises(PermissionDenied):
         issue_approve(actor=editor, issue=draft)
     draft.refresh_from_db()
     assert draft.status == Issue.Status.IN_REVIEW
 
 
-def test_the_message_carries_the_bulk_sender_headers(sink, approved_issue, approver, subscribe_people):
+def test_the_message_carries_the_bulk_sender_headers(
+    sink, approved_issue, approver, subscribe_people
+):
     reader = subscribe_people(1)[0]
     issue = _start(approved_issue, approver)
     _send_all(issue)
@@ -177,30 +187,40 @@ def test_the_message_carries_the_bulk_sender_headers(sink, approved_issue, appro
     # The visible link and the one-click link are the same per-recipient page.
     html = message.get_body(("html",)).get_content()
     text = message.get_body(("plain",)).get_content()
-    assert links[0] in html and links[0] in text
+    assert links[0] in html
+    assert links[0] in text
     assert "/newsletter/p/" in html  # preferences
-    assert reader.name in html and reader.name in text
+    assert reader.name in html
+    assert reader.name in text
     # No open pixel, no per-recipient link other than unsubscribe/preferences.
     assert "<img" not in html.lower()
     token = links[0].rstrip("/").rsplit("/", 1)[1]
     assert html.count(token) == 2
     # The content of the day: the newsletter's variant and the Instagram post, no draft.
-    assert "Baggio" in text and "Isola" in text and "DRAFT TEXT" not in text
+    assert "Baggio" in text
+    assert "Isola" in text
+    assert "DRAFT TEXT" not in text
     assert "utm_source=newsletter" in html
 
 
-def test_dkim_signature_verifies(sink, approved_issue, approver, subscribe_people, settings, tmp_path):
+def test_dkim_signature_verifies(
+    sink, approved_issue, approver, subscribe_people, settings, tmp_path
+):
     import dkim
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
     )
     (tmp_path / "dkim.pem").write_bytes(pem)
     settings.NEWSLETTER_DKIM_KEY_FILE = str(tmp_path / "dkim.pem")
-    public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     import base64
 
     record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
@@ -208,8 +228,16 @@ def test_dkim_signature_verifies(sink, approved_issue, approver, subscribe_peopl
     _send_all(_start(approved_issue, approver))
     raw = sink.messages[0].content
     assert raw.startswith(b"DKIM-Signature:")
-    signed = raw.split(b"\r\n\r\n", 1)[0].split(b"h=", 1)[1].split(b";", 1)[0].replace(b" ", b"").replace(b"\r\n", b"").replace(b"\t", b"")
-    assert b"list-unsubscribe" in signed and b"list-unsubscribe-post" in signed
+    signed = (
+        raw.split(b"\r\n\r\n", 1)[0]
+        .split(b"h=", 1)[1]
+        .split(b";", 1)[0]
+        .replace(b" ", b"")
+        .replace(b"\r\n", b"")
+        .replace(b"\t", b"")
+    )
+    assert b"list-unsubscribe" in signed
+    assert b"list-unsubscribe-post" in signed
     assert dkim.verify(raw, dnsfunc=lambda name, timeout=5: record)
 
 

@@ -15,7 +15,9 @@ def mail_client():
     return Client(enforce_csrf_checks=True)
 
 
-def test_one_click_post_unsubscribes_at_once_without_session_or_csrf(mail_client, subscribe_people, daily):
+def test_one_click_post_unsubscribes_at_once_without_session_or_csrf(
+    mail_client, subscribe_people, daily
+):
     reader = subscribe_people(1)[0]
     token = unsubscribe_token(subscriber_id=reader.pk, list_id=daily.pk)
     response = mail_client.post(
@@ -43,19 +45,29 @@ def test_a_forged_token_changes_nothing(mail_client, subscribe_people, daily):
     reader = subscribe_people(1)[0]
     token = unsubscribe_token(subscriber_id=reader.pk, list_id=daily.pk)
     forged = f"{reader.pk + 1}-{daily.pk}-{token.rsplit('-', 1)[1]}"
-    assert mail_client.post(f"/newsletter/u/{forged}/", {"List-Unsubscribe": "One-Click"}).status_code == 400
+    assert (
+        mail_client.post(f"/newsletter/u/{forged}/", {"List-Unsubscribe": "One-Click"}).status_code
+        == 400
+    )
     assert not ConsentRecord.objects.exists()
 
 
-def test_preferences_change_language_and_show_the_consent_timeline(mail_client, subscribe_people, daily):
+def test_preferences_change_language_and_show_the_consent_timeline(
+    mail_client, subscribe_people, daily
+):
     reader = subscribe_people(1)[0]
     ConsentRecord.objects.create(
-        subscriber=reader, newsletter_list=daily, action="imported", at=reader.created_at,
-        source="import:old.csv", note="Signed up at the 2020 fair",
+        subscriber=reader,
+        newsletter_list=daily,
+        action="imported",
+        at=reader.created_at,
+        source="import:old.csv",
+        note="Signed up at the 2020 fair",
     )
     token = unsubscribe_token(subscriber_id=reader.pk, list_id=daily.pk)
     page = mail_client.get(f"/newsletter/p/{token}/").content.decode()
-    assert "consent-timeline" in page and "Signed up at the 2020 fair" in page
+    assert "consent-timeline" in page
+    assert "Signed up at the 2020 fair" in page
     mail_client.post(f"/newsletter/p/{token}/", {"language": "en", "interests": []})
     reader.refresh_from_db()
     assert reader.language == "en"
