@@ -159,7 +159,7 @@ def _issue(newsletter_list: NewsletterList) -> int | None:
         content_item=item,
         account=account,
         post_type="text",
-        caption="Isola this weekend: the artisans' workshops open their doors, and BAM hosts a picnic.",
+        caption="Isola, questo fine settimana: le botteghe artigiane aprono le porte e BAM ospita un picnic.",
     )
     variant = variant_approve(actor=approver, variant=variant_submit(actor=editor, variant=variant))
     at = schedule_resolve(date=day, wall_time=dt.time(7, 0)).at

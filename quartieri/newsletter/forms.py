@@ -135,3 +135,10 @@ class RejectForm(forms.Form):
 
 class SegmentForm(forms.Form):
     name = forms.CharField(label=_("Segment name"), max_length=200)
+
+
+class ComposeForm(forms.Form):
+    newsletter_list = forms.ModelChoiceField(
+        label=_("List"), queryset=NewsletterList.objects.all(), empty_label=None
+    )
+    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))

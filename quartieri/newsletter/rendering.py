@@ -124,7 +124,8 @@ class _Text(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:
-            self.out.append(" ".join(data.split()) if data.strip() else "")
+            # Runs of white space become one space; the lines are tidied in text().
+            self.out.append(" ".join(data.split()).join(" " * 2) if data.strip() else " ")
 
     def text(self) -> str:
         lines = [" ".join(line.split()) for line in "".join(self.out).splitlines()]

@@ -27,6 +27,7 @@ urlpatterns = [
     path("anymail/", include((_public(list(anymail_urls.urlpatterns)), "anymail"))),
     # Staff.
     path("", views_staff.issue_list_view, name="issue_list"),
+    path("issues/compose/", views_staff.issue_compose_view, name="issue_compose"),
     path("issues/<int:pk>/", views_staff.issue_detail_view, name="issue_detail"),
     path("issues/<int:pk>/edit/", views_staff.issue_edit_view, name="issue_edit"),
     path("issues/<int:pk>/progress/", views_staff.issue_progress_view, name="issue_progress"),

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
@@ -21,7 +22,7 @@ from quartieri.accounts.permissions import require_capability
 from quartieri.accounts.roles import Capability
 from quartieri.newsletter import issues as issue_services
 from quartieri.newsletter.filters import SubscriberFilter, segment_filters_clean
-from quartieri.newsletter.forms import IssueEditForm, RejectForm, SegmentForm
+from quartieri.newsletter.forms import ComposeForm, IssueEditForm, RejectForm, SegmentForm
 from quartieri.newsletter.kind import Duty, list_allows
 from quartieri.newsletter.mail import MailError, issue_test_send
 from quartieri.newsletter.models import Issue, NewsletterList, Segment, Subscriber
@@ -63,8 +64,32 @@ def issue_list_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "newsletter/issue_list.html",
-        {"issues": issue_list()[:100], "lists": lists_with_counts()},
+        {
+            "issues": issue_list()[:100],
+            "lists": lists_with_counts(),
+            "compose_form": ComposeForm(initial={"date": timezone.localdate()}),
+        },
     )
+
+
+@require_capability(Capability.DRAFT_CONTENT)
+@require_POST
+def issue_compose_view(request: HttpRequest) -> HttpResponseBase:
+    """The web side of ``quartieri newsletter compose``: a draft from the day's content."""
+    form = ComposeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("newsletter:issue_list")
+    try:
+        issue = issue_services.issue_compose(
+            actor=_user(request),
+            newsletter_list=form.cleaned_data["newsletter_list"],
+            date=form.cleaned_data["date"],
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+        return redirect("newsletter:issue_list")
+    return redirect("newsletter:issue_detail", pk=issue.pk)
 
 
 def _steps(user: User, issue: Issue) -> dict[str, bool]:

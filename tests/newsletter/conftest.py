@@ -150,7 +150,7 @@ def day_content(daily: NewsletterList) -> Any:
         account=account,
         post_type="text",
         status="scheduled",
-        caption="This week in Baggio: concerts.",
+        caption="Questa settimana a Baggio: concerti.",
         scheduled_at=at,
         link="https://example.org/baggio",
     )

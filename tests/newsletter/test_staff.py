@@ -141,3 +141,23 @@ def test_gdpr_access_and_erasure_keep_only_a_hash(client_for, approver, subscrib
     assert suppression.reason == "erased"
     event = AuditEvent.objects.get(action="newsletter.subscriber.erase")
     assert reader.email not in json.dumps([event.target_label, event.before, event.after])
+
+
+def test_the_editor_composes_from_the_page_and_the_analyst_cannot(
+    client_for, editor, analyst, daily, day_content
+):
+    data = {"newsletter_list": daily.pk, "date": "2021-05-03"}
+    assert client_for(analyst).post("/newsletter/issues/compose/", data).status_code == 403
+    assert not Issue.objects.exists()
+    response = client_for(editor).post("/newsletter/issues/compose/", data)
+    issue = Issue.objects.get()
+    assert response["Location"] == f"/newsletter/issues/{issue.pk}/"
+    assert issue.composed_by == editor
+
+
+def test_the_test_send_mails_both_languages_to_me_and_writes_no_ledger_row(
+    client_for, editor, approved_issue, sink
+):
+    client_for(editor).post(f"/newsletter/issues/{approved_issue.pk}/test/")
+    assert sink.received == {editor.email: 2}
+    assert not Delivery.objects.exists()
