@@ -66,7 +66,8 @@ class Recipient:
 
 def unsubscribe_token_read(token: str) -> Recipient | None:
     """The recipient a token names, or None if it was not made by us."""
-    parts = token.split("-")
+    # The MAC is urlsafe base64, which may itself contain "-".
+    parts = token.split("-", 2)
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
         return None
     payload = f"{parts[0]}-{parts[1]}"
