@@ -78,7 +78,7 @@ def issue_compose_view(request: HttpRequest) -> HttpResponseBase:
     """The web side of ``quartieri newsletter compose``: a draft from the day's content."""
     form = ComposeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("newsletter:issue_list")
     try:
         issue = issue_services.issue_compose(

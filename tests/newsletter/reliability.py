@@ -2,7 +2,7 @@
 killing workers with SIGKILL at seeded-random moments and pausing/resuming once.
 
 Shared by the reduced test (test_reliability.py) and bench/newsletter_reliability_bench.py.
-The sink runs in this process (aiosmtpd on loopback) and counts per recipient; the workers
+The sink runs in this process (tests/newsletter/fast_sink.py, on loopback) and counts per recipient; the workers
 are real ``quartieri worker`` processes on a platform of their own (tests/processes.py).
 """
 
@@ -14,8 +14,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from quartieri.newsletter.sink import SinkHandler, sink_start
 from tests.newsletter.conftest import free_port
+from tests.newsletter.fast_sink import FastSink
 from tests.processes import python, quartieri, wait_for
 from tests.publishing.reliability import Fleet
 
@@ -108,9 +108,8 @@ def run(
     timeout: float = 300,
 ) -> Outcome:
     rng = random.Random(seed)
-    handler = SinkHandler()
     port = free_port()
-    controller = sink_start(port=port, handler=handler)
+    handler = FastSink(port).__enter__()
     env = {
         **env,
         "QUARTIERI_SMTP_URL": f"smtp://127.0.0.1:{port}?connections={connections}",
@@ -159,7 +158,7 @@ def run(
             fleet.stop()
         ledger = json.loads(python(env, LEDGER.replace("ISSUE", str(issue))).stdout)
     finally:
-        controller.stop()
+        handler.__exit__()
     return Outcome(
         audience=int(created["audience"]),
         received=Counter(handler.received),

@@ -12,12 +12,14 @@ from tests.processes import platform_env
 __all__ = ["platform_env"]
 
 ELIGIBLE = 20_000
-RESERVE = 20
+RESERVE = 50
 
 
 @pytest.mark.slow
 def test_twenty_thousand_once_each_through_kills_and_a_pause(platform_env):
-    outcome = reliability.run(platform_env, eligible=ELIGIBLE, kills=3, reserve=RESERVE)
+    outcome = reliability.run(
+        platform_env, eligible=ELIGIBLE, kills=3, reserve=RESERVE, connections=10
+    )
     print("\n" + outcome.summary() + "\n" + "; ".join(outcome.events))  # noqa: T201
 
     assert outcome.status == "sent"
