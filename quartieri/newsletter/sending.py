@@ -23,14 +23,14 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from quartieri.core.workers import live_worker_ids
@@ -129,46 +129,76 @@ def batch_claim(*, batch_id: int, worker: str) -> SendBatch | None:
     return batch
 
 
-def _next_recipients(batch: SendBatch, skip: set[int], limit: int) -> list[dict[str, Any]]:
-    written = Delivery.objects.filter(
-        issue_id=batch.issue_id, subscriber_id=OuterRef("subscriber_id")
-    )
-    rows: list[dict[str, Any]] = [
-        dict(row)
-        for row in eligible(batch.issue)
-        .filter(
-            subscriber_id__gte=batch.first_subscriber_id,
-            subscriber_id__lte=batch.last_subscriber_id,
+def _next_recipients(run: _Run, limit: int) -> list[dict[str, Any]]:
+    """The next eligible subscribers of the batch without a ledger row, in id order.
+
+    Three simple indexed reads instead of one anti-join: the subscriptions after the
+    run's cursor, their people, and the ledger rows they already have. The planner cannot
+    turn these into a scan of the whole ledger per chunk, as it did with the anti-join on
+    freshly filled PostgreSQL tables (no statistics yet: 73 msg/s instead of hundreds).
+    """
+    batch = run.batch
+    rows: list[dict[str, Any]] = []
+    while len(rows) < limit and run.cursor < batch.last_subscriber_id:
+        ids = list(
+            Subscription.objects.filter(
+                newsletter_list_id=batch.issue.newsletter_list_id,
+                status=Subscription.Status.CONFIRMED,
+                subscriber_id__gt=run.cursor,
+                subscriber_id__lte=batch.last_subscriber_id,
+            )
+            .order_by("subscriber_id")
+            .values_list("subscriber_id", flat=True)[:limit]
         )
-        .exclude(subscriber_id__in=skip)
-        .filter(~Exists(written))
-        .order_by("subscriber_id")
-        .values("subscriber_id", "subscriber__email", "subscriber__name", "subscriber__language")[
-            :limit
+        if not ids:
+            run.cursor = batch.last_subscriber_id
+            break
+        run.cursor = ids[-1]
+        people = Subscriber.objects.filter(pk__in=ids, status=Subscriber.Status.CONFIRMED)
+        if batch.issue.segment is not None:
+            people = people & segment_queryset(batch.issue.segment.filters)
+        written = set(
+            Delivery.objects.filter(issue_id=batch.issue_id, subscriber_id__in=ids).values_list(
+                "subscriber_id", flat=True
+            )
+        )
+        rows += [
+            {
+                "subscriber_id": pk,
+                "subscriber__email": email,
+                "subscriber__name": name,
+                "subscriber__language": language,
+            }
+            for pk, email, name, language in people.order_by("pk").values_list(
+                "pk", "email", "name", "language"
+            )
+            if pk not in written and pk not in run.given_up
         ]
-    ]
     return rows
 
 
 _RESERVE_SQL = (
     "INSERT INTO newsletter_delivery (issue_id, subscriber_id, state, worker, server, error,"
-    " reserved_at, done_at) VALUES (%s, %s, 'reserved', %s, '', '', %s, NULL)"
-    " ON CONFLICT DO NOTHING"
+    " reserved_at, done_at) VALUES {rows} ON CONFLICT DO NOTHING"
 )
+_RESERVE_ROW = "(%s, %s, 'reserved', %s, '', '', %s, NULL)"
 
 
 def _reserve(batch: SendBatch, rows: list[dict[str, Any]], worker: str) -> dict[int, int]:
     """Write the ledger rows (committed before any hand-off); {delivery id: subscriber id}
     of those this worker wrote (a concurrent writer's rows are left to it).
 
-    One ``executemany`` with ON CONFLICT DO NOTHING (SQLite ≥ 3.24, PostgreSQL): the same as
+    One multi-row INSERT with ON CONFLICT DO NOTHING (SQLite ≥ 3.24, PostgreSQL): the same as
     ``bulk_create(ignore_conflicts=True)`` without the ORM's per-field work, which took
-    most of the time of a reservation (bench/newsletter_send_bench.py).
+    most of the time of a reservation (bench/newsletter_send_bench.py), and one statement
+    where psycopg's ``executemany`` sends one per row.
     """
     at = connection.ops.adapt_datetimefield_value(timezone.now())
     ids = [int(row["subscriber_id"]) for row in rows]
+    sql = _RESERVE_SQL.format(rows=", ".join([_RESERVE_ROW] * len(ids)))
+    params = [value for i in ids for value in (batch.issue_id, i, worker, at)]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(_RESERVE_SQL, [(batch.issue_id, i, worker, at) for i in ids])
+        cursor.execute(sql, params)
         mine = Delivery.objects.filter(
             issue_id=batch.issue_id, subscriber_id__in=ids, worker=worker, state=State.RESERVED
         ).values_list("pk", "subscriber_id")
@@ -233,6 +263,8 @@ class _Run:
     tries: dict[int, int]
     loop: asyncio.AbstractEventLoop
     pool: Pool
+    cursor: int = 0  # the highest subscriber id read so far
+    given_up: set[int] = field(default_factory=set)
 
 
 def _rate_wait(servers: list[SmtpServer], count: int) -> None:
@@ -251,9 +283,9 @@ def _rate_wait(servers: list[SmtpServer], count: int) -> None:
                 time.sleep(max(0.0, second + 1 - time.time()))
 
 
-def _chunk(run: _Run, skip: set[int]) -> bool:
+def _chunk(run: _Run) -> bool:
     """Reserve, send and confirm one reservation's worth; False when nothing is left."""
-    rows = _next_recipients(run.batch, skip, settings.NEWSLETTER_RESERVE)
+    rows = _next_recipients(run, settings.NEWSLETTER_RESERVE)
     if not rows:
         return False
     # Built before the reservation, so that the rows are committed right before the
@@ -276,6 +308,10 @@ def _chunk(run: _Run, skip: set[int]) -> bool:
     for subscriber_id in again:
         run.tries[subscriber_id] = run.tries.get(subscriber_id, 0) + 1
     given_up = [i for i in again if run.tries[i] >= MAX_TRIES]
+    run.given_up.update(given_up)
+    if again:
+        # The server does not have these: read them again from the lowest one.
+        run.cursor = min(run.cursor, min(again) - 1)
     if given_up:
         detail = next((r.detail for r in results if r.outcome == Outcome.RETRY), "")
         _fail(run.batch, given_up, run.worker, f"gave up after {MAX_TRIES} tries: {detail}")
@@ -298,6 +334,7 @@ def batch_send(*, batch_id: int, worker: str) -> str:
     servers = smtp_servers(settings.NEWSLETTER_SMTP_URLS)
     loop = asyncio.new_event_loop()
     run = _Run(batch, worker, servers, templates, {}, loop, Pool(servers))
+    run.cursor = batch.first_subscriber_id - 1
     try:
         while True:
             if not _still_sending(batch):
@@ -305,8 +342,7 @@ def batch_send(*, batch_id: int, worker: str) -> str:
                     state=SendBatch.State.PENDING, claimed_by="", touched_at=timezone.now()
                 )
                 return "paused"
-            given_up = {i for i, n in run.tries.items() if n >= MAX_TRIES}
-            if not _chunk(run, given_up):
+            if not _chunk(run):
                 break
     finally:
         loop.run_until_complete(run.pool.close())

@@ -117,9 +117,9 @@ def test_a_paused_issue_stops_between_reservations_and_resumes_without_resending
     real_chunk = sending._chunk
     calls = []
 
-    def chunk_then_pause(run, skip):
+    def chunk_then_pause(run):
         calls.append(1)
-        result = real_chunk(run, skip)
+        result = real_chunk(run)
         if len(calls) == 1:
             issue_pause(actor=approver, issue=Issue.objects.get(pk=issue.pk))
         return result
