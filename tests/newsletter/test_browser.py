@@ -9,7 +9,6 @@ import threading
 
 import pytest
 
-from quartieri.newsletter.issues import issue_send_start
 from quartieri.newsletter.models import SendBatch, Subscriber, Subscription
 from quartieri.newsletter.sending import batch_send
 from quartieri.newsletter.sink import SinkHandler, sink_start
