@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "quartieri.posters",
     "quartieri.minisites",
     "quartieri.screens",
+    "quartieri.newsletter",
 ]
 
 MIDDLEWARE = [
@@ -420,6 +421,42 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env_str("QUARTIERI_FROM_EMAIL", "quartieri@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Newsletter (docs/newsletter.md) ----------------------------------------------------
+# SMTP servers for the newsletter, one URL each, separated by spaces or commas:
+# smtp://[user:password@]host[:port][?connections=N&rate=M&starttls=1], smtps:// for TLS
+# from the first byte. ``connections``: connections per sending process (default 10);
+# ``rate``: messages per second across every process (0 = no cap). A sandbox platform
+# sends to the local sink `quartieri serve` runs (the Mailbox page).
+NEWSLETTER_SINK_PORT = env_int("QUARTIERI_NEWSLETTER_SINK_PORT", default=SANDBOX_PORT + 2)
+NEWSLETTER_SMTP_URLS = env_list(
+    "QUARTIERI_SMTP_URL", [f"smtp://127.0.0.1:{NEWSLETTER_SINK_PORT}"] if SANDBOX else []
+)
+NEWSLETTER_MAILBOX_DIR = DATA_DIR / "mailbox"
+# Messages per second across all servers and processes (0 = only the per-server caps).
+NEWSLETTER_RATE = env_int("QUARTIERI_NEWSLETTER_RATE", default=0)
+# The sender, on the domain whose SPF, DKIM and DMARC records are set (docs/newsletter.md).
+NEWSLETTER_FROM_EMAIL = env_str("QUARTIERI_NEWSLETTER_FROM", "newsletter@demo.quartieri.invalid")
+NEWSLETTER_BOUNCE_EMAIL = env_str(
+    "QUARTIERI_NEWSLETTER_BOUNCES", NEWSLETTER_FROM_EMAIL.replace("newsletter@", "bounces@", 1)
+)
+# DKIM signing when a private key (PEM file) is given.
+NEWSLETTER_DKIM_KEY_FILE = env_str("QUARTIERI_NEWSLETTER_DKIM_KEY_FILE", "")
+NEWSLETTER_DKIM_SELECTOR = env_str("QUARTIERI_NEWSLETTER_DKIM_SELECTOR", "quartieri")
+# Subscribers per batch (one worker task each) and messages reserved in the ledger at a
+# time: a worker killed mid-send leaves at most one reservation uncertain.
+NEWSLETTER_BATCH_SIZE = env_int("QUARTIERI_NEWSLETTER_BATCH_SIZE", default=1000, minimum=1)
+NEWSLETTER_RESERVE = env_int("QUARTIERI_NEWSLETTER_RESERVE", default=200, minimum=1)
+# A batch untouched this long, whose worker is not alive, gets its task again (periodic.py).
+NEWSLETTER_BATCH_STALE_SECONDS = env_int("QUARTIERI_NEWSLETTER_BATCH_STALE_SECONDS", default=60)
+NEWSLETTER_SOFT_BOUNCE_LIMIT = env_int("QUARTIERI_NEWSLETTER_SOFT_BOUNCES", default=3, minimum=1)
+NEWSLETTER_CONFIRM_DAYS = env_int("QUARTIERI_NEWSLETTER_CONFIRM_DAYS", default=7, minimum=1)
+NEWSLETTER_SUBSCRIBE_PER_HOUR = env_int("QUARTIERI_NEWSLETTER_SUBSCRIBE_PER_HOUR", default=10)
+# Hosts the subscribe form's ``next`` may point to (the mini-sites), besides this platform.
+NEWSLETTER_NEXT_HOSTS = env_list("QUARTIERI_NEWSLETTER_NEXT_HOSTS", [])
+# The bounce mailbox, read every few minutes: imaps://user:password@host[:port]/FOLDER.
+NEWSLETTER_BOUNCE_IMAP_URL = env_str("QUARTIERI_NEWSLETTER_BOUNCE_IMAP_URL", "")
+ANYMAIL = {"WEBHOOK_SECRET": env_str("QUARTIERI_ANYMAIL_WEBHOOK_SECRET", "")}
 
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {

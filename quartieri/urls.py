@@ -30,5 +30,6 @@ urlpatterns = [
     path("publishing/", include("quartieri.publishing.urls")),
     path("posters/", include("quartieri.posters.urls")),
     path("screens/", include("quartieri.screens.urls")),
+    path("newsletter/", include("quartieri.newsletter.urls")),
     path("", include("quartieri.minisites.urls")),
 ]

@@ -36,6 +36,8 @@ class Capability(StrEnum):
     VIEW_ANALYTICS = "analytics.view"
     # City screens: displays, tokens, slides, playlists, schedules (reading needs VIEW_CONTENT).
     MANAGE_SCREENS = "screens.manage"
+    # Newsletter subscribers are personal data: the comms office only (newsletter app).
+    MANAGE_SUBSCRIBERS = "newsletter.subscribers"
 
 
 _READ = {
@@ -56,6 +58,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EDIT_PLACES,
             Capability.SAVE_PLAN,
             Capability.MANAGE_SCREENS,
+            Capability.MANAGE_SUBSCRIBERS,
         }
     ),
     Role.EDITOR: frozenset(

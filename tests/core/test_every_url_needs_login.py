@@ -24,6 +24,9 @@ PUBLIC = (
     r"^q/",  # the built mini-sites (minisites.views.public_site)
     r"^api/v1/openapi\.json$",
     r"^api/v1/docs",
+    # The newsletter's public side: subscribe form (contract 1), the links in every message,
+    # provider webhooks (their own authentication).
+    r"^newsletter/(subscribe|consent|confirm|u|p|anymail)/",
 )
 SAMPLE_ARGUMENTS = {
     "int": "1",

@@ -7,6 +7,7 @@ import time
 from types import FrameType
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandParser
@@ -51,6 +52,13 @@ class Command(QuartieriCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         # A sandbox (docs/publishing.md) publishes to local fakes, run here beside the rest.
         helpers = [[sys.executable, "-m", "quartieri.cli", "sandbox"]] if settings.SANDBOX else []
+        # Other apps' sandbox stand-ins (AppConfig.sandbox_commands), e.g. a local SMTP sink.
+        helpers += [
+            [sys.executable, "-m", "quartieri.cli", *command]
+            for config in apps.get_app_configs()
+            for command in getattr(config, "sandbox_commands", [])
+            if settings.SANDBOX
+        ]
         sandbox = " and the platform sandbox" if settings.SANDBOX else ""
         self.stdout.write(
             f"quartieri on http://{options['host']}:{options['port']}/ "

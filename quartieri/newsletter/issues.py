@@ -1,0 +1,224 @@
+"""Writes about issues: compose, edit, review, and start, pause and resume a send.
+
+The workflow is the campaigns one (draft → in review → approved), checked against the
+grants of the list's channel account (kind.py): drafting needs ``can_draft``, approving
+``can_approve`` and never on an issue one composed or last edited (four eyes), sending
+``can_publish``. A refused call writes nothing. Every change is in the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from quartieri.accounts.models import User
+from quartieri.accounts.services import audit_record, audit_snapshot
+from quartieri.newsletter.kind import Duty, day_items, list_allows
+from quartieri.newsletter.models import Issue, NewsletterList, Segment
+from quartieri.newsletter.rendering import html_to_text, issue_mjml, issue_subject, mjml_render
+from quartieri.newsletter.sending import batches_create, batches_requeue
+
+Status = Issue.Status
+_SNAPSHOT = ["status", "subject_it", "subject_en", "segment", "approved_by", "approved_at"]
+
+
+def _require(*, actor: User | None, newsletter_list: NewsletterList, duty: Duty) -> None:
+    if actor is None:
+        return  # the system itself (the daily schedule, a command run without --by)
+    reason = list_allows(user=actor, newsletter_list=newsletter_list, duty=duty)
+    if reason:
+        raise PermissionDenied(reason)
+
+
+def _require_status(issue: Issue, *allowed: str) -> None:
+    if issue.status not in allowed:
+        raise ValidationError(
+            _("This is not possible while the issue is “%(status)s”.")
+            % {"status": issue.get_status_display()}
+        )
+
+
+def _locked(issue: Issue) -> Issue:
+    return Issue.objects.select_for_update().select_related("newsletter_list").get(pk=issue.pk)
+
+
+def _render_into(issue: Issue) -> None:
+    errors: dict[str, Any] = {}
+    for language in ("it", "en"):
+        try:
+            html = mjml_render(getattr(issue, f"mjml_{language}"))
+        except ValidationError as error:
+            errors[f"mjml_{language}"] = error.messages
+            continue
+        setattr(issue, f"html_{language}", html)
+        setattr(issue, f"text_{language}", html_to_text(html))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _log(issue: Issue, *, actor: User | None, action: str, before: dict[str, Any] | None) -> None:
+    audit_record(
+        actor=actor,
+        action=f"newsletter.issue.{action}",
+        target=issue,
+        before=before,
+        after=audit_snapshot(obj=issue, fields=_SNAPSHOT),
+    )
+
+
+@transaction.atomic
+def issue_compose(*, actor: User | None, newsletter_list: NewsletterList, date: dt.date) -> Issue:
+    """A draft issue from the day's content (kind.day_items), in Italian and English."""
+    _require(actor=actor, newsletter_list=newsletter_list, duty=Duty.DRAFT)
+    items = day_items(newsletter_list=newsletter_list, date=date)
+    if not items:
+        raise ValidationError(
+            _("No approved or scheduled content for %(date)s: nothing to compose.")
+            % {"date": date.isoformat()}
+        )
+    issue = Issue(
+        newsletter_list=newsletter_list, date=date, composed_by=actor, last_edited_by=actor
+    )
+    for language in ("it", "en"):
+        setattr(
+            issue,
+            f"subject_{language}",
+            issue_subject(newsletter_list=newsletter_list, date=date, language=language),
+        )
+        setattr(
+            issue,
+            f"mjml_{language}",
+            issue_mjml(newsletter_list=newsletter_list, date=date, items=items, language=language),
+        )
+    _render_into(issue)
+    issue.save()
+    _log(issue, actor=actor, action="compose", before=None)
+    return issue
+
+
+EDITABLE = frozenset({"subject_it", "subject_en", "mjml_it", "mjml_en", "segment"})
+
+
+@transaction.atomic
+def issue_update(*, actor: User, issue: Issue, **changes: Any) -> Issue:
+    """Edit the text; an approved issue goes back to review (four eyes covers edits)."""
+    issue = _locked(issue)
+    _require(actor=actor, newsletter_list=issue.newsletter_list, duty=Duty.DRAFT)
+    _require_status(issue, Status.DRAFT, Status.IN_REVIEW, Status.APPROVED)
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be edited: %(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
+    before = audit_snapshot(obj=issue, fields=_SNAPSHOT)
+    segment = changes.get("segment")
+    if isinstance(segment, Segment) and segment.newsletter_list_id != issue.newsletter_list_id:
+        raise ValidationError(_("The segment belongs to another list."))
+    for name, value in changes.items():
+        setattr(issue, name, value)
+    _render_into(issue)
+    if issue.status == Status.APPROVED:
+        issue.status, issue.approved_by, issue.approved_at = Status.IN_REVIEW, None, None
+    issue.last_edited_by = actor
+    issue.save()
+    _log(issue, actor=actor, action="update", before=before)
+    return issue
+
+
+@transaction.atomic
+def issue_submit(*, actor: User, issue: Issue) -> Issue:
+    issue = _locked(issue)
+    _require(actor=actor, newsletter_list=issue.newsletter_list, duty=Duty.DRAFT)
+    _require_status(issue, Status.DRAFT)
+    before = audit_snapshot(obj=issue, fields=_SNAPSHOT)
+    issue.status = Status.IN_REVIEW
+    issue.save(update_fields=["status"])
+    _log(issue, actor=actor, action="submit", before=before)
+    return issue
+
+
+def _require_reviewer(*, actor: User, issue: Issue) -> None:
+    _require(actor=actor, newsletter_list=issue.newsletter_list, duty=Duty.APPROVE)
+    if actor.pk in (issue.composed_by_id, issue.last_edited_by_id):
+        raise PermissionDenied(_("You composed or edited this issue: someone else must review it."))
+
+
+@transaction.atomic
+def issue_approve(*, actor: User, issue: Issue, via: str = "web") -> Issue:
+    """Approve an issue in review (or a draft, when named with ``send --approved-by``)."""
+    issue = _locked(issue)
+    _require_reviewer(actor=actor, issue=issue)
+    _require_status(issue, Status.IN_REVIEW, *([Status.DRAFT] if via == "command" else []))
+    before = audit_snapshot(obj=issue, fields=_SNAPSHOT)
+    issue.status, issue.approved_by, issue.approved_at = Status.APPROVED, actor, timezone.now()
+    issue.review_comment = ""
+    issue.save(update_fields=["status", "approved_by", "approved_at", "review_comment"])
+    _log(issue, actor=actor, action=f"approve.{via}", before=before)
+    return issue
+
+
+@transaction.atomic
+def issue_reject(*, actor: User, issue: Issue, comment: str) -> Issue:
+    issue = _locked(issue)
+    _require_reviewer(actor=actor, issue=issue)
+    _require_status(issue, Status.IN_REVIEW)
+    if not comment.strip():
+        raise ValidationError(_("Say what must change: a rejection needs a comment."))
+    before = audit_snapshot(obj=issue, fields=_SNAPSHOT)
+    issue.status, issue.review_comment = Status.DRAFT, comment.strip()
+    issue.save(update_fields=["status", "review_comment"])
+    _log(issue, actor=actor, action="reject", before=before)
+    return issue
+
+
+@transaction.atomic
+def issue_send_start(*, actor: User | None, issue: Issue) -> Issue:
+    """Start sending an approved issue: snapshot the audience into batches, enqueue them."""
+    issue = _locked(issue)
+    _require(actor=actor, newsletter_list=issue.newsletter_list, duty=Duty.PUBLISH)
+    if issue.status != Status.APPROVED:
+        raise ValidationError(
+            _(
+                "Issue %(id)s is “%(status)s”, not approved: it cannot be sent. Approve it first "
+                "(or name an approver with --approved-by)."
+            )
+            % {"id": issue.pk, "status": issue.get_status_display()}
+        )
+    before = audit_snapshot(obj=issue, fields=_SNAPSHOT)
+    issue.status, issue.send_started_at = Status.SENDING, timezone.now()
+    batches = batches_create(issue=issue)
+    if not batches:
+        issue.status, issue.send_finished_at = Status.SENT, timezone.now()
+    issue.save()
+    _log(issue, actor=actor, action="send", before=before)
+    return issue
+
+
+@transaction.atomic
+def issue_pause(*, actor: User | None, issue: Issue) -> Issue:
+    issue = _locked(issue)
+    _require(actor=actor, newsletter_list=issue.newsletter_list, duty=Duty.PUBLISH)
+    _require_status(issue, Status.SENDING)
+    before = audit_snapshot(obj=issue, fields=_SNAPSHOT)
+    issue.status = Status.PAUSED
+    issue.save(update_fields=["status"])
+    _log(issue, actor=actor, action="pause", before=before)
+    return issue
+
+
+@transaction.atomic
+def issue_resume(*, actor: User | None, issue: Issue) -> Issue:
+    issue = _locked(issue)
+    _require(actor=actor, newsletter_list=issue.newsletter_list, duty=Duty.PUBLISH)
+    _require_status(issue, Status.PAUSED)
+    before = audit_snapshot(obj=issue, fields=_SNAPSHOT)
+    issue.status = Status.SENDING
+    issue.save(update_fields=["status"])
+    batches_requeue(issue=issue)
+    _log(issue, actor=actor, action="resume", before=before)
+    return issue

@@ -1,0 +1,163 @@
+"""Staff pages: who may see and do what, the preview's own policy, GDPR access and erasure."""
+
+from __future__ import annotations
+
+import json
+
+from quartieri.accounts.models import AuditEvent
+from quartieri.newsletter.models import (
+    ConsentRecord,
+    Delivery,
+    Issue,
+    Segment,
+    Subscriber,
+    Suppression,
+)
+from quartieri.newsletter.services import is_suppressed
+
+
+def test_the_analyst_sees_issues_but_no_subscriber(
+    client_for, analyst, approved_issue, subscribe_people
+):
+    reader = subscribe_people(1)[0]
+    client = client_for(analyst)
+    assert client.get("/newsletter/").status_code == 200
+    assert client.get(f"/newsletter/issues/{approved_issue.pk}/").status_code == 200
+    assert client.get("/newsletter/subscribers/").status_code == 403
+    assert client.get(f"/newsletter/subscribers/{reader.pk}/access.json").status_code == 403
+    assert client.post(f"/newsletter/subscribers/{reader.pk}/erase/").status_code == 403
+    assert Subscriber.objects.filter(pk=reader.pk).exists()
+
+
+def test_the_editor_cannot_send_and_nothing_is_sent(
+    client_for, editor, approved_issue, subscribe_people
+):
+    subscribe_people(2)
+    client_for(editor).post(f"/newsletter/issues/{approved_issue.pk}/send/")
+    approved_issue.refresh_from_db()
+    assert approved_issue.status == Issue.Status.APPROVED
+    assert not Delivery.objects.exists()
+
+
+def test_the_approver_sends_from_the_page(client_for, approver, approved_issue, subscribe_people):
+    subscribe_people(2)
+    response = client_for(approver).post(
+        f"/newsletter/issues/{approved_issue.pk}/send/", follow=True
+    )
+    assert "send-progress" in response.content.decode()
+    approved_issue.refresh_from_db()
+    assert (approved_issue.status, approved_issue.audience_size) == ("sending", 2)
+
+
+def test_the_editor_edits_and_an_approved_issue_goes_back_to_review(
+    client_for, editor, approved_issue
+):
+    client = client_for(editor)
+    data = {
+        "subject_it": "Nuovo oggetto",
+        "subject_en": "New subject",
+        "segment": "",
+        "mjml_it": approved_issue.mjml_it.replace("Baggio", "Baggio e dintorni"),
+        "mjml_en": approved_issue.mjml_en,
+    }
+    response = client.post(f"/newsletter/issues/{approved_issue.pk}/edit/", data)
+    assert response.status_code == 302
+    approved_issue.refresh_from_db()
+    assert approved_issue.status == Issue.Status.IN_REVIEW
+    assert "Baggio e dintorni" in approved_issue.html_it
+    assert "Baggio e dintorni" in approved_issue.text_it
+    # MJML that loses the unsubscribe link is refused, and nothing changes.
+    data["mjml_it"] = (
+        "<mjml><mj-body><mj-section><mj-column><mj-text>Hi</mj-text></mj-column></mj-section></mj-body></mjml>"
+    )
+    response = client.post(f"/newsletter/issues/{approved_issue.pk}/edit/", data)
+    assert response.status_code == 200
+    # Italian is the staff default.
+    assert "i link di disiscrizione e delle preferenze" in response.content.decode()
+    approved_issue.refresh_from_db()
+    assert "Baggio e dintorni" in approved_issue.html_it
+
+
+def test_the_preview_runs_no_script_in_a_frame_of_ours(client_for, editor, approved_issue):
+    response = client_for(editor).get(f"/newsletter/issues/{approved_issue.pk}/preview/it/")
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'none'" in policy
+    assert "sandbox" in policy
+    assert "script-src" not in policy
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert "%%UNSUBSCRIBE_URL%%" in response.content.decode()
+
+
+def test_a_segment_is_saved_from_the_filter_form_and_limits_the_audience(
+    client_for, approver, approved_issue, subscribe_people, daily
+):
+    readers = subscribe_people(4)  # languages alternate it, en, it, en
+    client = client_for(approver)
+    client.post(
+        "/newsletter/subscribers/?language=en", {"name": "English readers", "list": daily.pk}
+    )
+    segment = Segment.objects.get()
+    assert segment.filters == {"language": "en"}
+    from quartieri.newsletter.issues import issue_send_start
+    from quartieri.newsletter.sending import eligible
+
+    Issue.objects.filter(pk=approved_issue.pk).update(segment=segment)
+    issue = Issue.objects.get(pk=approved_issue.pk)
+    assert set(eligible(issue).values_list("subscriber__email", flat=True)) == {
+        readers[1].email,
+        readers[3].email,
+    }
+    assert issue_send_start(actor=approver, issue=issue).audience_size == 2
+
+
+def test_gdpr_access_and_erasure_keep_only_a_hash(client_for, approver, subscribe_people, daily):
+    reader = subscribe_people(1)[0]
+    ConsentRecord.objects.create(
+        subscriber=reader,
+        newsletter_list=daily,
+        action="imported",
+        at=reader.created_at,
+        source="import:x.csv",
+    )
+    client = client_for(approver)
+    data = json.loads(client.get(f"/newsletter/subscribers/{reader.pk}/access.json").content)
+    assert data["email"] == reader.email
+    assert data["consent_records"][0]["source"] == "import:x.csv"
+    assert data["subscriptions"] == [
+        {
+            "list": "daily",
+            "status": "confirmed",
+            "since": data["subscriptions"][0]["since"],
+            "confirmed_at": None,
+        }
+    ]
+
+    client.post(f"/newsletter/subscribers/{reader.pk}/erase/")
+    assert not Subscriber.objects.exists()
+    assert not ConsentRecord.objects.exists()
+    assert is_suppressed(reader.email)
+    suppression = Suppression.objects.get()
+    assert reader.email not in suppression.email_hash
+    assert suppression.reason == "erased"
+    event = AuditEvent.objects.get(action="newsletter.subscriber.erase")
+    assert reader.email not in json.dumps([event.target_label, event.before, event.after])
+
+
+def test_the_editor_composes_from_the_page_and_the_analyst_cannot(
+    client_for, editor, analyst, daily, day_content
+):
+    data = {"newsletter_list": daily.pk, "date": "2021-05-03"}
+    assert client_for(analyst).post("/newsletter/issues/compose/", data).status_code == 403
+    assert not Issue.objects.exists()
+    response = client_for(editor).post("/newsletter/issues/compose/", data)
+    issue = Issue.objects.get()
+    assert response["Location"] == f"/newsletter/issues/{issue.pk}/"
+    assert issue.composed_by == editor
+
+
+def test_the_test_send_mails_both_languages_to_me_and_writes_no_ledger_row(
+    client_for, editor, approved_issue, sink
+):
+    client_for(editor).post(f"/newsletter/issues/{approved_issue.pk}/test/")
+    assert sink.received == {editor.email: 2}
+    assert not Delivery.objects.exists()
