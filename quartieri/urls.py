@@ -28,4 +28,5 @@ urlpatterns = [
     path("planner/", include("quartieri.planner.urls")),
     path("places/", include("quartieri.places.urls")),
     path("publishing/", include("quartieri.publishing.urls")),
+    path("", include("quartieri.analytics.urls")),
 ]
