@@ -189,7 +189,8 @@ class Edge:
 
     @property
     def buffer(self) -> EventBuffer:
-        return self._buffer or event_buffer()
+        # "is not None": an empty buffer is falsy (it has a length).
+        return self._buffer if self._buffer is not None else event_buffer()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         answer = self.answer(environ)
@@ -384,6 +385,7 @@ def wrap(app: WSGIApp) -> Edge:
     """The plug-in point of ``quartieri.wsgi``: this edge in front of Django."""
     global _edge
     _edge = Edge(app)
+    event_buffer().start_if_spooled()
     return _edge
 
 

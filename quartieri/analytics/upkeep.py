@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from quartieri.analytics.ingest import spool_replay
 from quartieri.analytics.tracking import (
     Chore,
     DailySalt,
@@ -104,7 +105,11 @@ def chore_claim(*, name: str, slot: dt.datetime, now: dt.datetime) -> bool:
 
 
 def measure_tick(*, now: dt.datetime) -> PruneReport | None:
-    """Once an hour across all workers: today's salt, then the pruning."""
+    """Every tick: replay this machine's spool if anything waits there (one directory
+    listing when nothing does). Once an hour across all workers: today's salt, pruning."""
+    replayed = spool_replay()
+    if replayed.written or replayed.duplicates:
+        logger.info("Analytics spool replayed: %s events", replayed.written)
     slot = now.replace(minute=0, second=0, microsecond=0)
     if not chore_claim(name=PRUNE_CHORE, slot=slot, now=now):
         return None
