@@ -145,12 +145,25 @@ def quartieri_run(args: argparse.Namespace, env: dict[str, str], script: Path) -
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=120)
+        _wait_group_gone(server.pid)
     replay = quartieri(env, "analytics", "replay", "--format", "json")
     assert replay.returncode == 0, replay.stdout + replay.stderr
     received = sum(int(n) for n in re.findall(r"stops: (\d+) events received", log.read_text()))
     result["received"] = received
     result["stored"] = stored_events(env)
     return result
+
+
+def _wait_group_gone(group: int, timeout: float = 180) -> None:
+    """Every web process of the server has left (each writes or spools its buffer first)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"the server's processes are still running after {timeout} s")
 
 
 def _answers(url: str) -> bool:

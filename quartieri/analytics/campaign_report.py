@@ -286,7 +286,7 @@ def _newsletter(measures: list[Measure]) -> Table:
         if m.channel == Platform.NEWSLETTER and m.day is None and m.name in NEWSLETTER_FIGURES
     }
     return Table(
-        name="newsletter",
+        name="newsletter_health",
         caption=gettext_lazy("Newsletter health"),
         columns=[
             Column("figure", gettext_lazy("Figure")),

@@ -263,6 +263,13 @@ def _insert_rows(
     names = ", ".join(quote(c) for c in columns)
     marks = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY streams the rows in one round trip: several times faster than INSERTs.
+            copy_sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
         cursor.executemany(
             f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})",  # noqa: S608 (names from the model, values bound)
             rows,

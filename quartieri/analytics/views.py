@@ -79,7 +79,7 @@ def campaign_view(request: HttpRequest, slug: str) -> HttpResponse:
         ],
         "chart_data": {f"chart-{c.name}": c.as_json() for c in report.charts},
         "tables": report.tables,
-        "other_tables": [report.tables[n] for n in ("top_posts", "top_links", "newsletter")],
+        "other_tables": [report.tables[n] for n in ("top_posts", "top_links", "newsletter_health")],
         "finished": campaign_finished(campaign),
         "can_feedback": user_can(request.user, Capability.APPROVE_CONTENT),
         "feedbacks": PlannerFeedback.objects.filter(campaign=campaign),

@@ -186,3 +186,24 @@ def test_at_exit_everything_in_memory_is_written(flaky: EventBuffer) -> None:
     assert report.written == 230
     assert len(flaky) == 0
     assert clicks() == 230
+
+
+def test_a_stopping_process_puts_a_backlog_on_disk_instead_of_hanging(
+    flaky: EventBuffer, sink: FlakySink
+) -> None:
+    flaky._thread_pid = os.getpid()  # as in a web process whose flusher started
+    for _ in range(250):
+        flaky.add(hit())
+    # Given no time left to write (a backlog larger than the stop allows),
+    report = flaky.drain_at_exit(write_seconds=0)
+    # everything goes to disk at once, nothing is lost, and it is counted once later.
+    assert (report.written, report.spooled) == (0, 250)
+    assert sink.calls == 0
+    assert len(flaky) == 0
+    assert flaky.spool.events_waiting() == 250
+    # A worker (or the next start) replays it.
+    worker = EventBuffer(
+        sink=sink, spool=flaky.spool, flush_seconds=1, batch_max=100, background=False
+    )
+    assert worker.flush_once().replayed == 250
+    assert clicks() == 250
