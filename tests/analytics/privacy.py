@@ -18,10 +18,16 @@ SUSPECT_COLUMN = re.compile(r"(^|_)(ip|ip_?address|remote_?addr|user_?agent|ua)(
 
 
 def tables(app_labels: Iterable[str] | None = None) -> list[str]:
+    """Tables of the installed models that exist (unmanaged ones, django_rq's, have none)."""
     models = apps.get_models(include_auto_created=True)
     wanted = set(app_labels) if app_labels is not None else None
+    existing = set(connection.introspection.table_names())
     return sorted(
-        {m._meta.db_table for m in models if wanted is None or m._meta.app_label in wanted}
+        {
+            m._meta.db_table
+            for m in models
+            if (wanted is None or m._meta.app_label in wanted) and m._meta.db_table in existing
+        }
     )
 
 
