@@ -102,11 +102,18 @@ def _links(campaign: Campaign) -> list[Link]:
     return made
 
 
+_MIDNIGHTS: dict[dt.date, float] = {}
+
+
 def _moment(rng: random.Random, day: dt.date) -> float:
-    # Mostly daytime, Europe/Rome.
+    """A moment of the day, mostly in the afternoon (Europe/Rome; a DST day's hour may be
+    off by one, which a simulation can afford)."""
+    midnight = _MIDNIGHTS.get(day)
+    if midnight is None:
+        midnight = timezone.make_aware(dt.datetime.combine(day, dt.time.min)).timestamp()
+        _MIDNIGHTS[day] = midnight
     hour = min(23, max(0, int(rng.gauss(15, 4))))
-    local = dt.datetime.combine(day, dt.time(hour, rng.randrange(60), rng.randrange(60)))
-    return timezone.make_aware(local).timestamp()
+    return midnight + hour * 3600 + rng.randrange(3600)
 
 
 def _curve(n: int, total: int) -> float:

@@ -90,8 +90,12 @@ def test_roll_ups_count_by_hour_and_by_day_in_rome(flaky: EventBuffer) -> None:
     after_midnight = dt.datetime(2021, 6, 2, 0, 30, tzinfo=rome).timestamp()
     flaky.add(hit(at=late))
     flaky.add(hit(at=late + 60))
-    flaky.add(hit(at=after_midnight, bot=True))
+    flaky.add(hit(at=after_midnight + 0.25, bot=True))
     flaky.drain()
+    # The raw events read back at the very moment they were answered.
+    assert list(LinkEvent.objects.order_by("at").values_list("at", flat=True)) == [
+        dt.datetime.fromtimestamp(t, tz=dt.UTC) for t in (late, late + 60, after_midnight + 0.25)
+    ]
     days = {
         timezone.localtime(r.start).date(): (r.count, r.bots)
         for r in Rollup.objects.filter(period=Period.DAY)
