@@ -198,3 +198,20 @@ def test_command_refuses_a_foreign_target_with_one_line_and_status_2(
         run("create", "--target", "https://evil.example/", "--format", "json")
     assert raised.value.returncode == 2
     assert not Link.objects.exists()
+
+
+def test_the_qr_codes_read_back_as_the_short_link(measure_settings: Any, tmp_path: Any) -> None:
+    import subprocess
+
+    from quartieri.analytics.qr import qr_code
+
+    url = link_for(target="/q/", channel="posters")
+    png = tmp_path / "qr.png"
+    png.write_bytes(qr_code(url=url, kind="png"))
+    read = subprocess.run(["zbarimg", "--raw", "-q", str(png)], capture_output=True, text=True)
+    assert read.stdout.strip() == url
+    assert qr_code(url=url, kind="pdf").startswith(b"%PDF")
+    svg = qr_code(url=url, kind="svg").decode()
+    assert svg.lstrip().startswith("<?xml")
+    assert "<svg" in svg
+    assert "<image" not in svg

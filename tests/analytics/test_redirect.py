@@ -151,3 +151,24 @@ def test_djangos_own_handler_gives_the_same_answer(buffer: Any, code: str) -> No
     assert not response.cookies
     assert client.get("/l/zzzzzzz").status_code == 404
     assert len(buffer) == 1
+
+
+def test_links_stats_counts_people_and_bots_apart_once_flushed(
+    edge: Any, buffer: Any, code: str
+) -> None:
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    for agent in (IPHONE, DESKTOP, IPHONE, "Slackbot-LinkExpanding 1.0"):
+        call(edge, f"/l/{code}", headers={"User-Agent": agent})
+    buffer.flush_once()  # what the flusher does within ANALYTICS_FLUSH_MS
+    out = StringIO()
+    call_command("links", "stats", code, "--format", "json", stdout=out)
+    (row,) = json.loads(out.getvalue())
+    assert (row["code"], row["clicks"], row["bots"], row["deleted"]) == (code, 3, 1, False)
+    with pytest.raises(CommandError, match="no link has the code 'zzzzzzz'") as raised:
+        call_command("links", "stats", "zzzzzzz", "--format", "json", stdout=StringIO())
+    assert raised.value.returncode == 2
