@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -22,7 +23,13 @@ from quartieri.places.models import Neighbourhood
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_traffic_is_simulated_everywhere_and_loads_once(measure_settings: Any) -> None:
+def test_the_demo_traffic_is_simulated_everywhere_and_loads_once(
+    measure_settings: Any, monkeypatch: Any
+) -> None:
+    # Two weeks of the campaign are enough to check the labels (the demo runs all of it).
+    monkeypatch.setattr(
+        analytics_demo, "_days", lambda c: [c.start_date + dt.timedelta(days=n) for n in range(14)]
+    )
     Neighbourhood.objects.create(
         code="11", slug="isola", name_it="Isola", geometry={}, centroid_lat=45.49,
         centroid_lon=9.19, area_m2=1.0,
