@@ -7,7 +7,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from quartieri.analytics.models import AccountMetric, InsightsRun, PostMetric
+from quartieri.analytics.models import (
+    AccountMetric,
+    InsightsRun,
+    Link,
+    PlannerFeedback,
+    PostMetric,
+    Rollup,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -40,3 +47,32 @@ class AccountMetricAdmin(ReadOnlyAdmin):
 @admin.register(InsightsRun)
 class InsightsRunAdmin(ReadOnlyAdmin):
     list_display = ("day", "trigger", "claimed_by", "claimed_at", "finished_at")
+
+
+# The platform's own measurements: read-only too (links are made and stopped on the staff
+# pages or with `quartieri links`, which audit it; counts come from the ingestion).
+@admin.register(Link)
+class LinkAdmin(ReadOnlyAdmin):
+    list_display = ("code", "channel", "medium", "placement", "target", "created_at", "deleted_at")
+    list_filter = ("channel", "medium")
+    search_fields = ("code", "target", "placement")
+
+
+@admin.register(Rollup)
+class RollupAdmin(ReadOnlyAdmin):
+    list_display = (
+        "period",
+        "start",
+        "kind",
+        "campaign",
+        "neighbourhood",
+        "channel",
+        "count",
+        "bots",
+    )
+    list_filter = ("period", "kind", "channel")
+
+
+@admin.register(PlannerFeedback)
+class PlannerFeedbackAdmin(ReadOnlyAdmin):
+    list_display = ("label", "campaign", "created_by", "created_at")
