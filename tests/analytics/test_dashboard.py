@@ -197,6 +197,18 @@ def test_csv_export_neutralises_formulas(
     )
 
 
+def test_rendering_the_pdf_leaves_pillows_truncated_image_setting_alone(
+    campaign: Campaign, client_for: Any, analyst: Any
+) -> None:
+    # WeasyPrint's import turns it on for the whole process; the media upload check of
+    # campaigns depends on it being off.
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    client_for(analyst).get(f"/analytics/campaigns/{campaign.slug}/report.pdf")
+    assert before == ImageFile.LOAD_TRUNCATED_IMAGES
+
+
 def test_the_pdf_report_has_the_charts_and_tables(
     campaign: Campaign, traffic: Any, client_for: Any, analyst: Any
 ) -> None:
