@@ -176,6 +176,33 @@ INSIGHTS_DAILY = env_bool("QUARTIERI_INSIGHTS_DAILY", default=True)
 if INSIGHTS_HOUR > 23:
     raise ImproperlyConfigured(f"QUARTIERI_INSIGHTS_HOUR={INSIGHTS_HOUR} must be an hour, 0-23")
 
+# --- Measurement: tracked links and page views (docs/analytics.md) --------------------
+# Sites whose pages may send page views to /a/pv (their Origin), besides this platform's
+# own (mini-sites served under /q/); tracked links may point at these sites, this platform
+# and the domains of LINK_ALLOWED_DOMAINS (a domain allows its subdomains too).
+ANALYTICS_SITE_ORIGINS = [o.rstrip("/") for o in env_list("QUARTIERI_ANALYTICS_SITE_ORIGINS", [])]
+for _origin in ANALYTICS_SITE_ORIGINS:
+    _parts = urlsplit(_origin)
+    if _parts.scheme not in {"http", "https"} or not _parts.hostname or _parts.path:
+        raise ImproperlyConfigured(
+            f"QUARTIERI_ANALYTICS_SITE_ORIGINS: {_origin!r} is not an origin like https://site.example"
+        )
+LINK_ALLOWED_DOMAINS = [d.lower() for d in env_list("QUARTIERI_LINK_ALLOWED_DOMAINS", [])]
+# Events wait in memory at most ANALYTICS_FLUSH_MS before a background thread writes them,
+# ANALYTICS_BATCH_MAX at a time; a write waits ANALYTICS_DB_TIMEOUT_MS for the database
+# before the batch goes to the disk spool (replayed when the database answers again).
+ANALYTICS_FLUSH_MS = env_int("QUARTIERI_ANALYTICS_FLUSH_MS", default=500, minimum=10)
+ANALYTICS_BATCH_MAX = env_int("QUARTIERI_ANALYTICS_BATCH_MAX", default=5000, minimum=1)
+ANALYTICS_DB_TIMEOUT_MS = env_int("QUARTIERI_ANALYTICS_DB_TIMEOUT_MS", default=2000, minimum=10)
+ANALYTICS_SPOOL_DIR = Path(
+    env_str("QUARTIERI_ANALYTICS_SPOOL_DIR", str(DATA_DIR / "analytics-spool"))
+).resolve()
+# A deleted or changed link stops answering, in every web process, within this many seconds.
+ANALYTICS_LINK_CACHE_SECONDS = env_int("QUARTIERI_LINK_CACHE_SECONDS", default=5, minimum=1)
+# Raw redirects and page views are deleted after this many days; roll-ups are kept.
+ANALYTICS_RAW_RETENTION_DAYS = env_int("QUARTIERI_ANALYTICS_RETENTION_DAYS", default=90, minimum=1)
+ANALYTICS_BEACON_MAX_BYTES = 4096
+
 # --- Authentication and brute-force protection ----------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -31,5 +31,6 @@ urlpatterns = [
     path("posters/", include("quartieri.posters.urls")),
     path("screens/", include("quartieri.screens.urls")),
     path("newsletter/", include("quartieri.newsletter.urls")),
+    path("", include("quartieri.analytics.urls")),
     path("", include("quartieri.minisites.urls")),
 ]

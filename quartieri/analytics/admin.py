@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.contrib import admin
 
 from quartieri.accounts.admin import ReadOnlyAdminMixin
-from quartieri.analytics.models import AccountMetric, InsightsRun, PostMetric
+from quartieri.analytics.models import (
+    AccountMetric,
+    InsightsRun,
+    Link,
+    PlannerFeedback,
+    PostMetric,
+    Rollup,
+)
 
 
 @admin.register(PostMetric)
@@ -27,3 +34,32 @@ class AccountMetricAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[AccountMetric]):
 @admin.register(InsightsRun)
 class InsightsRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[InsightsRun]):
     list_display = ("day", "trigger", "claimed_by", "claimed_at", "finished_at")
+
+
+# The platform's own measurements: read-only too (links are made and stopped on the staff
+# pages or with `quartieri links`, which audit it; counts come from the ingestion).
+@admin.register(Link)
+class LinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Link]):
+    list_display = ("code", "channel", "medium", "placement", "target", "created_at", "deleted_at")
+    list_filter = ("channel", "medium")
+    search_fields = ("code", "target", "placement")
+
+
+@admin.register(Rollup)
+class RollupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Rollup]):
+    list_display = (
+        "period",
+        "start",
+        "kind",
+        "campaign",
+        "neighbourhood",
+        "channel",
+        "count",
+        "bots",
+    )
+    list_filter = ("period", "kind", "channel")
+
+
+@admin.register(PlannerFeedback)
+class PlannerFeedbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[PlannerFeedback]):
+    list_display = ("label", "campaign", "created_by", "created_at")

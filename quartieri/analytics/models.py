@@ -115,3 +115,34 @@ class InsightsRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} ({self.trigger})"
+
+
+# The platform's own measurements (tracked links, page views, roll-ups) live in their own
+# module; importing them here is what registers them with Django.
+from quartieri.analytics.tracking import (  # noqa: E402
+    Chore,
+    DailySalt,
+    DailyVisitor,
+    IngestBatch,
+    Link,
+    LinkEvent,
+    PageView,
+    PlannerFeedback,
+    Rollup,
+)
+
+__all__ = [
+    "AccountMetric",
+    "Chore",
+    "DailySalt",
+    "DailyVisitor",
+    "IngestBatch",
+    "InsightsRun",
+    "Link",
+    "LinkEvent",
+    "MetricKind",
+    "PageView",
+    "PlannerFeedback",
+    "PostMetric",
+    "Rollup",
+]

@@ -11,6 +11,7 @@ next run fills the gap.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from datetime import datetime
@@ -23,10 +24,14 @@ from django.utils import timezone
 from quartieri.analytics.models import InsightsRun
 from quartieri.analytics.services import insights_run_claim
 from quartieri.analytics.tasks import pull_insights
+from quartieri.analytics.upkeep import measure_tick
+
+logger = logging.getLogger(__name__)
 
 
 def tick(*, now: datetime) -> bool:
     """Enqueue today's pull if it is time and nobody has; True when this call did."""
+    _measure_tick(now)
     local = timezone.localtime(now)
     if not settings.INSIGHTS_DAILY or local.hour < settings.INSIGHTS_HOUR:
         return False
@@ -44,3 +49,12 @@ def tick(*, now: datetime) -> bool:
         if created:
             transaction.on_commit(partial(pull_insights.enqueue, run_id=run.pk))
     return created
+
+
+def _measure_tick(now: datetime) -> None:
+    """The measurement upkeep (analytics/upkeep.py): salts, retention. Its failure must not
+    keep the insights pull from its turn."""
+    try:
+        measure_tick(now=now)
+    except Exception:  # noqa: BLE001
+        logger.exception("Analytics upkeep failed")

@@ -1,8 +1,8 @@
-"""CSV cells that spreadsheets will not run as formulas (CSV injection).
+"""CSV cells that spreadsheets read as text, never as formulas (CSV injection).
 
 A cell starting with = + - @ (or a tab or carriage return) is taken for a formula by
 Excel, LibreOffice and Google Sheets; a leading apostrophe keeps it text. Every export of
-people's data writes its cells through ``spreadsheet_safe``.
+people's data or of figures writes its cells through ``safe_cell``.
 """
 
 from __future__ import annotations
@@ -10,6 +10,16 @@ from __future__ import annotations
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def spreadsheet_safe(value: object) -> str:
-    text = "" if value is None else str(value)
+def safe_cell(value: object) -> str:
+    """The value as a CSV cell: text starting like a formula gets a leading apostrophe.
+
+    Numbers stay numbers (a negative number is data, not a formula).
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text

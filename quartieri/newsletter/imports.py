@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from quartieri.lib.spreadsheet import spreadsheet_safe
+from quartieri.lib.spreadsheet import safe_cell
 from quartieri.newsletter.models import (
     ConsentRecord,
     NewsletterList,
@@ -85,7 +85,7 @@ class _Importer:
 
     def reject(self, line: int, reason: str, cells: list[str]) -> None:
         self.summary.rejected += 1
-        self.rejects.writerow([line, reason, *(spreadsheet_safe(c) for c in cells)])  # type: ignore[attr-defined]
+        self.rejects.writerow([line, reason, *(safe_cell(c) for c in cells)])  # type: ignore[attr-defined]
 
     def parse(self, line: int, cells: list[str]) -> _Row | None:
         if len(cells) != len(self.header):

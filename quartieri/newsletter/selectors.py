@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from quartieri.lib.spreadsheet import spreadsheet_safe
+from quartieri.lib.spreadsheet import safe_cell
 from quartieri.newsletter.models import (
     ConsentRecord,
     ConsentWording,
@@ -58,7 +58,7 @@ def list_export_rows(*, newsletter_list: NewsletterList) -> Iterator[str]:
     for number, subscription in enumerate(subscriptions.iterator(chunk_size=2000), start=1):
         person = subscription.subscriber
         writer.writerow(
-            spreadsheet_safe(cell)
+            safe_cell(cell)
             for cell in (
                 person.email,
                 person.name,

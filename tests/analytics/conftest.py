@@ -157,3 +157,100 @@ def facebook_post(fake: FakeFacebook, *, token: str) -> str:
     finally:
         connector.close()
     return result.platform_post_id
+
+
+# --- Measurement: tracked links, page views, ingestion (issue 17) -----------------------------
+SITE = "https://quartieri.example.org"  # a mini-site served elsewhere, allowed to send views
+
+
+@pytest.fixture
+def measure_settings(settings: Any, tmp_path: Any) -> Any:
+    settings.PUBLIC_URL = "http://127.0.0.1:8000"
+    settings.ANALYTICS_SITE_ORIGINS = [SITE]
+    settings.LINK_ALLOWED_DOMAINS = ["yesmilano.it", "comune.milano.it"]
+    settings.ANALYTICS_SPOOL_DIR = tmp_path / "spool"
+    return settings
+
+
+@pytest.fixture
+def buffer(measure_settings: Any, monkeypatch: Any) -> Any:
+    """The process's event buffer, without its thread: tests flush it step by step."""
+    from quartieri.analytics import edge, ingest
+    from quartieri.analytics.sink import DatabaseSink
+
+    made = ingest.EventBuffer(
+        sink=DatabaseSink(timeout_ms=2000),
+        spool=ingest.Spool(measure_settings.ANALYTICS_SPOOL_DIR),
+        flush_seconds=0.5,
+        batch_max=1000,
+        background=False,
+    )
+    monkeypatch.setattr(ingest, "_buffer", made)
+    monkeypatch.setattr(edge, "_edge", edge.Edge(buffer=made))
+    return made
+
+
+class WSGIAnswer:
+    def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.status_code = int(status[:3])
+        self.headers = {name.lower(): value for name, value in headers}
+        self.body = body
+
+
+def call(
+    app: Any,
+    path: str,
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    content_length: bool = True,
+    address: str = "203.0.113.7",
+) -> WSGIAnswer:
+    """One request to a WSGI application, as a server hands it over."""
+    import io
+
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "REMOTE_ADDR": address,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+    }
+    if body and content_length:
+        environ["CONTENT_LENGTH"] = str(len(body))
+    for name, value in (headers or {}).items():
+        key = name.upper().replace("-", "_")
+        environ[key if key in {"CONTENT_TYPE", "CONTENT_LENGTH"} else f"HTTP_{key}"] = value
+    seen: dict[str, Any] = {}
+
+    def start_response(status: str, response_headers: list[tuple[str, str]]) -> None:
+        seen["status"], seen["headers"] = status, response_headers
+
+    chunks = app(environ, start_response)
+    return WSGIAnswer(seen["status"], seen["headers"], b"".join(chunks))
+
+
+def django_must_not_answer(environ: Any, start_response: Any) -> Any:
+    raise AssertionError(f"{environ['PATH_INFO']} reached Django's request stack")
+
+
+@pytest.fixture
+def edge(buffer: Any) -> Any:
+    """The edge in front of an application that fails if anything reaches it."""
+    from quartieri.analytics.edge import Edge
+
+    return Edge(django_must_not_answer, buffer=buffer)
+
+
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+DESKTOP = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0 Safari/537.36"
+)
