@@ -5,16 +5,19 @@ added from ``AnalyticsConfig.ready`` so campaigns never imports analytics. Every
 ``analytics.view`` (every role has it) and changes nothing.
 """
 
-from __future__ import annotations
+# No "from __future__ import annotations" here: django-ninja's @paginate reads the view's
+# annotations from its own module (see campaigns/api.py).
 
 import datetime as dt
 from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from ninja.pagination import paginate
 from ninja.params.functions import Path, Query
 
 from quartieri.accounts.models import User
@@ -23,7 +26,7 @@ from quartieri.accounts.selectors import user_can
 from quartieri.analytics.campaign_report import campaign_report
 from quartieri.analytics.reports import link_stats
 from quartieri.analytics.tracking import EventKind, Link, Period, Rollup
-from quartieri.campaigns.api import ERRORS, Limit, Offset, PathSlug
+from quartieri.campaigns.api import ERRORS, Page, PageOfAnswers, PathSlug
 from quartieri.campaigns.models import Campaign
 
 router = Router(tags=["analytics"])
@@ -81,11 +84,6 @@ class RollupOut(Schema):
     simulated: int
 
 
-class RollupPage(Schema):
-    count: int
-    items: list[RollupOut]
-
-
 class LinkOut(Schema):
     code: str
     url: str
@@ -140,7 +138,8 @@ def campaign_table(request: HttpRequest, slug: PathSlug, name: TableName) -> Any
     return table.as_json()
 
 
-@router.get("/rollups", response={200: RollupPage, **ERRORS})
+@router.get("/rollups", response={200: list[RollupOut], **ERRORS})
+@paginate(Page)
 def rollups(
     request: HttpRequest,
     period: Annotated[Period, Query(Period.DAY)] = Period.DAY,
@@ -148,8 +147,6 @@ def rollups(
     campaign: Annotated[str | None, Query(None, max_length=200)] = None,
     since: Annotated[dt.date | None, Query(None)] = None,
     until: Annotated[dt.date | None, Query(None)] = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> Any:
     """Hourly or daily counts by campaign, neighbourhood, channel and link."""
     _analyst(request)
@@ -162,26 +159,22 @@ def rollups(
         rows = rows.filter(start__date__gte=since)
     if until is not None:
         rows = rows.filter(start__date__lte=until)
-    count = rows.count()
-    page = list(rows[offset : offset + limit])
-    codes = dict(Link.objects.filter(pk__in={r.link_id for r in page}).values_list("pk", "code"))
+    codes = Link.objects.filter(pk=OuterRef("link_id")).values("code")[:1]
+    return PageOfAnswers(rows.annotate(link_code=Subquery(codes)), _rollup_out)
+
+
+def _rollup_out(rollup: Rollup) -> dict[str, Any]:
     return {
-        "count": count,
-        "items": [
-            {
-                "period": r.period,
-                "start": r.start,
-                "kind": r.kind,
-                "campaign": r.campaign,
-                "neighbourhood": r.neighbourhood,
-                "channel": r.channel,
-                "link": codes.get(r.link_id),
-                "count": r.count,
-                "bots": r.bots,
-                "simulated": r.simulated,
-            }
-            for r in page
-        ],
+        "period": rollup.period,
+        "start": rollup.start,
+        "kind": rollup.kind,
+        "campaign": rollup.campaign,
+        "neighbourhood": rollup.neighbourhood,
+        "channel": rollup.channel,
+        "link": rollup.link_code,  # type: ignore[attr-defined]
+        "count": rollup.count,
+        "bots": rollup.bots,
+        "simulated": rollup.simulated,
     }
 
 

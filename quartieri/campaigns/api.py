@@ -379,7 +379,7 @@ class Page(LimitOffsetPagination):
 
 
 @dataclass(frozen=True)
-class _Answers:
+class PageOfAnswers:
     """A queryset whose page is answered through ``out`` (a variant's kind's options are
     flat fields of its answer): ``Page`` slices and counts it like the queryset."""
 
@@ -528,7 +528,7 @@ def variants_list(
         neighbourhood=neighbourhood,
         status=status,
     )
-    return _Answers(queryset, _variant_out)
+    return PageOfAnswers(queryset, _variant_out)
 
 
 @api.get("/variants/{pk}", response={200: VariantOut, **ERRORS}, tags=["variants"])

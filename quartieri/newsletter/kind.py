@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 
 from quartieri.accounts.models import User
 from quartieri.campaigns.models import ChannelAccount, Platform, Variant
-from quartieri.campaigns.selectors import Duty, account_allows
+from quartieri.channels.selectors import Duty, account_allows
 from quartieri.newsletter.models import NewsletterList
 
 ROME = ZoneInfo("Europe/Rome")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0001_insights'),
+        ('analytics', '0002_channel_accounts_moved'),
         ('campaigns', '0004_media_probe'),
         ('places', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
