@@ -7,7 +7,6 @@ newsletter server is configured.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -19,6 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from quartieri.lib.loop_thread import run_async
 from quartieri.newsletter.message import MessageTemplate, Personal, domain_of
 from quartieri.newsletter.models import Issue, Subscription
 from quartieri.newsletter.smtp import Outcome, Outgoing, Pool, smtp_servers
@@ -43,7 +43,7 @@ def _send_raw(*, recipient: str, data: bytes) -> None:
         result = results[0]
         return "" if result.outcome == Outcome.SENT else f"{result.outcome}: {result.detail}"
 
-    problem = asyncio.run(once())
+    problem = run_async(once())
     if problem:
         raise MailError(problem)
 

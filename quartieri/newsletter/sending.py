@@ -18,7 +18,6 @@ Exactly once, step by step (docs/newsletter.md, "Exactly once"):
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections import defaultdict
@@ -34,6 +33,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from quartieri.core.workers import live_worker_ids
+from quartieri.lib.loop_thread import LoopThread
 from quartieri.newsletter.filters import segment_queryset
 from quartieri.newsletter.message import MessageTemplate, Personal
 from quartieri.newsletter.models import Delivery, Issue, SendBatch, Subscriber, Subscription
@@ -261,7 +261,7 @@ class _Run:
     servers: list[SmtpServer]
     templates: dict[str, MessageTemplate]
     tries: dict[int, int]
-    loop: asyncio.AbstractEventLoop
+    loop: LoopThread
     pool: Pool
     cursor: int = 0  # the highest subscriber id read so far
     given_up: set[int] = field(default_factory=set)
@@ -303,7 +303,7 @@ def _chunk(run: _Run) -> bool:
         Outgoing(delivery_id, settings.NEWSLETTER_BOUNCE_EMAIL, *built[subscriber_id])
         for delivery_id, subscriber_id in reserved.items()
     ]
-    results = run.loop.run_until_complete(run.pool.send(outgoing))
+    results = run.loop.run(run.pool.send(outgoing))
     again = _confirm(run.batch, results)
     for subscriber_id in again:
         run.tries[subscriber_id] = run.tries.get(subscriber_id, 0) + 1
@@ -332,21 +332,20 @@ def batch_send(*, batch_id: int, worker: str) -> str:
     issue = batch.issue
     templates = {lang: MessageTemplate(issue=issue, language=lang) for lang in ("it", "en")}
     servers = smtp_servers(settings.NEWSLETTER_SMTP_URLS)
-    loop = asyncio.new_event_loop()
-    run = _Run(batch, worker, servers, templates, {}, loop, Pool(servers))
-    run.cursor = batch.first_subscriber_id - 1
-    try:
-        while True:
-            if not _still_sending(batch):
-                SendBatch.objects.filter(pk=batch.pk, claimed_by=worker).update(
-                    state=SendBatch.State.PENDING, claimed_by="", touched_at=timezone.now()
-                )
-                return "paused"
-            if not _chunk(run):
-                break
-    finally:
-        loop.run_until_complete(run.pool.close())
-        loop.close()
+    with LoopThread(name=f"newsletter-batch-{batch.pk}") as loop:
+        run = _Run(batch, worker, servers, templates, {}, loop, Pool(servers))
+        run.cursor = batch.first_subscriber_id - 1
+        try:
+            while True:
+                if not _still_sending(batch):
+                    SendBatch.objects.filter(pk=batch.pk, claimed_by=worker).update(
+                        state=SendBatch.State.PENDING, claimed_by="", touched_at=timezone.now()
+                    )
+                    return "paused"
+                if not _chunk(run):
+                    break
+        finally:
+            loop.run(run.pool.close())
     _batch_done(batch)
     return "done"
 
