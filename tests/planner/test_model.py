@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quartieri.audiences.dataset import channel_specs, read_usage, segment_specs
+from quartieri.planner import model
 from quartieri.planner.build import PlanRequest, build
 from quartieri.planner.model import (
     HOURS,
@@ -186,3 +187,32 @@ def test_an_overlap_matrix_lowers_reach_against_independence():
     )
     x = allocate(independent.problem, Resources(10_000, 10))
     assert float(total_reach(overlapping.problem, x)) < float(total_reach(independent.problem, x))
+
+
+def s_shaped_problem() -> Problem:
+    """Three paid channels judged on 3+ exposures (S-shaped curves): channel 1 reaches few
+    people cheaply, so its first euros add the most; channel 2's curve starts slowly and
+    overtakes it only after about 1,000 EUR."""
+    return Problem(
+        sizes=np.array([10_000.0]),
+        reachable=np.array([[0.75, 0.15, 0.75]]),
+        impressions_per_unit=np.array([[1.7e-4, 3.8e-4, 3.2e-4]]),
+        resource=np.array([MONEY, MONEY, MONEY]),
+        lower=np.zeros(3),
+        upper=np.full(3, np.inf),
+        objective=Objective.FREQUENCY,
+        min_frequency=3,
+    )
+
+
+def test_the_exchange_refinement_finds_the_s_shaped_optimum_greedy_steps_miss(monkeypatch):
+    problem = s_shaped_problem()
+    best = exhaustive(problem, 5000, 40)  # 2,446 people, at 750 / 4,250 EUR on channels 1 / 2
+    x = allocate(problem, Resources(5000, 0))
+    assert float(objective_value(problem, x)) >= 0.995 * best
+    assert x[2] > 4000  # most of the money where the curve pays off
+    # Without the exchange, marginal steps pour everything into channel 1: under half.
+    monkeypatch.setattr(model, "_exchange", lambda *args, **kwargs: False)
+    greedy = allocate(problem, Resources(5000, 0))
+    assert greedy.tolist() == pytest.approx([0.0, 5000.0, 0.0])
+    assert float(objective_value(problem, greedy)) < 0.5 * best
