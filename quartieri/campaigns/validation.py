@@ -6,6 +6,7 @@ without guessing, and carries the source of the limit.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -41,6 +42,12 @@ class RuleFailure:
 
     def __str__(self) -> str:
         return self.message
+
+
+def _within(value: float, span: Span) -> bool:
+    # An infinite or NaN value (read from a malformed file) is outside every span; Fraction
+    # cannot even represent it, and would fail the page.
+    return math.isfinite(value) and span.low <= Fraction(value) <= span.high
 
 
 def _num(value: int | float | Fraction) -> str:
@@ -294,7 +301,7 @@ def _video(asset: MediaAsset, variant: Variant, rules: PlatformRules) -> Iterato
     if asset.duration_seconds is None:
         yield _missing(field, _("duration"), span.source)
         return
-    if not span.low <= Fraction(asset.duration_seconds) <= span.high:
+    if not _within(asset.duration_seconds, span):
         limit = f"{_num(span.low)}–{_num(span.high)} s"
         actual = f"{_num(asset.duration_seconds)} s"
         message = _("%(field)s: %(actual)s, limit %(limit)s (%(platform)s)") % {
@@ -345,7 +352,7 @@ def _span(
     asset: MediaAsset, name: str, value: object, span: Span, unit: str, platform: str
 ) -> Iterator[RuleFailure]:
     """``value`` outside ``span``; an unknown value is left to variant_media_failures."""
-    if not isinstance(value, int | float) or span.low <= Fraction(value) <= span.high:
+    if not isinstance(value, int | float) or _within(value, span):
         return
     field = _media_field(asset, name)
     limit = f"{_num(span.low)}–{_num(span.high)} {unit}"
