@@ -69,7 +69,11 @@ def test_a_wrong_key_fails_clearly(settings):
 
 @pytest.mark.parametrize(
     "token",
-    [pytest.param("not a token", id="garbage_case"), pytest.param("tok-è", id="non_ascii_case")],
+    [
+        pytest.param("not a token", id="garbage_case"),
+        pytest.param("tok-è", id="non_ascii_case"),
+        pytest.param("tok-\ud800", id="lone_surrogate_case"),  # not even encodable text
+    ],
 )
 def test_a_value_that_is_not_a_token_fails_clearly(settings, token):
     settings.ENCRYPTION_KEYS = [NEW]
