@@ -104,6 +104,12 @@ def _check_crs(data: dict[str, Any]) -> None:
         )
 
 
+def is_wgs84(lon: float, lat: float) -> bool:
+    """Whether the pair can be a WGS84 longitude and latitude (a projected CRS's metres
+    cannot)."""
+    return -180 <= lon <= 180 and -90 <= lat <= 90
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -116,7 +122,7 @@ def _check_position(position: list[Any] | tuple[Any, ...], index: int) -> None:
             "(longitude, latitude)"
         )
     lon, lat = float(position[0]), float(position[1])
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+    if not is_wgs84(lon, lat):
         raise GeoDataError(
             f"feature {index}: coordinate ({lon}, {lat}) is not WGS84 lon/lat; "
             "the file is probably in a projected CRS"

@@ -289,7 +289,7 @@ def _position(
         return None
     if lon is None or lat is None:
         raise geo.GeoDataError(f"row {index}: only one of {lon_field}/{lat_field} is given")
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+    if not geo.is_wgs84(lon, lat):
         raise geo.GeoDataError(
             f"row {index}: ({lon}, {lat}) is not a WGS84 longitude/latitude; "
             "the file is probably in a projected CRS"
