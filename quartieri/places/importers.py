@@ -12,6 +12,7 @@ import csv
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -138,8 +139,8 @@ def _osm_category(props: dict[str, Any]) -> str:
     return Category.OTHER
 
 
-def _cc(key: str, **kw: Any) -> LayerSpec:
-    return LayerSpec(key=key, licence=Licence.CC_BY_4, attribution=CC_BY_MILANO, **kw)
+# The Comune's layers: CC BY 4.0 with its attribution (a constant, evaluated once at import).
+_cc = partial(LayerSpec, licence=Licence.CC_BY_4, attribution=CC_BY_MILANO)
 
 
 MILAN_LAYERS: tuple[LayerSpec, ...] = (

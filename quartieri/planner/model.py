@@ -268,10 +268,3 @@ def allocate(
             while moves < 4 * problem.n_vehicles and _exchange(problem, allocation, kind, quantum):
                 moves += 1
     return allocation
-
-
-def marginal_gain(problem: Problem, allocation: FloatArray, vehicle: int, units: float) -> float:
-    """Objective gained by ``units`` more of one vehicle (for reasons and tests)."""
-    more = allocation.copy()
-    more[vehicle] += units
-    return float(objective_value(problem, more) - objective_value(problem, allocation))

@@ -404,3 +404,11 @@ def test_an_empty_boundary_file_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path / "city.geojson", collection())
     with pytest.raises(GeoDataError, match="the FeatureCollection has no features"):
         read_neighbourhoods(path, id_field="ID", name_field="NAME", city="Testa")
+
+
+def test_every_shipped_layer_carries_its_own_licence_and_attribution() -> None:
+    # OSM extracts are ODbL with OSM's attribution; every other layer is the Comune's CC BY.
+    for layer in importers.MILAN_LAYERS:
+        osm = layer.filename.startswith("osm/")
+        expected = (Licence.ODBL_1, OSM_ATTRIBUTION) if osm else (Licence.CC_BY_4, CC_BY_MILANO)
+        assert (layer.licence, layer.attribution) == expected, layer.key

@@ -216,3 +216,40 @@ def test_the_exchange_refinement_finds_the_s_shaped_optimum_greedy_steps_miss(mo
     greedy = allocate(problem, Resources(5000, 0))
     assert greedy.tolist() == pytest.approx([0.0, 5000.0, 0.0])
     assert float(objective_value(problem, greedy)) < 0.5 * best
+
+
+@pytest.mark.parametrize(("impressions", "reach"), [(100, 100), (100, 150)])
+def test_one_data_point_needs_more_impressions_than_people_reached(impressions, reach):
+    with pytest.raises(ValueError, match="^one data point needs more impressions than people reached$"):  # fmt: skip
+        goerg_max_reach(impressions, reach)
+
+
+def test_pairwise_union_with_a_channel_that_reaches_nobody_is_the_others_reach():
+    # Both maxima zero for the empty pair: no 0/0, no NaN in the plan.
+    shares = np.array([0.3, 0.0, 0.0])
+    reachable = np.array([0.5, 0.0, 0.0])
+    overlap = np.ones((3, 3)) - np.eye(3)
+    assert float(pairwise_union(shares, reachable, overlap)) == pytest.approx(0.3)
+
+
+def test_pairwise_union_of_a_batch_is_the_union_of_each_row():
+    shares = np.array([[0.3, 0.2], [0.6, 0.1]])
+    reachable = np.array([0.5, 0.5])
+    overlap = np.array([[0.0, 1.0], [1.0, 0.0]])
+    rows = [float(pairwise_union(row, reachable, overlap)) for row in shares]
+    assert pairwise_union(shares, np.broadcast_to(reachable, shares.shape), overlap).tolist() == pytest.approx(rows)  # fmt: skip
+    assert rows == pytest.approx([0.5 - 0.06 / 0.5, 0.7 - 0.06 / 0.6])
+
+
+def test_pairwise_union_stays_between_the_largest_reach_and_everyone():
+    reachable = np.array([0.9, 0.9])
+    # A strong overlap factor would give less than the largest channel alone: clipped to it.
+    heavy = np.array([[0.0, 4.0], [4.0, 0.0]])
+    assert float(pairwise_union(np.array([0.6, 0.5]), reachable, heavy)) == pytest.approx(0.6)
+    # Without overlap the shares add up, but never to more than the whole segment.
+    assert float(pairwise_union(np.array([0.8, 0.7]), reachable, np.zeros((2, 2)))) == 1.0
+
+
+def test_no_channel_reaches_nobody():
+    none = np.zeros((2, 0))
+    assert pairwise_union(none, none, np.zeros((0, 0))).tolist() == [0.0, 0.0]
