@@ -23,7 +23,7 @@ def test_a_secret_round_trips(settings):
     settings.ENCRYPTION_KEYS = [NEW]
     token = secret_encrypt(plaintext="tok-èé-123")
     # The plaintext appears nowhere in the token's bytes. (Looking for "tok" in the token's
-    # base64 text failed about once in 2,500 runs: random base64 spells it now and then.)
+    # base64 text failed about once in 2,000 runs: random base64 spells it now and then.)
     assert "tok-èé-123".encode() not in base64.urlsafe_b64decode(token)
     assert secret_decrypt(token=token) == "tok-èé-123"
 
