@@ -105,6 +105,8 @@ def test_osm_rows_keep_the_odbl_licence_attribution_and_inscription(tmp_path: Pa
     assert (row.licence, row.attribution) == (Licence.ODBL_1, OSM_ATTRIBUTION)
     assert row.name == "Pietra d'inciampo: Pietra"
     assert row.description == "Qui abitava / Mario"
+    path = geojson(tmp_path, feature({"osm_id": "node/2", "name": "Senza scritta"}, POINT))
+    assert read_layer(osm, path)[0].description == ""
     # The Comune's CC BY layers never take an OSM description.
     path = geojson(tmp_path, feature({"id": 1, "name": "A", "inscription": "x"}, POINT))
     assert read_layer(spec(), path)[0].description == ""
