@@ -213,11 +213,7 @@ def read_layer(spec: LayerSpec, path: Path) -> list[PoiRow]:
             raise geo.GeoDataError(
                 f"feature {feature.index}: no name ({spec.name_field or spec.name_template!r})"
             )
-        lon, lat = (
-            (float(feature.shape.x), float(feature.shape.y))
-            if feature.shape.geom_type == "Point"
-            else geo.centroid_lonlat(feature.shape)
-        )
+        lon, lat = geo.centroid_lonlat(feature.shape)  # a point's centroid is the point
         category = spec.category_of(props) if spec.category_of else spec.category
         row = PoiRow(
             source=spec.key,

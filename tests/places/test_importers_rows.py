@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from quartieri.places import importers
+from quartieri.places import geo, importers
 from quartieri.places.geo import GeoDataError
 from quartieri.places.importers import (
     CC_BY_MILANO,
@@ -414,3 +414,100 @@ def test_every_shipped_layer_carries_its_own_licence_and_attribution() -> None:
         osm = layer.filename.startswith("osm/")
         expected = (Licence.ODBL_1, OSM_ATTRIBUTION) if osm else (Licence.CC_BY_4, CC_BY_MILANO)
         assert (layer.licence, layer.attribution) == expected, layer.key
+
+
+# --- Edges the mutation run found untested ----------------------------------------------------
+
+
+def test_a_feature_without_its_id_is_refused(tmp_path: Path) -> None:
+    path = geojson(tmp_path, feature({"id": 1, "name": "A"}, POINT), feature({"name": "B"}, POINT))
+    with pytest.raises(GeoDataError, match="^feature 1: field 'id' is missing or empty$"):
+        read_layer(spec(), path)
+
+
+BOWTIE = {"type": "Polygon", "coordinates": [[[9.1, 45.4], [9.2, 45.5], [9.2, 45.4], [9.1, 45.5], [9.1, 45.4]]]}  # fmt: skip
+
+
+def test_only_a_layer_that_asks_for_it_repairs_self_intersecting_rings(tmp_path: Path) -> None:
+    path = geojson(tmp_path, feature({"id": "P", "name": "Parco"}, BOWTIE))
+    with pytest.raises(GeoDataError, match=r"feature 0: invalid geometry \(Self-intersection"):
+        read_layer(spec(), path)
+    [row] = read_layer(spec(repair_invalid=True), path)
+    assert 9.1 < row.lon < 9.2  # a point inside the repaired shape
+    assert 45.4 < row.lat < 45.5
+
+
+def test_unnamed_features_are_skipped_wherever_they_are(tmp_path: Path) -> None:
+    path = geojson(
+        tmp_path,
+        feature({"id": 1, "name": ""}, POINT),
+        feature({"id": 2, "name": "Dopo"}, POINT),
+    )
+    assert [row.name for row in read_layer(spec(skip_unnamed=True), path)] == ["Dopo"]
+
+
+def test_missing_optional_fields_stay_empty(tmp_path: Path) -> None:
+    # No address in the data, no address field in the spec, a column without a name: all empty.
+    path = geojson(tmp_path, feature({"id": 1, "name": "A", "": "not an address"}, POINT))
+    assert read_layer(spec(address_field="via"), path)[0].address == ""
+    [row] = read_layer(spec(), path)
+    assert (row.address, row.wheelchair, row.description, row.extra) == ("", "", "", {})
+    csv_path = csv_file(tmp_path, "cascina;via;LONG_X_4326;LAT_Y_4326;\nC;;9.1;45.4;stray\n")
+    assert read_layer(CASCINE, csv_path)[0].address == ""
+    no_address = csv_file(tmp_path, "id,name,lon,lat,\nA1,Teatro,9.2,45.5,stray\n", "t.csv")
+    rows = read_poi_file(no_address, category=Category.THEATRE, licence=Licence.CC_BY_4,
+                         attribution="", id_field="id", name_field="name", source="t")  # fmt: skip
+    assert rows[0].address == ""
+
+
+def test_extra_keeps_the_line_wikidata_and_website(tmp_path: Path) -> None:
+    props = {"id": 1, "name": "A", "linee": "M5", "wikidata": "Q123", "website": "https://x.it"}
+    path = geojson(tmp_path, feature(props, POINT))
+    assert read_layer(spec(), path)[0].extra == {
+        "linee": "M5",
+        "wikidata": "Q123",
+        "website": "https://x.it",
+    }
+
+
+def test_on_a_tie_the_first_of_the_largest_polygons_gives_the_place(tmp_path: Path) -> None:
+    path = geojson(
+        tmp_path,
+        feature({"id": "P", "name": "Primo"}, {"type": "Polygon", "coordinates": WEST}),
+        feature({"id": "P", "name": "Secondo"}, {"type": "Polygon", "coordinates": EAST}),
+    )
+    assert [row.name for row in read_layer(spec(group_polygons=True), path)] == ["Primo"]
+
+
+def test_a_latitude_that_is_not_a_number_is_named(tmp_path: Path) -> None:
+    path = csv_file(tmp_path, CASCINE_HEADER + "C;v;9.1;nord\n")
+    with pytest.raises(GeoDataError, match="^row 0: LAT_Y_4326='nord' is not a number$"):
+        read_layer(CASCINE, path)
+    path = csv_file(tmp_path, CASCINE_HEADER + "C;v;1514816;5034647\n")
+    with pytest.raises(GeoDataError) as refused:
+        read_layer(CASCINE, path)
+    assert str(refused.value) == (
+        "row 0: (1514816.0, 5034647.0) is not a WGS84 longitude/latitude; "
+        "the file is probably in a projected CRS"
+    )
+
+
+def test_a_landmark_keeps_where_its_coordinate_came_from(tmp_path: Path) -> None:
+    [row] = landmarks(tmp_path, 'Isola,Stecca,artigianato,9.19,45.49,OSM,"way/1",ODbL-1.0,')
+    assert row.extra == {"theme": "artigianato", "coord_source": "OSM", "source_record": "way/1"}
+
+
+TRIANGLE = {"type": "Polygon", "coordinates": [[[9.1, 45.4], [9.2, 45.4], [9.1, 45.5], [9.1, 45.4]]]}  # fmt: skip
+
+
+def test_neighbourhood_centroid_is_rounded_to_7_decimals_and_area_to_decimetres(
+    tmp_path: Path,
+) -> None:
+    name = "Quartiere " + "lungo " * 30
+    path = write(tmp_path / "city.geojson", collection(feature({"ID": 9, "NAME": name}, TRIANGLE)))
+    [row] = read_neighbourhoods(path, id_field="ID", name_field="NAME", city="Testa")
+    assert (row.centroid_lon, row.centroid_lat) == (9.1333333, 45.4333333)  # the vertices' mean
+    assert row.area_m2 == round(geo.area_m2(TRIANGLE), 1)
+    assert row.area_m2 != round(row.area_m2)  # decimetres kept
+    assert len(row.slug) == 120
+    assert row.slug.startswith("testa-9-quartiere-lungo-lungo")

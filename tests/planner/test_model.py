@@ -253,3 +253,70 @@ def test_pairwise_union_stays_between_the_largest_reach_and_everyone():
 def test_no_channel_reaches_nobody():
     none = np.zeros((2, 0))
     assert pairwise_union(none, none, np.zeros((0, 0))).tolist() == [0.0, 0.0]
+
+
+def paid(reachable: list[float], impressions: list[float], upper: list[float], **kw) -> Problem:
+    n = len(reachable)
+    return Problem(
+        sizes=np.array([10_000.0]),
+        reachable=np.array([reachable]),
+        impressions_per_unit=np.array([impressions]),
+        resource=np.array(kw.pop("resource", [MONEY] * n)),
+        lower=np.array(kw.pop("lower", [0.0] * n)),
+        upper=np.array(upper),
+        **kw,
+    )
+
+
+def test_goerg_reach_of_nothing_reachable_and_nothing_bought_is_zero():
+    assert goerg_reach(np.array([0.0, 0.5]), np.array([0.0, 0.0])).tolist() == [0.0, 0.0]
+
+
+def test_minimums_equal_to_the_budget_are_feasible_and_above_it_refused_by_name():
+    problem = paid([0.6, 0.4], [4e-4, 6e-4], [np.inf, np.inf], lower=[600.0, 400.0])
+    assert allocate(problem, Resources(1000, 0)).tolist() == pytest.approx([600.0, 400.0])
+    refusal = "^the channel minimums exceed the budget or the hours available$"
+    with pytest.raises(ValueError, match=refusal):
+        allocate(problem, Resources(999.5, 0))
+
+
+def test_money_no_channel_can_use_stays_unspent():
+    # Channel 0 is capped at 1,000 EUR and channel 2 at 500; channel 1 reaches nobody. The
+    # rest of the 3,000 EUR buys nothing, so none of it goes to channel 1.
+    problem = paid([0.6, 0.0, 0.3], [4e-4, 9e-4, 6e-4], [1000.0, np.inf, 500.0])
+    x = allocate(problem, Resources(3000, 0))
+    assert x.tolist() == pytest.approx([1000.0, 0.0, 500.0])
+
+
+def test_the_exchange_also_moves_money_into_the_first_channel():
+    # The S-shaped case with the channel that pays off listed first.
+    order = [2, 1, 0]
+    base = s_shaped_problem()
+    problem = paid(
+        base.reachable[0, order].tolist(),
+        base.impressions_per_unit[0, order].tolist(),
+        [np.inf] * 3,
+        objective=Objective.FREQUENCY,
+    )
+    x = allocate(problem, Resources(5000, 0))
+    assert x[0] > 4000
+    assert float(objective_value(problem, x)) >= 0.995 * exhaustive(s_shaped_problem(), 5000, 40)
+
+
+def test_hours_are_refined_too_when_there_is_no_money():
+    base = s_shaped_problem()
+    problem = paid(
+        base.reachable[0].tolist(),
+        base.impressions_per_unit[0].tolist(),
+        [np.inf] * 3,
+        resource=[HOURS] * 3,
+        objective=Objective.FREQUENCY,
+    )
+    x = allocate(problem, Resources(0, 5000))
+    assert x[2] > 4000
+    assert float(objective_value(problem, x)) >= 0.995 * exhaustive(s_shaped_problem(), 5000, 40)
+
+
+def test_half_an_hour_a_week_is_allocated():
+    problem = paid([0.5], [1e-3], [np.inf], resource=[HOURS])
+    assert allocate(problem, Resources(0, 0.5)).tolist() == pytest.approx([0.5])
