@@ -4,7 +4,7 @@
 BIN := .venv/bin
 SOURCES := $(wildcard quartieri tests bench)
 
-.PHONY: demo test install system-packages lint messages ci-postgres
+.PHONY: demo test install system-packages lint messages ci-postgres mutation
 
 .venv/.installed: requirements.lock pyproject.toml scripts/bootstrap
 	scripts/bootstrap
@@ -37,3 +37,11 @@ messages: install
 ci-postgres: install
 	scripts/system-packages ci
 	scripts/with-postgres-redis $(BIN)/pytest
+
+# Mutation testing of the modules that keep the platform's promises (issue 21); slow, not in
+# CI. Modules and their tests: [tool.mutmut] in pyproject.toml. Results stay in mutants/, so
+# a second run retries only what changed; scripts/mutation-report --survivors lists them.
+MUTATION_JOBS ?= 2
+mutation: install
+	$(BIN)/mutmut run --max-children $(MUTATION_JOBS)
+	scripts/mutation-report

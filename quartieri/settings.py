@@ -218,8 +218,12 @@ AXES_FAILURE_LIMIT = env_int("QUARTIERI_LOGIN_FAILURE_LIMIT", default=5, minimum
 AXES_COOLOFF_TIME = env_int("QUARTIERI_LOGIN_LOCKOUT_MINUTES", default=15, minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# Axes stores a pseudonym of the client address, never the address itself.
+# Axes stores a pseudonym of the client address, never the address itself, and no user
+# agent or Accept header (our handler blanks them). No access log of successful sign-ins:
+# nothing reads it, and it would keep one row per sign-in for ever.
 AXES_CLIENT_IP_CALLABLE = "quartieri.accounts.privacy.pseudonymous_client_ip"
+AXES_HANDLER = "quartieri.accounts.privacy.PrivateAxesHandler"
+AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 

@@ -11,6 +11,7 @@ checked whole, then written in one transaction; a refusal writes nothing, not ev
 from __future__ import annotations
 
 import json
+import math
 import re
 import secrets
 import subprocess
@@ -207,9 +208,11 @@ def _require_codec(
 
 def _float(value: object) -> float | None:
     try:
-        return float(str(value)) if value not in (None, "", "N/A") else None
+        number = float(str(value)) if value not in (None, "", "N/A") else None
     except ValueError:
         return None
+    # A malformed header can say "inf" or "nan": that is no duration either.
+    return number if number is not None and math.isfinite(number) else None
 
 
 def _fps(stream: dict[str, Any]) -> float | None:

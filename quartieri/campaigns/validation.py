@@ -6,6 +6,7 @@ without guessing, and carries the source of the limit.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
@@ -30,6 +31,12 @@ from quartieri.channels.rules import (
 
 _HASHTAG = re.compile(r"#(\w+)")
 _MENTION = re.compile(r"@([\w.]+)")
+
+
+def _within(value: float, span: Span) -> bool:
+    # An infinite or NaN value (read from a malformed file) is outside every span; Fraction
+    # cannot even represent it, and would fail the page.
+    return math.isfinite(value) and span.low <= Fraction(value) <= span.high
 
 
 def _num(value: int | float | Fraction) -> str:
@@ -261,7 +268,7 @@ def _video(asset: MediaAsset, variant: Variant, rules: PlatformRules) -> Iterato
     if asset.duration_seconds is None:
         yield _missing(field, _("duration"), span.source)
         return
-    if not span.low <= Fraction(asset.duration_seconds) <= span.high:
+    if not _within(asset.duration_seconds, span):
         limit = f"{_num(span.low)}–{_num(span.high)} s"
         actual = f"{_num(asset.duration_seconds)} s"
         message = _("%(field)s: %(actual)s, limit %(limit)s (%(platform)s)") % {
@@ -312,7 +319,7 @@ def _span(
     asset: MediaAsset, name: str, value: object, span: Span, unit: str, platform: str
 ) -> Iterator[RuleFailure]:
     """``value`` outside ``span``; an unknown value is left to variant_media_failures."""
-    if not isinstance(value, int | float) or span.low <= Fraction(value) <= span.high:
+    if not isinstance(value, int | float) or _within(value, span):
         return
     field = _media_field(asset, name)
     limit = f"{_num(span.low)}–{_num(span.high)} {unit}"

@@ -33,7 +33,7 @@ class SecretDecryptError(Exception):
 def fernet_key_derive(*, secret: str) -> bytes:
     """The Fernet key (urlsafe base64 of 32 bytes) derived from one configured string."""
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO)
-    return base64.urlsafe_b64encode(hkdf.derive(secret.encode("utf-8")))
+    return base64.urlsafe_b64encode(hkdf.derive(secret.encode()))
 
 
 @lru_cache(maxsize=8)
@@ -53,14 +53,16 @@ def _configured() -> MultiFernet:
 
 def secret_encrypt(*, plaintext: str) -> str:
     """Encrypt with the newest key; the result is ASCII text safe for a text column."""
-    return _configured().encrypt(plaintext.encode("utf-8")).decode("ascii")
+    # Strings encode and tokens decode as UTF-8 (str's default); a Fernet token is URL-safe
+    # base64, so its text is ASCII.
+    return _configured().encrypt(plaintext.encode()).decode()
 
 
 def secret_decrypt(*, token: str) -> str:
     """Decrypt with whichever configured key made the token."""
     try:
-        return _configured().decrypt(token.encode("ascii")).decode("utf-8")
-    except (InvalidToken, UnicodeEncodeError):
+        return _configured().decrypt(token.encode()).decode()
+    except (InvalidToken, UnicodeError):  # not a token, or text that is not valid Unicode
         raise SecretDecryptError(
             "No key in ENCRYPTION_KEYS decrypts this secret: the key that encrypted it was "
             "removed or changed, or the stored value was altered. Put the old key back at the "
@@ -71,8 +73,8 @@ def secret_decrypt(*, token: str) -> str:
 def secret_rotate(*, token: str) -> str:
     """Re-encrypt a token with the newest key (it must decrypt with one of the keys)."""
     try:
-        return _configured().rotate(token.encode("ascii")).decode("ascii")
-    except (InvalidToken, UnicodeEncodeError):
+        return _configured().rotate(token.encode()).decode()
+    except (InvalidToken, UnicodeError):
         raise SecretDecryptError(
             "No key in ENCRYPTION_KEYS decrypts this secret, so it cannot be rotated."
         ) from None

@@ -104,18 +104,95 @@ def _check_crs(data: dict[str, Any]) -> None:
         )
 
 
+def is_wgs84(lon: float, lat: float) -> bool:
+    """Whether the pair can be a WGS84 longitude and latitude (a projected CRS's metres
+    cannot)."""
+    return -180 <= lon <= 180 and -90 <= lat <= 90
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_position(position: list[Any] | tuple[Any, ...], index: int) -> None:
+    # RFC 7946 §3.1.1: a position is two or more numbers, longitude then latitude (WGS84).
+    if len(position) < 2 or not all(_is_number(value) for value in position):
+        raise GeoDataError(
+            f"feature {index}: position {list(position)!r} is not a pair of numbers "
+            "(longitude, latitude)"
+        )
+    lon, lat = float(position[0]), float(position[1])
+    if not is_wgs84(lon, lat):
+        raise GeoDataError(
+            f"feature {index}: coordinate ({lon}, {lat}) is not WGS84 lon/lat; "
+            "the file is probably in a projected CRS"
+        )
+
+
 def _check_coordinates(coords: Any, index: int) -> None:
-    if isinstance(coords, list | tuple) and coords and isinstance(coords[0], int | float):
-        lon, lat = float(coords[0]), float(coords[1])
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise GeoDataError(
-                f"feature {index}: coordinate ({lon}, {lat}) is not WGS84 lon/lat; "
-                "the file is probably in a projected CRS"
-            )
+    if isinstance(coords, list | tuple) and coords and not isinstance(coords[0], list | tuple):
+        _check_position(coords, index)
         return
     if isinstance(coords, list | tuple):
         for item in coords:
             _check_coordinates(item, index)
+
+
+def _polygons(geometry: dict[str, Any]) -> list[Any]:
+    coords = geometry.get("coordinates")
+    return [coords] if geometry["type"] == "Polygon" else list(coords or [])
+
+
+def _ring_problem(ring: Any) -> str | None:
+    if not isinstance(ring, list) or not all(isinstance(p, list) for p in ring):
+        return "is not a list of positions"
+    if len(ring) < 4:
+        return f"has {len(ring)} positions; a ring needs at least four"
+    if ring[0] != ring[-1]:
+        return (
+            f"is not closed: it starts at {ring[0]} and ends at {ring[-1]}; the first and "
+            "last positions must be identical"
+        )
+    return None
+
+
+def _check_rings(geometry: dict[str, Any], index: int) -> None:
+    """RFC 7946 §3.1.6: every linear ring is closed and has four or more positions."""
+    if not isinstance(geometry.get("coordinates"), list):
+        raise GeoDataError(f"feature {index}: the polygon's coordinates are missing")
+    multi = geometry["type"] == "MultiPolygon"
+    for number, rings in enumerate(_polygons(geometry)):
+        if not isinstance(rings, list):
+            raise GeoDataError(f"feature {index}: polygon {number} is not a list of rings")
+        for ring_number, ring in enumerate(rings):
+            problem = _ring_problem(ring)
+            if problem:
+                which = "the outer ring" if ring_number == 0 else f"hole {ring_number}"
+                where = f"polygon {number}, {which}" if multi else which
+                raise GeoDataError(f"feature {index}: {where} {problem} (RFC 7946 §3.1.6)")
+
+
+def _signed_area(ring: Sequence[Sequence[float]]) -> float:
+    """Twice the planar signed area of a closed ring: positive when counterclockwise."""
+    return sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(ring, ring[1:], strict=False))
+
+
+def with_rfc7946_winding(geometry: dict[str, Any]) -> dict[str, Any]:
+    """The polygon with outer rings counterclockwise and holes clockwise (RFC 7946 §3.1.6,
+    the right-hand rule). Files may wind either way (parsers must not reject them); we
+    store one way so that every consumer reads the same."""
+    if geometry["type"] not in POLYGON_TYPES:
+        return geometry
+
+    def oriented(rings: list[Any]) -> list[Any]:
+        return [
+            ring if (_signed_area(ring) > 0) == (number == 0) else ring[::-1]
+            for number, ring in enumerate(rings)
+        ]
+
+    polygons = [oriented(rings) for rings in _polygons(geometry)]
+    coordinates = polygons[0] if geometry["type"] == "Polygon" else polygons
+    return {**geometry, "coordinates": coordinates}
 
 
 def load_geojson(path: Path) -> dict[str, Any]:
@@ -175,6 +252,9 @@ def iter_features(
                 f"{', '.join(sorted(geometry_types))}"
             )
         _check_coordinates(geometry.get("coordinates"), index)
+        if geometry["type"] in POLYGON_TYPES:
+            _check_rings(geometry, index)
+            geometry = with_rfc7946_winding(geometry)
         try:
             geom = shape(geometry)
         except Exception as exc:  # noqa: BLE001 - shapely raises many types for broken coordinates

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -138,8 +139,8 @@ def _osm_category(props: dict[str, Any]) -> str:
     return Category.OTHER
 
 
-def _cc(key: str, **kw: Any) -> LayerSpec:
-    return LayerSpec(key=key, licence=Licence.CC_BY_4, attribution=CC_BY_MILANO, **kw)
+# The Comune's layers: CC BY 4.0 with its attribution (a constant, evaluated once at import).
+_cc = partial(LayerSpec, licence=Licence.CC_BY_4, attribution=CC_BY_MILANO)
 
 
 MILAN_LAYERS: tuple[LayerSpec, ...] = (
@@ -194,6 +195,8 @@ def read_layer(spec: LayerSpec, path: Path) -> list[PoiRow]:
     if path.suffix.lower() == ".csv":
         return _read_csv_layer(spec, path)
     data = geo.load_geojson(path)
+    if not data["features"]:
+        raise geo.GeoDataError(f"{path}: the FeatureCollection has no features")
     features = geo.iter_features(
         data, required_fields=(spec.id_field,), repair_invalid=spec.repair_invalid
     )
@@ -207,12 +210,10 @@ def read_layer(spec: LayerSpec, path: Path) -> list[PoiRow]:
         if not name:
             if spec.skip_unnamed:
                 continue
-            raise geo.GeoDataError(f"feature {feature.index}: no name ({spec.name_field!r})")
-        lon, lat = (
-            (float(feature.shape.x), float(feature.shape.y))
-            if feature.shape.geom_type == "Point"
-            else geo.centroid_lonlat(feature.shape)
-        )
+            raise geo.GeoDataError(
+                f"feature {feature.index}: no name ({spec.name_field or spec.name_template!r})"
+            )
+        lon, lat = geo.centroid_lonlat(feature.shape)  # a point's centroid is the point
         category = spec.category_of(props) if spec.category_of else spec.category
         row = PoiRow(
             source=spec.key,
@@ -252,39 +253,76 @@ def _float(value: str, *, index: int, column: str) -> float | None:
         raise geo.GeoDataError(f"row {index}: {column}={value!r} is not a number") from None
 
 
-def _read_csv(path: Path, delimiter: str) -> list[dict[str, str]]:
+def _read_csv(path: Path, delimiter: str, required: Sequence[str]) -> list[dict[str, str]]:
+    """The rows, after checking the header has every required column; a row shorter than
+    the header reads its missing cells as empty (DictReader would give None)."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            return list(csv.DictReader(handle, delimiter=delimiter))
+            reader = csv.DictReader(handle, delimiter=delimiter, restval="")
+            header = list(reader.fieldnames or [])
+            for column in required:
+                if column not in header:
+                    raise geo.GeoDataError(
+                        f"{path}: column {column!r} is missing (the header has: "
+                        f"{', '.join(header) or 'nothing'})"
+                    )
+            rows = list(reader)
     except FileNotFoundError:
         raise geo.GeoDataError(f"{path}: no such file") from None
     except (UnicodeDecodeError, csv.Error) as exc:
         raise geo.GeoDataError(f"{path}: not a readable CSV ({exc})") from None
+    if not rows:
+        raise geo.GeoDataError(f"{path}: no rows after the header")
+    return rows
+
+
+def _position(
+    rec: dict[str, str], *, lon_field: str, lat_field: str, index: int
+) -> tuple[float, float] | None:
+    """The row's WGS84 longitude and latitude, or None when both cells are empty."""
+    lon = _float(rec[lon_field], index=index, column=lon_field)
+    lat = _float(rec[lat_field], index=index, column=lat_field)
+    if lon is None and lat is None:
+        return None
+    if lon is None or lat is None:
+        raise geo.GeoDataError(f"row {index}: only one of {lon_field}/{lat_field} is given")
+    if not geo.is_wgs84(lon, lat):
+        raise geo.GeoDataError(
+            f"row {index}: ({lon}, {lat}) is not a WGS84 longitude/latitude; "
+            "the file is probably in a projected CRS"
+        )
+    return lon, lat
+
+
+def _required_text(rec: dict[str, str], column: str, *, index: int) -> str:
+    value = rec[column].strip()
+    if not value:
+        raise geo.GeoDataError(f"row {index}: {column!r} is empty")
+    return value
 
 
 def _read_csv_layer(spec: LayerSpec, path: Path) -> list[PoiRow]:
     rows: list[PoiRow] = []
-    records = _read_csv(path, spec.delimiter)
-    needed = [spec.id_field, spec.lon_field, spec.lat_field]
+    records = _read_csv(path, spec.delimiter, [spec.id_field, spec.lon_field, spec.lat_field])
     for index, rec in enumerate(records):
-        for column in needed:
-            if column not in rec:
-                raise geo.GeoDataError(f"row {index}: column {column!r} is missing")
-        lon = _float(rec[spec.lon_field], index=index, column=spec.lon_field)
-        lat = _float(rec[spec.lat_field], index=index, column=spec.lat_field)
-        if lon is None or lat is None or not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise geo.GeoDataError(f"row {index}: no valid WGS84 coordinate")
+        position = _position(rec, lon_field=spec.lon_field, lat_field=spec.lat_field, index=index)
+        if position is None:
+            raise geo.GeoDataError(
+                f"row {index}: no coordinate ({spec.lon_field}/{spec.lat_field})"
+            )
         name = _name(spec, rec)
         if not name:
-            raise geo.GeoDataError(f"row {index}: no name")
+            raise geo.GeoDataError(
+                f"row {index}: no name ({spec.name_field or spec.name_template!r})"
+            )
         rows.append(
             PoiRow(
                 source=spec.key,
-                source_record=rec[spec.id_field].strip(),
+                source_record=_required_text(rec, spec.id_field, index=index),
                 category=spec.category,
                 name=name,
-                lon=lon,
-                lat=lat,
+                lon=position[0],
+                lat=position[1],
                 licence=spec.licence,
                 attribution=spec.attribution,
                 address=(rec.get(spec.address_field) or "").strip() if spec.address_field else "",
@@ -315,36 +353,36 @@ def _theme_category(theme: str) -> str:
     return _THEME_CATEGORY.get(head, Category.OTHER)
 
 
+def _landmark_licence(text: str) -> tuple[str, str]:
+    """The licence column as written in the landmark list: OSM rows are ODbL, the
+    Comune's CC BY 4.0; anything else keeps no attribution we could vouch for."""
+    if text.startswith("ODbL"):
+        return Licence.ODBL_1, OSM_ATTRIBUTION
+    if text.startswith("CC-BY"):
+        return Licence.CC_BY_4, CC_BY_MILANO
+    return Licence.OTHER, ""
+
+
 def read_landmarks(path: Path) -> list[PoiRow]:
     """A landmark list: quartiere,name,theme,lon,lat,...,license,note. Empty lon/lat is kept
     as a place that needs a location; transport rows without a coordinate are not places."""
     rows: list[PoiRow] = []
-    for index, rec in enumerate(_read_csv(path, ",")):
-        for column in ("quartiere", "name", "theme", "lon", "lat", "license"):
-            if column not in rec:
-                raise geo.GeoDataError(f"row {index}: column {column!r} is missing")
-        lon = _float(rec["lon"], index=index, column="lon")
-        lat = _float(rec["lat"], index=index, column="lat")
-        if (lon is None) != (lat is None):
-            raise geo.GeoDataError(f"row {index}: only one of lon/lat is given")
+    required = ("quartiere", "name", "theme", "lon", "lat", "license")
+    for index, rec in enumerate(_read_csv(path, ",", required)):
+        position = _position(rec, lon_field="lon", lat_field="lat", index=index)
         category = _theme_category(rec["theme"])
-        if lon is None and category == Category.METRO:
+        if position is None and category == Category.METRO:
             continue
-        licence_text = rec["license"]
-        if licence_text.startswith("ODbL"):
-            licence, attribution = Licence.ODBL_1, OSM_ATTRIBUTION
-        elif licence_text.startswith("CC-BY"):
-            licence, attribution = Licence.CC_BY_4, CC_BY_MILANO
-        else:
-            licence, attribution = Licence.OTHER, ""
+        name = _required_text(rec, "name", index=index)
+        licence, attribution = _landmark_licence(rec["license"].strip())
         rows.append(
             PoiRow(
                 source="landmarks",
-                source_record=rec["name"].strip(),
+                source_record=name,
                 category=category,
-                name=rec["name"].strip(),
-                lon=lon,
-                lat=lat,
+                name=name,
+                lon=position[0] if position else None,
+                lat=position[1] if position else None,
                 licence=licence,
                 attribution=attribution,
                 neighbourhood_hint=rec["quartiere"].strip(),

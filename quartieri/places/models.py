@@ -125,6 +125,14 @@ class PointOfInterest(models.Model):
     def is_odbl(self) -> bool:
         return self.licence == Licence.ODBL_1
 
+    @property
+    def data_note(self) -> str:
+        """The note the open data gives: a landmark row's own, or the landmark merged into a
+        layer's place (``extra["landmark"]``); either may be absent."""
+        landmark = self.extra.get("landmark")
+        merged = landmark.get("note", "") if isinstance(landmark, dict) else ""
+        return str(self.extra.get("note") or merged or "")
+
 
 class WalkingGraph(models.Model):
     name = models.CharField(max_length=200)

@@ -177,17 +177,17 @@ def _best_step(
     allocation: FloatArray,
     mask: NDArray[np.bool_],
     step: float,
-    current: float | None = None,
+    current: float,
 ) -> tuple[int, float, float]:
-    """The vehicle among ``mask`` where ``step`` more units adds the most; (v, units, gain)."""
+    """The vehicle among ``mask`` where ``step`` more units adds the most; (v, units, gain).
+
+    ``current`` is the objective at ``allocation``, which the caller already knows."""
     room = np.minimum(problem.upper - allocation, step)
     candidates = np.flatnonzero(mask & (room > 1e-12))
     if candidates.size == 0:
         return -1, 0.0, 0.0
     batch = np.repeat(allocation[None, :], candidates.size, axis=0)
     batch[np.arange(candidates.size), candidates] += room[candidates]
-    if current is None:
-        current = float(objective_value(problem, allocation))
     gains = (objective_value(problem, batch) - current) / step
     best = int(np.argmax(gains))
     return int(candidates[best]), float(room[candidates[best]]), float(gains[best])

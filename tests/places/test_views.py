@@ -173,6 +173,26 @@ def test_locate_a_place(city: dict[str, Neighbourhood], editor: User, client_for
     assert poi.neighbourhood == city["1"]
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"note": "coordinate da verificare"},  # a landmark row of its own
+        {"theme": "verde", "landmark": {"note": "coordinate da verificare"}},  # merged
+        {"theme": "verde"},  # no note at all
+    ],
+)
+def test_locate_page_shows_the_data_note_whatever_its_shape(
+    city: dict[str, Neighbourhood], editor: User, client_for: Any, extra: dict[str, Any]
+) -> None:
+    # Landmarks without a coordinate carry their note at the top of extra; this page used to
+    # answer 500 (VariableDoesNotExist: landmark) for them.
+    poi = make_poi("Senza posizione", None, None, extra=extra)
+    response = client_for(editor).get(f"/places/pois/{poi.pk}/locate/")
+    assert response.status_code == 200
+    noted = "coordinate da verificare" in response.content.decode()
+    assert noted == ("note" in extra or "landmark" in extra)
+
+
 def test_dashboard_card(city: dict[str, Neighbourhood], analyst: User, client_for: Any) -> None:
     body = client_for(analyst).get("/").content.decode()
     assert "/places/" in body

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quartieri.audiences.dataset import channel_specs, read_usage, segment_specs
+from quartieri.planner import model
 from quartieri.planner.build import PlanRequest, build
 from quartieri.planner.model import (
     HOURS,
@@ -186,3 +187,136 @@ def test_an_overlap_matrix_lowers_reach_against_independence():
     )
     x = allocate(independent.problem, Resources(10_000, 10))
     assert float(total_reach(overlapping.problem, x)) < float(total_reach(independent.problem, x))
+
+
+def s_shaped_problem() -> Problem:
+    """Three paid channels judged on 3+ exposures (S-shaped curves): channel 1 reaches few
+    people cheaply, so its first euros add the most; channel 2's curve starts slowly and
+    overtakes it only after about 1,000 EUR."""
+    return Problem(
+        sizes=np.array([10_000.0]),
+        reachable=np.array([[0.75, 0.15, 0.75]]),
+        impressions_per_unit=np.array([[1.7e-4, 3.8e-4, 3.2e-4]]),
+        resource=np.array([MONEY, MONEY, MONEY]),
+        lower=np.zeros(3),
+        upper=np.full(3, np.inf),
+        objective=Objective.FREQUENCY,
+        min_frequency=3,
+    )
+
+
+def test_the_exchange_refinement_finds_the_s_shaped_optimum_greedy_steps_miss(monkeypatch):
+    problem = s_shaped_problem()
+    best = exhaustive(problem, 5000, 40)  # 2,446 people, at 750 / 4,250 EUR on channels 1 / 2
+    x = allocate(problem, Resources(5000, 0))
+    assert float(objective_value(problem, x)) >= 0.995 * best
+    assert x[2] > 4000  # most of the money where the curve pays off
+    # Without the exchange, marginal steps pour everything into channel 1: under half.
+    monkeypatch.setattr(model, "_exchange", lambda *args, **kwargs: False)
+    greedy = allocate(problem, Resources(5000, 0))
+    assert greedy.tolist() == pytest.approx([0.0, 5000.0, 0.0])
+    assert float(objective_value(problem, greedy)) < 0.5 * best
+
+
+@pytest.mark.parametrize(("impressions", "reach"), [(100, 100), (100, 150)])
+def test_one_data_point_needs_more_impressions_than_people_reached(impressions, reach):
+    with pytest.raises(ValueError, match="^one data point needs more impressions than people reached$"):  # fmt: skip
+        goerg_max_reach(impressions, reach)
+
+
+def test_pairwise_union_with_a_channel_that_reaches_nobody_is_the_others_reach():
+    # Both maxima zero for the empty pair: no 0/0, no NaN in the plan.
+    shares = np.array([0.3, 0.0, 0.0])
+    reachable = np.array([0.5, 0.0, 0.0])
+    overlap = np.ones((3, 3)) - np.eye(3)
+    assert float(pairwise_union(shares, reachable, overlap)) == pytest.approx(0.3)
+
+
+def test_pairwise_union_of_a_batch_is_the_union_of_each_row():
+    shares = np.array([[0.3, 0.2], [0.6, 0.1]])
+    reachable = np.array([0.5, 0.5])
+    overlap = np.array([[0.0, 1.0], [1.0, 0.0]])
+    rows = [float(pairwise_union(row, reachable, overlap)) for row in shares]
+    assert pairwise_union(shares, np.broadcast_to(reachable, shares.shape), overlap).tolist() == pytest.approx(rows)  # fmt: skip
+    assert rows == pytest.approx([0.5 - 0.06 / 0.5, 0.7 - 0.06 / 0.6])
+
+
+def test_pairwise_union_stays_between_the_largest_reach_and_everyone():
+    reachable = np.array([0.9, 0.9])
+    # A strong overlap factor would give less than the largest channel alone: clipped to it.
+    heavy = np.array([[0.0, 4.0], [4.0, 0.0]])
+    assert float(pairwise_union(np.array([0.6, 0.5]), reachable, heavy)) == pytest.approx(0.6)
+    # Without overlap the shares add up, but never to more than the whole segment.
+    assert float(pairwise_union(np.array([0.8, 0.7]), reachable, np.zeros((2, 2)))) == 1.0
+
+
+def test_no_channel_reaches_nobody():
+    none = np.zeros((2, 0))
+    assert pairwise_union(none, none, np.zeros((0, 0))).tolist() == [0.0, 0.0]
+
+
+def paid(reachable: list[float], impressions: list[float], upper: list[float], **kw) -> Problem:
+    n = len(reachable)
+    return Problem(
+        sizes=np.array([10_000.0]),
+        reachable=np.array([reachable]),
+        impressions_per_unit=np.array([impressions]),
+        resource=np.array(kw.pop("resource", [MONEY] * n)),
+        lower=np.array(kw.pop("lower", [0.0] * n)),
+        upper=np.array(upper),
+        **kw,
+    )
+
+
+def test_goerg_reach_of_nothing_reachable_and_nothing_bought_is_zero():
+    assert goerg_reach(np.array([0.0, 0.5]), np.array([0.0, 0.0])).tolist() == [0.0, 0.0]
+
+
+def test_minimums_equal_to_the_budget_are_feasible_and_above_it_refused_by_name():
+    problem = paid([0.6, 0.4], [4e-4, 6e-4], [np.inf, np.inf], lower=[600.0, 400.0])
+    assert allocate(problem, Resources(1000, 0)).tolist() == pytest.approx([600.0, 400.0])
+    refusal = "^the channel minimums exceed the budget or the hours available$"
+    with pytest.raises(ValueError, match=refusal):
+        allocate(problem, Resources(999.5, 0))
+
+
+def test_money_no_channel_can_use_stays_unspent():
+    # Channel 0 is capped at 1,000 EUR and channel 2 at 500; channel 1 reaches nobody. The
+    # rest of the 3,000 EUR buys nothing, so none of it goes to channel 1.
+    problem = paid([0.6, 0.0, 0.3], [4e-4, 9e-4, 6e-4], [1000.0, np.inf, 500.0])
+    x = allocate(problem, Resources(3000, 0))
+    assert x.tolist() == pytest.approx([1000.0, 0.0, 500.0])
+
+
+def test_the_exchange_also_moves_money_into_the_first_channel():
+    # The S-shaped case with the channel that pays off listed first.
+    order = [2, 1, 0]
+    base = s_shaped_problem()
+    problem = paid(
+        base.reachable[0, order].tolist(),
+        base.impressions_per_unit[0, order].tolist(),
+        [np.inf] * 3,
+        objective=Objective.FREQUENCY,
+    )
+    x = allocate(problem, Resources(5000, 0))
+    assert x[0] > 4000
+    assert float(objective_value(problem, x)) >= 0.995 * exhaustive(s_shaped_problem(), 5000, 40)
+
+
+def test_hours_are_refined_too_when_there_is_no_money():
+    base = s_shaped_problem()
+    problem = paid(
+        base.reachable[0].tolist(),
+        base.impressions_per_unit[0].tolist(),
+        [np.inf] * 3,
+        resource=[HOURS] * 3,
+        objective=Objective.FREQUENCY,
+    )
+    x = allocate(problem, Resources(0, 5000))
+    assert x[2] > 4000
+    assert float(objective_value(problem, x)) >= 0.995 * exhaustive(s_shaped_problem(), 5000, 40)
+
+
+def test_half_an_hour_a_week_is_allocated():
+    problem = paid([0.5], [1e-3], [np.inf], resource=[HOURS])
+    assert allocate(problem, Resources(0, 0.5)).tolist() == pytest.approx([0.5])

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandParser
+from django.db import transaction
 
 from quartieri.lib.commands import QuartieriCommand, UsageError, progress
 from quartieri.places import geo, importers, services, walkgraph
@@ -77,18 +78,7 @@ class Command(QuartieriCommand):
                 result = services.poi_import_rows(rows=rows, label=options["file"].name)
                 self._report(options, [(str(options["file"]), result)])
             elif action == "import-milan-layers":
-                data_dir: Path = options["data_dir"]
-                results = []
-                for spec in progress(importers.MILAN_LAYERS, description="POI layers"):
-                    path = data_dir / spec.filename
-                    try:
-                        rows = importers.read_layer(spec, path)
-                    except geo.GeoDataError as exc:
-                        raise geo.GeoDataError(f"{spec.filename}: {exc}") from None
-                    results.append(
-                        (spec.filename, services.poi_import_rows(rows=rows, label=spec.filename))
-                    )
-                self._report(options, results)
+                self._report(options, self._import_layers(options["data_dir"]))
             elif action == "import-landmarks":
                 result = services.landmark_import(path=options["file"])
                 self._report(options, [(str(options["file"]), result)])
@@ -106,6 +96,20 @@ class Command(QuartieriCommand):
                 )
         except (geo.GeoDataError, walkgraph.WalkingGraphError) as exc:
             raise UsageError(f"{exc} (nothing was written)") from None
+
+    def _import_layers(self, data_dir: Path) -> list[tuple[str, services.ImportResult]]:
+        # Every layer is read and checked before the first is written, so a bad file in
+        # the list leaves the database as it was ("nothing was written" holds).
+        layers = []
+        for spec in progress(importers.MILAN_LAYERS, description="POI layers"):
+            try:
+                layers.append((spec.filename, importers.read_layer(spec, data_dir / spec.filename)))
+            except geo.GeoDataError as exc:
+                raise geo.GeoDataError(f"{spec.filename}: {exc}") from None
+        with transaction.atomic():
+            return [
+                (name, services.poi_import_rows(rows=rows, label=name)) for name, rows in layers
+            ]
 
     def _report(
         self,
