@@ -12,7 +12,8 @@ Other issues call it for their own traffic (short links, page views, newsletter)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,8 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import DEFAULT_DB_ALIAS, connections
 
 EXCERPT = 40
+# A column whose name says it holds an address or a user agent.
+SUSPECT_COLUMN = re.compile(r"(^|_)(ip|ip_?address|remote_?addr|user_?agent|ua)($|_)", re.I)
 
 
 @dataclass(frozen=True)
@@ -92,3 +95,21 @@ def traces_of(*needles: str, using: str = DEFAULT_DB_ALIAS) -> list[Trace]:
 def assert_no_trace(*needles: str, using: str = DEFAULT_DB_ALIAS) -> None:
     traces = traces_of(*needles, using=using)
     assert not traces, "client data stored:\n" + "\n".join(map(str, traces))
+
+
+def suspect_columns(app_labels: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """Columns of these apps' tables named as if they held an address or a user agent."""
+    wanted = set(app_labels)
+    tables = {
+        model._meta.db_table
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.app_label in wanted
+    }
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        return [
+            f"{table}.{column.name}"
+            for table in sorted(tables & set(scanned_tables(using)))
+            for column in connection.introspection.get_table_description(cursor, table)
+            if SUSPECT_COLUMN.search(column.name)
+        ]
