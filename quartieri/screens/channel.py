@@ -156,7 +156,8 @@ def group_sync(*, group: DisplayGroup, leaving: int | None = None) -> bool:
     ``leaving``); True when something changed (the caller's transaction also bumps the
     content version)."""
     # One sync per group at a time (the delivery and a worker's tick may meet here).
-    group = DisplayGroup.objects.select_for_update().select_related("account").get(pk=group.pk)
+    # The account is read apart: PostgreSQL locks no row of an outer join's nullable side.
+    group = DisplayGroup.objects.select_for_update().get(pk=group.pk)
     if group.account is None:
         gone = Playlist.objects.filter(channel_group=group)
         changed = gone.exists()
