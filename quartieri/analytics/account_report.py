@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from quartieri.analytics.campaign_report import Chart, Column, Table
 from quartieri.analytics.measures import SIMULATED_SOURCE
 from quartieri.analytics.models import AccountMetric
-from quartieri.campaigns.models import ChannelAccount
+from quartieri.channels.models import ChannelAccount
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from quartieri.analytics.measures import (
 from quartieri.analytics.models import PostMetric
 from quartieri.analytics.plan_actual import PlanActualRow, plan_versus_actual
 from quartieri.analytics.tracking import EventKind, Link, Period, Rollup
-from quartieri.campaigns.models import Campaign, Platform
+from quartieri.campaigns.models import Campaign
+from quartieri.channels.registry import Platform
 
 TOP = 10
 
@@ -101,6 +102,7 @@ def campaign_report(*, campaign: Campaign) -> CampaignReport:
         _top_posts(campaign),
         _top_links(campaign),
         _newsletter(measures),
+        _by_item(campaign, measures),
     ]
     charts = [
         _line_chart("reach_by_day", _("Reach by channel over time"), tables[0]),
@@ -147,19 +149,22 @@ def _reach_by_day(measures: list[Measure]) -> Table:
 def _neighbourhoods(campaign: Campaign, measures: list[Measure]) -> Table:
     names = dict(campaign.neighbourhoods.values_list("slug", "name_it"))
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    keys = ["pageviews", "visitors", "scans", "clicks", "plays"]
     for m in measures:
-        if m.day is not None and m.name in {"pageviews", "visitors", "scans", "clicks"}:
+        if m.day is not None and m.name in keys:
             totals[m.neighbourhood or ""][m.name] += m.value
-    keys = ["pageviews", "visitors", "scans", "clicks"]
     return Table(
         name="neighbourhoods",
-        caption=gettext_lazy("Mini-site visits and tracked-link scans and clicks by neighbourhood"),
+        caption=gettext_lazy(
+            "Mini-site visits, tracked-link scans and clicks, and screen plays by neighbourhood"
+        ),
         columns=[
             Column("neighbourhood", gettext_lazy("Neighbourhood")),
             Column("pageviews", gettext_lazy("Page views"), numeric=True),
             Column("visitors", gettext_lazy("Visitors (sum of daily uniques)"), numeric=True),
             Column("scans", gettext_lazy("QR scans"), numeric=True),
             Column("clicks", gettext_lazy("Link clicks"), numeric=True),
+            Column("plays", gettext_lazy("Screen plays"), numeric=True),
         ],
         rows=[
             {"neighbourhood": names.get(slug, slug or _("(none)"))}
@@ -302,6 +307,49 @@ def _newsletter(measures: list[Measure]) -> Table:
             "unsubscribed, clicks) once it is installed as a measure source."
         ),
     )
+
+
+def _by_item(campaign: Campaign, measures: list[Measure]) -> Table:
+    """Campaign totals of single items (a screen slide …) per neighbourhood, one column per
+    figure the sources give for them."""
+    names = dict(campaign.neighbourhoods.values_list("slug", "name_it"))
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    figures: list[str] = []
+    for m in measures:
+        if m.day is not None or not m.subject:
+            continue
+        row = rows.setdefault(
+            (m.channel, m.subject, m.neighbourhood),
+            {
+                "channel": str(channel_label(m.channel)),
+                "item": m.subject,
+                "neighbourhood": names.get(m.neighbourhood, m.neighbourhood),
+            },
+        )
+        row[m.name] = row.get(m.name, 0) + m.value
+        if m.name not in figures:
+            figures.append(m.name)
+    return Table(
+        name="by_item",
+        caption=gettext_lazy("Figures per item and neighbourhood (screen slides: proof of play)"),
+        columns=[
+            Column("channel", gettext_lazy("Channel")),
+            Column("item", gettext_lazy("Item")),
+            Column("neighbourhood", gettext_lazy("Neighbourhood")),
+        ]
+        + [Column(name, FIGURE_LABELS.get(name, name), numeric=True) for name in figures],
+        rows=[rows[key] for key in sorted(rows)],
+        note=""
+        if rows
+        else gettext_lazy("No installed source has reported figures of single items yet."),
+    )
+
+
+FIGURE_LABELS = {
+    "plays": gettext_lazy("Plays"),
+    "displays": gettext_lazy("Displays"),
+    "seconds_on_screen": gettext_lazy("Seconds on screen"),
+}
 
 
 # --- Charts from tables -------------------------------------------------------------------------

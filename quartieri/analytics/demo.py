@@ -28,7 +28,9 @@ from quartieri.analytics.measures import SIMULATED_SOURCE, campaign_accounts
 from quartieri.analytics.models import AccountMetric, MetricKind
 from quartieri.analytics.tracking import EventKind, Link, Rollup
 from quartieri.campaigns import demo as campaigns_demo
-from quartieri.campaigns.models import Campaign, ChannelAccount, Platform
+from quartieri.campaigns.models import Campaign
+from quartieri.channels.models import ChannelAccount
+from quartieri.channels.registry import Platform
 
 DEMO_AFTER_OTHERS = True
 SEED = 2021

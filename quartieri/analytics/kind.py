@@ -12,7 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from quartieri.analytics.tracking import Medium
-from quartieri.campaigns.models import Platform
+from quartieri.channels.registry import Platform, platform_slugs
 
 # utm_medium of a tracked link by its channel (contract 3: print, email, screen, social).
 MEDIUM_BY_CHANNEL: dict[str, str] = {
@@ -42,7 +42,11 @@ INSIGHTS_PLATFORMS = frozenset({Platform.TIKTOK, Platform.INSTAGRAM, Platform.FA
 
 
 def medium_for(channel: str) -> str:
-    return MEDIUM_BY_CHANNEL.get(channel, Medium.LINK)
+    """utm_medium of a channel: the table above, "social" for every kind published through
+    the outbox (a social platform added later included), else "link"."""
+    if channel in MEDIUM_BY_CHANNEL:
+        return MEDIUM_BY_CHANNEL[channel]
+    return Medium.SOCIAL if channel in platform_slugs() else Medium.LINK
 
 
 def channel_label(channel: str) -> str | Promise:

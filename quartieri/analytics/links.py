@@ -128,7 +128,10 @@ def _check_host(url: str) -> None:
     if not target_allowed(url):
         allowed = ", ".join(allowed_destinations())
         raise LinkError(
-            _("'%(host)s' is not one of the allowed destinations (%(allowed)s)")
+            _(
+                "'%(host)s' is not one of the allowed destinations (%(allowed)s); an operator "
+                "can add its domain to QUARTIERI_LINK_ALLOWED_DOMAINS"
+            )
             % {"host": host, "allowed": allowed}
         )
 

@@ -5,12 +5,13 @@ returns ``Measure`` rows — a channel's figure for a day (``day`` set) or for t
 campaign (``day`` None), with the words saying how it was measured (``basis``). The
 dashboards, the report, the API and plan versus actual read only these rows, so a new
 source joins without a change here: an app adds a ``measures.py`` module with a
-``SOURCES`` list (``quartieri.core.navigation.app_modules``), as the newsletter (sent,
-delivered, bounced, unsubscribed, clicks) and the city screens (plays) will.
+``SOURCES`` list (``quartieri.core.navigation.app_modules``), as the city screens do
+(``screens/measures.py``: plays, displays, seconds on screen) and the newsletter will.
 
 Names used so far: ``reach`` (people, as the channel reports them), ``views``, ``clicks``,
 ``scans``, ``pageviews``, ``visitors``; newsletter ones: ``sent``, ``delivered``,
-``bounced``, ``unsubscribed``, ``clicks``. One ``reach`` total per channel is what plan
+``bounced``, ``unsubscribed``, ``clicks``; the screens': ``plays``, ``displays``,
+``seconds_on_screen``. One ``reach`` total per channel is what plan
 versus actual compares with the plan.
 """
 
@@ -28,7 +29,9 @@ from django.utils.translation import gettext_lazy as _
 from quartieri.analytics.kind import INSIGHTS_PLATFORMS
 from quartieri.analytics.models import AccountMetric, PostMetric
 from quartieri.analytics.tracking import EventKind, Period, Rollup
-from quartieri.campaigns.models import Campaign, ChannelAccount, Platform, Variant
+from quartieri.campaigns.models import Campaign, Variant
+from quartieri.channels.models import ChannelAccount
+from quartieri.channels.registry import Platform
 from quartieri.core.navigation import app_modules
 
 # Figures the demo's traffic generator writes into the insights tables carry this prefix
@@ -47,6 +50,9 @@ class Measure:
     account: str = ""
     neighbourhood: str = ""
     simulated: int = 0  # how much of value was made up by the demo's traffic generator
+    # What the figure is about within the channel when it is one item's (a slide, a post):
+    # the campaign report's table of figures per item shows these.
+    subject: str = ""
 
 
 class MeasureSource(Protocol):

@@ -20,7 +20,8 @@ from quartieri.analytics.kind import (
     channel_label,
 )
 from quartieri.analytics.measures import Measure
-from quartieri.campaigns.models import Campaign, Platform
+from quartieri.campaigns.models import Campaign
+from quartieri.channels.registry import Platform
 
 IN_LINE = 0.10  # within ±10 % of the plan we say "in line"
 
@@ -165,4 +166,9 @@ def _missing_reason(platform: str) -> str:
         return _("no page views received from the campaign's neighbourhood mini-sites")
     if platform == Platform.POSTERS:
         return _("no QR scans of the campaign's tracked poster links")
+    if platform == Platform.SCREENS:
+        return _(
+            "the screens report plays and seconds on screen (proof of play), not people: "
+            "nobody counts who looks at a screen"
+        )
     return _("no installed source reports this channel yet")

@@ -42,7 +42,9 @@ from quartieri.analytics.pdf import campaign_report_pdf
 from quartieri.analytics.qr import FORMATS, qr_code
 from quartieri.analytics.reports import link_stats
 from quartieri.analytics.tracking import Link, PlannerFeedback
-from quartieri.campaigns.models import Campaign, ChannelAccount, Platform
+from quartieri.campaigns.models import Campaign
+from quartieri.channels.models import ChannelAccount
+from quartieri.channels.registry import Platform
 from quartieri.lib.spreadsheet import safe_cell
 from quartieri.places.models import Neighbourhood
 
@@ -79,7 +81,9 @@ def campaign_view(request: HttpRequest, slug: str) -> HttpResponse:
         ],
         "chart_data": {f"chart-{c.name}": c.as_json() for c in report.charts},
         "tables": report.tables,
-        "other_tables": [report.tables[n] for n in ("top_posts", "top_links", "newsletter_health")],
+        "other_tables": [
+            report.tables[n] for n in ("top_posts", "top_links", "newsletter_health", "by_item")
+        ],
         "finished": campaign_finished(campaign),
         "can_feedback": user_can(request.user, Capability.APPROVE_CONTENT),
         "feedbacks": PlannerFeedback.objects.filter(campaign=campaign),

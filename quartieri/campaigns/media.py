@@ -345,8 +345,9 @@ def _require_drafter(actor: User) -> None:
 
 
 @contextmanager
-def _local_path(upload: UploadedFile[Any]) -> Iterator[Path]:
-    """A path to the uploaded bytes: ffprobe reads files, not Python objects."""
+def local_path(upload: UploadedFile[Any]) -> Iterator[Path]:
+    """A path to the uploaded bytes: ffprobe reads files, not Python objects (the screens
+    app probes its slides' uploads through it too)."""
     temporary = getattr(upload, "temporary_file_path", None)
     if temporary is not None:
         yield Path(temporary())
@@ -437,7 +438,7 @@ def media_upload(
     _require_drafter(actor)
     name = str(file.name or "upload")
     _check_size(name, int(file.size or 0), None)
-    with _local_path(file) as path:
+    with local_path(file) as path:
         probe = media_probe(path=path, name=name)
     _check_size(name, probe.size_bytes, probe.kind)
     alt_text = alt_text.strip()

@@ -42,9 +42,9 @@ KINDS: dict[str, str] = {
     # The city's own channels; each becomes its app's kind (quartieri.<app>.kind) when the
     # app that delivers it lands.
     Platform.NEWSLETTER: "quartieri.channels.kinds.own.NewsletterKind",
-    Platform.SCREENS: "quartieri.channels.kinds.own.ScreensKind",
-    Platform.WEBSITE: "quartieri.channels.kinds.own.WebsiteKind",
-    Platform.POSTERS: "quartieri.channels.kinds.own.PostersKind",
+    Platform.SCREENS: "quartieri.screens.kind.ScreensKind",
+    Platform.WEBSITE: "quartieri.minisites.kind.WebsiteKind",
+    Platform.POSTERS: "quartieri.posters.kind.PostersKind",
 }
 
 

@@ -242,12 +242,15 @@ class Builder:
         if n.poster_released_by is None:
             return {}, []
         sizes, pages = {}, []
+        # A preview's poster still leads to the public site: its QR code is a tracked link,
+        # never one to a staff-only preview address.
+        base_url = None if self.options.unreleased else self.options.base_url
         for lang, _ in render.LANGUAGES:
             poster = poster_services.poster_render(
                 campaign=self.campaign,
                 neighbourhood_id=n.pk,
                 language=lang,
-                base_url=self.options.base_url,
+                base_url=base_url,
             )
             sizes[lang] = poster.size_label
             pages.append(Page(f"{n.slug}/{lang}/poster/poster.pdf", poster.pdf))

@@ -329,7 +329,7 @@ def site_content(*, campaign: Campaign, now: dt.datetime | None = None) -> SiteC
     now = now or timezone.now()
     entries = kind.feed_entries(campaign=campaign, now=now)
     released = kind.site_releases(entries)
-    posters = poster_releases(campaign=campaign)
+    posters = poster_releases(campaign=campaign, now=now)
     neighbourhoods = list(campaign.neighbourhoods.order_by("slug"))
     ids = [n.pk for n in neighbourhoods]
     stops = TourStop.objects.select_related("poi").order_by("position", "pk")

@@ -3,7 +3,8 @@
 Events use only the campaign facts in MISSION.md; what those facts do not say (a time, an
 exact day, an address, a programme) is said in each event's note, never invented. Each
 site goes live with an approved website post scheduled on the campaign's first day
-(kind.py), made through the real workflow; then the live sites are built into the folder
+(kind.py), made through the real workflow; being past, those posts and the posters
+demo's are released at once (release.py), which builds the live sites into the folder
 ``quartieri serve`` answers under /q/, with their posters. Idempotent: a second run adds
 nothing and the build rewrites nothing.
 """
@@ -17,7 +18,7 @@ from django.db import transaction
 from rich.console import Console
 
 from quartieri.accounts.models import User
-from quartieri.campaigns.models import Campaign, ChannelAccount, ContentItem, Variant
+from quartieri.campaigns.models import Campaign, ContentItem, Variant
 from quartieri.campaigns.scheduling import schedule_resolve
 from quartieri.campaigns.services import (
     variant_approve,
@@ -25,9 +26,11 @@ from quartieri.campaigns.services import (
     variant_schedule,
     variant_submit,
 )
+from quartieri.channels.models import ChannelAccount
 from quartieri.minisites.build import site_build
 from quartieri.minisites.kind import PLATFORM
 from quartieri.minisites.models import Event
+from quartieri.minisites.release import release_due
 from quartieri.places.models import PointOfInterest
 
 CAMPAIGN = "milano-quartieri-spring-summer-2021"
@@ -143,9 +146,13 @@ def load(*, console: Console, from_today: bool) -> None:
             editor=User.objects.get(username="editor"),
             approver=User.objects.get(username="approver"),
         )
+    # Posts whose time has come (all of them, for the 2021 campaign) go live now, as a
+    # worker would release them: posters to the print folder, then the live sites.
+    released = release_due()
     result = site_build(campaign=campaign)
     console.print(
-        f"Mini-sites: {events} events, {launched} sites released; built "
+        f"Mini-sites: {events} events, {launched} sites launched, {len(released)} website and "
+        f"poster posts released; built "
         f"{', '.join(sorted(result.released)) or 'none'} ({result.pages_written} files written) "
         f"in {result.out_dir}, served under /q/."
     )

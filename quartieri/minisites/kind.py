@@ -1,15 +1,18 @@
-"""The website channel's glue with campaigns: which approved variants a build publishes.
+"""The website as a channel kind (registered in ``channels/registry.py``), and which of its
+variants the mini-sites show.
 
-Everything that ties the mini-sites to ``campaigns`` variants lives in this one module so
-that it becomes the website channel kind's declaration in one step when the ``channels``
-app lands. A website variant passes the same workflow as a social post (draft, review,
-approval by someone else, scheduling) and appears in the calendar; here:
+A website variant passes the same workflow as a social post (draft, review, approval by
+someone else, scheduling) and appears in the calendar. At its scheduled time the kind's
+delivery (``minisites.release``) builds the campaign's live sites with it and records it
+published:
 
-- a **feed entry** is a website variant that is approved, scheduled or published and
-  whose scheduled time has come;
-- a neighbourhood's **site goes live** with its first such variant: a build writes only
-  the sites released this way (``sites build --unreleased`` writes the others too, for a
+- a **feed entry** is a website variant, scheduled or published, whose time has come;
+- a neighbourhood's **site goes live** with its first such entry: a build writes only the
+  sites released this way (``sites build --unreleased`` writes the others too, for a
   staging server), and the ``SiteBuild`` row records which variant released each site.
+
+What it reports: page views and daily unique visitors from the sites' cookieless beacon
+(``analytics.measures.PageViewSource``).
 """
 
 from __future__ import annotations
@@ -17,10 +20,27 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from quartieri.campaigns.models import Campaign, Platform, Variant
+from quartieri.campaigns.models import Campaign, Variant
+from quartieri.channels.base import Capability, MetricDefinition, MetricKind, MetricScope
+from quartieri.channels.kinds.own import OwnChannelKind
+from quartieri.channels.registry import Platform
 
-RELEASED_STATUSES = (Variant.Status.APPROVED, Variant.Status.SCHEDULED, Variant.Status.PUBLISHED)
+RELEASED_STATUSES = (Variant.Status.SCHEDULED, Variant.Status.PUBLISHED)
 PLATFORM = Platform.WEBSITE
+BEACON = "the mini-sites' own cookieless page-view beacon (docs/analytics.md, contract 2)"
+
+
+class WebsiteKind(OwnChannelKind):
+    slug = Platform.WEBSITE
+    label = Platform.WEBSITE.label
+    rules_label = "Website"
+    capabilities = frozenset({Capability.DELIVERS, Capability.METRICS})
+    delivery_path = "quartieri.minisites.release.RELEASE"
+    # Per site and day (the account's scope: the website's sites), counted by the platform.
+    metrics = {
+        (MetricScope.ACCOUNT, "pageviews"): MetricDefinition("pageviews", MetricKind.DAILY, BEACON),
+        (MetricScope.ACCOUNT, "visitors"): MetricDefinition("visitors", MetricKind.DAILY, BEACON),
+    }
 
 
 @dataclass(frozen=True)

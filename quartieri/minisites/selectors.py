@@ -19,9 +19,10 @@ def preview_root(*, campaign: Campaign) -> Path:
 
 
 def campaign_status(*, campaign: Campaign) -> dict[str, Any]:
-    entries = kind.feed_entries(campaign=campaign, now=timezone.now())
+    now = timezone.now()
+    entries = kind.feed_entries(campaign=campaign, now=now)
     released = kind.site_releases(entries)
-    posters = poster_releases(campaign=campaign)
+    posters = poster_releases(campaign=campaign, now=now)
     rows = [
         {
             "neighbourhood": n,

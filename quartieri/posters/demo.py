@@ -3,18 +3,28 @@
 The campaign's posters came from a student design marathon (MISSION.md); the demo does not
 copy them: each neighbourhood's poster here is quartieri's own map layout. A posters
 channel account is added beside the campaigns demo's accounts, with the same grants, and
-one poster post per neighbourhood is drafted, submitted and approved through the real
-workflow, which releases the poster (posters/kind.py). Idempotent.
+one poster post per neighbourhood is drafted, submitted, approved and scheduled on the
+campaign's first day through the real workflow; being past, the mini-sites demo releases
+them (minisites.release: print files, the sites' downloads). Idempotent.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.db import transaction
 from rich.console import Console
 
 from quartieri.accounts.models import User
-from quartieri.campaigns.models import AccountGrant, Campaign, ChannelAccount, ContentItem, Variant
-from quartieri.campaigns.services import variant_approve, variant_create, variant_submit
+from quartieri.campaigns.models import Campaign, ContentItem, Variant
+from quartieri.campaigns.scheduling import schedule_resolve
+from quartieri.campaigns.services import (
+    variant_approve,
+    variant_create,
+    variant_schedule,
+    variant_submit,
+)
+from quartieri.channels.models import AccountGrant, ChannelAccount
 from quartieri.posters.kind import PLATFORM
 
 CAMPAIGN = "milano-quartieri-spring-summer-2021"
@@ -60,6 +70,9 @@ def load(*, console: Console, from_today: bool) -> None:
             caption=f"Poster: {neighbourhood.name_en or neighbourhood.name_it}",
         )
         variant = variant_submit(actor=editor, variant=variant)
-        variant_approve(actor=approver, variant=variant)
+        variant = variant_approve(actor=approver, variant=variant)
+        at = schedule_resolve(date=campaign.start_date, wall_time=dt.time(9, 0)).at
+        # The campaign may be history (2021): only the demo may schedule in the past.
+        variant_schedule(actor=approver, variant=variant, at=at, allow_past=True)
         released += 1
-    console.print(f"Posters: {released} posters released (approved posts on the print channel).")
+    console.print(f"Posters: {released} poster posts scheduled on the print channel.")

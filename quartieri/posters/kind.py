@@ -1,22 +1,40 @@
-"""The print channel's glue with campaigns: which posters are released.
+"""Print (posters) as a channel kind (registered in ``channels/registry.py``).
 
-All that ties posters to ``campaigns`` variants is here, so that it becomes the print
-channel kind's declaration in one step when the ``channels`` app lands. A poster is
-released by an approved (or scheduled, or published) variant of a ``posters`` channel
-account for a content item of that neighbourhood: the same four-eyes workflow as a post,
-and it appears in the calendar once scheduled. Staff may render and proof any poster; the
-mini-sites offer only released ones for download.
+A poster is released by a variant of a ``posters`` channel account for a content item
+about its neighbourhood: drafted, approved (four eyes) and scheduled like a post, shown in
+the calendar. At its scheduled time it is released to the print shop: its print-ready PDFs
+are written to the campaign's print folder (``services.poster_print``), its mini-site
+offers it for download, and the variant is recorded published. The mini-sites app does
+that on time for both kinds (``minisites.release``): a released poster changes its
+neighbourhood's site, and that app is the one above both. What it reports: QR scans of the
+posters' tracked links (``analytics.measures.LinkSource``).
 """
 
 from __future__ import annotations
 
-from quartieri.campaigns.models import Campaign, Platform, Variant
+import datetime as dt
 
-RELEASED_STATUSES = (Variant.Status.APPROVED, Variant.Status.SCHEDULED, Variant.Status.PUBLISHED)
+from quartieri.campaigns.models import Campaign, Variant
+from quartieri.channels.base import Capability, MetricDefinition, MetricKind, MetricScope
+from quartieri.channels.kinds.own import OwnChannelKind
+from quartieri.channels.registry import Platform
+
 PLATFORM = Platform.POSTERS
+# Released: scheduled and its time has come (the release records it published then).
+RELEASED_STATUSES = (Variant.Status.SCHEDULED, Variant.Status.PUBLISHED)
+QR_SCANS = "redirects of the poster's tracked QR link, bots excluded (docs/analytics.md)"
 
 
-def poster_releases(*, campaign: Campaign) -> dict[int, int]:
+class PostersKind(OwnChannelKind):
+    slug = Platform.POSTERS
+    label = Platform.POSTERS.label
+    rules_label = "Posters"
+    capabilities = frozenset({Capability.DELIVERS, Capability.METRICS})
+    delivery_path = "quartieri.minisites.release.RELEASE"
+    metrics = {(MetricScope.POST, "scans"): MetricDefinition("scans", MetricKind.DAILY, QR_SCANS)}
+
+
+def poster_releases(*, campaign: Campaign, now: dt.datetime) -> dict[int, int]:
     """{neighbourhood id: id of the variant that released its poster} (one query)."""
     rows = (
         Variant.objects.filter(
@@ -24,8 +42,9 @@ def poster_releases(*, campaign: Campaign) -> dict[int, int]:
             content_item__neighbourhood__isnull=False,
             account__platform=PLATFORM,
             status__in=RELEASED_STATUSES,
+            scheduled_at__lte=now,
         )
-        .order_by("pk")
+        .order_by("scheduled_at", "pk")
         .values_list("content_item__neighbourhood_id", "pk")
     )
     released: dict[int, int] = {}

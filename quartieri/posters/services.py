@@ -27,10 +27,11 @@ from django.utils.translation import gettext as _
 
 from quartieri.accounts.models import User
 from quartieri.accounts.services import audit_record, audit_snapshot
-from quartieri.campaigns.models import Campaign, MediaAsset, Platform
+from quartieri.analytics.links import link_for
+from quartieri.campaigns.models import Campaign, MediaAsset
+from quartieri.channels.registry import Platform
 from quartieri.lib import svgmap
 from quartieri.places.models import Neighbourhood, Tour
-from quartieri.posters.links import link_for, site_url
 from quartieri.posters.models import Layout, PosterDesign
 
 # Trim sizes in millimetres (width, height), portrait. Anything else: "WxH" in centimetres
@@ -45,7 +46,10 @@ SIZES = {
 BLEED_MM = 3
 MIN_DPI = 300
 FONTS = settings.BOOTSTRAP_ITALIA_STATIC / "fonts" / "Titillium_Web"
+# The placement of a poster offered on its mini-site and sent to the print shop; a print
+# run for one place (``posters build --placement tram-12``) gets a link of its own.
 PLACEMENT = "poster"
+LANGUAGES = ("it", "en")
 
 
 def parse_size(value: str) -> tuple[str, tuple[int, int]]:
@@ -152,6 +156,37 @@ def _metrics(width: int, height: int, *, photo: bool) -> dict[str, str]:
     return {key: f"{value:.2f}" for key, value in m.items()}
 
 
+def site_url(*, base_url: str, neighbourhood: str, language: str) -> str:
+    """A mini-site's home address (contract 5: <neighbourhood-slug>/<lang>/)."""
+    return f"{base_url.rstrip('/')}/{neighbourhood}/{language}/"
+
+
+def poster_link(
+    *,
+    campaign: Campaign,
+    neighbourhood: Neighbourhood,
+    language: str = "it",
+    placement: str = PLACEMENT,
+    base_url: str | None = None,
+) -> str:
+    """The tracked short link the poster's QR code carries, to its mini-site's home in its
+    language (``analytics.links.link_for``, one per placement). ``LinkError`` names why it
+    cannot be made: a site served from an address outside the allowed destinations
+    (``QUARTIERI_ANALYTICS_SITE_ORIGINS``) or an unknown slug."""
+    target = site_url(
+        base_url=base_url or settings.SITES_BASE_URL,
+        neighbourhood=neighbourhood.slug,
+        language=language,
+    )
+    return link_for(
+        target=target,
+        channel=Platform.POSTERS.value,
+        neighbourhood=neighbourhood.slug,
+        campaign=campaign.slug,
+        placement=placement or PLACEMENT,
+    )
+
+
 def poster_context(
     *,
     campaign: Campaign,
@@ -159,15 +194,15 @@ def poster_context(
     language: str,
     design: PosterDesign,
     base_url: str | None = None,
+    placement: str = PLACEMENT,
 ) -> dict[str, Any]:
     label, (width, height) = parse_size(design.size)
-    base = base_url or settings.SITES_BASE_URL
-    url = link_for(
-        target=site_url(base_url=base, neighbourhood=neighbourhood.slug, language=language),
-        channel=Platform.POSTERS.value,
-        neighbourhood=neighbourhood.slug,
-        campaign=campaign.slug,
-        placement=PLACEMENT,
+    url = poster_link(
+        campaign=campaign,
+        neighbourhood=neighbourhood,
+        language=language,
+        placement=placement,
+        base_url=base_url,
     )
     titles, places = _places(neighbourhood)
     photo = design.photo if design.layout == Layout.PHOTO else None
@@ -184,7 +219,7 @@ def poster_context(
         "bleed": BLEED_MM,
         "label": label,
         "url": url,
-        "short_url": url.split("?", 1)[0],
+        "short_url": url,
         "qr": _qr_svg(url),
         "map": svgmap.neighbourhood_map(geometry=neighbourhood.geometry, places=places),
         "attributions": _attributions(neighbourhood),
@@ -221,8 +256,10 @@ def poster_render(
     size: str | None = None,
     design: PosterDesign | None = None,
     base_url: str | None = None,
+    placement: str = PLACEMENT,
 ) -> Poster:
-    """The poster as a print-ready, tagged PDF; the same input gives the same bytes."""
+    """The poster as a print-ready, tagged PDF; the same input gives the same bytes.
+    ``LinkError`` when its QR code's link cannot be made (``poster_link``)."""
     from weasyprint import HTML
 
     neighbourhood = Neighbourhood.objects.get(pk=neighbourhood_id)
@@ -236,6 +273,7 @@ def poster_render(
             language=language,
             design=design,
             base_url=base_url,
+            placement=placement,
         )
         html = render_to_string("posters/poster.html", context)
         warnings = []
@@ -251,6 +289,30 @@ def poster_render(
         url=context["url"],
         warnings=[w for w in warnings if w],
     )
+
+
+def print_root(*, campaign: Campaign) -> Path:
+    """The folder the print shop takes a campaign's released posters from."""
+    return Path(settings.BUILD_ROOT) / "print" / campaign.slug
+
+
+def poster_print(*, campaign: Campaign, neighbourhood: Neighbourhood) -> list[Path]:
+    """Release a poster to the print shop: its print-ready PDFs, one per language at its
+    design's size, written to the campaign's print folder (replaced whole, never seen
+    half-written). The same input writes the same bytes, so a repeated release is harmless."""
+    folder = print_root(campaign=campaign)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for language in LANGUAGES:
+        poster = poster_render(
+            campaign=campaign, neighbourhood_id=neighbourhood.pk, language=language
+        )
+        path = folder / f"{neighbourhood.slug}-{language}-{poster.size_label}.pdf"
+        partial = path.with_name(f".{path.name}.tmp")
+        partial.write_bytes(poster.pdf)
+        partial.replace(path)
+        written.append(path)
+    return written
 
 
 def poster_png(pdf: bytes, *, dpi: int = 30) -> bytes:

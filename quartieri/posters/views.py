@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -16,6 +17,7 @@ from quartieri.accounts.models import User
 from quartieri.accounts.permissions import require_capability
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
+from quartieri.analytics.links import LinkError
 from quartieri.campaigns.forms import apply_service_errors
 from quartieri.campaigns.models import Campaign, MediaAsset
 from quartieri.places.forms import StyledForm
@@ -67,11 +69,12 @@ def _objects(campaign: str, neighbourhood: str) -> tuple[Campaign, Neighbourhood
 @require_capability(Capability.VIEW_CONTENT)
 def index(request: HttpRequest) -> HttpResponse:
     campaigns = Campaign.objects.prefetch_related("neighbourhoods").order_by("-start_date", "name")
+    now = timezone.now()
     rows = [
         (
             campaign,
             list(campaign.neighbourhoods.order_by("name_it")),
-            poster_releases(campaign=campaign),
+            poster_releases(campaign=campaign, now=now),
         )
         for campaign in campaigns
     ]
@@ -103,10 +106,10 @@ def design(request: HttpRequest, campaign: str, neighbourhood: str) -> HttpRespo
             else:
                 messages.success(request, _("Poster design saved."))
                 return redirect("posters:design", campaign=found.slug, neighbourhood=place.slug)
-    warnings = []
+    warnings = _link_problems(found, place)
     if current.photo is not None and current.layout == Layout.PHOTO:
         label, (width, _height) = services.parse_size(current.size)
-        warnings = [
+        warnings += [
             w for w in [services._photo_warning(current.photo, width + 2 * services.BLEED_MM)] if w
         ]
     return render(
@@ -120,16 +123,27 @@ def design(request: HttpRequest, campaign: str, neighbourhood: str) -> HttpRespo
             "can_edit": can_edit,
             "warnings": warnings,
             "languages": LANGUAGES,
-            "released_by": poster_releases(campaign=found).get(place.pk),
+            "released_by": poster_releases(campaign=found, now=timezone.now()).get(place.pk),
         },
     )
+
+
+def _link_problems(campaign: Campaign, place: Neighbourhood) -> list[str]:
+    try:
+        services.poster_link(campaign=campaign, neighbourhood=place)
+    except LinkError as error:
+        return [_("The QR code's tracked link cannot be made: %(reason)s.") % {"reason": error}]
+    return []
 
 
 def _render(campaign: str, neighbourhood: str, lang: str) -> services.Poster:
     if lang not in LANGUAGES:
         raise Http404(lang)
     found, place = _objects(campaign, neighbourhood)
-    return services.poster_render(campaign=found, neighbourhood_id=place.pk, language=lang)
+    try:
+        return services.poster_render(campaign=found, neighbourhood_id=place.pk, language=lang)
+    except LinkError as error:  # the design page says why
+        raise Http404(str(error)) from None
 
 
 @require_capability(Capability.VIEW_CONTENT)

@@ -72,7 +72,7 @@ from quartieri.channels.registry import kind_for
 from quartieri.core.task_queue import pending_tasks
 from quartieri.core.workers import live_worker_ids
 from quartieri.publishing.models import OutboxEntry
-from quartieri.publishing.payload import entry_marker, post_request_for
+from quartieri.publishing.payload import entry_marker, post_link, post_request_for
 
 logger = logging.getLogger(__name__)
 
@@ -238,13 +238,15 @@ def outbox_schedule(*, variant_id: int) -> OutboxEntry | None:
     """Create or move the outbox entry of a scheduled variant and enqueue its publish task.
 
     Returns None for channels the outbox does not publish to (newsletter, screens …).
-    Raises ValidationError when the post is already on its way (it can no longer move).
+    Raises ValidationError when the post is already on its way (it can no longer move), or
+    when its link cannot be a tracked link (naming why).
     """
     variant = Variant.objects.select_for_update().select_related("account").get(pk=variant_id)
     if Capability.OUTBOX not in kind_for(variant.account.platform).capabilities:
         return None
     if variant.status != Variant.Status.SCHEDULED or variant.scheduled_at is None:
         raise ValidationError(_("Only a scheduled variant can be put in the outbox."))
+    _require_post_link(variant)
     entry = (
         OutboxEntry.objects.select_for_update()
         .filter(variant=variant, account=variant.account)
@@ -275,6 +277,17 @@ def outbox_schedule(*, variant_id: int) -> OutboxEntry | None:
         )
     _enqueue_publish(entry)
     return entry
+
+
+def _require_post_link(variant: Variant) -> None:
+    """Make the post's tracked link now (payload.post_link), so that a refused target is
+    said to the person scheduling, not found at sending time."""
+    try:
+        post_link(variant=variant, account=variant.account)
+    except ValueError as error:  # analytics.links.LinkError
+        raise ValidationError(
+            {"link": _("This link cannot be a tracked link: %(reason)s.") % {"reason": error}}
+        ) from None
 
 
 @transaction.atomic

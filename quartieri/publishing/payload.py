@@ -1,11 +1,22 @@
-"""What the outbox sends: a variant and its media turned into a connector's PostRequest."""
+"""What the outbox sends: a variant and its media turned into a connector's PostRequest.
+
+A post with a ``link`` carries a tracked short link instead (issue 17: short links for
+every post): ``post_link`` asks the analytics app's ``link_for`` for one link per variant
+(channel: the account's kind; neighbourhood and campaign: the content item's). The link
+goes into the text on its own line, and the kind's options see it as the post's link (a
+Facebook link preview opens it too). The outbox makes it when the post is scheduled, so
+a refused target is said then; building the payload finds the same link again.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.utils.crypto import get_random_string
+from django.utils.module_loading import import_string
 
 from quartieri.campaigns.models import MediaAsset, Variant
 from quartieri.channels.connectors.base import (
@@ -14,8 +25,13 @@ from quartieri.channels.connectors.base import (
     PostKind,
     PostRequest,
 )
+from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import kind_for
 from quartieri.publishing.models import OutboxEntry
+
+# Tracked links are the analytics app's, a layer above publishing: named by dotted path and
+# resolved when used (as channels.base.OUTBOX_DELIVERY), so the layers contract holds.
+LINK_MAKER = "quartieri.analytics.links.link_for"
 
 
 def entry_marker(entry: OutboxEntry) -> str:
@@ -27,12 +43,45 @@ def entry_marker(entry: OutboxEntry) -> str:
     return f"{base}{entry.pk}-{get_random_string(6, 'abcdefghijkmnpqrstuvwxyz23456789')}"
 
 
-def _text(variant: Variant, marker: str) -> str:
+def post_link(*, variant: Variant, account: ChannelAccount) -> str:
+    """The tracked short link for the variant's ``link`` ("" without one) on ``account``
+    (the variant's), the same one every time; raises ``analytics.links.LinkError`` (a
+    ValueError) naming why a target is refused (outside the platform's sites and allowed
+    domains)."""
+    if not variant.link:
+        return ""
+    item = variant.content_item
+    link: str = import_string(LINK_MAKER)(
+        target=variant.link,
+        channel=account.platform,
+        neighbourhood=item.neighbourhood.slug if item.neighbourhood else None,
+        campaign=item.campaign.slug,
+        placement=f"post-{variant.pk}",
+    )
+    return link
+
+
+@dataclass(frozen=True)
+class _AsSent:
+    """The variant as the kind's hooks see it when the payload is built (``PostFacts``):
+    its link is the tracked one."""
+
+    pk: Any
+    post_type: str
+    title: str
+    link: str
+    options: Any
+    account: ChannelAccount
+
+
+def _text(variant: Variant, marker: str, link: str = "") -> str:
     text = variant.caption.strip()
     tags = [t if t.startswith("#") else f"#{t}" for t in variant.hashtags]
     missing = [tag for tag in tags if tag not in text]
     if missing:
         text = f"{text}\n{' '.join(missing)}".strip()
+    if link:
+        text = f"{text}\n{link}".strip()
     return f"{text}\n{marker}".strip() if marker else text
 
 
@@ -57,14 +106,25 @@ def _kind(variant: Variant, media: list[MediaItem]) -> PostKind:
 
 
 def post_request_for(entry: OutboxEntry) -> PostRequest:
+    """The post to send; ``LinkError`` (a ValueError: the outbox fails the post, sending
+    nothing) when its tracked link can no longer be made."""
     variant = entry.variant
     assets = list(variant.media.order_by("pk"))
     media = [_media(asset) for asset in assets]
+    # The entry's account is the variant's, already loaded with the entry.
+    link = post_link(variant=variant, account=entry.account)
+    sent = _AsSent(
+        pk=variant.pk,
+        post_type=variant.post_type,
+        title=variant.title,
+        link=link,
+        options=variant.options,
+        account=entry.account,
+    )
     return PostRequest(
         kind=_kind(variant, media),
-        text=_text(variant, entry.marker),
+        text=_text(variant, entry.marker, link),
         media=tuple(media),
-        # The entry's account is the variant's, already loaded with the entry.
-        options=kind_for(entry.account.platform).post_options(variant=variant, media=assets),
+        options=kind_for(entry.account.platform).post_options(variant=sent, media=assets),
         marker=entry.marker,
     )

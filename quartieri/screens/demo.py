@@ -8,7 +8,8 @@ neighbourhood's map and a QR code to its mini-site (contract 5 paths), on a sche
 runs every day, so the demo plays whenever it is opened. The screens channel account of the
 campaigns demo ("screens") is the group of every demo display, and three posts for it go
 through the real workflow (drafted, approved, scheduled on the campaign's first day); the
-channel sync then puts them on that group's playlist. Idempotent: keyed on the group names.
+kind's delivery puts each on that group's playlist as it is scheduled. Idempotent: keyed
+on the group names.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.db import transaction
 from rich.console import Console
 
 from quartieri.accounts.models import User
-from quartieri.campaigns.models import Campaign, ChannelAccount, ContentItem, Platform
+from quartieri.campaigns.models import Campaign, ContentItem
 from quartieri.campaigns.scheduling import schedule_resolve
 from quartieri.campaigns.services import (
     variant_approve,
@@ -29,8 +30,10 @@ from quartieri.campaigns.services import (
     variant_schedule,
     variant_submit,
 )
+from quartieri.channels.models import ChannelAccount
+from quartieri.channels.registry import Platform
 from quartieri.places.models import Neighbourhood, Playlist, PointOfInterest, Tour
-from quartieri.screens import kind, services, slides
+from quartieri.screens import services, slides
 from quartieri.screens.models import Display, DisplayGroup, Slide
 
 CAMPAIGN = "milano-quartieri-spring-summer-2021"
@@ -128,9 +131,13 @@ def _displays(
     return made
 
 
+def _account() -> ChannelAccount | None:
+    return ChannelAccount.objects.filter(platform=Platform.SCREENS, handle="screens").first()
+
+
 def _posts(campaign: Campaign) -> None:
     """The screens channel's posts, through the real workflow (four eyes included)."""
-    account = ChannelAccount.objects.filter(platform=Platform.SCREENS, handle="screens").first()
+    account = _account()
     editor = User.objects.filter(username="editor").first()
     approver = User.objects.filter(username="approver").first()
     if account is None or editor is None or approver is None:
@@ -159,8 +166,7 @@ def load(*, console: Console, from_today: bool) -> None:
     if not areas:
         console.print("[yellow]Screens demo: the neighbourhoods are not loaded, nothing to show")
         return
-    handle = "screens" if kind.account_exists(handle="screens") else ""
-    everyone = services.group_create(actor=None, name=CHANNEL_GROUP, channel_handle=handle,
+    everyone = services.group_create(actor=None, name=CHANNEL_GROUP, account=_account(),
                                      description="Every demo display: the screens channel account's posts play here.")  # fmt: skip
     groups = {
         code: services.group_create(actor=None, name=area.name_en or area.name_it)
@@ -184,7 +190,6 @@ def load(*, console: Console, from_today: bool) -> None:
     displays = _displays(groups, everyone, console)
     if campaign is not None:
         _posts(campaign)
-    kind.variants_sync()
     console.print(
         f"Screens: {len(displays)} displays at ATM stops, {Slide.objects.count()} slides; "
         "open a player from Screens → a display → Open the player."

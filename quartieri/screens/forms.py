@@ -8,8 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from quartieri.campaigns.models import Campaign
+from quartieri.channels.models import ChannelAccount
+from quartieri.channels.registry import Platform
 from quartieri.places.models import TRANSPORT_CATEGORIES, Neighbourhood, PointOfInterest
-from quartieri.screens import kind
 from quartieri.screens.models import Display, DisplayGroup, Playlist, Schedule, Slide
 
 WEEKDAYS = [
@@ -76,20 +77,22 @@ class DisplayForm(_Styled, forms.ModelForm[Display]):
 
 
 class GroupForm(_Styled, forms.ModelForm[DisplayGroup]):
-    channel_handle = forms.ChoiceField(label=_("Screens channel account"), required=False)
-
     class Meta:
         model = DisplayGroup
-        fields = ["name", "description", "channel_handle"]
+        fields = ["name", "description", "account"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channel_handle"].choices = [("", _("none"))] + [  # type: ignore[attr-defined]
-            (handle, handle) for handle in kind.account_handles()
-        ]
-        self.fields["channel_handle"].help_text = _(
-            "Approved, scheduled posts of this account play on the group's displays."
+        account = self.fields["account"]
+        account.queryset = ChannelAccount.objects.filter(  # type: ignore[attr-defined]
+            platform=Platform.SCREENS
+        ).order_by("handle")
+        account.empty_label = _("none")  # type: ignore[attr-defined]
+        account.help_text = _(
+            "The group is this screens channel account: the people its grants allow draft, "
+            "approve and schedule slides for it, and its scheduled posts play on the group's "
+            "displays."
         )
         self.style(self.fields)
 

@@ -11,6 +11,7 @@ so that a poll is answered "not modified" without building the manifest (selecto
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -22,20 +23,27 @@ from django.utils.translation import gettext_lazy as _
 # A display's resolution, in pixels: from a small stop panel to an 8K wall.
 MIN_PIXELS, MAX_PIXELS = 240, 7680
 MAX_SLIDE_SECONDS = 3600
+# A kiosk's clock may run a little ahead of ours (proof of play is checked with this slack).
+CLOCK_SKEW = dt.timedelta(minutes=2)
 
 
 class DisplayGroup(models.Model):
-    """Displays managed together; a group is also the screens channel account it shows.
-
-    ``channel_handle`` names the ``campaigns.ChannelAccount`` (platform "screens") whose
-    approved and scheduled variants play on the group (``screens.kind``). By handle, not by
-    ForeignKey: channel accounts are moving to the channels app (issue 15).
+    """Displays managed together; a group with an ``account`` *is* that screens channel
+    account: grants on the account say who drafts, approves and schedules slides for the
+    group's displays, and the account's scheduled variants play on them (``screens.kind``).
     """
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
-    channel_handle = models.CharField(
-        _("screens channel account (handle)"), max_length=200, blank=True
+    # One group per account (the account is the group on the channels side); deleting the
+    # account leaves the group and its displays, no longer a channel.
+    account = models.OneToOneField(
+        "channels.ChannelAccount",
+        verbose_name=_("screens channel account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="display_group",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -207,6 +215,9 @@ class Slide(models.Model):
     title = models.CharField(_("title"), max_length=120, blank=True)
     text = models.TextField(_("text"), max_length=400, blank=True)
     qr_target = models.URLField(_("QR code leads to"), max_length=500, blank=True)
+    # The tracked short link of this slide's QR code (analytics.links.link_for, placement
+    # "slide-<id>"), made when the slide is saved: drawing a slide asks the database nothing.
+    qr_link = models.URLField(_("tracked link of the QR code"), max_length=200, blank=True)
     show_map = models.BooleanField(_("show the neighbourhood map"), default=False)
     duration_seconds = models.PositiveIntegerField(
         _("duration (s)"),

@@ -1,7 +1,9 @@
 """The screens channel sync, called by every worker after each heartbeat (core.workers).
 
-Cheap when nothing changed: one aggregate over the screens variants (kind.fingerprint) and
-one read of the last fingerprint synced. When it moved, the first worker to swap in the
+The kind's delivery puts a scheduled slide on its group's playlist at once (channel.py);
+this tick brings in what the delivery does not see (a campaign's new dates, a content
+item's new title). Cheap when nothing changed: one aggregate over the screens variants
+(channel.fingerprint) and one read of the last fingerprint synced. When it moved, the first worker to swap in the
 new fingerprint (compare-and-swap) syncs, in the same transaction; the others do nothing.
 """
 
@@ -11,13 +13,13 @@ from datetime import datetime
 
 from django.db import transaction
 
-from quartieri.screens import kind
+from quartieri.screens import channel
 from quartieri.screens.models import ContentVersion
 
 
 def tick(*, now: datetime) -> bool:
     """Sync the screens channel playlists if their variants changed; True when this call did."""
-    current = kind.fingerprint()
+    current = channel.fingerprint()
     synced = (
         ContentVersion.objects.filter(pk=1).values_list("variants_fingerprint", flat=True).first()
     )
@@ -32,5 +34,5 @@ def tick(*, now: datetime) -> bool:
         )
         if not claimed:
             return False  # another worker got there first
-        kind.variants_sync()
+        channel.variants_sync()
     return True

@@ -6,7 +6,8 @@ record is ``{"id": <player's id of the play>, "slide": <slide id>, "from": <ISO 
 future or before the display existed, lasts longer than any slide, an unknown slide) is
 rejected with its index and reason; the valid records of the same batch are kept. A record
 already stored (same display, same id: the player's answer was lost and it sent the batch
-again) counts as a duplicate and is not stored twice.
+again) counts as a duplicate and is not stored twice. The first play of a screens channel
+slide records its variant published (channel.plays_publish), in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ from typing import Any
 
 from django.db import transaction
 
-from quartieri.screens.models import MAX_SLIDE_SECONDS, Display, Play, Slide
+from quartieri.screens import channel
+from quartieri.screens.models import CLOCK_SKEW, MAX_SLIDE_SECONDS, Display, Play, Slide
 
 MAX_BATCH = 500
 MAX_ID_LENGTH = 64
-# A kiosk's clock may run a little ahead of ours.
-CLOCK_SKEW = dt.timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -151,5 +151,11 @@ def _store(display: Display, checked: dict[str, tuple[int, _Record]], outcome: O
             ],
             ignore_conflicts=True,
         )
+        first_played: dict[int, dt.datetime] = {}
+        for record in new:
+            earliest = first_played.get(record.slide_id, record.started)
+            first_played[record.slide_id] = min(earliest, record.started)
+        # A slide of the screens channel went out: its variant is recorded published.
+        channel.plays_publish(display=display, first_played=first_played)
     outcome.accepted = len(new)
     outcome.duplicates = len(stored)

@@ -62,7 +62,9 @@ def displays_needing_attention(*, now: dt.datetime) -> int:
 
 
 def group_list() -> QuerySet[DisplayGroup]:
-    return DisplayGroup.objects.annotate(display_count=Count("displays", distinct=True))
+    return DisplayGroup.objects.select_related("account").annotate(
+        display_count=Count("displays", distinct=True)
+    )
 
 
 def slide_list() -> QuerySet[Slide]:
@@ -70,7 +72,9 @@ def slide_list() -> QuerySet[Slide]:
 
 
 def playlist_list() -> QuerySet[Playlist]:
-    return Playlist.objects.select_related("channel_group").annotate(item_count=Count("items"))
+    return Playlist.objects.select_related("channel_group__account").annotate(
+        item_count=Count("items")
+    )
 
 
 def playlist_items(playlist: Playlist) -> list[PlaylistItem]:

@@ -4,7 +4,7 @@ Every change a player may need to see bumps ``ContentVersion`` (or the display's
 ``revision``) in the same transaction, which moves every manifest key (manifest.py).
 Checks run before anything is written; a refused call writes no row and no audit event.
 People need MANAGE_SCREENS; ``actor=None`` is the platform itself (command line, demo,
-the channel sync of kind.py).
+the screens channel's sync, channel.py).
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from quartieri.accounts.models import User
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
 from quartieri.accounts.services import audit_record, audit_snapshot
+from quartieri.channels.models import ChannelAccount
 from quartieri.lib.crypto import secret_decrypt, secret_encrypt
 from quartieri.places.models import Neighbourhood, PointOfInterest
-from quartieri.screens import kind
+from quartieri.screens import channel
 from quartieri.screens.models import (
     MAX_SLIDE_SECONDS,
     Display,
@@ -282,51 +283,64 @@ def display_seen(*, display: Display, now: dt.datetime, version: str) -> None:
 
 
 # --- Groups ----------------------------------------------------------------------------------
-def _check_handle(handle: str) -> None:
-    if handle and not kind.account_exists(handle=handle):
+_GROUP_FIELDS = ["name", "description", "account"]
+
+
+def _check_account(group: DisplayGroup) -> None:
+    account = group.account
+    if account is None:
+        return
+    if account.platform != channel.PLATFORM:
+        raise ValidationError(
+            {"account": _("%(account)s is not a screens channel account.") % {"account": account}}
+        )
+    other = DisplayGroup.objects.filter(account=account).exclude(pk=group.pk).first()
+    if other is not None:
         raise ValidationError(
             {
-                "channel_handle": _("No screens channel account has the handle “%(handle)s”.")
-                % {"handle": handle}
+                "account": _("%(account)s is already the group “%(group)s”.")
+                % {"account": account, "group": other}
             }
         )
 
 
-@transaction.atomic
-def group_create(
-    *, actor: User | None, name: str, description: str = "", channel_handle: str = ""
-) -> DisplayGroup:
-    require_manager(actor)
-    group = DisplayGroup(
-        name=name.strip(), description=description.strip(), channel_handle=channel_handle.strip()
-    )
-    _check_handle(group.channel_handle)
+def _group_save(actor: User | None, group: DisplayGroup, before: dict[str, Any] | None) -> None:
+    _check_account(group)
     group.full_clean()
     group.save()
-    audit_record(actor=actor, action="screens.group.create", target=group,
-                 after=audit_snapshot(obj=group, fields=["name", "description", "channel_handle"]))  # fmt: skip
-    kind.group_sync(group=group)
+    action = "screens.group.update" if before is not None else "screens.group.create"
+    audit_record(actor=actor, action=action, target=group, before=before,
+                 after=audit_snapshot(obj=group, fields=_GROUP_FIELDS))  # fmt: skip
+    # Its channel playlist follows the account it is (none: the playlist goes).
+    channel.group_sync(group=group)
     content_changed()
+
+
+@transaction.atomic
+def group_create(
+    *,
+    actor: User | None,
+    name: str,
+    description: str = "",
+    account: ChannelAccount | None = None,
+) -> DisplayGroup:
+    """A new group; with ``account`` it is that screens channel account."""
+    require_manager(actor)
+    group = DisplayGroup(name=name.strip(), description=description.strip(), account=account)
+    _group_save(actor, group, None)
     return group
 
 
 @transaction.atomic
 def group_update(*, actor: User | None, group: DisplayGroup, **changes: Any) -> DisplayGroup:
     require_manager(actor)
-    fields = ["name", "description", "channel_handle"]
-    if set(changes) - set(fields):
-        raise ValueError(f"group_update cannot change {sorted(set(changes) - set(fields))}")
+    if set(changes) - set(_GROUP_FIELDS):
+        raise ValueError(f"group_update cannot change {sorted(set(changes) - set(_GROUP_FIELDS))}")
     group = DisplayGroup.objects.select_for_update().get(pk=group.pk)
-    before = audit_snapshot(obj=group, fields=fields)
+    before = audit_snapshot(obj=group, fields=_GROUP_FIELDS)
     for name, value in changes.items():
-        setattr(group, name, value.strip())
-    _check_handle(group.channel_handle)
-    group.full_clean()
-    group.save()
-    audit_record(actor=actor, action="screens.group.update", target=group, before=before,
-                 after=audit_snapshot(obj=group, fields=fields))  # fmt: skip
-    kind.group_sync(group=group)
-    content_changed()
+        setattr(group, name, value.strip() if isinstance(value, str) else value)
+    _group_save(actor, group, before)
     return group
 
 

@@ -29,11 +29,11 @@ from PIL import UnidentifiedImageError
 
 from quartieri.accounts.models import User
 from quartieri.accounts.services import audit_record, audit_snapshot
-from quartieri.campaigns.media import _local_path, media_probe
+from quartieri.analytics.links import LinkError
+from quartieri.campaigns.media import local_path, media_probe
 from quartieri.campaigns.models import Campaign, MediaAsset
 from quartieri.places.models import Neighbourhood
-from quartieri.screens import render
-from quartieri.screens.links import link_for
+from quartieri.screens import qr, render
 from quartieri.screens.models import Rendition, Slide
 from quartieri.screens.services import require_manager
 from quartieri.screens.versions import content_changed
@@ -84,7 +84,7 @@ def _probe(upload: UploadedFile[Any], kind: str) -> dict[str, Any]:
             % {"name": name, "size": f"{(upload.size or 0) / MB:.1f}", "limit": f"{cap / MB:g}"},
         )
     try:
-        with _local_path(upload) as path:
+        with local_path(upload) as path:
             probe = media_probe(path=path, name=name)
     except ValidationError as error:  # the probe names its field "file"; ours is "media"
         raise ValidationError({"media": error.messages}) from None
@@ -200,6 +200,15 @@ def slide_update(
     return _store(actor=actor, slide=fresh, upload=upload, extension=extension, before=before)
 
 
+def _store_link(slide: Slide) -> None:
+    try:
+        qr.slide_link_store(slide)
+    except LinkError as error:
+        raise _refuse(
+            "qr_target", _("The QR code cannot lead there: %(reason)s.") % {"reason": error}
+        ) from None
+
+
 def _store(
     *,
     actor: User | None,
@@ -222,6 +231,7 @@ def _store(
                 written = slide.media.name or ""
             _clear_other_defaults(slide)
             slide.save()
+            _store_link(slide)
             action = "screens.slide.update" if before is not None else "screens.slide.create"
             audit_record(actor=actor, action=action, target=slide, before=before,
                          after=audit_snapshot(obj=slide, fields=_SNAPSHOT))  # fmt: skip
@@ -246,16 +256,8 @@ def _source_file(slide: Slide) -> FieldFile | None:
 
 
 def qr_link(slide: Slide) -> str:
-    """Where the slide's QR code points: a tracked link to ``qr_target`` (contract 3)."""
-    if not slide.qr_target:
-        return ""
-    return link_for(
-        target=slide.qr_target,
-        channel="screens",
-        neighbourhood=slide.neighbourhood.slug if slide.neighbourhood else None,
-        campaign=slide.campaign.slug if slide.campaign else None,
-        placement=f"slide-{slide.pk}",
-    )
+    """Where the slide's QR code points: its tracked link (screens.qr)."""
+    return qr.shown_link(slide)
 
 
 def _source_digest(slide: Slide, width: int, height: int) -> str:

@@ -12,10 +12,11 @@ from django.core.files.base import ContentFile
 from pypdf import PdfReader
 
 from quartieri.accounts.models import AuditEvent
+from quartieri.analytics.links import LinkError
+from quartieri.analytics.tracking import Link
 from quartieri.campaigns.models import ContentItem, MediaAsset
 from quartieri.places.models import Neighbourhood
 from quartieri.posters import services
-from quartieri.posters.links import link_for
 from quartieri.posters.models import PosterDesign
 from tests.minisites.conftest import jpeg
 
@@ -49,15 +50,16 @@ def test_an_a3_poster_is_ready_for_the_print_shop(campaign, tmp_path):
     assert "Percorsi a piedi" in text
     assert "Giro di prova" in text
     assert "test data" in text  # the places' attribution
-    # The QR code is vector and decodes to the poster's stable tracked address.
-    expected = link_for(
-        target="http://127.0.0.1:8000/q/testa-1-ovest/it/", channel="posters",
-        neighbourhood="testa-1-ovest", campaign="prova-2021", placement="poster",
-    )  # fmt: skip
+    # The QR code is vector and decodes to the poster's tracked short link, made once for
+    # this poster and placement, leading to its mini-site with the print medium's UTM.
+    link = Link.objects.get()
+    expected = f"http://127.0.0.1:8000/l/{link.code}"
     assert poster.url == expected
-    assert expected.endswith(
-        "?utm_source=posters&utm_medium=print&utm_campaign=prova-2021&utm_content=poster"
-    )
+    assert (link.target, link.channel, link.medium, link.placement) == (
+        "http://127.0.0.1:8000/q/testa-1-ovest/it/", "posters", "print", "poster"
+    )  # fmt: skip
+    assert (link.neighbourhood.slug, link.campaign.slug) == ("testa-1-ovest", "prova-2021")
+    assert expected in text  # printed under the code for who cannot scan it
     subprocess.run(
         ["pdftoppm", "-png", "-r", "100", "-singlefile", str(path), str(tmp_path / "page")],
         check=True,
@@ -72,10 +74,25 @@ def test_an_a3_poster_is_ready_for_the_print_shop(campaign, tmp_path):
     assert not list(page.images)  # the map layout uses no raster image: the QR stays vector
 
 
-def test_the_same_arguments_give_the_same_link():
-    first = link_for(target="https://x.example/q/a/it/", channel="posters", campaign="c")
-    assert first == link_for(target="https://x.example/q/a/it/", channel="posters", campaign="c")
-    assert first == "https://x.example/q/a/it/?utm_source=posters&utm_medium=print&utm_campaign=c"
+def test_each_placement_has_its_own_link_and_the_same_one_again(campaign):
+    ovest = Neighbourhood.objects.get(slug="testa-1-ovest")
+    first = services.poster_link(campaign=campaign, neighbourhood=ovest)
+    tram = services.poster_link(campaign=campaign, neighbourhood=ovest, placement="tram-12")
+    assert first != tram
+    assert services.poster_link(campaign=campaign, neighbourhood=ovest) == first
+    assert sorted(Link.objects.values_list("placement", flat=True)) == ["poster", "tram-12"]
+
+
+def test_a_site_address_outside_the_allowed_destinations_is_refused_naming_it(campaign, settings):
+    ovest = Neighbourhood.objects.get(slug="testa-1-ovest")
+    settings.SITES_BASE_URL = "https://altrove.example.org/q"
+    with pytest.raises(LinkError, match="'altrove.example.org' is not one of the allowed"):
+        services.poster_link(campaign=campaign, neighbourhood=ovest)
+    assert not Link.objects.exists()
+    settings.ANALYTICS_SITE_ORIGINS = ["https://altrove.example.org"]
+    assert services.poster_link(campaign=campaign, neighbourhood=ovest).startswith(
+        "http://127.0.0.1:8000/l/"
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
-"""The screens channel: variants approved and scheduled for a screens account become slides
-of the group that is that account, from their time to their campaign's end."""
+"""The screens channel kind: a display group is a screens channel account; its variants,
+drafted, approved and scheduled like any post, are delivered onto the group's playlist for
+their time, withdrawn when edited back, and recorded published by their first play."""
 
 from __future__ import annotations
 
@@ -7,19 +8,13 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 
 from quartieri.accounts.models import AuditEvent
+from quartieri.analytics.tracking import Link
 from quartieri.campaigns import scheduling
-from quartieri.campaigns.models import (
-    AccountGrant,
-    ChannelAccount,
-    ContentItem,
-    MediaAsset,
-    Platform,
-    Variant,
-)
+from quartieri.campaigns.models import ContentItem, MediaAsset, Transition, Variant
 from quartieri.campaigns.services import (
     variant_approve,
     variant_create,
@@ -27,13 +22,18 @@ from quartieri.campaigns.services import (
     variant_submit,
     variant_update,
 )
-from quartieri.screens import kind, manifest, periodic, services, slides
-from quartieri.screens.models import DisplayGroup, Playlist, Slide
-from tests.screens.conftest import image_bytes
+from quartieri.channels.base import Capability
+from quartieri.channels.models import AccountGrant, ChannelAccount
+from quartieri.channels.registry import Platform, kind_for
+from quartieri.screens import channel, manifest, periodic, plays, services, slides
+from quartieri.screens.kind import DELIVERY
+from quartieri.screens.models import ContentVersion, Display, DisplayGroup, Play, Playlist, Slide
+from tests.screens.conftest import image_bytes, play
 
 pytestmark = pytest.mark.django_db
 ROME = ZoneInfo("Europe/Rome")
 AT = dt.datetime(2021, 5, 15, 10, 0, tzinfo=ROME)
+END = dt.datetime(2021, 10, 1, tzinfo=ROME)  # the day after the campaign's last
 
 
 @pytest.fixture(autouse=True)
@@ -59,34 +59,28 @@ def item(campaign, area, editor):
 
 @pytest.fixture
 def channel_group(account, display):
-    group = services.group_create(actor=None, name="Every screen", channel_handle="screens")
+    group = services.group_create(actor=None, name="Every screen", account=account)
     display.groups.add(group)
     return group
 
 
-def post(
-    item,
-    account,
-    editor,
-    approver,
-    *,
-    caption="Concerts in the old church.",
-    status="scheduled",
-    at=AT,
-):
+def post(item, account, editor, approver, *, caption="Concerts.", status="scheduled", at=AT,
+         link="https://testa.example.org/borgo"):  # fmt: skip
     variant = variant_create(
         actor=editor, content_item=item, account=account, post_type="feed", caption=caption,
-        link="https://example.org/borgo",
+        link=link,
     )  # fmt: skip
-    if status == "draft":
-        return variant
-    variant = variant_submit(actor=editor, variant=variant)
-    if status == "in_review":
-        return variant
-    variant = variant_approve(actor=approver, variant=variant)
-    if status == "approved":
-        return variant
-    return variant_schedule(actor=approver, variant=variant, at=at)
+    for step, move in (
+        ("in_review", lambda v: variant_submit(actor=editor, variant=v)),
+        ("approved", lambda v: variant_approve(actor=approver, variant=v)),
+        ("scheduled", lambda v: variant_schedule(actor=approver, variant=v, at=at)),
+    ):
+        if status == "draft":
+            break
+        variant = move(variant)
+        if status == step:
+            break
+    return variant
 
 
 def channel_items(group: DisplayGroup):
@@ -97,24 +91,53 @@ def channel_items(group: DisplayGroup):
     ]
 
 
-def test_a_scheduled_post_plays_from_its_time_to_the_campaign_s_end(
+@pytest.fixture(autouse=True)
+def _allowed(settings):
+    settings.LINK_ALLOWED_DOMAINS = ["testa.example.org"]
+
+
+# --- Declaration --------------------------------------------------------------------------------
+def test_the_screens_kind_is_delivered_by_its_app_and_declares_proof_of_play_figures():
+    kind = kind_for(Platform.SCREENS)
+    assert type(kind).__module__ == "quartieri.screens.kind"
+    assert kind.delivery() is DELIVERY
+    assert kind.capabilities == {Capability.DELIVERS, Capability.METRICS}
+    assert {definition.name for definition in kind.metrics.values()} == {
+        "plays",
+        "displays",
+        "seconds_on_screen",
+    }
+
+
+# --- Delivery -------------------------------------------------------------------------------
+def test_scheduling_puts_the_slide_on_the_group_s_playlist_for_its_time(
     channel_group, item, account, editor, approver, display
 ):
-    variant = post(item, account, editor, approver)
     for status in ("draft", "in_review", "approved"):
         post(item, account, editor, approver, caption=f"Not yet: {status}", status=status)
-    assert kind.variants_sync() == 1
-    end = dt.datetime(2021, 10, 1, tzinfo=ROME)
-    assert channel_items(channel_group) == [(variant.pk, AT, end)]
+    assert channel_items(channel_group) == []
+    version = ContentVersion.objects.get(pk=1).value
+
+    variant = post(item, account, editor, approver)  # no sync: the delivery did it
+
+    assert channel_items(channel_group) == [(variant.pk, AT, END)]
+    assert ContentVersion.objects.get(pk=1).value > version  # players see it
     slide = Slide.objects.get(variant=variant)
     assert (slide.kind, slide.title, slide.text, slide.qr_target) == (
-        "layout", "Borgo in May", "Concerts in the old church.", "https://example.org/borgo"
+        "layout", "Borgo in May", "Concerts.", "https://testa.example.org/borgo"
     )  # fmt: skip
     assert (slide.campaign, slide.neighbourhood, slide.show_map) == (
         item.campaign,
         item.neighbourhood,
         True,
     )
+    # The QR code is a tracked link of this slide, counted for the screens and the area.
+    link = Link.objects.get()
+    assert slide.qr_link.endswith(f"/l/{link.code}")
+    assert (link.target, link.channel, link.medium, link.placement, link.neighbourhood) == (
+        "https://testa.example.org/borgo", "screens", "screen", f"slide-{slide.pk}", item.neighbourhood
+    )  # fmt: skip
+    assert slides.qr_link(slide) == slide.qr_link
     # On the display's timeline at that time, not before.
     before = manifest.display_timeline(display, start=AT - dt.timedelta(hours=1), end=AT)
     during = manifest.display_timeline(display, start=AT, end=AT + dt.timedelta(hours=1))
@@ -122,36 +145,143 @@ def test_a_scheduled_post_plays_from_its_time_to_the_campaign_s_end(
     assert during[0].items == ((slide.pk, 10),)
 
 
-def test_an_edited_post_leaves_the_screens_until_approved_again(
+def test_moving_a_scheduled_post_moves_its_slide(channel_group, item, account, editor, approver):
+    variant = post(item, account, editor, approver)
+    later = AT + dt.timedelta(days=1)
+    variant_schedule(actor=approver, variant=variant, at=later)
+    assert channel_items(channel_group) == [(variant.pk, later, END)]
+    assert Slide.objects.filter(variant=variant).count() == 1
+
+
+def test_an_edited_post_leaves_the_screens_at_once_and_keeps_its_slide(
     channel_group, item, account, editor, approver
 ):
     variant = post(item, account, editor, approver)
-    kind.variants_sync()
     variant_update(actor=editor, variant=variant, caption="Changed")  # back to review
-    assert kind.variants_sync() == 1
     assert channel_items(channel_group) == []
     assert Slide.objects.filter(variant=variant).exists()  # its proof of play stays attached
+    assert DELIVERY.withdraw(variant_id=variant.pk) is True
 
 
-def test_the_periodic_tick_syncs_once_per_change(
-    channel_group, item, account, editor, approver, monkeypatch
+def test_an_account_that_is_no_group_cannot_schedule_and_nothing_changes(
+    item, account, editor, approver
+):
+    variant = post(item, account, editor, approver, status="approved")
+    transitions = Transition.objects.count()
+    with pytest.raises(ValidationError, match="No display group is the screens account"):
+        variant_schedule(actor=approver, variant=variant, at=AT)
+    variant.refresh_from_db()
+    assert (variant.status, variant.scheduled_at) == ("approved", None)
+    assert Transition.objects.count() == transitions
+    assert not Slide.objects.exists()
+
+
+def test_a_link_outside_the_allowed_destinations_is_refused_when_scheduling(
+    channel_group, item, account, editor, approver
+):
+    variant = post(
+        item, account, editor, approver, status="approved", link="https://evil.example/x"
+    )
+    with pytest.raises(ValidationError) as refused:
+        variant_schedule(actor=approver, variant=variant, at=AT)
+    message = refused.value.message_dict["link"][0]
+    assert "The slide's QR code cannot lead there" in message
+    assert "'evil.example' is not one of the allowed destinations" in message
+    variant.refresh_from_db()
+    assert variant.status == "approved"
+    assert not Slide.objects.exists()
+    assert not Link.objects.exists()
+    assert channel_items(channel_group) == []
+
+
+def test_the_account_s_grants_say_who_drafts_its_slides(channel_group, item, account, other_editor):
+    other = ChannelAccount.objects.create(platform=Platform.SCREENS, handle="other-screens")
+    AccountGrant.objects.create(account=other, user=other_editor, can_draft=True)
+    with pytest.raises(PermissionDenied, match="no grant to draft on City screens screens"):
+        variant_create(actor=other_editor, content_item=item, account=account, post_type="feed",
+                       caption="Not mine")  # fmt: skip
+    assert not Variant.objects.exists()
+
+
+def test_a_post_with_a_photo_shows_it_on_the_layout(
+    channel_group, item, account, editor, approver, display
+):
+    variant = post(item, account, editor, approver)
+    asset = MediaAsset(content_item=item, kind="image", mime_type="image/jpeg",
+                       alt_text="The old church", width=800, height=600)  # fmt: skip
+    asset.file.save("church.jpg", ContentFile(image_bytes()), save=True)
+    Variant.media.through.objects.create(variant=variant, mediaasset=asset)
+    channel.variants_sync()  # as the periodic tick does when the variants move
+    slide = Slide.objects.get(variant=variant)
+    assert slide.asset == asset
+    assert slide.alt_text == "Borgo in May. The old church"
+    rendition = slides.rendition_for(slide=slide, width=display.width, height=display.height)
+    assert b"data:image/jpeg;base64," in rendition.file.open("rb").read()
+
+
+# --- Proof of play ----------------------------------------------------------------------------
+def test_the_first_play_records_the_post_published_once(
+    channel_group, item, account, editor, approver, display
+):
+    variant = post(item, account, editor, approver)
+    slide = Slide.objects.get(variant=variant)
+    Display.objects.filter(pk=display.pk).update(created_at=dt.datetime(2021, 1, 1, tzinfo=ROME))
+    display.refresh_from_db()
+    now = AT + dt.timedelta(minutes=5)
+    early = plays.plays_record(
+        display=display, records=[play("e1", slide.pk, AT - dt.timedelta(hours=1))], now=now
+    )
+    assert early.accepted == 1
+    variant.refresh_from_db()
+    assert variant.status == "scheduled"  # a play before its time proves nothing
+
+    batch = [play("p1", slide.pk, AT + dt.timedelta(minutes=1)), play("p2", slide.pk, AT)]
+    plays.plays_record(display=display, records=batch, now=now)
+    plays.plays_record(display=display, records=batch, now=now)  # the batch sent again
+    plays.plays_record(
+        display=display, records=[play("p3", slide.pk, AT + dt.timedelta(minutes=2))], now=now
+    )
+
+    variant.refresh_from_db()
+    assert variant.status == "published"
+    [published] = Transition.objects.filter(variant=variant, action="publish")
+    assert published.actor is None
+    assert published.comment.endswith(f"/screens/displays/{display.pk}/")
+    assert (
+        AuditEvent.objects.filter(
+            action="campaigns.variant.publish", target_id=str(variant.pk)
+        ).count()
+        == 1
+    )
+    assert Play.objects.count() == 4
+    # Published, it keeps playing.
+    assert channel_items(channel_group) == [(variant.pk, AT, END)]
+
+
+# --- The periodic safety net --------------------------------------------------------------------
+def test_the_tick_brings_in_a_campaign_s_new_end(
+    channel_group, item, account, editor, approver, campaign
 ):
     assert periodic.tick(now=AT) is True  # first look
-    assert periodic.tick(now=AT) is False
-    post(item, account, editor, approver)
+    variant = post(item, account, editor, approver)
+    periodic.tick(now=AT)
+    assert periodic.tick(now=AT) is False  # nothing moved since
+    campaign.end_date = dt.date(2021, 10, 31)
+    campaign.save()
     assert periodic.tick(now=AT) is True
-    assert len(channel_items(channel_group)) == 1
-    assert periodic.tick(now=AT) is False
+    assert channel_items(channel_group) == [(variant.pk, AT, dt.datetime(2021, 11, 1, tzinfo=ROME))]
 
 
 def test_two_workers_ticking_together_sync_once(
-    channel_group, item, account, editor, approver, monkeypatch
+    channel_group, item, account, editor, approver, monkeypatch, campaign
 ):
     periodic.tick(now=AT)
     post(item, account, editor, approver)
+    campaign.end_date = dt.date(2021, 10, 31)
+    campaign.save()
     syncs = []
-    real_sync, real_fingerprint = kind.variants_sync, kind.fingerprint
-    monkeypatch.setattr(kind, "variants_sync", lambda **kw: syncs.append(1) or real_sync(**kw))
+    real_sync, real_fingerprint = channel.variants_sync, channel.fingerprint
+    monkeypatch.setattr(channel, "variants_sync", lambda **kw: syncs.append(1) or real_sync(**kw))
     calls = []
 
     def fingerprint_then_other_worker():
@@ -162,48 +292,32 @@ def test_two_workers_ticking_together_sync_once(
             assert periodic.tick(now=AT) is True  # B
         return value
 
-    monkeypatch.setattr(kind, "fingerprint", fingerprint_then_other_worker)
+    monkeypatch.setattr(channel, "fingerprint", fingerprint_then_other_worker)
     assert periodic.tick(now=AT) is False  # A: its compare-and-swap finds B's value
     assert syncs == [1]
 
 
-def test_a_post_with_a_photo_shows_it_on_the_layout(
-    channel_group, item, account, editor, approver, display
-):
-    variant = post(item, account, editor, approver)
-    asset = MediaAsset(
-        content_item=item,
-        kind="image",
-        mime_type="image/jpeg",
-        alt_text="The old church",
-        width=800,
-        height=600,
-    )
-    asset.file.save("church.jpg", ContentFile(image_bytes()), save=True)
-    Variant.media.through.objects.create(variant=variant, mediaasset=asset)
-    Variant.objects.filter(pk=variant.pk).update(updated_at=AT)  # as an edit would
-    kind.variants_sync()
-    slide = Slide.objects.get(variant=variant)
-    assert slide.asset == asset
-    assert slide.alt_text == "Borgo in May. The old church"
-    svg = (
-        slides.rendition_for(slide=slide, width=display.width, height=display.height)
-        .file.open("rb")
-        .read()
-    )
-    assert b"data:image/jpeg;base64," in svg
-
-
-def test_a_group_names_only_an_existing_screens_account(db, account):
-    ChannelAccount.objects.create(platform=Platform.NEWSLETTER, handle="daily")
+# --- Groups and accounts --------------------------------------------------------------------
+def test_a_group_is_one_screens_account_and_nothing_else(db, account):
+    newsletter = ChannelAccount.objects.create(platform=Platform.NEWSLETTER, handle="daily")
+    services.group_create(actor=None, name="First", account=account)
     audit = AuditEvent.objects.count()
-    for handle in ("nobody", "daily"):
+    for name, chosen, reason in (
+        ("Second", account, "screens is already the group “First”"),
+        ("Third", newsletter, "is not a screens channel account"),
+    ):
         with pytest.raises(ValidationError) as refused:
-            services.group_create(actor=None, name=f"G {handle}", channel_handle=handle)
-        assert (
-            "No screens channel account has the handle"
-            in refused.value.message_dict["channel_handle"][0]
-        )
-    assert DisplayGroup.objects.count() == 0
+            services.group_create(actor=None, name=name, account=chosen)
+        assert reason in refused.value.message_dict["account"][0]
+    assert list(DisplayGroup.objects.values_list("name", flat=True)) == ["First"]
     assert AuditEvent.objects.count() == audit
-    assert kind.account_handles() == ["screens"]
+
+
+def test_a_group_leaving_its_account_drops_the_channel_playlist(
+    channel_group, item, account, editor, approver
+):
+    post(item, account, editor, approver)
+    services.group_update(actor=None, group=channel_group, account=None)
+    assert not Playlist.objects.filter(channel_group=channel_group).exists()
+    services.group_update(actor=None, group=channel_group, account=account)
+    assert len(channel_items(channel_group)) == 1

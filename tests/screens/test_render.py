@@ -1,4 +1,4 @@
-"""Layouts drawn for a resolution (pure, no database) and the tracked link of a QR code."""
+"""Layouts drawn for a resolution (pure, no database)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from quartieri.screens.links import link_for
 from quartieri.screens.render import Layout, layout_svg, wrap
 from tests.screens.conftest import SQUARE, image_bytes
 
@@ -65,21 +64,3 @@ def test_the_map_is_drawn_inside_its_frame():
     ]
     assert len(points) == 5
     assert all(x <= px <= x + w and y <= py <= y + h for px, py in points)
-
-
-def test_a_tracked_link_is_stable_tagged_and_absolute(settings):
-    settings.PUBLIC_URL = "https://q.example.org"
-    first = link_for(
-        target="/q/borgo/it/?utm_source=old&x=1", channel="screens", campaign="borgo-2021"
-    )
-    assert (
-        first
-        == "https://q.example.org/q/borgo/it/?x=1&utm_source=screens&utm_medium=screen&utm_campaign=borgo-2021"
-    )
-    assert (
-        link_for(target="/q/borgo/it/?utm_source=old&x=1", channel="screens", campaign="borgo-2021")
-        == first
-    )
-    assert link_for(target="https://example.org/a", channel="screens") == (
-        "https://example.org/a?utm_source=screens&utm_medium=screen"
-    )

@@ -16,6 +16,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from quartieri.accounts.models import AuditEvent
+from quartieri.analytics.tracking import Link
 from quartieri.screens import services, slides
 from quartieri.screens.models import ContentVersion, Display, RetiredToken, Schedule, Slide
 from tests.screens.conftest import image_bytes, upload
@@ -223,6 +224,36 @@ def test_a_slide_without_alternative_text_or_title_is_refused(settings, db):
         )
     assert set(refused.value.message_dict) == {"alt_text", "title", "show_map"}
     nothing.check()
+
+
+def test_a_slide_s_qr_code_is_a_tracked_link_and_a_refused_target_writes_nothing(
+    settings, area, campaign
+):
+    nothing = Nothing(settings)
+    with pytest.raises(ValidationError) as refused:
+        slides.slide_create(actor=None, kind=Slide.Kind.LAYOUT, name="X", title="X",
+                            alt_text="X", qr_target="https://evil.example/win")  # fmt: skip
+    [message] = refused.value.message_dict["qr_target"]
+    assert message.startswith("The QR code cannot lead there: 'evil.example' is not one of")
+    nothing.check()
+    assert not Link.objects.exists()
+
+    slide = slides.slide_create(
+        actor=None, kind=Slide.Kind.LAYOUT, name="Borgo", title="Borgo", alt_text="Borgo",
+        qr_target=f"{settings.PUBLIC_URL}/q/borgo/it/", neighbourhood=area, campaign=campaign,
+    )  # fmt: skip
+    link = Link.objects.get()
+    assert slide.qr_link == f"{settings.PUBLIC_URL}/l/{link.code}"
+    assert (link.channel, link.placement, link.campaign, link.neighbourhood) == (
+        "screens", f"slide-{slide.pk}", campaign, area
+    )  # fmt: skip
+    svg = slides.rendition_for(slide=slide, width=1280, height=720).file.open("rb").read()
+    assert f"{settings.PUBLIC_URL}/l/{link.code}".split("://")[1].encode() in svg
+    # Saved again unchanged, it keeps its link; another target is another link.
+    slides.slide_update(actor=None, slide=slide, title="Borgo!")
+    assert Slide.objects.get(pk=slide.pk).qr_link == slide.qr_link
+    slides.slide_update(actor=None, slide=slide, qr_target=f"{settings.PUBLIC_URL}/q/borgo/en/")
+    assert Link.objects.count() == 2
 
 
 def make_video(folder: Path, *, seconds: float, audio: bool = False) -> Path:

@@ -205,10 +205,11 @@ def test_the_campaign_report_page_counts_plays(
 
 
 def test_a_channel_playlist_is_read_only(client_for, approver, db):
-    from quartieri.campaigns.models import ChannelAccount, Platform
+    from quartieri.channels.models import ChannelAccount
+    from quartieri.channels.registry import Platform
 
-    ChannelAccount.objects.create(platform=Platform.SCREENS, handle="screens")
-    group = services.group_create(actor=None, name="All", channel_handle="screens")
+    account = ChannelAccount.objects.create(platform=Platform.SCREENS, handle="screens")
+    group = services.group_create(actor=None, name="All", account=account)
     playlist = Playlist.objects.get(channel_group=group)
     client = client_for(approver)
     assert client.post(f"/screens/playlists/{playlist.pk}/", {"row": []}).status_code == 403

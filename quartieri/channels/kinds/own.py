@@ -1,10 +1,11 @@
 """The city's own channels: newsletter, city screens, website, posters.
 
-No third-party limits apply, only the universal accessibility rules, and nothing delivers a
-scheduled variant yet: a person marks it published. Each channel's app replaces its kind
-here with its own (``quartieri.<app>.kind``, deriving from ``OwnChannelKind``) when it can
-deliver: it returns a ``Delivery`` and declares ``Capability.DELIVERS``.
-"""
+No third-party limits apply, only the universal accessibility rules. Each channel's app
+declares its kind with its own code (``quartieri.<app>.kind``, deriving from
+``OwnChannelKind``: ``quartieri.screens.kind``, ``quartieri.minisites.kind``,
+``quartieri.posters.kind``) and delivers it: it returns a ``Delivery`` and declares
+``Capability.DELIVERS``. A kind still here is delivered by nobody: a person marks its
+variants published."""
 
 from __future__ import annotations
 
@@ -29,21 +30,3 @@ class NewsletterKind(OwnChannelKind):
     slug = Platform.NEWSLETTER
     label = Platform.NEWSLETTER.label
     rules_label = "Newsletter"
-
-
-class ScreensKind(OwnChannelKind):
-    slug = Platform.SCREENS
-    label = Platform.SCREENS.label
-    rules_label = "Screens"
-
-
-class WebsiteKind(OwnChannelKind):
-    slug = Platform.WEBSITE
-    label = Platform.WEBSITE.label
-    rules_label = "Website"
-
-
-class PostersKind(OwnChannelKind):
-    slug = Platform.POSTERS
-    label = Platform.POSTERS.label
-    rules_label = "Posters"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandParser
 
+from quartieri.analytics.links import LinkError
 from quartieri.lib.commands import QuartieriCommand, UsageError, progress
 from quartieri.posters import services
 from quartieri.posters.selectors import campaign_arg
@@ -38,6 +40,12 @@ class Command(QuartieriCommand):
         build.add_argument(
             "--out", default="", help="Output folder (default: var/build/posters/<campaign>)."
         )
+        build.add_argument(
+            "--placement",
+            default=services.PLACEMENT,
+            help="Where this print run goes (e.g. tram-12): its QR codes get a tracked link of "
+            f"their own, so its scans are counted apart (default: {services.PLACEMENT}).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         campaign = campaign_arg(options["campaign"])
@@ -49,14 +57,20 @@ class Command(QuartieriCommand):
         out = Path(options["out"] or Path(settings.BUILD_ROOT) / "posters" / campaign.slug)
         out.mkdir(parents=True, exist_ok=True)
         rows = []
+        placement = _placement(options["placement"])
         for n in progress(list(campaign.neighbourhoods.order_by("slug")), description="Posters"):
-            poster = services.poster_render(
-                campaign=campaign,
-                neighbourhood_id=n.pk,
-                language=options["lang"],
-                size=options["size"] or None,
-            )
-            path = out / f"{n.slug}-{options['lang']}-{poster.size_label}.pdf"
+            try:
+                poster = services.poster_render(
+                    campaign=campaign,
+                    neighbourhood_id=n.pk,
+                    language=options["lang"],
+                    size=options["size"] or None,
+                    placement=placement,
+                )
+            except LinkError as error:
+                raise UsageError(f"{n.slug}: the QR code's link cannot be made: {error}") from None
+            suffix = "" if placement == services.PLACEMENT else f"-{placement}"
+            path = out / f"{n.slug}-{options['lang']}-{poster.size_label}{suffix}.pdf"
             path.write_bytes(poster.pdf)
             rows.append(
                 {
@@ -64,6 +78,7 @@ class Command(QuartieriCommand):
                     "language": options["lang"],
                     "size": poster.size_label,
                     "path": str(path),
+                    "placement": placement,
                     "url": poster.url,
                     "warnings": poster.warnings,
                 }
@@ -78,3 +93,14 @@ class Command(QuartieriCommand):
                 for r in rows
             ],
         )
+
+
+def _placement(value: str) -> str:
+    """A placement name as it goes into a file name and the link's record."""
+    placement = value.strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", placement):
+        raise UsageError(
+            f"--placement {value!r}: use letters, digits, '-', '_' or '.' (at most 100), "
+            "e.g. tram-12"
+        )
+    return placement

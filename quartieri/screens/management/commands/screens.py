@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from quartieri.lib.commands import QuartieriCommand, UsageError
-from quartieri.screens import kind, selectors, services
+from quartieri.screens import channel, selectors, services
 from quartieri.screens.models import Display
 
 
@@ -52,7 +52,7 @@ class Command(QuartieriCommand):
             self._rotate(options)
         else:
             with transaction.atomic():
-                changed = kind.variants_sync()
+                changed = channel.variants_sync()
             self.stdout.write(f"{changed} channel playlist(s) changed.")
 
     def _display(self, value: str) -> Display:

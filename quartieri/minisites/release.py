@@ -1,0 +1,170 @@
+"""The website and posters kinds' delivery: a scheduled variant goes live at its time.
+
+Scheduling a website or posters variant (``campaigns.services.variant_schedule``) calls
+``RELEASE.schedule``, which checks that it can go out and enqueues ``release_due_task``
+for its time, on commit. ``release_due`` then takes every variant of these two kinds whose
+time has come and is still scheduled, and for each campaign:
+
+1. writes the print-ready PDFs of each released poster to the campaign's print folder,
+   for the print shop (``posters.services.poster_print``);
+2. builds the campaign's live sites (``site_build``): a website variant's feed entry is
+   on them, the first one of a neighbourhood puts its site live, a released poster is
+   offered for download;
+3. records each variant published (``campaigns.services.variant_record_published``).
+
+Everything is done before the record, so a run that dies half-way is simply run again:
+the files and the build come out the same, and a variant already recorded is left alone.
+A variant moved later is not due when its old task runs; one edited back into review is
+not scheduled any more (withdrawing needs nothing else). The workers' periodic tick
+(``periodic.py``) runs ``release_due`` too when a variant is overdue, in case its task was
+lost. One release runs at a time per machine (a lock file in the build folder): two
+builders must not write the same folder at once.
+
+The poster belongs to the ``posters`` app below this one; the mini-sites release it
+because a released poster changes its neighbourhood's site, so one build serves both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from itertools import groupby
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from quartieri.analytics.links import LinkError
+from quartieri.campaigns.models import Campaign, Variant
+from quartieri.campaigns.services import variant_record_published
+from quartieri.channels.registry import Platform
+from quartieri.minisites.build import site_build
+from quartieri.posters import services as posters
+
+logger = logging.getLogger(__name__)
+KINDS = (Platform.WEBSITE, Platform.POSTERS)
+# The tick leaves a due variant to its own task for this long before taking it over.
+OVERDUE = dt.timedelta(minutes=2)
+
+
+class Release:
+    """``channels.base.Delivery`` of the website and posters kinds."""
+
+    def schedule(self, *, variant_id: int) -> None:
+        variant = Variant.objects.select_related(
+            "account", "content_item__campaign", "content_item__neighbourhood"
+        ).get(pk=variant_id)
+        if variant.account.platform == Platform.POSTERS:
+            _check_poster(variant)
+        from quartieri.minisites.tasks import release_due_task  # tasks import this module
+
+        task = release_due_task.using(run_after=variant.scheduled_at)
+        transaction.on_commit(partial(task.enqueue))
+
+    def withdraw(self, *, variant_id: int) -> bool:
+        # Nothing went out before its time; at its time a variant no longer scheduled is
+        # not released. After it, the variant is published and no longer editable.
+        return True
+
+
+RELEASE = Release()
+
+
+def _check_poster(variant: Variant) -> None:
+    """A poster post is about a neighbourhood, and its QR code's link can be made."""
+    area = variant.content_item.neighbourhood
+    if area is None:
+        raise ValidationError(
+            _(
+                "A poster post releases its neighbourhood's poster: choose a content item "
+                "about a neighbourhood."
+            )
+        )
+    try:
+        posters.poster_link(campaign=variant.content_item.campaign, neighbourhood=area)
+    except LinkError as error:
+        raise ValidationError(
+            _("The poster's QR code cannot be made: %(reason)s.") % {"reason": error}
+        ) from None
+
+
+def releases_due(*, now: dt.datetime) -> QuerySet[Variant]:
+    """Website and posters variants still scheduled whose time has come."""
+    return Variant.objects.filter(
+        account__platform__in=KINDS,
+        status=Variant.Status.SCHEDULED,
+        scheduled_at__lte=now,
+    ).select_related("account", "content_item__campaign", "content_item__neighbourhood")
+
+
+@contextmanager
+def _one_at_a_time() -> Iterator[None]:
+    root = Path(settings.BUILD_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".release.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
+def release_due(*, now: dt.datetime | None = None) -> list[int]:
+    """Release what is due (see the module's text); the ids of the variants recorded."""
+    with _one_at_a_time():
+        now = now or timezone.now()
+        due = list(releases_due(now=now).order_by("content_item__campaign_id", "scheduled_at"))
+        recorded: list[int] = []
+        for _campaign_id, rows in groupby(due, key=lambda v: v.content_item.campaign_id):
+            recorded += _release(list(rows), now=now)
+        return recorded
+
+
+def _printed(variant: Variant) -> bool:
+    """Write a poster variant's print files; False (logged) when they cannot be made: the
+    variant then stays scheduled and is tried again."""
+    area = variant.content_item.neighbourhood
+    if variant.account.platform != Platform.POSTERS:
+        return True
+    try:
+        if area is None:
+            raise ValueError("its content item is about no neighbourhood")
+        posters.poster_print(campaign=variant.content_item.campaign, neighbourhood=area)
+    except (ValueError, ValidationError, OSError) as error:  # LinkError is a ValueError
+        logger.error("Poster variant %s not released: %s", variant.pk, error)
+        return False
+    return True
+
+
+def _release(variants: list[Variant], *, now: dt.datetime) -> list[int]:
+    campaign: Campaign = variants[0].content_item.campaign
+    ready = [variant for variant in variants if _printed(variant)]
+    # processes=1: a worker runs task threads, and forking a threaded process may deadlock.
+    site_build(campaign=campaign, now=now, processes=1)
+    recorded = []
+    for variant in ready:
+        if variant_record_published(variant_id=variant.pk, permalink=_where(variant)):
+            recorded.append(variant.pk)
+    logger.info("Released %s of campaign %s at %s", recorded, campaign.slug, now.isoformat())
+    return recorded
+
+
+def _where(variant: Variant) -> str:
+    """Where the released variant can be seen: a website post on its site (or the
+    campaign's feed), a poster on its staff page (its site may not be live)."""
+    item = variant.content_item
+    area = item.neighbourhood
+    if variant.account.platform == Platform.POSTERS and area is not None:
+        return settings.PUBLIC_URL + reverse(
+            "posters:design", kwargs={"campaign": item.campaign.slug, "neighbourhood": area.slug}
+        )
+    base = settings.SITES_BASE_URL.rstrip("/")
+    if area is None:
+        return f"{base}/feeds/{item.campaign.slug}.atom"
+    return f"{base}/{area.slug}/{variant.account.language}/"
