@@ -41,7 +41,7 @@ KINDS: dict[str, str] = {
     Platform.MASTODON: "quartieri.channels.kinds.mastodon.kind.MastodonKind",
     # The city's own channels; each becomes its app's kind (quartieri.<app>.kind) when the
     # app that delivers it lands.
-    Platform.NEWSLETTER: "quartieri.channels.kinds.own.NewsletterKind",
+    Platform.NEWSLETTER: "quartieri.newsletter.kind.NewsletterKind",
     Platform.SCREENS: "quartieri.channels.kinds.own.ScreensKind",
     Platform.WEBSITE: "quartieri.channels.kinds.own.WebsiteKind",
     Platform.POSTERS: "quartieri.channels.kinds.own.PostersKind",

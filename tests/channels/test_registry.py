@@ -53,7 +53,7 @@ def test_a_kind_that_claims_a_capability_it_lacks_is_reported():
 
 def test_the_city_channels_are_delivered_by_nobody_yet_and_social_ones_by_the_outbox():
     assert slugs_with(Capability.OUTBOX) == ["facebook", "instagram", "mastodon", "tiktok"]
-    for slug in (Platform.NEWSLETTER, Platform.SCREENS, Platform.WEBSITE, Platform.POSTERS):
+    for slug in (Platform.SCREENS, Platform.WEBSITE, Platform.POSTERS):
         kind = kind_for(slug)
         assert kind.delivery() is None
         assert kind.capabilities == frozenset()

@@ -161,3 +161,41 @@ def test_the_test_send_mails_both_languages_to_me_and_writes_no_ledger_row(
     client_for(editor).post(f"/newsletter/issues/{approved_issue.pk}/test/")
     assert sink.received == {editor.email: 2}
     assert not Delivery.objects.exists()
+
+
+def test_an_approver_resends_the_uncertain_ones_having_read_the_warning(
+    client_for, approver, editor, approved_issue, subscribe_people, sink
+):
+    from quartieri.newsletter.issues import issue_send_start
+    from quartieri.newsletter.models import SendBatch
+    from quartieri.newsletter.sending import batch_send
+
+    readers = subscribe_people(4)
+    issue = issue_send_start(actor=approver, issue=approved_issue)
+    batch_send(batch_id=SendBatch.objects.get(issue=issue).pk, worker="w1")
+    # Two hand-overs a dead worker left in the unknowable instant (say they never arrived).
+    Delivery.objects.filter(subscriber__in=readers[:2]).update(state="uncertain")
+    sink.received.clear()
+    url = f"/newsletter/issues/{issue.pk}/resend-uncertain/"
+    page = client_for(approver).get(f"/newsletter/issues/{issue.pk}/").content.decode()
+    assert 'data-testid="resend-uncertain"' in page
+    assert url in page
+
+    # The editor may not; nor may the approver without ticking the warning: nothing moves.
+    assert client_for(editor).post(url, {"confirm": "yes"}).status_code == 403
+    client_for(approver).post(url)
+    assert Delivery.objects.filter(state="uncertain").count() == 2
+    assert Issue.objects.get(pk=issue.pk).status == Issue.Status.SENT
+
+    client_for(approver).post(url, {"confirm": "yes"})
+    issue.refresh_from_db()
+    assert issue.status == Issue.Status.SENDING
+    resend = SendBatch.objects.get(issue=issue, recipients__isnull=False)
+    assert resend.recipients == [readers[0].pk, readers[1].pk]
+    assert batch_send(batch_id=resend.pk, worker="w2") == "done"
+
+    assert sink.received == {readers[0].email: 1, readers[1].email: 1}  # only those two
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
+    assert Issue.objects.get(pk=issue.pk).status == Issue.Status.SENT
+    event = AuditEvent.objects.get(action="newsletter.issue.resend_uncertain")
+    assert (event.actor, event.after["resent"]) == (approver, 2)

@@ -1,4 +1,5 @@
-"""The city's own channels: newsletter, city screens, website, posters.
+"""The city's own channels: city screens, website, posters (the newsletter's kind is
+``quartieri.newsletter.kind``).
 
 No third-party limits apply, only the universal accessibility rules, and nothing delivers a
 scheduled variant yet: a person marks it published. Each channel's app replaces its kind
@@ -23,12 +24,6 @@ class OwnChannelKind(ChannelKind):
 
     def rules(self) -> PlatformRules:
         return PlatformRules(label=self.rules_label, post_types=OWN_CHANNEL_POST_TYPES)
-
-
-class NewsletterKind(OwnChannelKind):
-    slug = Platform.NEWSLETTER
-    label = Platform.NEWSLETTER.label
-    rules_label = "Newsletter"
 
 
 class ScreensKind(OwnChannelKind):
