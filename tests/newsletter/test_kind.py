@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from quartieri.accounts.models import AuditEvent
+from quartieri.accounts.roles import Role
 from quartieri.analytics.measures import campaign_measures
 from quartieri.analytics.tracking import Link
 from quartieri.campaigns.models import Campaign, ContentItem, Transition, Variant
@@ -23,12 +24,19 @@ from quartieri.campaigns.services import (
     variant_update,
 )
 from quartieri.channels.base import Capability, kind_problems
+from quartieri.channels.models import AccountGrant
 from quartieri.channels.registry import Platform, kind_for
 from quartieri.newsletter.delivery import DAILY_ISSUE
-from quartieri.newsletter.issues import issue_compose, issue_send_start
+from quartieri.newsletter.issues import (
+    issue_approve,
+    issue_compose,
+    issue_send_start,
+    issue_submit,
+)
 from quartieri.newsletter.kind import NewsletterKind
 from quartieri.newsletter.models import BounceEvent, ConsentRecord, Issue
 from quartieri.newsletter.sending import batch_send
+from tests.conftest import make_person
 
 DAY = dt.date(2021, 5, 3)
 
@@ -201,3 +209,30 @@ def test_the_campaign_dashboard_reads_the_newsletter_figures(
         assert figures[("delivered", day)] == 3
         assert figures[("unsubscribed", day)] == 1
     assert figures[("reach", None)] == 3
+
+
+def test_the_lists_account_grants_say_who_approves_and_sends_its_issues(
+    daily, day_content, editor, subscribe_people
+):
+    subscribe_people(2)
+    issue = issue_submit(
+        actor=editor, issue=issue_compose(actor=editor, newsletter_list=daily, date=day_content)
+    )
+    bruno = make_person("bruno", Role.APPROVER)  # an approver, but not of this list
+
+    with pytest.raises(PermissionDenied, match="grant"):
+        issue_approve(actor=bruno, issue=issue)
+    assert Issue.objects.get(pk=issue.pk).status == Issue.Status.IN_REVIEW
+
+    # A grant to approve on the list's account lets him approve, not send.
+    grant = AccountGrant.objects.create(account=daily.account, user=bruno, can_approve=True)
+    issue = issue_approve(actor=bruno, issue=issue)
+    assert issue.approved_by == bruno
+    with pytest.raises(PermissionDenied, match="grant"):
+        issue_send_start(actor=bruno, issue=issue)
+    assert Issue.objects.get(pk=issue.pk).status == Issue.Status.APPROVED
+    assert not issue.batches.exists()
+
+    grant.can_publish = True
+    grant.save()
+    assert issue_send_start(actor=bruno, issue=issue).status == Issue.Status.SENDING
