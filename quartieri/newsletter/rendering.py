@@ -64,6 +64,8 @@ def _item_link(item: DayItem, *, newsletter_list: NewsletterList, language: str)
 
 def issue_block(*, item: DayItem, newsletter_list: NewsletterList, language: str) -> str:
     """The MJML of one item of the day, between its marks."""
+    # Outside the issue's language: a refusal speaks the language of whoever composes.
+    link = _item_link(item, newsletter_list=newsletter_list, language=language)
     with translation.override(language):
         return render_to_string(
             "newsletter/issue_block_mjml.html",
@@ -71,7 +73,7 @@ def issue_block(*, item: DayItem, newsletter_list: NewsletterList, language: str
                 "variant_id": item.variant_id,
                 "title": item.title,
                 "text": item.text_it if language == "it" else item.text_en,
-                "link": _item_link(item, newsletter_list=newsletter_list, language=language),
+                "link": link,
             },
         ).strip()
 

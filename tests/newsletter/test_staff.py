@@ -201,8 +201,9 @@ def test_an_approver_resends_the_uncertain_ones_having_read_the_warning(
     page = client_for(approver).get(f"/newsletter/issues/{issue.pk}/").content.decode()
     assert 'data-testid="resend-uncertain"' in page
     assert url in page
-    assert "For 2 subscribers a worker died" in page
-    assert "may already have received this issue" in page
+    # The warning, in the staff's language (Italian by default).
+    assert "Per 2 iscritti un worker è terminato" in page
+    assert "potrebbero aver già ricevuto questo numero" in page
 
     # The editor may not; nor may the approver without ticking the warning: nothing moves.
     assert client_for(editor).post(url, {"confirm": "yes"}).status_code == 403
@@ -247,6 +248,8 @@ def test_resending_when_nothing_is_uncertain_is_refused(client_for, approver, un
     Delivery.objects.filter(issue=issue, state="uncertain").update(state="sent")
     url = f"/newsletter/issues/{issue.pk}/resend-uncertain/"
     answer = client_for(approver).post(url, {"confirm": "yes"}, follow=True)
-    assert "nothing to resend" in answer.content.decode()
+    assert [str(m) for m in answer.context["messages"]] == [
+        "Nessun invio di questo numero è incerto: non c'è niente da reinviare."
+    ]
     assert Issue.objects.get(pk=issue.pk).status == Issue.Status.SENT
     assert not SendBatch.objects.filter(issue=issue, recipients__isnull=False).exists()
