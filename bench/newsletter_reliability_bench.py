@@ -6,8 +6,9 @@ Real ``quartieri worker`` processes send an issue to a local counting SMTP sink 
 workers are SIGKILLed at seeded-random moments and restarted and the send is paused and
 resumed once (tests/newsletter/reliability.py, the same harness as the CI test). Baseline in
 the same run: the same send with no kill and no pause. Prints both outcomes and the time
-ratio; the checks are those of the CI test (never twice, nobody unsubscribed or bounced,
-the ledger agrees with the sink).
+ratio; the checks are those of the CI test (exactly once, nobody unsubscribed or bounced,
+the ledger agrees with the sink, an uncertain row only where the send journal shows the
+instant between its end-of-data line and the socket write).
 """
 
 from __future__ import annotations
@@ -27,14 +28,6 @@ django.setup()
 
 from tests.newsletter import reliability  # noqa: E402
 from tests.processes import platform  # noqa: E402
-
-
-def _check(outcome: reliability.Outcome, eligible: int) -> None:
-    assert outcome.duplicated == [], "a subscriber got the issue twice"
-    assert set(outcome.received) <= {f"reader{n}@example.org" for n in range(eligible)}
-    for address, state in outcome.ledger.items():
-        assert state in {"sent", "uncertain"}, (address, state)
-        assert outcome.received[address] == 1 or state == "uncertain", address
 
 
 def main() -> None:
@@ -61,7 +54,10 @@ def main() -> None:
                 connections=20,
                 timeout=3600,
             )
-        _check(outcome, args.subscribers)
+            eligible = {f"reader{n}@example.org" for n in range(args.subscribers)}
+            window = reliability.verify(outcome, env=env, eligible=eligible)
+        if window:
+            print(f"the run hit the end-of-data window {len(window)} times: {sorted(window)}")
         results.append(outcome)
     print(f"with kills and a pause: {results[0].summary()}")
     print(f"baseline, no kill:      {results[1].summary()}")

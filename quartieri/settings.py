@@ -475,7 +475,14 @@ NEWSLETTER_BOUNCE_EMAIL = env_str(
 NEWSLETTER_DKIM_KEY_FILE = env_str("QUARTIERI_NEWSLETTER_DKIM_KEY_FILE", "")
 NEWSLETTER_DKIM_SELECTOR = env_str("QUARTIERI_NEWSLETTER_DKIM_SELECTOR", "quartieri")
 # Subscribers per batch (one worker task each) and messages reserved in the ledger at a
-# time: a worker killed mid-send leaves at most one reservation uncertain.
+# time; what a killed worker reserved is settled from its send journal, a file per batch
+# run on this machine's disk (newsletter/journal.py), kept NEWSLETTER_JOURNAL_KEEP_DAYS.
+NEWSLETTER_JOURNAL_DIR = Path(
+    env_str("QUARTIERI_NEWSLETTER_JOURNAL_DIR", str(DATA_DIR / "send-journal"))
+)
+NEWSLETTER_JOURNAL_KEEP_DAYS = env_int(
+    "QUARTIERI_NEWSLETTER_JOURNAL_KEEP_DAYS", default=7, minimum=1
+)
 NEWSLETTER_BATCH_SIZE = env_int("QUARTIERI_NEWSLETTER_BATCH_SIZE", default=1000, minimum=1)
 NEWSLETTER_RESERVE = env_int("QUARTIERI_NEWSLETTER_RESERVE", default=200, minimum=1)
 # A batch untouched this long, whose worker is not alive, gets its task again (periodic.py).

@@ -39,9 +39,8 @@ KINDS: dict[str, str] = {
     Platform.INSTAGRAM: "quartieri.channels.kinds.instagram.kind.InstagramKind",
     Platform.FACEBOOK: "quartieri.channels.kinds.facebook.kind.FacebookKind",
     Platform.MASTODON: "quartieri.channels.kinds.mastodon.kind.MastodonKind",
-    # The city's own channels; each becomes its app's kind (quartieri.<app>.kind) when the
-    # app that delivers it lands.
-    Platform.NEWSLETTER: "quartieri.channels.kinds.own.NewsletterKind",
+    # The city's own channels, each delivered by its app (quartieri.<app>.kind).
+    Platform.NEWSLETTER: "quartieri.newsletter.kind.NewsletterKind",
     Platform.SCREENS: "quartieri.screens.kind.ScreensKind",
     Platform.WEBSITE: "quartieri.minisites.kind.WebsiteKind",
     Platform.POSTERS: "quartieri.posters.kind.PostersKind",

@@ -22,7 +22,7 @@ import email.policy
 import imaplib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import Message
 from urllib.parse import unquote, urlsplit
 
@@ -43,6 +43,7 @@ class Finding:
     email: str = ""
     detail: str = ""
     token: str = ""
+    issue_id: int | None = None  # named by the returned message's Message-ID
 
 
 def _address(value: str) -> str:
@@ -77,35 +78,50 @@ def _dsn(message: Message) -> list[Finding]:
     return findings
 
 
-def _returned_recipient(message: Message) -> str:
-    """The recipient of the message a report returns: its To, else its Message-ID."""
+def _returned_headers(message: Message) -> Message | None:
+    """The headers of the message a report returns (RFC 3464 §2, RFC 5965 §2)."""
     for part in message.walk():
         if part.get_content_type() in {"message/rfc822", "text/rfc822-headers"}:
             inner = part.get_payload()
             first = inner[0] if isinstance(inner, list) and inner else None
-            returned = (
-                first if isinstance(first, Message) else email.message_from_string(str(inner))
-            )
-            to = email.utils.parseaddr(str(returned.get("To") or ""))[1]
-            if to:
-                return to.lower()
-            match = _MESSAGE_ID.search(str(returned.get("Message-ID") or ""))
-            if match:
-                found = Subscriber.objects.filter(pk=int(match.group(2))).first()
-                return found.email if found else ""
-    return ""
+            return first if isinstance(first, Message) else email.message_from_string(str(inner))
+    return None
+
+
+def _returned_ids(message: Message) -> tuple[int, int] | None:
+    """(issue id, subscriber id) from the returned message's Message-ID (message_id)."""
+    returned = _returned_headers(message)
+    match = _MESSAGE_ID.search(str(returned.get("Message-ID") or "")) if returned else None
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _returned_recipient(message: Message) -> str:
+    """The recipient of the message a report returns: its To, else its Message-ID."""
+    returned = _returned_headers(message)
+    if returned is None:
+        return ""
+    to = email.utils.parseaddr(str(returned.get("To") or ""))[1]
+    if to:
+        return to.lower()
+    ids = _returned_ids(message)
+    found = Subscriber.objects.filter(pk=ids[1]).first() if ids else None
+    return found.email if found else ""
 
 
 def message_findings(raw: bytes) -> list[Finding]:
     """What one message of the bounce mailbox tells, or [] if it is none of ours."""
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     report_type = (message.get_param("report-type") or "") if message.is_multipart() else ""
+    ids = _returned_ids(message) if message.get_content_type() == "multipart/report" else None
+    issue_id = ids[0] if ids else None
     if message.get_content_type() == "multipart/report" and report_type == "delivery-status":
-        return _dsn(message)
+        return [replace(finding, issue_id=issue_id) for finding in _dsn(message)]
     if message.get_content_type() == "multipart/report" and report_type == "feedback-report":
         recipient = _returned_recipient(message)
         return (
-            [Finding(BounceEvent.Kind.COMPLAINT, recipient, "feedback report")] if recipient else []
+            [Finding(BounceEvent.Kind.COMPLAINT, recipient, "feedback report", issue_id=issue_id)]
+            if recipient
+            else []
         )
     match = _UNSUBSCRIBE.search(str(message.get("Subject") or ""))
     if match:
@@ -123,7 +139,13 @@ def finding_apply(finding: Finding, *, source: str) -> bool:
         )
         return True
     return (
-        bounce_record(email=finding.email, kind=finding.kind, source=source, detail=finding.detail)
+        bounce_record(
+            email=finding.email,
+            kind=finding.kind,
+            source=source,
+            detail=finding.detail,
+            issue_id=finding.issue_id,
+        )
         is not None
     )
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from rich.console import Console
 
 from quartieri.accounts.models import User
-from quartieri.campaigns.models import Campaign, ChannelAccount, ContentItem, Platform
+from quartieri.campaigns.models import Campaign, ContentItem
 from quartieri.campaigns.scheduling import schedule_resolve
 from quartieri.campaigns.services import (
     variant_approve,
@@ -26,6 +26,8 @@ from quartieri.campaigns.services import (
     variant_schedule,
     variant_submit,
 )
+from quartieri.channels.models import ChannelAccount
+from quartieri.channels.registry import Platform
 from quartieri.newsletter.issues import issue_approve, issue_compose, issue_submit
 from quartieri.newsletter.models import (
     ConsentRecord,
@@ -36,6 +38,7 @@ from quartieri.newsletter.models import (
 )
 
 SLUG = "daily"
+HANDLE = "newsletter"
 CAMPAIGN = "milano-quartieri-spring-summer-2021"
 WORDING = {
     "it": (
@@ -59,11 +62,15 @@ def load(*, console: Console, from_today: bool) -> None:
     if NewsletterList.objects.filter(slug=SLUG).exists():
         console.print("Newsletter: demo list already loaded.")
         return
+    # The campaigns demo made the channel account (with its grants); made here otherwise.
+    account, _created = ChannelAccount.objects.get_or_create(
+        platform=Platform.NEWSLETTER, handle=HANDLE, defaults={"display_name": "Daily newsletter"}
+    )
     newsletter_list = NewsletterList.objects.create(
         slug=SLUG,
         name="Milano Daily",
         description="La newsletter quotidiana del Comune (demo) / The city's daily newsletter (demo)",
-        account_handle="newsletter",
+        account=account,
         from_name="Comune di Milano (demo)",
         send_time=dt.time(7, 0),
     )
@@ -142,9 +149,7 @@ def _subscribers(newsletter_list: NewsletterList, wordings: dict[str, ConsentWor
 def _issue(newsletter_list: NewsletterList) -> int | None:
     """A newsletter variant on the campaign's day ISSUE_DAY, then that day's issue."""
     campaign = Campaign.objects.filter(slug=CAMPAIGN).first()
-    account = ChannelAccount.objects.filter(
-        platform=Platform.NEWSLETTER, handle="newsletter"
-    ).first()
+    account = newsletter_list.account
     editor = User.objects.filter(username="editor").first()
     approver = User.objects.filter(username="approver").first()
     item = (

@@ -1,9 +1,12 @@
-"""Writes about issues: compose, edit, review, and start, pause and resume a send.
+"""Writes about issues: compose, edit, review, the variants that join and leave an issue,
+and start, pause, resume a send and resend its uncertain deliveries.
 
 The workflow is the campaigns one (draft → in review → approved), checked against the
 grants of the list's channel account (kind.py): drafting needs ``can_draft``, approving
 ``can_approve`` and never on an issue one composed or last edited (four eyes), sending
-``can_publish``. A refused call writes nothing. Every change is in the audit log.
+``can_publish``. A change of an approved issue's text (an edit, a variant joining or
+leaving) sends it back to review. A refused call writes nothing. Every change is in the
+audit log.
 """
 
 from __future__ import annotations
@@ -18,12 +21,29 @@ from django.utils.translation import gettext as _
 
 from quartieri.accounts.models import User
 from quartieri.accounts.services import audit_record, audit_snapshot
-from quartieri.newsletter.kind import Duty, day_items, list_allows
-from quartieri.newsletter.models import Issue, NewsletterList, Segment
-from quartieri.newsletter.rendering import html_to_text, issue_mjml, issue_subject, mjml_render
-from quartieri.newsletter.sending import batches_create, batches_requeue
+from quartieri.channels.selectors import Duty
+from quartieri.newsletter.content import DayItem, day_items
+from quartieri.newsletter.models import Delivery, Issue, NewsletterList, Segment
+from quartieri.newsletter.rendering import (
+    html_to_text,
+    issue_block,
+    issue_mjml,
+    issue_subject,
+    mjml_render,
+    mjml_with_block,
+    mjml_without_block,
+)
+from quartieri.newsletter.selectors import list_allows
+from quartieri.newsletter.sending import (
+    batches_create,
+    batches_for_recipients,
+    batches_requeue,
+    issue_record_sent,
+)
 
 Status = Issue.Status
+# An issue in these states has gone out, or is going: its content can no longer change.
+GONE_OUT = frozenset({Status.SENDING, Status.PAUSED, Status.SENT})
 _SNAPSHOT = ["status", "subject_it", "subject_en", "segment", "approved_by", "approved_at"]
 
 
@@ -97,7 +117,83 @@ def issue_compose(*, actor: User | None, newsletter_list: NewsletterList, date: 
         )
     _render_into(issue)
     issue.save()
+    issue.variants.set([item.variant_id for item in items if item.own])
     _log(issue, actor=actor, action="compose", before=None)
+    return issue
+
+
+def _lapse_approval(issue: Issue) -> None:
+    if issue.status == Status.APPROVED:
+        issue.status, issue.approved_by, issue.approved_at = Status.IN_REVIEW, None, None
+
+
+def _require_unsent(issue: Issue) -> None:
+    if issue.status in GONE_OUT:
+        raise ValidationError(
+            _("The issue of %(date)s of %(list)s has already been sent.")
+            % {"date": issue.date.isoformat(), "list": issue.newsletter_list.name}
+        )
+
+
+def _log_carried(issue: Issue, *, action: str, variant_id: int, before: dict[str, Any]) -> None:
+    audit_record(
+        actor=None,
+        action=f"newsletter.issue.{action}",
+        target=issue,
+        before=before,
+        after={**audit_snapshot(obj=issue, fields=_SNAPSHOT), "variant": variant_id},
+    )
+
+
+def issue_variant_join(*, issue: Issue, item: DayItem) -> Issue:
+    """The list's variant ``item`` was scheduled on the issue's day: its block joins the
+    text, after the day's other items. Runs inside the campaigns service's transaction
+    (delivery.py); a ValidationError refuses the schedule."""
+    issue = _locked(issue)
+    _require_unsent(issue)
+    before = audit_snapshot(obj=issue, fields=_SNAPSHOT)
+    for language in ("it", "en"):
+        block = issue_block(item=item, newsletter_list=issue.newsletter_list, language=language)
+        changed = mjml_with_block(getattr(issue, f"mjml_{language}"), block=block)
+        if changed is None:
+            raise ValidationError(
+                _(
+                    "The issue of %(date)s was edited without the mark of its items: add "
+                    "“%(item)s” in the issue's editor, or schedule it on another day."
+                )
+                % {"date": issue.date.isoformat(), "item": item.title}
+            )
+        setattr(issue, f"mjml_{language}", changed)
+    _render_into(issue)
+    _lapse_approval(issue)
+    issue.save()
+    issue.variants.add(item.variant_id)
+    _log_carried(issue, action="join", variant_id=item.variant_id, before=before)
+    return issue
+
+
+def issue_variant_leave(*, issue: Issue, variant_id: int) -> Issue:
+    """The variant left the calendar (or moved to another day): its block leaves the
+    text. A ValidationError when the issue has gone out or its marks were edited away."""
+    issue = _locked(issue)
+    _require_unsent(issue)
+    before = audit_snapshot(obj=issue, fields=_SNAPSHOT)
+    for language in ("it", "en"):
+        changed = mjml_without_block(getattr(issue, f"mjml_{language}"), variant_id=variant_id)
+        if changed is None:
+            raise ValidationError(
+                _(
+                    "The issue of %(date)s carries this item but its text was edited by "
+                    "hand: take the item out in the issue's editor first."
+                )
+                % {"date": issue.date.isoformat()}
+            )
+        setattr(issue, f"mjml_{language}", changed)
+    _render_into(issue)
+    _lapse_approval(issue)
+    issue.save()
+    issue.variants.remove(variant_id)
+    _log_carried(issue, action="leave", variant_id=variant_id, before=before)
     return issue
 
 
@@ -122,8 +218,7 @@ def issue_update(*, actor: User, issue: Issue, **changes: Any) -> Issue:
     for name, value in changes.items():
         setattr(issue, name, value)
     _render_into(issue)
-    if issue.status == Status.APPROVED:
-        issue.status, issue.approved_by, issue.approved_at = Status.IN_REVIEW, None, None
+    _lapse_approval(issue)
     issue.last_edited_by = actor
     issue.save()
     _log(issue, actor=actor, action="update", before=before)
@@ -195,6 +290,8 @@ def issue_send_start(*, actor: User | None, issue: Issue) -> Issue:
     if not batches:
         issue.status, issue.send_finished_at = Status.SENT, timezone.now()
     issue.save()
+    if not batches:
+        issue_record_sent(issue_id=issue.pk)
     _log(issue, actor=actor, action="send", before=before)
     return issue
 
@@ -222,3 +319,37 @@ def issue_resume(*, actor: User | None, issue: Issue) -> Issue:
     batches_requeue(issue=issue)
     _log(issue, actor=actor, action="resume", before=before)
     return issue
+
+
+@transaction.atomic
+def issue_resend_uncertain(*, actor: User, issue: Issue) -> int:
+    """Send the issue again to the people whose delivery is uncertain (a worker died in the
+    instant between its journal line and the socket write, or its journal was on another
+    machine): some of them may already have it, so an approver decides, and it is in the
+    audit log. Their ledger rows go and a batch of only them is sent; people no longer
+    eligible (unsubscribed, bounced) are skipped as always. Returns how many."""
+    issue = _locked(issue)
+    _require(actor=actor, newsletter_list=issue.newsletter_list, duty=Duty.APPROVE)
+    _require(actor=actor, newsletter_list=issue.newsletter_list, duty=Duty.PUBLISH)
+    _require_status(issue, Status.SENT)
+    uncertain = Delivery.objects.filter(
+        issue=issue, state=Delivery.State.UNCERTAIN, subscriber__isnull=False
+    )
+    ids = sorted(int(i) for i in uncertain.values_list("subscriber_id", flat=True) if i)
+    if not ids:
+        raise ValidationError(
+            _("No delivery of this issue is uncertain: there is nothing to resend.")
+        )
+    before = audit_snapshot(obj=issue, fields=_SNAPSHOT)
+    uncertain.delete()
+    batches_for_recipients(issue=issue, subscriber_ids=ids)
+    issue.status, issue.send_finished_at = Status.SENDING, None
+    issue.save(update_fields=["status", "send_finished_at"])
+    audit_record(
+        actor=actor,
+        action="newsletter.issue.resend_uncertain",
+        target=issue,
+        before=before,
+        after={**audit_snapshot(obj=issue, fields=_SNAPSHOT), "resent": len(ids)},
+    )
+    return len(ids)

@@ -1,103 +1,63 @@
-"""The newsletter as a channel kind: every piece of glue with campaigns, in one module.
+"""The daily newsletter as a channel kind (registered in ``channels/registry.py``).
 
-A list *is* a channel account of platform ``newsletter`` (found by handle: no ForeignKey
-while accounts move to the ``channels`` app); who may draft, approve and send an issue is
-what that account's grants allow; the daily issue is made of the day's approved or
-scheduled variants of that account plus the campaign content scheduled that day on the
-city's other channels. When ``channels`` lands, this module becomes the kind's declaration.
+A list *is* a channel account of this kind (``NewsletterList.account``): that account's
+grants say who drafts, approves and sends its issues, and its variants go through the
+campaigns workflow like any post. A scheduled variant joins the issue of its day
+(``delivery.DAILY_ISSUE``), and when that issue is sent the variant is recorded published.
+The figures the kind reports come from the send's ledger, the bounces and the consent
+records (``measures.py``), and clicks from the issue's tracked links (analytics).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from quartieri.channels.base import Capability, MetricDefinition, MetricKind, MetricScope
+from quartieri.channels.kinds.own import OwnChannelKind
+from quartieri.channels.registry import Platform
 
-from django.db.models import QuerySet
-
-from quartieri.accounts.models import User
-from quartieri.campaigns.models import ChannelAccount, Platform, Variant
-from quartieri.channels.selectors import Duty, account_allows
-from quartieri.newsletter.models import NewsletterList
-
-ROME = ZoneInfo("Europe/Rome")
-# A variant counts for the day's issue once it is past review.
-_READY = (Variant.Status.APPROVED, Variant.Status.SCHEDULED, Variant.Status.PUBLISHED)
-
-__all__ = ["Duty", "DayItem", "day_items", "list_account", "list_allows"]
-
-
-def list_account(newsletter_list: NewsletterList) -> ChannelAccount | None:
-    return ChannelAccount.objects.filter(
-        platform=Platform.NEWSLETTER, handle=newsletter_list.account_handle
-    ).first()
-
-
-def list_allows(*, user: User, newsletter_list: NewsletterList, duty: Duty) -> str:
-    """Empty when ``user`` may do ``duty`` on the list's channel account, else why not."""
-    account = list_account(newsletter_list)
-    if account is None:
-        return f"No newsletter channel account with handle {newsletter_list.account_handle!r}."
-    return account_allows(user=user, account=account, duty=duty)
+LEDGER = (
+    "quartieri's send ledger: one row per recipient and issue, confirmed by the SMTP "
+    "server's reply to the end of data (RFC 5321 §4.1.1.4, §4.2)"
+)
+BOUNCES = (
+    "hard bounces returned for the issue (permanent failures; soft ones are delays the "
+    "servers retry): delivery status notifications (RFC 3464) read from the bounce "
+    "mailbox, and provider webhooks"
+)
+CONSENT = (
+    "the list's consent records: opt-outs by one click (RFC 8058), the preferences page or "
+    "a mailed request, on the day of the issue"
+)
+LINKS = (
+    "redirects of the issue's tracked links, bots excluded; the same link for every "
+    "recipient, so clicks are counted in aggregate, never per person (analytics links)"
+)
 
 
-@dataclass(frozen=True)
-class DayItem:
-    """One piece of the day's issue, in both languages."""
-
-    title: str
-    text_it: str
-    text_en: str
-    link: str
-    neighbourhood: str  # slug, or ""
-    campaign: str  # slug
-    own: bool  # written for the newsletter (its channel account), not another channel
+def _total(name: str, source: str) -> MetricDefinition:
+    return MetricDefinition(name, MetricKind.TOTAL, source)
 
 
-def _day_range(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(date, dt.time.min, tzinfo=ROME)
-    return start, start + dt.timedelta(days=1)
-
-
-def _ready_variants(date: dt.date) -> QuerySet[Variant]:
-    start, end = _day_range(date)
-    return (
-        Variant.objects.filter(status__in=_READY, scheduled_at__gte=start, scheduled_at__lt=end)
-        .select_related("content_item__campaign", "content_item__neighbourhood", "account")
-        .order_by("scheduled_at", "pk")
-    )
-
-
-def _item(variant: Variant, *, own: bool) -> DayItem:
-    item = variant.content_item
-    # The newsletter's own variant speaks in its account's language; the other language
-    # comes from the content item's master text.
-    own_text = variant.caption if own else ""
-    lang = variant.account.language
-    return DayItem(
-        title=item.title,
-        text_it=(own_text if lang == "it" else "") or item.master_text_it or variant.caption,
-        text_en=(own_text if lang == "en" else "") or item.master_text_en or variant.caption,
-        link=variant.link,
-        neighbourhood=item.neighbourhood.slug if item.neighbourhood else "",
-        campaign=item.campaign.slug,
-        own=own,
-    )
-
-
-def day_items(*, newsletter_list: NewsletterList, date: dt.date) -> list[DayItem]:
-    """The list's own ready variants of ``date`` first, then the day's other content."""
-    variants = list(_ready_variants(date))
-    own = [
-        v
-        for v in variants
-        if v.account.platform == Platform.NEWSLETTER
-        and v.account.handle == newsletter_list.account_handle
-    ]
-    seen = {v.content_item_id for v in own}
-    others: list[Variant] = []
-    for variant in variants:
-        if variant.content_item_id not in seen and variant.account.platform != Platform.NEWSLETTER:
-            seen.add(variant.content_item_id)
-            others.append(variant)
-    return [_item(v, own=True) for v in own] + [_item(v, own=False) for v in others]
+class NewsletterKind(OwnChannelKind):
+    slug = Platform.NEWSLETTER
+    label = Platform.NEWSLETTER.label
+    rules_label = "Newsletter"
+    capabilities = frozenset({Capability.DELIVERS, Capability.METRICS})
+    delivery_path = "quartieri.newsletter.delivery.DAILY_ISSUE"
+    # Per issue (the newsletter's "post"): the names are ours, there is no platform.
+    metrics = {
+        (MetricScope.POST, "sent"): _total(
+            "sent",
+            LEDGER + "; with the messages whose end of data was written before the "
+            "worker died (the send journal)",
+        ),
+        (MetricScope.POST, "delivered"): _total(
+            "delivered",
+            "sent minus bounced: what the receiving servers did not return "
+            "(whether it reached an inbox or a spam folder is not known to a sender)",
+        ),
+        (MetricScope.POST, "bounced"): _total("bounced", BOUNCES),
+        (MetricScope.POST, "unsubscribed"): MetricDefinition(
+            "unsubscribed", MetricKind.DAILY, CONSENT
+        ),
+        (MetricScope.POST, "clicks"): _total("clicks", LINKS),
+    }

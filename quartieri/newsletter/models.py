@@ -16,16 +16,23 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.campaigns.models import Language
+from quartieri.campaigns.models import Variant
+from quartieri.channels.models import ChannelAccount, Language
 
 
 class NewsletterList(models.Model):
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    # The channel account (platform "newsletter") this list is, by handle: grants, approvals
-    # and the calendar come from it (kind.py). Not a ForeignKey while accounts move apps.
-    account_handle = models.CharField(_("channel account handle"), max_length=200)
+    # The channel account (platform "newsletter") this list is: its grants say who drafts,
+    # approves and sends an issue, and its scheduled variants join the day's issue
+    # (kind.py, delivery.py). An account with a list cannot be deleted.
+    account = models.OneToOneField(
+        ChannelAccount,
+        verbose_name=_("channel account"),
+        on_delete=models.PROTECT,
+        related_name="newsletter_list",
+    )
     from_name = models.CharField(_("sender name"), max_length=100)
     # When the daily issue goes out (Europe/Rome); empty: only sent by hand.
     send_time = models.TimeField(_("daily send time"), null=True, blank=True)
@@ -257,6 +264,11 @@ class Issue(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # The list's own variants this issue carries (delivery.py): they join when scheduled on
+    # its day, leave when withdrawn, and are recorded published when the issue is sent.
+    variants = models.ManyToManyField(
+        Variant, verbose_name=_("variants carried"), blank=True, related_name="newsletter_issues"
+    )
     # The send: its audience counted when it started, the highest subscriber id it covers
     # (later sign-ups wait for the next issue), and when it began and ended.
     audience_size = models.PositiveIntegerField(_("audience at start"), default=0)
@@ -289,6 +301,8 @@ class SendBatch(models.Model):
     # The worker id of the task holding it (heartbeats tell whether it is alive).
     claimed_by = models.CharField(max_length=100, blank=True)
     touched_at = models.DateTimeField()
+    # Only these subscriber ids, when set: a staff resend of the uncertain deliveries.
+    recipients: models.JSONField[Any, Any] = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["issue", "first_subscriber_id"]
@@ -305,14 +319,18 @@ class Delivery(models.Model):
     """The ledger: one row per (issue, subscriber), written before the SMTP hand-off.
 
     ``reserved``: written, the message may be on its way; ``sent``: the server said 250;
-    ``failed``: refused for good (5xx) or given up; ``uncertain``: its worker died between
-    reserving and confirming, so the message may or may not have left, and it is never
-    sent again automatically (never twice: docs/newsletter.md).
+    ``unconfirmed``: its worker wrote the final dot to the socket and died before reading
+    the reply, so the server has it (journal.py); ``failed``: refused for good (5xx) or
+    given up; ``uncertain``: whether the server has it cannot be known (the worker died in
+    the instant between its journal line and the socket write, the connection broke after
+    the dot, or its journal is on another machine). Uncertain rows are never sent again
+    automatically (never twice: docs/newsletter.md); staff may resend them.
     """
 
     class State(models.TextChoices):
         RESERVED = "reserved", _("Handing over")
         SENT = "sent", _("Sent")
+        UNCONFIRMED = "unconfirmed", _("Sent, reply not read (worker died)")
         FAILED = "failed", _("Failed")
         UNCERTAIN = "uncertain", _("Uncertain (worker died)")
 
@@ -321,7 +339,7 @@ class Delivery(models.Model):
     subscriber = models.ForeignKey(
         Subscriber, null=True, on_delete=models.SET_NULL, related_name="deliveries"
     )
-    state = models.CharField(max_length=10, choices=State, default=State.RESERVED)
+    state = models.CharField(max_length=12, choices=State, default=State.RESERVED)
     worker = models.CharField(max_length=100, blank=True)
     server = models.CharField(max_length=100, blank=True)
     error = models.CharField(max_length=300, blank=True)
@@ -376,6 +394,11 @@ class BounceEvent(models.Model):
 
     subscriber = models.ForeignKey(
         Subscriber, on_delete=models.CASCADE, related_name="bounce_events"
+    )
+    # The issue that bounced: named by the returned message's Message-ID, else the last
+    # issue the address was sent (the newsletter's "bounced" figure counts per issue).
+    issue = models.ForeignKey(
+        Issue, null=True, blank=True, on_delete=models.SET_NULL, related_name="bounces"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind)
     source = models.CharField(_("source"), max_length=50)

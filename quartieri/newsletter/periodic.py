@@ -8,6 +8,8 @@
   lost between a commit and its enqueue, or a pause released after the resume's tasks
   looked). Running a batch task twice is harmless: the claim is a compare-and-swap.
 - **The bounce mailbox**, every BOUNCE_EVERY_SECONDS when one is configured.
+- **Old send journals** (journal.py) of this machine, once an hour: those untouched for
+  NEWSLETTER_JOURNAL_KEEP_DAYS whose writer is gone.
 
 Each check is one cheap read when there is nothing to do.
 """
@@ -26,10 +28,12 @@ from django.utils import timezone
 from quartieri.core.task_queue import UnknownBackendError, pending_tasks
 from quartieri.core.workers import live_worker_ids
 from quartieri.newsletter.issues import issue_send_start
+from quartieri.newsletter.journal import journals_prune
 from quartieri.newsletter.models import Issue, SendBatch
 
 logger = logging.getLogger(__name__)
 BOUNCE_EVERY_SECONDS = 300
+JOURNAL_PRUNE_EVERY_SECONDS = 3600
 
 
 def _daily(now: datetime) -> list[int]:
@@ -89,7 +93,15 @@ def _bounces(now: datetime) -> None:
         read_bounces.enqueue()
 
 
+def _journals(now: datetime) -> None:
+    # Per machine (the journals are local): the cache may be shared, so once an hour per
+    # cache, and a machine left out one hour is pruned another.
+    if cache.add("newsletter:journals", now.isoformat(), JOURNAL_PRUNE_EVERY_SECONDS):
+        journals_prune(older_than_seconds=settings.NEWSLETTER_JOURNAL_KEEP_DAYS * 86400)
+
+
 def tick(*, now: datetime) -> None:
     _daily(now)
     _lost_batches(now)
     _bounces(now)
+    _journals(now)

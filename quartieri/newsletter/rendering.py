@@ -8,6 +8,7 @@ stay placeholders here (``PLACEHOLDERS``) and are filled in per message (message
 from __future__ import annotations
 
 import datetime as dt
+import re
 from html.parser import HTMLParser
 
 from django.core.exceptions import ValidationError
@@ -16,27 +17,83 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from mjml import mjml2html
 
-from quartieri.newsletter.kind import DayItem
-from quartieri.newsletter.links import tracked_link
+from quartieri.analytics.links import LinkError, link_for
+from quartieri.channels.registry import Platform
+from quartieri.newsletter.content import DayItem
 from quartieri.newsletter.models import NewsletterList
 
 NAME = "%%NAME%%"
 UNSUBSCRIBE_URL = "%%UNSUBSCRIBE_URL%%"
 PREFERENCES_URL = "%%PREFERENCES_URL%%"
 PLACEHOLDERS = (NAME, UNSUBSCRIBE_URL, PREFERENCES_URL)
+# Each block of the day's content is marked in the MJML, so that a variant scheduled or
+# withdrawn later joins or leaves an issue already composed (delivery.py); the marks are
+# taken out of the HTML that goes to people.
+ITEMS_END = "<!-- quartieri:items-end -->"
+_MARKS = re.compile(r"<!-- /?quartieri:[^>]*-->")
+
+
+def _block_marks(variant_id: int) -> tuple[str, str]:
+    return (
+        f"<!-- quartieri:item variant={variant_id} -->",
+        f"<!-- /quartieri:item variant={variant_id} -->",
+    )
 
 
 def _item_link(item: DayItem, *, newsletter_list: NewsletterList, language: str) -> str:
+    """The block's "Read more": a tracked link (contract 3), the same for every recipient,
+    so clicks are counted in aggregate only. A target the platform may not redirect to is
+    refused here, naming the item, rather than sent untracked."""
     target = item.link or (f"/q/{item.neighbourhood}/{language}/" if item.neighbourhood else "")
     if not target:
         return ""
-    return tracked_link(
-        target=target,
-        channel="newsletter",
-        neighbourhood=item.neighbourhood or None,
-        campaign=item.campaign,
-        placement=newsletter_list.slug,
-    )
+    try:
+        return link_for(
+            target=target,
+            channel=Platform.NEWSLETTER,
+            neighbourhood=item.neighbourhood or None,
+            campaign=item.campaign,
+            placement=newsletter_list.slug,
+        )
+    except LinkError as error:
+        raise ValidationError(
+            _("“%(item)s”: its link cannot be tracked: %(error)s.")
+            % {"item": item.title, "error": error}
+        ) from None
+
+
+def issue_block(*, item: DayItem, newsletter_list: NewsletterList, language: str) -> str:
+    """The MJML of one item of the day, between its marks."""
+    # Outside the issue's language: a refusal speaks the language of whoever composes.
+    link = _item_link(item, newsletter_list=newsletter_list, language=language)
+    with translation.override(language):
+        return render_to_string(
+            "newsletter/issue_block_mjml.html",
+            {
+                "variant_id": item.variant_id,
+                "title": item.title,
+                "text": item.text_it if language == "it" else item.text_en,
+                "link": link,
+            },
+        ).strip()
+
+
+def mjml_with_block(source: str, *, block: str) -> str | None:
+    """``source`` with ``block`` added after the day's other items; None when the issue's
+    text has lost the mark that says where (edited by hand)."""
+    if ITEMS_END not in source:
+        return None
+    return source.replace(ITEMS_END, block + "\n    " + ITEMS_END, 1)
+
+
+def mjml_without_block(source: str, *, variant_id: int) -> str | None:
+    """``source`` without the variant's block; None when its marks are not there."""
+    start, end = _block_marks(variant_id)
+    first = source.find(start)
+    last = source.find(end, first)
+    if first < 0 or last < 0:
+        return None
+    return source[:first].rstrip(" ") + source[last + len(end) :].lstrip("\n")
 
 
 def issue_subject(*, newsletter_list: NewsletterList, date: dt.date, language: str) -> str:
@@ -51,12 +108,7 @@ def issue_mjml(
     *, newsletter_list: NewsletterList, date: dt.date, items: list[DayItem], language: str
 ) -> str:
     blocks = [
-        {
-            "title": item.title,
-            "text": item.text_it if language == "it" else item.text_en,
-            "link": _item_link(item, newsletter_list=newsletter_list, language=language),
-        }
-        for item in items
+        issue_block(item=item, newsletter_list=newsletter_list, language=language) for item in items
     ]
     with translation.override(language):
         return render_to_string(
@@ -83,6 +135,7 @@ def mjml_render(source: str) -> str:
         raise ValidationError(
             _("The MJML does not compile: %(error)s") % {"error": error}
         ) from None
+    html = _MARKS.sub("", html)
     missing = [p for p in (UNSUBSCRIBE_URL, PREFERENCES_URL) if p not in html]
     if missing:
         raise ValidationError(

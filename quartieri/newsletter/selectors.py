@@ -1,4 +1,5 @@
-"""Reads: the current consent wording, a list's export, one person's data (GDPR access)."""
+"""Reads: who may act on a list (its channel account's grants), the current consent
+wording, a list's export, one person's data (GDPR access)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from quartieri.accounts.models import User
+from quartieri.channels.selectors import Duty, account_allows
 from quartieri.lib.spreadsheet import safe_cell
 from quartieri.newsletter.models import (
     ConsentRecord,
@@ -28,6 +31,11 @@ EXPORT_COLUMNS = [
     "subscribed_at",
     "confirmed_at",
 ]
+
+
+def list_allows(*, user: User, newsletter_list: NewsletterList, duty: Duty) -> str:
+    """Empty when ``user`` may do ``duty`` on the list's channel account, else why not."""
+    return account_allows(user=user, account=newsletter_list.account, duty=duty)
 
 
 def wording_current(*, newsletter_list: NewsletterList, language: str) -> ConsentWording | None:

@@ -5,15 +5,22 @@ Exactly once, step by step (docs/newsletter.md, "Exactly once"):
 1. ``send_start`` snapshots the audience (eligible subscribers up to the highest id at that
    moment) into ``SendBatch`` ranges and enqueues one task per batch.
 2. A task claims its batch by compare-and-swap: pending, or running under a worker whose
-   heartbeat has stopped. Reservations that worker left (rows written, never confirmed)
-   become ``uncertain``: the message may have left, so it is **never sent again** (we err
-   towards "never twice"; staff see the count and may resend them deliberately).
+   heartbeat has stopped. Reservations a dead run left (rows written, never confirmed) are
+   settled from that run's send journal (journal.py): sent again when no byte of their end
+   of data was written, ``unconfirmed`` when the dot was written (the server has them),
+   what the server answered when the reply was journaled, and ``uncertain`` only for the
+   instant between a journal line and its socket write, or when the journal is on another
+   machine: those are **never sent again** automatically (we err towards "never twice";
+   staff see the count and may resend them deliberately, issues.issue_resend_uncertain).
 3. Then, ``NEWSLETTER_RESERVE`` recipients at a time: the ledger rows are inserted and
    committed (the unique (issue, subscriber) constraint makes a second writer's insert a
    no-op, and only rows carrying this worker's id are sent), the messages go out over the
-   SMTP pool, and each row is confirmed ``sent``/``failed`` or deleted when the server
-   certainly does not have the message (4xx, connection lost before the dot), so that it
-   is tried again. A pause is seen between two reservations.
+   SMTP pool, journaled around each end of data, and each row is confirmed
+   ``sent``/``failed`` or deleted when the server certainly does not have the message (4xx,
+   connection lost before the dot), so that it is tried again. A pause is seen between two
+   reservations.
+4. When the last batch is done the issue is sent, and the list's variants it carried are
+   recorded published (``campaigns.services.variant_record_published``).
 """
 
 from __future__ import annotations
@@ -23,18 +30,30 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
+from quartieri.campaigns.models import Variant
+from quartieri.campaigns.services import variant_record_published
 from quartieri.core.workers import live_worker_ids
 from quartieri.lib.loop_thread import LoopThread
 from quartieri.newsletter.filters import segment_queryset
+from quartieri.newsletter.journal import (
+    Journal,
+    JournalError,
+    Settled,
+    journal_path,
+    journal_read,
+    journal_retire,
+    settlement,
+)
 from quartieri.newsletter.message import MessageTemplate, Personal
 from quartieri.newsletter.models import Delivery, Issue, SendBatch, Subscriber, Subscription
 from quartieri.newsletter.services import rate_take
@@ -88,6 +107,39 @@ def batches_create(*, issue: Issue) -> list[SendBatch]:
     return batches
 
 
+def batches_for_recipients(*, issue: Issue, subscriber_ids: list[int]) -> list[SendBatch]:
+    """Batches of only these subscribers (a resend of the uncertain ones), enqueued."""
+    size, now = settings.NEWSLETTER_BATCH_SIZE, timezone.now()
+    ids = sorted(subscriber_ids)
+    batches = SendBatch.objects.bulk_create(
+        [
+            SendBatch(
+                issue=issue,
+                first_subscriber_id=chunk[0],
+                last_subscriber_id=chunk[-1],
+                recipients=chunk,
+                touched_at=now,
+            )
+            for chunk in (ids[start : start + size] for start in range(0, len(ids), size))
+        ]
+    )
+    _enqueue_batches(
+        SendBatch.objects.filter(issue=issue, recipients__isnull=False)
+        .exclude(state=SendBatch.State.DONE)
+        .values_list("pk", flat=True)
+    )
+    return batches
+
+
+def issue_record_sent(*, issue_id: int) -> None:
+    """The issue went out: the list's variants it carried are published (the campaigns
+    workflow's one transition path; a variant no longer scheduled is left as it is)."""
+    link = settings.PUBLIC_URL + reverse("newsletter:issue_detail", args=[issue_id])
+    carried = Variant.objects.filter(newsletter_issues=issue_id, status=Variant.Status.SCHEDULED)
+    for variant_id in carried.values_list("pk", flat=True):
+        variant_record_published(variant_id=variant_id, permalink=link)
+
+
 def batches_requeue(*, issue: Issue) -> int:
     """Enqueue again the batches not done (resume, or a task that was lost)."""
     ids = list(issue.batches.exclude(state=SendBatch.State.DONE).values_list("pk", flat=True))
@@ -116,17 +168,67 @@ def batch_claim(*, batch_id: int, worker: str) -> SendBatch | None:
         batch = SendBatch.objects.select_related("issue__newsletter_list", "issue__segment").get(
             pk=batch_id
         )
-        # Nothing of ours is in flight at claim time: every reservation left in the range
-        # belongs to a run that died between writing and confirming it.
-        orphans = Delivery.objects.filter(
-            issue_id=batch.issue_id,
-            state=State.RESERVED,
-            subscriber_id__gte=batch.first_subscriber_id,
-            subscriber_id__lte=batch.last_subscriber_id,
-        ).update(state=State.UNCERTAIN, done_at=now)
-        if orphans:
-            logger.warning("Issue %s: %s deliveries left uncertain", batch.issue_id, orphans)
+        _settle_reserved(batch, now=now)
     return batch
+
+
+# --- Settling what a dead run left ----------------------------------------------------------
+_SETTLED_STATE = {
+    Settled.SENT: State.SENT,
+    Settled.UNCONFIRMED: State.UNCONFIRMED,
+    Settled.FAILED: State.FAILED,
+    Settled.UNCERTAIN: State.UNCERTAIN,
+}
+_SETTLED_NOTE = {
+    Settled.SENT: "journal: 250 read before the worker died",
+    Settled.UNCONFIRMED: "journal: end of data written, the worker died before the reply",
+    Settled.FAILED: "journal: refused before the worker died",
+    Settled.UNCERTAIN: "journal: the worker died as the end of data was being written",
+}
+_NOT_READ_NOTE = {
+    "missing": "worker died; its send journal is not on this machine",
+    "held": "worker stopped answering but is still running; not sent again",
+}
+
+
+def _settle_reserved(batch: SendBatch, *, now: datetime) -> None:
+    """Settle the reservations left in the batch's range (nothing of the claimer's is in
+    flight at claim time): by each dead run's journal, which is then kept aside."""
+    reserved = Delivery.objects.filter(
+        issue_id=batch.issue_id,
+        state=State.RESERVED,
+        subscriber_id__gte=batch.first_subscriber_id,
+        subscriber_id__lte=batch.last_subscriber_id,
+    )
+    by_worker: dict[str, list[int]] = defaultdict(list)
+    for pk, worker in reserved.values_list("pk", "worker"):
+        by_worker[worker].append(pk)
+    for worker, keys in by_worker.items():
+        path = journal_path(batch_id=batch.pk, worker=worker)
+        recorded = journal_read(path)
+        fates: dict[Settled, list[int]] = defaultdict(list)
+        for key in keys:
+            fates[settlement(recorded, key)].append(key)
+        for fate, rows in fates.items():
+            if fate == Settled.RESEND:
+                Delivery.objects.filter(pk__in=rows).delete()
+                continue
+            note = (
+                _SETTLED_NOTE[fate] if recorded.found == "read" else _NOT_READ_NOTE[recorded.found]
+            )
+            Delivery.objects.filter(pk__in=rows).update(
+                state=_SETTLED_STATE[fate], error=note, done_at=now
+            )
+        logger.warning(
+            "Issue %s, batch %s: a dead run of %s left %s reservations: %s",
+            batch.issue_id,
+            batch.pk,
+            worker,
+            len(keys),
+            {str(fate): len(rows) for fate, rows in fates.items()},
+        )
+        if recorded.found == "read":
+            journal_retire(path)
 
 
 def _next_recipients(run: _Run, limit: int) -> list[dict[str, Any]]:
@@ -140,15 +242,16 @@ def _next_recipients(run: _Run, limit: int) -> list[dict[str, Any]]:
     batch = run.batch
     rows: list[dict[str, Any]] = []
     while len(rows) < limit and run.cursor < batch.last_subscriber_id:
+        subscriptions = Subscription.objects.filter(
+            newsletter_list_id=batch.issue.newsletter_list_id,
+            status=Subscription.Status.CONFIRMED,
+            subscriber_id__gt=run.cursor,
+            subscriber_id__lte=batch.last_subscriber_id,
+        )
+        if batch.recipients is not None:
+            subscriptions = subscriptions.filter(subscriber_id__in=batch.recipients)
         ids = list(
-            Subscription.objects.filter(
-                newsletter_list_id=batch.issue.newsletter_list_id,
-                status=Subscription.Status.CONFIRMED,
-                subscriber_id__gt=run.cursor,
-                subscriber_id__lte=batch.last_subscriber_id,
-            )
-            .order_by("subscriber_id")
-            .values_list("subscriber_id", flat=True)[:limit]
+            subscriptions.order_by("subscriber_id").values_list("subscriber_id", flat=True)[:limit]
         )
         if not ids:
             run.cursor = batch.last_subscriber_id
@@ -263,6 +366,7 @@ class _Run:
     tries: dict[int, int]
     loop: LoopThread
     pool: Pool
+    journal: Journal
     cursor: int = 0  # the highest subscriber id read so far
     given_up: set[int] = field(default_factory=set)
 
@@ -303,7 +407,7 @@ def _chunk(run: _Run) -> bool:
         Outgoing(delivery_id, settings.NEWSLETTER_BOUNCE_EMAIL, *built[subscriber_id])
         for delivery_id, subscriber_id in reserved.items()
     ]
-    results = run.loop.run(run.pool.send(outgoing))
+    results = run.loop.run(run.pool.send(outgoing, run.journal))
     again = _confirm(run.batch, results)
     for subscriber_id in again:
         run.tries[subscriber_id] = run.tries.get(subscriber_id, 0) + 1
@@ -324,6 +428,22 @@ def _still_sending(batch: SendBatch) -> bool:
     return Issue.objects.filter(pk=batch.issue_id, status=Issue.Status.SENDING).exists()
 
 
+def _release(batch: SendBatch, worker: str) -> None:
+    """Give the batch back (paused, or a run that failed): whoever claims it next settles
+    what this run left reserved from its journal."""
+    SendBatch.objects.filter(pk=batch.pk, claimed_by=worker).update(
+        state=SendBatch.State.PENDING, claimed_by="", touched_at=timezone.now()
+    )
+
+
+def _run_chunks(run: _Run) -> str:
+    while True:
+        if not _still_sending(run.batch):
+            return "paused"
+        if not _chunk(run):
+            return "done"
+
+
 def batch_send(*, batch_id: int, worker: str) -> str:
     """The task body: send one batch, or return at once if it is not ours."""
     batch = batch_claim(batch_id=batch_id, worker=worker)
@@ -332,22 +452,30 @@ def batch_send(*, batch_id: int, worker: str) -> str:
     issue = batch.issue
     templates = {lang: MessageTemplate(issue=issue, language=lang) for lang in ("it", "en")}
     servers = smtp_servers(settings.NEWSLETTER_SMTP_URLS)
-    with LoopThread(name=f"newsletter-batch-{batch.pk}") as loop:
-        run = _Run(batch, worker, servers, templates, {}, loop, Pool(servers))
-        run.cursor = batch.first_subscriber_id - 1
-        try:
-            while True:
-                if not _still_sending(batch):
-                    SendBatch.objects.filter(pk=batch.pk, claimed_by=worker).update(
-                        state=SendBatch.State.PENDING, claimed_by="", touched_at=timezone.now()
-                    )
-                    return "paused"
-                if not _chunk(run):
-                    break
-        finally:
-            loop.run(run.pool.close())
-    _batch_done(batch)
-    return "done"
+    try:
+        journal = Journal(journal_path(batch_id=batch.pk, worker=worker))
+    except JournalError:
+        _release(batch, worker)
+        raise
+    try:
+        with LoopThread(name=f"newsletter-batch-{batch.pk}") as loop:
+            run = _Run(batch, worker, servers, templates, {}, loop, Pool(servers), journal)
+            run.cursor = batch.first_subscriber_id - 1
+            try:
+                outcome = _run_chunks(run)
+            finally:
+                loop.run(run.pool.close())
+    except BaseException:
+        # What was handed over is in the journal; the next claim settles it.
+        journal.close(remove=False)
+        _release(batch, worker)
+        raise
+    journal.close(remove=True)  # every row of this run is confirmed in the ledger
+    if outcome == "paused":
+        _release(batch, worker)
+    else:
+        _batch_done(batch)
+    return outcome
 
 
 def _batch_done(batch: SendBatch) -> None:
@@ -355,9 +483,11 @@ def _batch_done(batch: SendBatch) -> None:
     with transaction.atomic():
         SendBatch.objects.filter(pk=batch.pk).update(state=SendBatch.State.DONE, touched_at=now)
         if not SendBatch.objects.filter(issue_id=batch.issue_id).exclude(state="done").exists():
-            Issue.objects.filter(pk=batch.issue_id, status=Issue.Status.SENDING).update(
+            finished = Issue.objects.filter(pk=batch.issue_id, status=Issue.Status.SENDING).update(
                 status=Issue.Status.SENT, send_finished_at=now
             )
+            if finished:
+                issue_record_sent(issue_id=batch.issue_id)
 
 
 # --- Progress --------------------------------------------------------------------------
@@ -366,6 +496,7 @@ class Progress:
     status: str
     audience: int
     sent: int
+    unconfirmed: int  # the dot was written, the worker died before the reply: delivered
     failed: int
     uncertain: int
     in_flight: int
@@ -376,7 +507,7 @@ class Progress:
 
     @property
     def done(self) -> int:
-        return self.sent + self.failed + self.uncertain
+        return self.sent + self.unconfirmed + self.failed + self.uncertain
 
     @property
     def finished(self) -> bool:
@@ -404,14 +535,16 @@ def issue_progress(*, issue_id: int) -> Progress:
     )
     sent, failed = counts.get(State.SENT, 0), counts.get(State.FAILED, 0)
     uncertain, in_flight = counts.get(State.UNCERTAIN, 0), counts.get(State.RESERVED, 0)
+    unconfirmed = counts.get(State.UNCONFIRMED, 0)
     return Progress(
         status=issue.status,
         audience=issue.audience_size,
         sent=sent,
+        unconfirmed=unconfirmed,
         failed=failed,
         uncertain=uncertain,
         in_flight=in_flight,
-        remaining=max(0, issue.audience_size - sent - failed - uncertain - in_flight),
+        remaining=max(0, issue.audience_size - sent - unconfirmed - failed - uncertain - in_flight),
         rate=recent / RATE_SECONDS,
         batches_done=batches.get(SendBatch.State.DONE, 0),
         batches=sum(batches.values()),

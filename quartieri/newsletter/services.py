@@ -22,6 +22,7 @@ from quartieri.newsletter.models import (
     BounceEvent,
     ConsentRecord,
     ConsentWording,
+    Delivery,
     NewsletterList,
     RateWindow,
     Subscriber,
@@ -236,15 +237,36 @@ _SUPPRESSED_STATUS = {
 }
 
 
+def _bounced_issue(subscriber: Subscriber, issue_id: int | None) -> int | None:
+    """The issue a bounce is about: the one its report names (if it was sent to this
+    person), else the last one the person was sent."""
+    sent = Delivery.objects.filter(
+        subscriber=subscriber, state__in=[Delivery.State.SENT, Delivery.State.UNCONFIRMED]
+    )
+    if issue_id is not None and sent.filter(issue_id=issue_id).exists():
+        return issue_id
+    last = sent.order_by("-done_at", "-pk").values_list("issue_id", flat=True).first()
+    return int(last) if last is not None else None
+
+
 @transaction.atomic
-def bounce_record(*, email: str, kind: str, source: str, detail: str = "") -> Subscriber | None:
-    """A bounce or complaint for ``email``: hard bounces and complaints suppress at once,
-    soft bounces after NEWSLETTER_SOFT_BOUNCE_LIMIT of them (until then the address keeps
-    getting the next issues: that is the retry). Unknown addresses are ignored."""
+def bounce_record(
+    *, email: str, kind: str, source: str, detail: str = "", issue_id: int | None = None
+) -> Subscriber | None:
+    """A bounce or complaint for ``email`` (about ``issue_id`` when the report names it):
+    hard bounces and complaints suppress at once, soft bounces after
+    NEWSLETTER_SOFT_BOUNCE_LIMIT of them (until then the address keeps getting the next
+    issues: that is the retry). Unknown addresses are ignored."""
     subscriber = Subscriber.objects.select_for_update().filter(email=email.strip().lower()).first()
     if subscriber is None:
         return None
-    BounceEvent.objects.create(subscriber=subscriber, kind=kind, source=source, detail=detail[:300])
+    BounceEvent.objects.create(
+        subscriber=subscriber,
+        issue_id=_bounced_issue(subscriber, issue_id),
+        kind=kind,
+        source=source,
+        detail=detail[:300],
+    )
     if kind == BounceEvent.Kind.SOFT:
         subscriber.soft_bounces += 1
         subscriber.save(update_fields=["soft_bounces", "updated_at"])

@@ -10,6 +10,10 @@ What the caller needs to know is *whether the server took the message*, and the 
 nobody can know: the connection broke after the final dot was written and before the reply
 came (RFC 1047). That case is ``Outcome.UNKNOWN``; the ledger keeps it uncertain and never
 sends it again (docs/newsletter.md).
+
+A ``Witness`` (the send journal, journal.py) is told, per message, right before the write
+that carries the end-of-data dot, right after it, and the reply: the body goes first and is
+flushed to the kernel, so that the dot's write is a single small one made at once.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -109,14 +114,51 @@ def _outcome_of(code: int) -> Outcome:
     return Outcome.REFUSED if 500 <= code < 600 else Outcome.RETRY
 
 
+END_OF_DATA = b".\r\n"  # after the body's last CRLF (RFC 5321 §4.1.1.4)
+
+
 def dot_stuff(data: bytes) -> bytes:
-    """RFC 5321 §4.5.2: a line starting with a dot gets a second one; ends with CRLF.CRLF."""
+    """RFC 5321 §4.5.2: a line starting with a dot gets a second one; the body ends with
+    CRLF, and ``END_OF_DATA`` follows it."""
     if not data.endswith(b"\r\n"):
         data += b"\r\n"
     stuffed = data.replace(b"\r\n.", b"\r\n..")
     if stuffed.startswith(b"."):
         stuffed = b"." + stuffed
-    return stuffed + b".\r\n"
+    return stuffed
+
+
+class Witness(Protocol):
+    """Told what happens to each message, in this order (journal.Journal)."""
+
+    def before_dot(self, key: int) -> None: ...
+    def dot_written(self, key: int) -> None: ...
+    def replied(self, key: int, outcome: str) -> None: ...
+
+
+class _NoWitness:
+    def before_dot(self, key: int) -> None:
+        pass
+
+    def dot_written(self, key: int) -> None:
+        pass
+
+    def replied(self, key: int, outcome: str) -> None:
+        pass
+
+
+NO_WITNESS: Witness = _NoWitness()
+
+
+class _BrokenAfterDotError(Exception):
+    """The connection failed once the dot was (perhaps) written: the server may have it."""
+
+    def __init__(self, result: Result) -> None:
+        super().__init__(result.detail)
+        self.result = result
+
+
+_BROKEN = (OSError, ConnectionError, TimeoutError, asyncio.IncompleteReadError)
 
 
 @dataclass
@@ -155,10 +197,13 @@ class Connection:
 
     async def open(self) -> None:
         context = ssl.create_default_context() if self.server.implicit_tls else None
-        self.reader, self.writer = await asyncio.wait_for(
+        reader, writer = await asyncio.wait_for(
             asyncio.open_connection(self.server.host, self.server.port, ssl=context),
             TIMEOUT_SECONDS,
         )
+        # drain() then waits until every byte is with the kernel (see _flushed).
+        writer.transport.set_write_buffer_limits(high=0)
+        self.reader, self.writer = reader, writer
         await self._expect(220)
         await self._ehlo()
         if self.server.starttls:
@@ -166,6 +211,7 @@ class Connection:
             if self.writer is None:
                 raise ConnectionError("not connected")
             await self.writer.start_tls(ssl.create_default_context())
+            self.writer.transport.set_write_buffer_limits(high=0)
             await self._ehlo()
         if self.server.username:
             secret = f"\0{self.server.username}\0{self.server.password}".encode()
@@ -197,11 +243,45 @@ class Connection:
             raise ConnectionError("not connected")
         self.writer.write(data)
 
-    async def send_many(self, messages: Sequence[Outgoing]) -> list[Result]:
-        """Hand messages over in order, pipelined (RFC 2920): the data and final dot of one
-        go out in the same write as the next one's MAIL, RCPT and DATA, so each message
-        costs one write and one round trip. A broken connection makes the message whose
-        dot was written UNKNOWN and every later one RETRY (none of their data was sent)."""
+    async def _flushed(self) -> None:
+        """Until what was written is with the kernel (the write buffer limit is 0), and the
+        connection is still open: a write on a closed transport is dropped silently."""
+        if self.writer is None:
+            raise ConnectionError("not connected")
+        await self.writer.drain()
+        if self.writer.transport.is_closing():
+            raise ConnectionError("the connection is closed")
+
+    async def _hand_over(
+        self, message: Outgoing, following: Outgoing | None, witness: Witness
+    ) -> Result:
+        """The body, then the end of data: the journal line comes right before the one
+        write that carries the dot (with the next message's envelope), the next line right
+        after it; the reply is awaited last."""
+        self._write(dot_stuff(message.data))
+        await self._flushed()  # a break until here: the server discards the message
+        witness.before_dot(message.key)
+        self._write(END_OF_DATA + (self._envelope(following) if following else b""))
+        try:
+            await self._flushed()
+            witness.dot_written(message.key)
+            code, text = await self._reply()
+        except _BROKEN as error:
+            raise _BrokenAfterDotError(
+                Result(message.key, Outcome.UNKNOWN, self.server.name, str(error)[:200])
+            ) from error
+        outcome = Outcome.SENT if code == 250 else _outcome_of(code)
+        witness.replied(message.key, outcome)
+        detail = "" if code == 250 else f"{code} {text}"
+        return Result(message.key, outcome, self.server.name, detail)
+
+    async def send_many(
+        self, messages: Sequence[Outgoing], witness: Witness = NO_WITNESS
+    ) -> list[Result]:
+        """Hand messages over in order, pipelined (RFC 2920): the final dot of one goes out
+        in the same write as the next one's MAIL, RCPT and DATA, so each message costs one
+        round trip. A broken connection makes the message whose dot was written UNKNOWN and
+        every later one RETRY (none of their data was complete)."""
         results: list[Result] = []
         if not messages:
             return results
@@ -210,41 +290,19 @@ class Connection:
         try:
             while index < len(messages):
                 message = messages[index]
-                refused = await self._envelope_replies(message)
                 following = messages[index + 1] if index + 1 < len(messages) else None
-                if refused is not None:
+                refused = await self._envelope_replies(message)
+                if refused is None:
+                    results.append(await self._hand_over(message, following, witness))
+                else:
                     results.append(refused)
                     if following is not None:
                         self._write(self._envelope(following))
-                    index += 1
-                    continue
-                self._write(
-                    dot_stuff(message.data) + (self._envelope(following) if following else b"")
-                )
-                try:
-                    code, text = await self._reply()
-                except (
-                    OSError,
-                    ConnectionError,
-                    TimeoutError,
-                    asyncio.IncompleteReadError,
-                ) as error:
-                    results.append(
-                        Result(message.key, Outcome.UNKNOWN, self.server.name, str(error)[:200])
-                    )
-                    index += 1
-                    raise
-                outcome = Outcome.SENT if code == 250 else _outcome_of(code)
-                detail = "" if code == 250 else f"{code} {text}"
-                results.append(Result(message.key, outcome, self.server.name, detail))
                 index += 1
-        except (
-            OSError,
-            ConnectionError,
-            TimeoutError,
-            SmtpReplyError,
-            asyncio.IncompleteReadError,
-        ) as error:
+        except (*_BROKEN, SmtpReplyError, _BrokenAfterDotError) as error:
+            if isinstance(error, _BrokenAfterDotError):
+                results.append(error.result)
+                index += 1
             # Nothing of these reached the server's queue: they are tried again.
             results.extend(
                 Result(m.key, Outcome.RETRY, self.server.name, str(error)[:300])
@@ -292,7 +350,9 @@ class Pool:
         made = await asyncio.gather(*(self._connect(server) for server in wanted))
         self.open = [c for c in made if c is not None]
 
-    async def send(self, messages: Sequence[Outgoing]) -> list[Result]:
+    async def send(
+        self, messages: Sequence[Outgoing], witness: Witness = NO_WITNESS
+    ) -> list[Result]:
         """Spread the messages over the open connections (round robin), each sending its
         share in order; connections that broke are dropped (a new pool reconnects)."""
         await self.ensure_open()
@@ -302,7 +362,7 @@ class Pool:
         connections = list(self.open)
         shares = [list(messages[n :: len(connections)]) for n in range(len(connections))]
         done = await asyncio.gather(
-            *(c.send_many(share) for c, share in zip(connections, shares, strict=True))
+            *(c.send_many(share, witness) for c, share in zip(connections, shares, strict=True))
         )
         self.open = [c for c in connections if not c.broken]
         return [result for results in done for result in results]

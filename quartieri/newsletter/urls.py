@@ -36,6 +36,11 @@ urlpatterns = [
         views_staff.issue_preview_view,
         name="issue_preview",
     ),
+    path(
+        "issues/<int:pk>/resend-uncertain/",
+        views_staff.issue_resend_uncertain_view,
+        name="issue_resend_uncertain",
+    ),
     path("issues/<int:pk>/<slug:action>/", views_staff.issue_action_view, name="issue_action"),
     path("subscribers/", views_staff.subscriber_list_view, name="subscriber_list"),
     path("subscribers/<int:pk>/", views_staff.subscriber_detail_view, name="subscriber_detail"),

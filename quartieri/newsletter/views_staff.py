@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHt
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_POST
@@ -20,15 +21,16 @@ from django.views.decorators.http import require_GET, require_POST
 from quartieri.accounts.models import User
 from quartieri.accounts.permissions import require_capability
 from quartieri.accounts.roles import Capability
+from quartieri.channels.selectors import Duty
 from quartieri.newsletter import issues as issue_services
 from quartieri.newsletter.filters import SubscriberFilter, segment_filters_clean
 from quartieri.newsletter.forms import ComposeForm, IssueEditForm, RejectForm, SegmentForm
-from quartieri.newsletter.kind import Duty, list_allows
 from quartieri.newsletter.mail import MailError, issue_test_send
 from quartieri.newsletter.models import Issue, NewsletterList, Segment, Subscriber
 from quartieri.newsletter.selectors import (
     consent_timeline,
     issue_list,
+    list_allows,
     list_export_rows,
     lists_with_counts,
     subscriber_access,
@@ -92,7 +94,7 @@ def issue_compose_view(request: HttpRequest) -> HttpResponseBase:
     return redirect("newsletter:issue_detail", pk=issue.pk)
 
 
-def _steps(user: User, issue: Issue) -> dict[str, bool]:
+def _steps(user: User, issue: Issue, uncertain: int) -> dict[str, bool]:
     def may(duty: Duty) -> bool:
         return not list_allows(user=user, newsletter_list=issue.newsletter_list, duty=duty)
 
@@ -107,6 +109,10 @@ def _steps(user: User, issue: Issue) -> dict[str, bool]:
         "pause": may(Duty.PUBLISH) and issue.status == status.SENDING,
         "resume": may(Duty.PUBLISH) and issue.status == status.PAUSED,
         "test": may(Duty.DRAFT),
+        "resend": may(Duty.APPROVE)
+        and may(Duty.PUBLISH)
+        and issue.status == status.SENT
+        and uncertain > 0,
     }
 
 
@@ -114,13 +120,15 @@ def _steps(user: User, issue: Issue) -> dict[str, bool]:
 @require_GET
 def issue_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_object_or_404(Issue.objects.select_related("newsletter_list", "segment"), pk=pk)
+    progress = issue_progress(issue_id=issue.pk)
     return render(
         request,
         "newsletter/issue_detail.html",
         {
             "issue": issue,
-            "steps": _steps(_user(request), issue),
-            "progress": issue_progress(issue_id=issue.pk),
+            "steps": _steps(_user(request), issue, progress.uncertain),
+            "progress": progress,
+            "carried": issue.variants.select_related("content_item").order_by("pk"),
             "reject_form": RejectForm(),
         },
     )
@@ -210,6 +218,32 @@ def issue_action_view(request: HttpRequest, pk: int, action: str) -> HttpRespons
         messages.error(request, text)
     else:
         messages.success(request, _("Done."))
+    return redirect("newsletter:issue_detail", pk=pk)
+
+
+@require_capability(Capability.APPROVE_CONTENT)
+@require_POST
+def issue_resend_uncertain_view(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """An approver sends the uncertain deliveries again, having read that some of those
+    people may get a second copy (the form's checkbox says so; checked here too)."""
+    issue = get_object_or_404(Issue.objects.select_related("newsletter_list"), pk=pk)
+    if request.POST.get("confirm") != "yes":
+        messages.error(
+            request, _("Tick the box saying that some of them may receive it twice, then send.")
+        )
+        return redirect("newsletter:issue_detail", pk=pk)
+    try:
+        count = issue_services.issue_resend_uncertain(actor=_user(request), issue=issue)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Sending again to %(n)s subscriber.", "Sending again to %(n)s subscribers.", count
+            )
+            % {"n": count},
+        )
     return redirect("newsletter:issue_detail", pk=pk)
 
 

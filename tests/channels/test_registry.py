@@ -54,18 +54,21 @@ def test_a_kind_that_claims_a_capability_it_lacks_is_reported():
 def test_the_city_channels_are_delivered_by_their_apps_and_social_ones_by_the_outbox():
     assert slugs_with(Capability.OUTBOX) == ["facebook", "instagram", "mastodon", "tiktok"]
     from quartieri.minisites.release import RELEASE
+    from quartieri.newsletter.delivery import DAILY_ISSUE
     from quartieri.screens.kind import DELIVERY
 
-    delivered = {Platform.SCREENS: DELIVERY, Platform.WEBSITE: RELEASE, Platform.POSTERS: RELEASE}
+    delivered = {
+        Platform.NEWSLETTER: DAILY_ISSUE,
+        Platform.SCREENS: DELIVERY,
+        Platform.WEBSITE: RELEASE,
+        Platform.POSTERS: RELEASE,
+    }
     for slug, delivery in delivered.items():
         kind = kind_for(slug)
         assert kind.delivery() is delivery
         assert Capability.DELIVERS in kind.capabilities
         assert Capability.OUTBOX not in kind.capabilities
         assert kind.default_post_type(media_kinds=frozenset({"video"})) == "text"
-    newsletter = kind_for(Platform.NEWSLETTER)
-    assert newsletter.delivery() is None
-    assert newsletter.capabilities == frozenset()
     from quartieri.publishing.outbox import OUTBOX
 
     assert kind_for(Platform.FACEBOOK).delivery() is OUTBOX

@@ -12,7 +12,8 @@ import pytest
 from django.utils import translation
 
 from quartieri.accounts.models import User
-from quartieri.campaigns.models import AccountGrant, ChannelAccount, Platform
+from quartieri.channels.models import AccountGrant, ChannelAccount
+from quartieri.channels.registry import Platform
 from quartieri.newsletter.models import ConsentWording, NewsletterList, Subscriber, Subscription
 from quartieri.newsletter.sink import SinkHandler, sink_start
 
@@ -24,7 +25,7 @@ def free_port() -> int:
 
 
 @pytest.fixture(autouse=True)
-def _newsletter_settings(settings: Any) -> Iterator[None]:
+def _newsletter_settings(settings: Any, tmp_path: Any) -> Iterator[None]:
     # Tasks are recorded, not run: tests run the services they call themselves.
     settings.TASKS = {
         "default": {
@@ -38,6 +39,9 @@ def _newsletter_settings(settings: Any) -> Iterator[None]:
     settings.NEWSLETTER_SMTP_URLS = []
     settings.NEWSLETTER_RATE = 0
     settings.NEWSLETTER_DKIM_KEY_FILE = ""
+    settings.NEWSLETTER_JOURNAL_DIR = tmp_path / "send-journal"
+    # The day's content links to example.org: a destination the tracked links may redirect to.
+    settings.LINK_ALLOWED_DOMAINS = ["example.org"]
     with translation.override("en"):
         yield
 
@@ -73,7 +77,7 @@ def daily(db: None, approver: User, editor: User) -> NewsletterList:
         account=account, user=approver, can_draft=True, can_approve=True, can_publish=True
     )
     newsletter_list = NewsletterList.objects.create(
-        slug="daily", name="Milano Daily", account_handle="newsletter", from_name="Comune di Milano"
+        slug="daily", name="Milano Daily", account=account, from_name="Comune di Milano"
     )
     ConsentWording.objects.create(
         newsletter_list=newsletter_list, language="it", version=1, text="Acconsento a ricevere."
@@ -122,7 +126,7 @@ def day_content(daily: NewsletterList) -> Any:
     import datetime as dt
 
     from quartieri.campaigns.models import Campaign, ContentItem, Variant
-    from quartieri.newsletter.kind import ROME
+    from quartieri.campaigns.selectors import ROME
 
     campaign = Campaign.objects.create(
         name="Quartieri",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import Counter
+from collections.abc import Callable
 
 
 class _Session(asyncio.Protocol):
@@ -28,6 +29,9 @@ class _Session(asyncio.Protocol):
         self.transport.write(b"220 fast sink ready\r\n")  # type: ignore[attr-defined]
 
     def data_received(self, data: bytes) -> None:
+        if self.sink.holding:
+            self.sink.parked.append((self, data))
+            return
         self.buffer += data
         out: list[bytes] = []
         while True:
@@ -78,10 +82,15 @@ class _Session(asyncio.Protocol):
 
 
 class FastSink:
+    """``hold()`` makes it a server that stops answering (a slow one): what arrives is kept
+    unread, nothing more is accepted, until ``release()``; the senders wait for replies."""
+
     def __init__(self, port: int) -> None:
         self.port = port
         self.received: Counter[str] = Counter()
         self.lock = threading.Lock()
+        self.holding = False
+        self.parked: list[tuple[_Session, bytes]] = []
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -99,6 +108,33 @@ class FastSink:
         self.thread.start()
         self.ready.wait(10)
         return self
+
+    def _in_loop(self, action: Callable[[], None]) -> None:
+        done = threading.Event()
+
+        def run() -> None:
+            action()
+            done.set()
+
+        self.loop.call_soon_threadsafe(run)
+        done.wait(10)
+
+    def hold(self) -> None:
+        """From the moment this returns, no message completes until ``release``."""
+
+        def start() -> None:
+            self.holding = True
+
+        self._in_loop(start)
+
+    def release(self) -> None:
+        def replay() -> None:
+            self.holding = False
+            parked, self.parked = self.parked, []
+            for session, data in parked:
+                session.data_received(data)
+
+        self._in_loop(replay)
 
     def __exit__(self, *exc: object) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)

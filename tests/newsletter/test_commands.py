@@ -15,8 +15,8 @@ from django.tasks import default_task_backend
 from django.utils import timezone
 
 from quartieri.accounts.models import AuditEvent
+from quartieri.campaigns.selectors import ROME
 from quartieri.newsletter import periodic
-from quartieri.newsletter.kind import ROME
 from quartieri.newsletter.models import Issue, SendBatch
 from quartieri.newsletter.sending import batch_send
 from quartieri.newsletter.services import rate_take
@@ -81,7 +81,13 @@ def test_send_refuses_an_issue_in_review_unless_an_approver_is_named(
     target = "quartieri.newsletter.management.commands.newsletter.time.sleep"
     with mock.patch(target, side_effect=workers_run):
         out = _run("send", str(issue.pk), "--approved-by", "giulia", "--wait", "--format", "json")
-    assert json.loads(out) == {"id": issue.pk, "sent": 3, "failed": 0, "uncertain": 0}
+    assert json.loads(out) == {
+        "id": issue.pk,
+        "sent": 3,
+        "unconfirmed": 0,
+        "failed": 0,
+        "uncertain": 0,
+    }
     assert sink.received == {r.email: 1 for r in readers}
     event = AuditEvent.objects.get(action="newsletter.issue.approve.command")
     assert event.actor == approver

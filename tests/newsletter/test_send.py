@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from quartieri.accounts.models import AuditEvent
+from quartieri.analytics.tracking import Link
 from quartieri.newsletter.issues import issue_pause, issue_send_start
 from quartieri.newsletter.models import Delivery, Issue, SendBatch, Subscriber, Subscription
 from quartieri.newsletter.sending import batch_claim, batch_send, issue_progress
@@ -68,11 +69,12 @@ def test_a_batch_held_by_a_live_worker_is_not_taken(
     assert sink.received == {}
 
 
-def test_reservations_of_a_dead_worker_become_uncertain_and_are_never_resent(
+def test_reservations_of_a_dead_worker_whose_journal_is_elsewhere_are_never_resent(
     sink, approved_issue, approver, subscribe_people, settings
 ):
     # Given a worker that reserved two rows and died before confirming them (its claim
-    # is older than the stale window and it has no heartbeat).
+    # is older than the stale window and it has no heartbeat), on another machine: its
+    # send journal is not here, so whether those messages left cannot be known.
     settings.WORKER_STALE_SECONDS = 2
     readers = subscribe_people(4)
     issue = _start(approved_issue, approver)
@@ -103,6 +105,9 @@ def test_reservations_of_a_dead_worker_become_uncertain_and_are_never_resent(
         readers[3].email: "sent",
     }
     assert issue_progress(issue_id=issue.pk).uncertain == 2
+    assert set(Delivery.objects.filter(state="uncertain").values_list("error", flat=True)) == {
+        "worker died; its send journal is not on this machine"
+    }
 
 
 def test_a_paused_issue_stops_between_reservations_and_resumes_without_resending(
@@ -200,7 +205,10 @@ def test_the_message_carries_the_bulk_sender_headers(
     assert "Baggio" in text
     assert "Isola" in text
     assert "DRAFT TEXT" not in text
-    assert "utm_source=newsletter" in html
+    # Its links are tracked links of the newsletter channel, the same for every recipient.
+    link = Link.objects.get(target="https://example.org/baggio")
+    assert (link.channel, link.medium, link.placement) == ("newsletter", "email", "daily")
+    assert f"https://quartieri.example.org/l/{link.code}" in html
 
 
 def test_dkim_signature_verifies(

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from django.utils import translation
+
 from quartieri.accounts.models import AuditEvent
+from quartieri.accounts.roles import Role
+from quartieri.channels.selectors import Duty
+from quartieri.newsletter.issues import issue_send_start
 from quartieri.newsletter.models import (
     ConsentRecord,
     Delivery,
     Issue,
     Segment,
+    SendBatch,
     Subscriber,
     Suppression,
 )
+from quartieri.newsletter.selectors import list_allows
+from quartieri.newsletter.sending import batch_send
 from quartieri.newsletter.services import is_suppressed
+from tests.conftest import make_person
 
 
 def test_the_analyst_sees_issues_but_no_subscriber(
@@ -161,3 +171,85 @@ def test_the_test_send_mails_both_languages_to_me_and_writes_no_ledger_row(
     client_for(editor).post(f"/newsletter/issues/{approved_issue.pk}/test/")
     assert sink.received == {editor.email: 2}
     assert not Delivery.objects.exists()
+
+
+@pytest.fixture
+def uncertain_issue(approver, approved_issue, subscribe_people, sink):
+    """A sent issue whose first two readers' deliveries a dead worker left uncertain (say
+    they never arrived); the sink forgets the first send."""
+    readers = subscribe_people(4)
+    issue = issue_send_start(actor=approver, issue=approved_issue)
+    batch_send(batch_id=SendBatch.objects.get(issue=issue).pk, worker="w1")
+    Delivery.objects.filter(subscriber__in=readers[:2]).update(state="uncertain")
+    sink.received.clear()
+    return Issue.objects.get(pk=issue.pk), readers
+
+
+def _nothing_moved(issue, sink):
+    assert Delivery.objects.filter(issue=issue, state="uncertain").count() == 2
+    assert Issue.objects.get(pk=issue.pk).status == Issue.Status.SENT
+    assert not SendBatch.objects.filter(issue=issue, recipients__isnull=False).exists()
+    assert not AuditEvent.objects.filter(action="newsletter.issue.resend_uncertain").exists()
+    assert sink.received == {}
+
+
+def test_an_approver_resends_the_uncertain_ones_having_read_the_warning(
+    client_for, approver, editor, uncertain_issue, sink
+):
+    issue, readers = uncertain_issue
+    url = f"/newsletter/issues/{issue.pk}/resend-uncertain/"
+    page = client_for(approver).get(f"/newsletter/issues/{issue.pk}/").content.decode()
+    assert 'data-testid="resend-uncertain"' in page
+    assert url in page
+    # The warning, in the staff's language (Italian by default).
+    assert "Per 2 iscritti un worker è terminato" in page
+    assert "potrebbero aver già ricevuto questo numero" in page
+
+    # The editor may not; nor may the approver without ticking the warning: nothing moves.
+    assert client_for(editor).post(url, {"confirm": "yes"}).status_code == 403
+    client_for(approver).post(url)
+    _nothing_moved(issue, sink)
+
+    client_for(approver).post(url, {"confirm": "yes"})
+    issue.refresh_from_db()
+    assert issue.status == Issue.Status.SENDING
+    resend = SendBatch.objects.get(issue=issue, recipients__isnull=False)
+    assert resend.recipients == [readers[0].pk, readers[1].pk]
+    assert batch_send(batch_id=resend.pk, worker="w2") == "done"
+
+    assert sink.received == {readers[0].email: 1, readers[1].email: 1}  # only those two
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
+    assert Issue.objects.get(pk=issue.pk).status == Issue.Status.SENT
+    event = AuditEvent.objects.get(action="newsletter.issue.resend_uncertain")
+    assert (event.actor, event.after["resent"]) == (approver, 2)
+
+
+def test_an_approver_without_the_lists_grant_may_not_resend_and_nothing_moves(
+    client_for, analyst, uncertain_issue, sink
+):
+    issue, _readers = uncertain_issue
+    url = f"/newsletter/issues/{issue.pk}/resend-uncertain/"
+    # An approver of the platform, but the daily list's account grants them nothing.
+    stranger = make_person("bruno", Role.APPROVER)
+    page = client_for(stranger).get(f"/newsletter/issues/{issue.pk}/").content.decode()
+    assert 'data-testid="resend-uncertain"' not in page
+
+    answer = client_for(stranger).post(url, {"confirm": "yes"}, follow=True)
+    with translation.override("it"):  # the staff default: the page says why, in Italian
+        why = list_allows(user=stranger, newsletter_list=issue.newsletter_list, duty=Duty.APPROVE)
+    assert why.startswith("Non hai")
+    assert [str(m) for m in answer.context["messages"]] == [why]
+    assert client_for(analyst).post(url, {"confirm": "yes"}).status_code == 403
+    _nothing_moved(issue, sink)
+
+
+def test_resending_when_nothing_is_uncertain_is_refused(client_for, approver, uncertain_issue):
+    issue, _readers = uncertain_issue
+    Delivery.objects.filter(issue=issue, state="uncertain").update(state="sent")
+    url = f"/newsletter/issues/{issue.pk}/resend-uncertain/"
+    answer = client_for(approver).post(url, {"confirm": "yes"}, follow=True)
+    assert [str(m) for m in answer.context["messages"]] == [
+        "Nessun invio di questo numero è incerto: non c'è niente da reinviare."
+    ]
+    assert Issue.objects.get(pk=issue.pk).status == Issue.Status.SENT
+    assert not SendBatch.objects.filter(issue=issue, recipients__isnull=False).exists()

@@ -1,11 +1,9 @@
-"""The city's own channels: newsletter, city screens, website, posters.
+"""The base of the city's own channels (newsletter, city screens, website, posters).
 
 No third-party limits apply, only the universal accessibility rules. Each channel's app
 declares its kind with its own code (``quartieri.<app>.kind``, deriving from
-``OwnChannelKind``: ``quartieri.screens.kind``, ``quartieri.minisites.kind``,
-``quartieri.posters.kind``) and delivers it: it returns a ``Delivery`` and declares
-``Capability.DELIVERS``. A kind still here is delivered by nobody: a person marks its
-variants published."""
+``OwnChannelKind``: newsletter, screens, minisites, posters) and delivers it: it returns a
+``Delivery`` and declares ``Capability.DELIVERS``."""
 
 from __future__ import annotations
 
@@ -26,7 +24,3 @@ class OwnChannelKind(ChannelKind):
         return PlatformRules(label=self.rules_label, post_types=OWN_CHANNEL_POST_TYPES)
 
 
-class NewsletterKind(OwnChannelKind):
-    slug = Platform.NEWSLETTER
-    label = Platform.NEWSLETTER.label
-    rules_label = "Newsletter"

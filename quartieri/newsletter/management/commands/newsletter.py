@@ -225,16 +225,19 @@ class Command(QuartieriCommand):
             {
                 "id": issue.pk,
                 "sent": progress.sent,
+                "unconfirmed": progress.unconfirmed,
                 "failed": progress.failed,
                 "uncertain": progress.uncertain,
             },
-            f"Issue {issue.pk}: {progress.sent} sent, {progress.failed} failed, "
+            f"Issue {issue.pk}: {progress.sent} sent, {progress.unconfirmed} sent without a "
+            f"reply read (the server has them), {progress.failed} failed, "
             f"{progress.uncertain} uncertain.",
         )
         if progress.uncertain:
             raise UsageError(
-                f"{progress.uncertain} deliveries are uncertain (a worker died while handing "
-                "them over): they were not sent again, see docs/newsletter.md"
+                f"{progress.uncertain} deliveries are uncertain (a worker died as it handed "
+                "them over): they were not sent again; an approver may resend them from the "
+                "issue's page, see docs/newsletter.md"
             )
 
     def _progress(self, options: dict[str, Any]) -> None:
@@ -243,8 +246,9 @@ class Command(QuartieriCommand):
         self._emit(
             options,
             data,
-            f"{progress.status}: {progress.sent} sent, {progress.failed} failed, "
-            f"{progress.uncertain} uncertain, {progress.remaining} remaining, "
+            f"{progress.status}: {progress.sent} sent, {progress.unconfirmed} unconfirmed, "
+            f"{progress.failed} failed, {progress.uncertain} uncertain, "
+            f"{progress.remaining} remaining, "
             f"{progress.rate:.0f}/s",
         )
 
