@@ -29,21 +29,25 @@ class NewsletterKind(OwnChannelKind):
     slug = Platform.NEWSLETTER
     label = Platform.NEWSLETTER.label
     rules_label = "Newsletter"
+    preview_template = "channels/preview/newsletter.html"  # an item of the day's issue
 
 
 class ScreensKind(OwnChannelKind):
     slug = Platform.SCREENS
     label = Platform.SCREENS.label
     rules_label = "Screens"
+    preview_template = "channels/preview/screens.html"  # a 16:9 slide
 
 
 class WebsiteKind(OwnChannelKind):
     slug = Platform.WEBSITE
     label = Platform.WEBSITE.label
     rules_label = "Website"
+    preview_template = "channels/preview/website.html"  # an entry of the mini-site's feed
 
 
 class PostersKind(OwnChannelKind):
     slug = Platform.POSTERS
     label = Platform.POSTERS.label
     rules_label = "Posters"
+    preview_template = "channels/preview/posters.html"  # an A3 portrait sheet
