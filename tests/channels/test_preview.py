@@ -73,7 +73,9 @@ def test_the_text_before_more_ends_on_a_word_not_a_space_or_a_break():
 
 
 def _post(platform: str, post_type: str, text: str, **extra: object) -> PreviewPost:
-    media = (PreviewMedia(kind="image", url="/media/a.jpg", alt="Il laghetto", width=1080, height=1350),)
+    media = (
+        PreviewMedia(kind="image", url="/media/a.jpg", alt="Il laghetto", width=1080, height=1350),
+    )
     return PreviewPost(
         account="@comunedimilano",
         name=f"Comune di Milano ({platform})",
@@ -155,7 +157,9 @@ def test_the_citys_own_channels_are_drawn_whole_in_their_own_frame(platform, fra
 def test_every_kind_draws_a_post_and_escapes_what_it_was_given():
     for kind in all_kinds():
         preview = kind.preview(
-            post=_post(kind.slug, "feed", "<script>alert(1)</script> #tag", link="https://x.it/?a=1&b=2")
+            post=_post(
+                kind.slug, "feed", "<script>alert(1)</script> #tag", link="https://x.it/?a=1&b=2"
+            )
         )
         html = render_to_string(preview.template, preview.context)
         assert f'data-kind="{kind.slug}"' in html

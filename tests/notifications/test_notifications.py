@@ -85,9 +85,11 @@ def test_the_email_goes_once_even_when_the_task_runs_twice(approver, editor):
 
 def test_a_send_that_crashes_is_not_repeated(approver, editor):
     [notification] = _send(approver, actor=editor)
-    with mock.patch.object(services, "send_mail", side_effect=OSError("SMTP down")):
-        with pytest.raises(OSError, match="SMTP down"):
-            notification_email_send(notification_id=notification.pk)
+    with (
+        mock.patch.object(services, "send_mail", side_effect=OSError("SMTP down")),
+        pytest.raises(OSError, match="SMTP down"),
+    ):
+        notification_email_send(notification_id=notification.pk)
     # Claimed before the send: a re-queued task does not mail anybody twice.
     assert notification_email_send(notification_id=notification.pk) is False
     assert mail.outbox == []
