@@ -14,7 +14,11 @@ from django.utils import translation
 
 from quartieri.notifications import services
 from quartieri.notifications.models import Event, Notification
-from quartieri.notifications.selectors import notification_inbox, notification_unread_count
+from quartieri.notifications.selectors import (
+    notification_inbox,
+    notification_unread_count,
+    notifications_unread,
+)
 from quartieri.notifications.services import (
     notification_email_send,
     notification_send,
@@ -194,3 +198,15 @@ def test_mark_all_read_by_post(client_for, approver):
     answer = client.post(reverse("notifications:read"), {"all": "1"})
     assert answer.status_code == 302
     assert notification_unread_count(user=approver) == 0
+
+
+def test_the_inbox_takes_the_unread_of_the_events_it_asks_for(approver, editor):
+    _send(approver, actor=editor)  # to review: the campaigns queue lists those
+    [mention] = _send(approver, actor=editor, event=Event.MENTION)
+    [comment] = _send(approver, actor=editor, event=Event.COMMENT)
+    _send(editor, actor=approver, event=Event.MENTION)  # someone else's
+    notifications_mark_read(user=approver, ids=[comment.pk])
+    rows = notifications_unread(user=approver, events=[Event.MENTION, Event.COMMENT])
+    assert list(rows) == [mention]
+    assert rows.count() == 1
+    assert len(notifications_unread(user=approver)) == 2
