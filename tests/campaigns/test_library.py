@@ -4,9 +4,11 @@ variants of other content items, its alternative text and captions edited once f
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from PIL import Image
 
@@ -212,3 +214,22 @@ def test_the_describe_page_saves_and_returns_to_the_library(client_for, item, ed
     assert answer["Location"].endswith(f"#media-{asset.pk}")
     asset.refresh_from_db()
     assert asset.alt_text == "Cigni sul laghetto"
+
+
+def test_the_command_makes_the_missing_thumbnails_and_names_a_bad_campaign(item, editor, capsys):
+    with_one = _picture(item, editor)
+    without = _picture(item, editor, "older.jpg")
+    without.thumbnail.delete(save=True)
+    broken = MediaAsset.objects.create(
+        content_item=item, kind="image", file="campaigns/media/gone.jpg", mime_type="image/jpeg"
+    )
+    broken.file.storage.save(broken.file.name, io.BytesIO(b"not a picture"))
+    call_command("campaigns", "--format", "json", "thumbnails", item.campaign.slug)
+    assert json.loads(capsys.readouterr().out) == {"without": 2, "made": 1, "failed": 1}
+    without.refresh_from_db()
+    assert without.thumbnail.name
+    assert with_one.thumbnail.name != without.thumbnail.name
+    with pytest.raises(CommandError) as refused:
+        call_command("campaigns", "thumbnails", "nope")
+    assert refused.value.returncode == 2
+    assert "nope" in str(refused.value)
