@@ -3,6 +3,10 @@ bell and the list page, each person reading only their own."""
 
 from __future__ import annotations
 
+import ast
+import os
+import subprocess
+import sys
 from typing import Any
 from unittest import mock
 
@@ -210,3 +214,27 @@ def test_the_inbox_takes_the_unread_of_the_events_it_asks_for(approver, editor):
     assert list(rows) == [mention]
     assert rows.count() == 1
     assert len(notifications_unread(user=approver)) == 2
+
+
+def test_without_an_smtp_host_the_mail_stays_on_this_machine(approver, editor, settings, tmp_path):
+    """The demo sets no SMTP host: settings.py then files every message under DATA_DIR."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUARTIERI_SMTP")}
+    env |= {
+        "QUARTIERI_DATA_DIR": str(tmp_path / "data"),
+        "DJANGO_SETTINGS_MODULE": "quartieri.settings",
+    }
+    shown = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-c", "from django.conf import settings; print(settings.MAILERS)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    mailers = ast.literal_eval(shown.strip())
+    assert mailers["default"]["BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
+    settings.MAILERS = mailers
+    [notification] = _send(approver, actor=editor)
+    assert notification_email_send(notification_id=notification.pk) is True
+    [written] = (tmp_path / "data" / "outbox-mail").iterdir()
+    assert "giulia@example.org" in written.read_text()
