@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "quartieri.minisites",
     "quartieri.screens",
     "quartieri.newsletter",
+    "quartieri.notifications",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "quartieri.core.context_processors.navigation",
+                "quartieri.notifications.context_processors.bell",
             ],
         },
     }
@@ -409,6 +411,7 @@ MEDIA_SERVE = env_bool("QUARTIERI_MEDIA_SERVE", default=not MEDIA_S3_BUCKET)
 MEDIA_MAX_IMAGE_BYTES = env_int("QUARTIERI_MEDIA_MAX_IMAGE_MB", default=20, minimum=1) * 1024**2
 MEDIA_MAX_VIDEO_BYTES = env_int("QUARTIERI_MEDIA_MAX_VIDEO_MB", default=300, minimum=1) * 1024**2
 MEDIA_FFPROBE = env_str("QUARTIERI_FFPROBE", "ffprobe")  # Debian package ffmpeg
+MEDIA_FFMPEG = env_str("QUARTIERI_FFMPEG", "ffmpeg")  # a video's thumbnail frame
 MEDIA_PROBE_TIMEOUT_SECONDS = env_int(
     "QUARTIERI_MEDIA_PROBE_TIMEOUT_SECONDS", default=60, minimum=1
 )
@@ -452,6 +455,9 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env_str("QUARTIERI_FROM_EMAIL", "quartieri@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Notifications (to review, sent back, failed, published, mentions) are e-mailed through
+# MAILERS["default"] as well as listed in the app; 0 keeps them in the app only.
+NOTIFICATIONS_EMAIL = env_bool("QUARTIERI_NOTIFICATIONS_EMAIL", default=True)
 
 # --- Newsletter (docs/newsletter.md) ----------------------------------------------------
 # SMTP servers for the newsletter, one URL each, separated by spaces or commas:

@@ -31,6 +31,7 @@ urlpatterns = [
     path("posters/", include("quartieri.posters.urls")),
     path("screens/", include("quartieri.screens.urls")),
     path("newsletter/", include("quartieri.newsletter.urls")),
+    path("notifications/", include("quartieri.notifications.urls")),
     path("", include("quartieri.analytics.urls")),
     path("", include("quartieri.minisites.urls")),
 ]

@@ -79,6 +79,9 @@ def _isolated_files(settings: Any, tmp_path: Any) -> None:
     settings.BUILD_ROOT = tmp_path / "build"
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Notification e-mails are tasks: tests of them turn this on (tests/notifications/);
+    # elsewhere they would join the task queues that publishing's tests drain and compare.
+    settings.NOTIFICATIONS_EMAIL = False
     # Tests serve static files from the finders; production serves collectstatic's output.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -20,4 +20,5 @@ class CampaignsConfig(AppConfig):
             NavItem(
                 _("Editorial calendar"), "campaigns:calendar", Capability.VIEW_CONTENT, order=31
             ),
+            NavItem(_("Review"), "campaigns:review_queue", Capability.DRAFT_CONTENT, order=32),
         ]

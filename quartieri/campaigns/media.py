@@ -26,6 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -40,6 +41,7 @@ from quartieri.accounts.selectors import user_can
 from quartieri.accounts.services import audit_record, audit_snapshot
 from quartieri.campaigns.models import ContentItem, MediaAsset, Variant
 from quartieri.campaigns.services import variant_update
+from quartieri.campaigns.thumbnails import thumbnail_bytes, thumbnail_name
 from quartieri.campaigns.validation import asset_failures
 from quartieri.channels.selectors import Duty, account_allows
 
@@ -453,7 +455,11 @@ def media_upload(
         asset.caption_file.name = str(caption_file.name)  # until stored, as for the file
         asset.probe |= {"caption_format": captions.format, "caption_cues": len(captions.cues)}
     _check_variants(actor=actor, asset=asset, variants=variants)
-    stored = _Stored(file, probe.extension, caption_file, captions.format if captions else "")
+    with _local_path(file) as path:  # accepted: its thumbnail for the media library
+        thumbnail = thumbnail_bytes(path=path, kind=probe.kind, duration=probe.duration_seconds)
+    stored = _Stored(
+        file, probe.extension, caption_file, captions.format if captions else "", thumbnail
+    )
     return _store(actor=actor, asset=asset, files=stored, variants=variants)
 
 
@@ -463,6 +469,7 @@ class _Stored:
     extension: str
     caption_file: UploadedFile[Any] | None
     caption_extension: str
+    thumbnail: bytes | None
 
 
 def _store(
@@ -480,6 +487,9 @@ def _store(
                 caption_name = _stored_name(str(files.caption_file.name), files.caption_extension)
                 asset.caption_file.save(caption_name, files.caption_file, save=False)
                 written.append(asset.caption_file.name or "")
+            if files.thumbnail is not None:
+                asset.thumbnail.save(thumbnail_name(), ContentFile(files.thumbnail), save=False)
+                written.append(asset.thumbnail.name or "")
             asset.full_clean()
             asset.save()
             audit_record(
@@ -602,7 +612,9 @@ def media_delete(*, actor: User, asset: MediaAsset) -> None:
             _("%(name)s is used by %(variants)s: take it off those variants first.")
             % {"name": asset.file.name, "variants": ", ".join(str(v) for v in users)}
         )
-    names = [name for name in (asset.file.name, asset.caption_file.name) if name]
+    names = [
+        name for name in (asset.file.name, asset.caption_file.name, asset.thumbnail.name) if name
+    ]
     storage = asset.file.storage
     audit_record(
         actor=actor,

@@ -140,6 +140,11 @@ class MediaAsset(models.Model):
     probe: models.JSONField[Any, Any] = models.JSONField(
         _("format read from the file"), default=dict, blank=True, editable=False
     )
+    # A small JPEG of the picture, or a frame of the video (campaigns.library); blank until
+    # made (rows older than the media library: ``quartieri campaigns thumbnails``).
+    thumbnail = models.FileField(
+        _("thumbnail"), upload_to="campaigns/media/thumbs/", blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["content_item", "pk"]
@@ -244,6 +249,33 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.variant_id}: {self.from_status} → {self.to_status}"
+
+
+class VariantComment(models.Model):
+    """One message of a variant's review thread; ``mentioned`` are the colleagues named with
+    @username in it, who were notified."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="variant_comments",
+    )
+    body = models.TextField(_("comment"))
+    mentioned = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("mentioned"), blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["variant", "created_at", "pk"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self) -> str:
+        return f"{self.variant_id}: {self.body[:40]}"
 
 
 class ApiToken(models.Model):

@@ -156,17 +156,30 @@ def _post_type(variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:
         yield RuleFailure("post_type", allowed, variant.post_type, message, "rules.py")
 
 
-def _texts(variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:
-    unit = _("UTF-16 units") if rules.text_unit == TextUnit.UTF16 else _("characters")
+def text_unit_label(rules: PlatformRules) -> str:
+    return _("UTF-16 units") if rules.text_unit == TextUnit.UTF16 else _("characters")
+
+
+def text_checks(variant: Variant, rules: PlatformRules) -> list[tuple[str, str, Limit | None]]:
+    """(field, text, limit) of each text the platform limits for this post: what approval
+    checks and what the editor's live counter counts."""
     text = composed_caption(variant)
     is_photo = variant.post_type == "photo"
-    checks: list[tuple[str, str, Limit | None]] = [
+    if is_photo and rules.photo_description_max:
         # A TikTok photo post has a title and a description; video and elsewhere a caption.
-        ("title", variant.title, rules.photo_title_max if is_photo else None),
-        ("description", text, rules.photo_description_max if is_photo else None),
-        ("caption", text, None if is_photo and rules.photo_description_max else rules.caption_max),
-    ]
-    for field, value, limit in checks:
+        return [
+            ("title", variant.title, rules.photo_title_max),
+            ("description", text, rules.photo_description_max),
+        ]
+    checks: list[tuple[str, str, Limit | None]] = [("caption", text, rules.caption_max)]
+    if is_photo and rules.photo_title_max:
+        checks.insert(0, ("title", variant.title, rules.photo_title_max))
+    return checks
+
+
+def _texts(variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:
+    unit = text_unit_label(rules)
+    for field, value, limit in text_checks(variant, rules):
         length = text_length(value, rules.text_unit)
         if limit is not None and length > limit.value:
             yield _over(field, length, limit, unit, rules.label)

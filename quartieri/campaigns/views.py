@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -119,9 +120,13 @@ def variant_action_view(request: HttpRequest, pk: int, action: str) -> HttpRespo
             messages.error(request, message)
     else:
         messages.success(request, _("Done: %(variant)s.") % {"variant": variant})
-    return redirect(_detail_url(variant))
+    return redirect(_back_url(request, variant))
 
 
-def _detail_url(variant: Variant) -> str:
+def _back_url(request: HttpRequest, variant: Variant) -> str:
+    """Where the step was taken from (the review page sends ``next``), else the campaign."""
+    back = request.POST.get("next", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        return back
     url = reverse("campaigns:campaign_detail", args=[variant.content_item.campaign.slug])
     return f"{url}#variant-{variant.pk}"

@@ -38,6 +38,7 @@ from quartieri.campaigns.forms import (
 )
 from quartieri.campaigns.models import Campaign, ContentItem, Variant
 from quartieri.campaigns.validation import variant_validate
+from quartieri.campaigns.writing import editor_context, item_diffs
 from quartieri.channels.models import AccountGrant, ChannelAccount
 from quartieri.channels.selectors import Duty, account_allows, user_grants
 
@@ -183,10 +184,12 @@ def item_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = _actor(request)
     can_draft = user_can(user, Capability.DRAFT_CONTENT)
     generate_form = GenerateForm(user=user) if can_draft else None
+    rows = _item_rows(user=user, item=item)
     context = {
         "item": item,
         "campaign": item.campaign,
-        "rows": _item_rows(user=user, item=item),
+        "rows": rows,
+        "diffs": item_diffs(item=item, variants=[variant for variant, _editable in rows]),
         "can_draft": can_draft,
         "generate_form": generate_form,
     }
@@ -303,10 +306,11 @@ def variant_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     answer = _save_variant(request, form) if form.is_bound and form.is_valid() else None
     if answer is not None:
         return answer
+    failures = variant_validate(variant)
     if not form.is_bound:
         # The platform rules as the variant stands; after a refused POST the person's input
         # (not yet saved) is what the field errors are about.
-        form.attach_rules(variant_validate(variant))
+        form.attach_rules(failures)
     at = variant.scheduled_at
     context = {
         "form": form,
@@ -314,6 +318,8 @@ def variant_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         "item": variant.content_item,
         "campaign": variant.content_item.campaign,
         "scheduled_local": timezone.localtime(at) if at else None,
+        # Beside the form: preview, live counters and checks, diff, media (writing.py).
+        **editor_context(variant=variant, failures=failures),
     }
     return render(request, "campaigns/variant_form.html", context)
 

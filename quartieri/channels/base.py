@@ -21,6 +21,8 @@ hook                        what it says                                        
 ``option_failures()``       what the options refuse before approval               options' own
 ``compose_failures()``      constraints read live when a post is composed         none
 ``compose_panel()``         what the media page shows of those constraints        nothing
+``preview()``               how a post looks on the channel (template, context)   a plain card
+``caption_fold()``          where the feed cuts a caption behind "… more"         not cut
 ``delivery()``              how a scheduled variant goes out (``Delivery``)       nobody: a
                                                                                   person marks
                                                                                   it published
@@ -57,6 +59,7 @@ from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from quartieri.channels.preview import Fold, Preview, PreviewPost, preview_text
 from quartieri.channels.rules import (
     OWN_CHANNEL_POST_TYPES,
     PlatformRules,
@@ -352,6 +355,8 @@ class ChannelKind:
     connector: ClassVar[str] = ""
     # Meta: a token still valid is exchanged for a new one (fb_exchange_token).
     renews_with_access_token: ClassVar[bool] = False
+    # The template that draws a post as the channel shows it (``preview``).
+    preview_template: ClassVar[str] = "channels/preview/generic.html"
 
     def __str__(self) -> str:
         return str(self.label)
@@ -390,6 +395,20 @@ class ChannelKind:
     def compose_panel(self, *, accounts: Sequence[ChannelAccount]) -> ComposePanel | None:
         """What the media page shows about ``accounts``' live constraints (None: nothing)."""
         return None
+
+    # Previewing ----------------------------------------------------------------------------
+    def caption_fold(self, *, post_type: str) -> Fold | None:
+        """Roughly where the channel's feed cuts a caption of ``post_type`` behind "… more"
+        (None: shown whole)."""
+        return None
+
+    def preview(self, *, post: PreviewPost) -> Preview:
+        """How ``post`` will look on the channel: ``preview_template`` drawn with the post,
+        its text cut at ``caption_fold`` and the kind (the editor, the review page and the
+        sandbox show the same drawing)."""
+        fold = self.caption_fold(post_type=post.post_type)
+        context = {"post": post, "text": preview_text(post.text, fold=fold), "kind": self}
+        return Preview(self.preview_template, context)
 
     # Delivering ------------------------------------------------------------------------
     def delivery(self) -> Delivery | None:

@@ -34,6 +34,7 @@ class WebsiteKind(OwnChannelKind):
     slug = Platform.WEBSITE
     label = Platform.WEBSITE.label
     rules_label = "Website"
+    preview_template = "channels/preview/website.html"  # an entry of the mini-site's feed
     capabilities = frozenset({Capability.DELIVERS, Capability.METRICS})
     delivery_path = "quartieri.minisites.release.RELEASE"
     # Per site and day (the account's scope: the website's sites), counted by the platform.

@@ -41,6 +41,7 @@ class NewsletterKind(OwnChannelKind):
     slug = Platform.NEWSLETTER
     label = Platform.NEWSLETTER.label
     rules_label = "Newsletter"
+    preview_template = "channels/preview/newsletter.html"  # an item of the day's issue
     capabilities = frozenset({Capability.DELIVERS, Capability.METRICS})
     delivery_path = "quartieri.newsletter.delivery.DAILY_ISSUE"
     # Per issue (the newsletter's "post"): the names are ours, there is no platform.

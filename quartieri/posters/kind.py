@@ -29,6 +29,7 @@ class PostersKind(OwnChannelKind):
     slug = Platform.POSTERS
     label = Platform.POSTERS.label
     rules_label = "Posters"
+    preview_template = "channels/preview/posters.html"  # an A3 portrait sheet
     capabilities = frozenset({Capability.DELIVERS, Capability.METRICS})
     delivery_path = "quartieri.minisites.release.RELEASE"
     metrics = {(MetricScope.POST, "scans"): MetricDefinition("scans", MetricKind.DAILY, QR_SCANS)}

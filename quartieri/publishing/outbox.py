@@ -44,6 +44,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from quartieri.campaigns.models import Variant
+from quartieri.campaigns.notices import variant_failed_notify
 from quartieri.campaigns.services import variant_record_published
 from quartieri.channels.base import Capability
 from quartieri.channels.connection import (
@@ -547,7 +548,10 @@ def _owned_fail(
 
 
 def _fail(entry: OutboxEntry, reason: str | Promise, action: str | Promise) -> None:
+    """Settle the entry as failed (inside the caller's transaction) and tell the people the
+    post concerns (campaigns.notices: author, last editor, who scheduled it)."""
     _update(entry, state=State.FAILED, claimed_by="", last_error=_plain(reason, action))
+    variant_failed_notify(variant_id=entry.variant_id, reason=entry.last_error)
 
 
 def _published(entry: OutboxEntry, *, post_id: str, permalink: str, note: str = "") -> None:

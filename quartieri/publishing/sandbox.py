@@ -20,8 +20,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from quartieri.campaigns.preview import asset_preview_media
 from quartieri.channels.connectors.http import SANDBOX_LISTING, tls_context
-from quartieri.channels.registry import Platform
+from quartieri.channels.preview import Preview, PreviewMedia, PreviewPost
+from quartieri.channels.registry import Platform, kind_for
+from quartieri.channels.rules import PostType
 from quartieri.publishing.models import OutboxEntry
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -54,6 +57,8 @@ class SandboxPost:
     created: dt.datetime
     status: str
     entry: OutboxEntry | None = None
+    # The post drawn as its platform shows it (the kind's preview), once its entry is known.
+    preview: Preview | None = None
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -159,9 +164,11 @@ def _attach_entries(posts: Iterable[SandboxPost]) -> None:
     ids = {post_id for post in posts for post_id in post.ids}
     if not ids:
         return
-    entries = OutboxEntry.objects.filter(
-        Q(publish_id__in=ids) | Q(platform_post_id__in=ids)
-    ).select_related("account", "variant__content_item")
+    entries = (
+        OutboxEntry.objects.filter(Q(publish_id__in=ids) | Q(platform_post_id__in=ids))
+        .select_related("account", "variant__content_item")
+        .prefetch_related("variant__media")
+    )
     by_id: dict[tuple[str, str], OutboxEntry] = {}
     for entry in entries:
         for post_id in (entry.publish_id, entry.platform_post_id):
@@ -171,6 +178,43 @@ def _attach_entries(posts: Iterable[SandboxPost]) -> None:
         post.entry = next(
             (by_id[(post.platform, i)] for i in post.ids if (post.platform, i) in by_id), None
         )
+        post.preview = sandbox_preview(post)
+
+
+# What the fakes call a post's kind (Graph's media_type, lower-cased) → our post types.
+_RECEIVED_TYPES = {
+    "reels": PostType.REEL,
+    "stories": PostType.STORY,
+    "carousel_album": PostType.CAROUSEL,
+    "image": PostType.FEED,
+}
+
+
+def sandbox_preview(post: SandboxPost) -> Preview | None:
+    """A received post drawn by its kind, as the editor's preview draws a variant: the text
+    and title as the platform received them; the media as the platform fetched them, or the
+    variant's own files when the platform took an upload (a TikTok FILE_UPLOAD video)."""
+    if post.platform not in Platform.values:
+        return None
+    entry = post.entry
+    media = tuple(
+        PreviewMedia(kind=item.kind, url=item.local_url, alt=item.alt)
+        for item in post.media
+        if item.local_url
+    )
+    if entry is not None and not media:
+        media = tuple(asset_preview_media(asset) for asset in entry.variant.media.all())
+    received = _RECEIVED_TYPES.get(post.kind, post.kind)
+    preview_post = PreviewPost(
+        account=entry.account.handle if entry else post.account,
+        name=str(entry.account) if entry else post.account,
+        post_type=entry.variant.post_type if entry else received,
+        text=post.text,
+        title=post.title,
+        media=media,
+        language=entry.account.language if entry else "",
+    )
+    return kind_for(post.platform).preview(post=preview_post)
 
 
 def sandbox_find(*, platform: str, post_id: str) -> tuple[SandboxPost | None, list[str]]:

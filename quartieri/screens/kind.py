@@ -21,6 +21,7 @@ class ScreensKind(OwnChannelKind):
     slug = Platform.SCREENS
     label = Platform.SCREENS.label
     rules_label = "Screens"
+    preview_template = "channels/preview/screens.html"  # a 16:9 slide
     capabilities = frozenset({Capability.DELIVERS, Capability.METRICS})
     delivery_path = "quartieri.screens.kind.DELIVERY"
     # Per slide (a post of the channel): counted by the platform itself, not read from a

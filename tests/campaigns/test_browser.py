@@ -8,7 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from quartieri.campaigns.models import Campaign, Variant
-from quartieri.campaigns.services import variant_reject
+from quartieri.campaigns.services import variant_comment_add, variant_reject, variant_submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,3 +61,33 @@ def test_an_approver_approves_then_schedules_on_the_autumn_fold(
     assert stored.status == Variant.Status.SCHEDULED
     assert stored.scheduled_at == dt.datetime(2021, 10, 31, 0, 30, tzinfo=dt.UTC)
     assert axe_violations(page) == []
+
+
+def test_the_editor_counts_and_redraws_the_preview_as_one_types(
+    page, login, editor, approver, item, tiktok, make_variant
+):
+    variant = make_variant(item=item, account=tiktok, by=editor)
+    login(editor)
+    page.goto(f"/campaigns/variants/{variant.pk}/edit/")
+    assert axe_violations(page) == []
+    caption = "a" * 2199 + "🌆"  # one UTF-16 unit over TikTok's 2,200
+    page.fill("#id_caption", caption)
+    counter = page.locator('#writing-counters li[data-field="caption"]')
+    counter.and_(page.locator("[data-over]")).wait_for()
+    assert "2.201 / 2.200" in counter.inner_text()  # Italian grouping, the server's count
+    assert page.locator('[data-testid="live-failures"] li').count() == 1
+    assert "a" * 50 in page.locator("#preview-live").inner_text()  # redrawn, cut at the fold
+    # Nothing was saved by checking.
+    assert Variant.objects.get(pk=variant.pk).caption == "Baggio, slow"
+    # The review page, the queue and the notifications: readable by everyone (WCAG 2.1 AA).
+    variant = variant_submit(actor=editor, variant=variant)
+    variant_comment_add(actor=approver, variant=variant, body="@marco accorcia, grazie")
+    for url in (
+        f"/campaigns/variants/{variant.pk}/review/",
+        "/campaigns/variants/review/",
+        "/notifications/",
+        f"/campaigns/{item.campaign.slug}/media/",
+    ):
+        page.goto(url)
+        assert axe_violations(page) == [], url
+    assert page.locator('[data-testid="bell-count"]').inner_text() == "1"

@@ -113,7 +113,9 @@ def test_an_image_is_known_by_its_content_not_its_name(item, editor, settings):
     assert stored.probe == {"format": "png"}
     # Unguessable name (22 random characters), extension from the content, never ".jpg".
     assert re.fullmatch(r"campaigns/media/[\w-]{22}-parco-delle-cave\.png", stored.file.name)
-    assert stored_files(settings) == [stored.file.name]
+    # ... and a JPEG thumbnail for the media library, as unguessable.
+    assert re.fullmatch(r"campaigns/media/thumbs/[\w-]{22}\.jpg", stored.thumbnail.name)
+    assert stored_files(settings) == sorted([stored.file.name, stored.thumbnail.name])
     event = AuditEvent.objects.get(action="campaigns.media.upload")
     assert event.after["original_name"] == "Parco delle Cave.jpg"
 
@@ -251,7 +253,9 @@ def test_a_video_is_read_with_ffprobe(item, editor, videos, settings):
     }
     assert re.fullmatch(r"campaigns/captions/[\w-]{22}-baggio\.vtt", asset.caption_file.name)
     assert asset.caption_file.read() == VTT
-    assert sorted(stored_files(settings)) == sorted([asset.file.name, asset.caption_file.name])
+    assert sorted(stored_files(settings)) == sorted(
+        [asset.file.name, asset.caption_file.name, asset.thumbnail.name]
+    )
 
 
 def test_a_mov_hevc_silent_video_with_srt_captions(item, editor, videos):
@@ -496,7 +500,7 @@ def test_a_file_in_use_cannot_be_deleted(item, instagram, editor, make_variant, 
         media_delete(actor=editor, asset=asset)
     assert "take it off those variants first" in refused.value.messages[0]
     assert MediaAsset.objects.filter(pk=asset.pk).exists()
-    assert stored_files(settings) == [asset.file.name]
+    assert stored_files(settings) == sorted([asset.file.name, asset.thumbnail.name])
 
 
 def test_deleting_removes_the_row_and_its_files(

@@ -105,6 +105,10 @@ def test_an_approver_sends_a_failed_post_again_and_sees_it_in_the_sandbox(
     page.wait_for_load_state()
     out.refresh_from_db()
     assert page.url.endswith(f"/publishing/sandbox/instagram/{out.publish_id}/")
+    # The post as Instagram draws it, the received fields one click away.
+    drawn = page.locator("[data-testid=sandbox-preview] [data-testid=preview-caption]")
+    assert "Isola: open" in drawn.inner_text()
+    page.click("[data-testid=sandbox-post] details summary")
     assert page.locator("[data-testid=sandbox-text]").inner_text().startswith("Isola: open")
     assert axe_violations(page) == []
     assert Variant.objects.filter(status=Variant.Status.PUBLISHED).count() == 2

@@ -25,6 +25,7 @@ from quartieri.channels.kinds.instagram.fake import FakeInstagram
 from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from quartieri.channels.models import AccountGrant, AccountState, ChannelAccount, PlatformCredential
 from quartieri.channels.services import credential_store
+from quartieri.notifications.models import Event, Notification
 from quartieri.publishing import outbox, payload
 from quartieri.publishing.models import OutboxEntry
 from tests.channels.options import as_options
@@ -348,14 +349,19 @@ def test_a_platform_refusal_fails_with_plain_words(item, tiktok, fake_tiktok):
     assert fake_tiktok.posts == []
 
 
-def test_a_failed_publish_on_the_platform_is_failed_here(item, tiktok, fake_tiktok):
+def test_a_failed_publish_on_the_platform_is_failed_here(item, tiktok, fake_tiktok, owner):
     fake_tiktok.fail_next_publish("frame_rate_check_failed")
-    entry = schedule(scheduled_variant(item, tiktok))
+    variant = scheduled_variant(item, tiktok)
+    Variant.objects.filter(pk=variant.pk).update(drafted_by=owner)
+    entry = schedule(variant)
     drain()
     entry = refreshed(entry)
     assert entry.state == State.FAILED
     assert entry.publish_id  # the handle was kept
     assert fake_tiktok.posts == []
+    # Its author is told, with the reason the outbox recorded.
+    [told] = Notification.objects.filter(recipient=owner, event=Event.FAILED)
+    assert told.detail == entry.last_error
 
 
 def test_an_unreachable_platform_is_retried_later(item, tiktok, fake_tiktok):

@@ -193,6 +193,10 @@ def test_the_viewer_shows_each_post_once_with_its_text_media_options_and_entry(
     # The picture is shown from this server, never from the address given to the platform.
     assert 'src="/media/campaigns/media/isola.jpg" alt="La Stecca degli artigiani"' in html
     assert f"{settings.SANDBOX_MEDIA_URL}campaigns/media/isola.jpg" in html
+    # Each received post is drawn by its kind as the editor draws it; the fields stay below.
+    drawn = re.findall(r'data-testid="sandbox-preview">\s*<\w+[^>]*data-kind="(\w+)"', html)
+    assert sorted(drawn) == ["facebook", "instagram", "tiktok"]
+    assert html.count("What the platform received, field by field") == 3
 
 
 def test_the_outbox_links_every_published_post_to_the_viewer(published, client_for, analyst):

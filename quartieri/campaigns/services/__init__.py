@@ -3,7 +3,9 @@
 - ``variants``: drafting variants and moving them through the workflow (draft → in_review →
   approved → scheduled → published), and the system's record of a delivered post;
 - ``generate``: variants generated from a content item's master texts;
-- ``content``: campaigns, content items, API tokens, the plan a campaign follows.
+- ``content``: campaigns, content items, API tokens, the plan a campaign follows;
+- ``comments``: a variant's review thread, with @mentions;
+- ``bulk``: approving or scheduling a selection, each through the one-variant service.
 
 Every check runs server-side before anything is written: a refused call changes no row,
 writes no Transition and no audit event.
@@ -11,6 +13,21 @@ writes no Transition and no audit event.
 
 from __future__ import annotations
 
+from quartieri.campaigns.services.bulk import (
+    BulkResult as BulkResult,
+)
+from quartieri.campaigns.services.bulk import (
+    variants_bulk_approve as variants_bulk_approve,
+)
+from quartieri.campaigns.services.bulk import (
+    variants_bulk_schedule as variants_bulk_schedule,
+)
+from quartieri.campaigns.services.comments import (
+    CommentResult as CommentResult,
+)
+from quartieri.campaigns.services.comments import (
+    variant_comment_add as variant_comment_add,
+)
 from quartieri.campaigns.services.content import (
     CAMPAIGN_FIELDS as CAMPAIGN_FIELDS,
 )

@@ -29,6 +29,7 @@ from quartieri.accounts.models import User
 from quartieri.accounts.services import audit_record, audit_snapshot
 from quartieri.campaigns import scheduling
 from quartieri.campaigns.models import ContentItem, Transition, Variant
+from quartieri.campaigns.notices import variant_transition_notify
 from quartieri.campaigns.validation import variant_check_media, variant_validate
 from quartieri.channels.base import OptionsError, option_field_name
 from quartieri.channels.models import ChannelAccount
@@ -136,6 +137,8 @@ def _move(
         actor=actor,
         comment=comment,
     )
+    # Who must hear of it ("to review", "sent back", "published"): in the same transaction.
+    variant_transition_notify(variant=variant, action=action, actor=actor, comment=comment)
     audit_record(
         actor=actor,
         action=f"campaigns.variant.{action}",

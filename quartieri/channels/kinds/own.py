@@ -22,5 +22,3 @@ class OwnChannelKind(ChannelKind):
 
     def rules(self) -> PlatformRules:
         return PlatformRules(label=self.rules_label, post_types=OWN_CHANNEL_POST_TYPES)
-
-

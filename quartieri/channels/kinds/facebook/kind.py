@@ -17,6 +17,7 @@ from quartieri.channels.base import (
 from quartieri.channels.connectors.base import PlatformOptions
 from quartieri.channels.kinds.facebook.client import FacebookOptions
 from quartieri.channels.kinds.meta.kind import FB_INSIGHTS, MetaKind
+from quartieri.channels.preview import Fold
 from quartieri.channels.registry import Platform
 from quartieri.channels.rules import PlatformRules, PostType
 
@@ -27,12 +28,21 @@ RULES = PlatformRules(
     post_types=frozenset({PostType.FEED, PostType.PHOTO, PostType.VIDEO, PostType.REEL}),
 )
 POST, ACCOUNT = MetricScope.POST, MetricScope.ACCOUNT
+# Facebook publishes no fold; third parties measure about 477 characters before "See more"
+# in the desktop feed, earlier on phones (socialk.it facebook-character-counter, posthell.com
+# facebook-character-counter) [3P]. The preview draws the desktop feed's post.
+CAPTION_FOLD = Fold(
+    477,
+    "socialk.it, posthell.com",
+    _("This is the desktop feed's figure: phones cut earlier."),
+)
 
 
 class FacebookKind(MetaKind):
     slug = Platform.FACEBOOK
     label = Platform.FACEBOOK.label
     connector = "quartieri.channels.kinds.facebook.client.FacebookConnector"
+    preview_template = "channels/preview/facebook.html"
     # §3: no daily limit for Page posts is documented; Reels are 30 per 24 hours (§3.2).
     quota = QuotaNote(
         _(
@@ -55,6 +65,9 @@ class FacebookKind(MetaKind):
 
     def rules(self) -> PlatformRules:
         return RULES
+
+    def caption_fold(self, *, post_type: str) -> Fold | None:
+        return CAPTION_FOLD
 
     def default_post_type(self, *, media_kinds: frozenset[str]) -> str:
         return PostType.FEED

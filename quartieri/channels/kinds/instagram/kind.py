@@ -18,16 +18,26 @@ from quartieri.channels.connectors.base import MediaKind, PlatformOptions
 from quartieri.channels.kinds.instagram import rules
 from quartieri.channels.kinds.instagram.client import InstagramOptions
 from quartieri.channels.kinds.meta.kind import IG_INSIGHTS, MetaKind
+from quartieri.channels.preview import Fold
 from quartieri.channels.registry import Platform
 from quartieri.channels.rules import PlatformRules, PostType
 
 POST, ACCOUNT = MetricScope.POST, MetricScope.ACCOUNT
+# Instagram publishes no fold; third parties measure about 125 characters before "… more"
+# in the feed (charactercounter.com/instagram, bulkpublish.com/blog/instagram-character-limit)
+# [3P]. Reels show less, by no published figure; stories carry no caption (§2.1 lists none).
+CAPTION_FOLD = Fold(
+    125,
+    "charactercounter.com/instagram, bulkpublish.com",
+    _("Reels show less of it, by no published figure."),
+)
 
 
 class InstagramKind(MetaKind):
     slug = Platform.INSTAGRAM
     label = Platform.INSTAGRAM.label
     connector = "quartieri.channels.kinds.instagram.client.InstagramConnector"
+    preview_template = "channels/preview/instagram.html"
     # §2.2: content_publishing_limit's reference says quota_total is "currently 50"; Meta's
     # guide also says 100 ([CONFLICT] §0). The connector reads the live value before each
     # media_publish, holds the post when it is used up, and the reading is stored
@@ -56,6 +66,9 @@ class InstagramKind(MetaKind):
 
     def rules(self) -> PlatformRules:
         return rules.rules()
+
+    def caption_fold(self, *, post_type: str) -> Fold | None:
+        return None if post_type == PostType.STORY else CAPTION_FOLD
 
     def default_post_type(self, *, media_kinds: frozenset[str]) -> str:
         return PostType.REEL if MediaKind.VIDEO in media_kinds else PostType.FEED

@@ -77,6 +77,7 @@ class MastodonKind(SocialKind):
     label = Platform.MASTODON.label
     capabilities = SocialKind.capabilities | {Capability.RECONCILE, Capability.OPTIONS}
     connector = "quartieri.channels.kinds.mastodon.client.MastodonConnector"
+    preview_template = "channels/preview/mastodon.html"  # a status, shown whole
     options = MastodonPostOptions
     quota = QuotaNote(
         _(

@@ -28,6 +28,7 @@ from quartieri.channels.kinds.tiktok.creator_info import (
 from quartieri.channels.kinds.tiktok.options import PrivacyLevel, TikTokPostOptions
 from quartieri.channels.kinds.tiktok.rules import RULES
 from quartieri.channels.models import ChannelAccount
+from quartieri.channels.preview import Fold
 from quartieri.channels.registry import Platform
 from quartieri.channels.rules import PlatformRules, PostType, RuleFailure
 
@@ -36,6 +37,15 @@ VIDEO_QUERY = (
 )
 USER_INFO = "TikTok Display API, Get User Info, scope user.info.stats (platform-apis.md §1.1)"
 POST, ACCOUNT = MetricScope.POST, MetricScope.ACCOUNT
+# TikTok publishes no fold. Third parties measure 100 to 150 characters before "… more"
+# (txttools.pages.dev/character-limit/tiktok and posttruncate.com: about 100;
+# noxakit.com tiktok-caption-character-checker: 125–150) [3P, CONFLICT]: the lower figure,
+# so that nothing the preview shows may be hidden on a small phone.
+CAPTION_FOLD = Fold(
+    100,
+    "txttools.pages.dev, posttruncate.com, noxakit.com",
+    _("Estimates range from 100 to 150 characters: the preview uses the lower one."),
+)
 
 
 def _total(name: str, source: str) -> MetricDefinition:
@@ -53,6 +63,7 @@ class TikTokKind(SocialKind):
         Capability.COMPOSE_CHECKS,
     }
     connector = "quartieri.channels.kinds.tiktok.client.TikTokConnector"
+    preview_template = "channels/preview/tiktok.html"
     oauth = oauth.LOGIN
     options = TikTokPostOptions
     # §1.6: a per-creator cap per 24 hours exists, its value is not published ("typically
@@ -82,6 +93,9 @@ class TikTokKind(SocialKind):
         if media_kinds and MediaKind.VIDEO not in media_kinds:
             return PostType.PHOTO
         return PostType.VIDEO
+
+    def caption_fold(self, *, post_type: str) -> Fold | None:
+        return CAPTION_FOLD
 
     def account_id(self, *, handle: str, external_id: str) -> str:
         # The connector builds permalinks from the username, which is the handle; the
