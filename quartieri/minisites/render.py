@@ -29,7 +29,6 @@ from quartieri.minisites.content import (
     SiteContent,
     TourView,
 )
-from quartieri.places import exports
 from quartieri.places.models import Theme, Wheelchair
 
 LANGUAGES = (("it", "Italiano"), ("en", "English"))
@@ -221,7 +220,7 @@ def environment(language: str = "en") -> jinja2.Environment:
 
 
 def template_sources() -> list[str]:
-    return [path.read_text() for path in sorted(TEMPLATES.rglob("*.html"))]
+    return [path.read_text() for path in sorted(TEMPLATES.rglob("*")) if path.is_file()]
 
 
 class NeighbourhoodPages:
@@ -347,28 +346,43 @@ class NeighbourhoodPages:
             footer = self.chrome[("footer", here, "")] = Markup(html)  # noqa: S704
         return nav, footer
 
-    def _export(self, tour: TourView) -> exports.ExportTour:
+    def _geojson(self, tour: TourView) -> bytes:
+        """An RFC 7946 FeatureCollection: the points, and the walking path as a LineString."""
         lang = self.lang
-        return exports.ExportTour(
-            title=plain(tour.title, lang),
-            description=plain(tour.description, lang),
-            points=[
-                exports.ExportPoint(
-                    name=plain(p.name, lang),
-                    lon=p.lon,
-                    lat=p.lat,
-                    description=plain(p.text, lang),
-                    kind=p.kind,
-                )
-                for p in tour.points
-            ],
-            path=tour.path,
-            distance_m=tour.distance_m,
-            minutes=tour.walking_minutes,
-            distance_method=tour.method_label,
-            attribution="; ".join(tour.attributions),
-            link=f"{self.home_url}tours/{tour.slug}/",
-        )
+        features: list[dict[str, Any]] = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+                "properties": {
+                    "name": plain(p.name, lang),
+                    "kind": p.kind,
+                    "position": i,
+                    "description": plain(p.text, lang),
+                },
+            }
+            for i, p in enumerate(tour.points)
+        ]
+        title = plain(tour.title, lang)
+        if len(tour.path) >= 2:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "LineString", "coordinates": tour.path},
+                    "properties": {
+                        "name": title,
+                        "distance_m": tour.distance_m,
+                        "walking_minutes": tour.walking_minutes,
+                        "distance_method": tour.method_label,
+                    },
+                }
+            )
+        data = {
+            "type": "FeatureCollection",
+            "name": title,
+            "attribution": "; ".join(tour.attributions),
+            "features": features,
+        }
+        return json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
 
     def pages(self, *, consent: dict[str, str] | None) -> Iterator[Page]:
         n, lang = self.n, self.lang
@@ -384,10 +398,10 @@ class NeighbourhoodPages:
             rel = f"tours/{tour.slug}/"
             yield self._page(rel, "tour.html", "tours", t=tour)
             base = f"{n.slug}/{lang}/{rel}"
-            export = self._export(tour)
-            yield Page(f"{base}{tour.slug}.gpx", exports.tour_gpx(export).encode())
-            geojson = json.dumps(exports.tour_geojson(export), ensure_ascii=False, sort_keys=True)
-            yield Page(f"{base}route.geojson", geojson.encode())
+            gpx = environment(lang).get_template("minisites/route.gpx")
+            data = gpx.render({**self.common, "t": tour, "url": f"{self.home_url}{rel}"})
+            yield Page(f"{base}{tour.slug}.gpx", data.encode())
+            yield Page(f"{base}route.geojson", self._geojson(tour))
         yield self._page("playlist/", "playlist.html", "playlist")
         yield self._page("events/", "events.html", "events")
         yield self._page("poster/", "poster.html", "poster", poster=self.poster)
