@@ -7,6 +7,7 @@ gettext (``_`` in the templates), so the apps' catalogues translate them.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import re
@@ -88,11 +89,17 @@ def plain(value: Localised, lang: str) -> str:
 
 
 def when(event: EventView) -> str:
-    if event.precision == "month":
-        return formats.date_format(event.first_day, "F Y")
-    first = formats.date_format(event.first_day, "j F Y")
-    if event.last_day and event.last_day != event.first_day:
-        return f"{first} – {formats.date_format(event.last_day, 'j F Y')}"
+    return _when(translation.get_language(), event.precision, event.first_day, event.last_day)
+
+
+@functools.cache
+def _when(language: str, precision: str, first_day: dt.date, last_day: dt.date | None) -> str:
+    # Cached: Django's date formatting is slow, and events repeat their dates across sites.
+    if precision == "month":
+        return formats.date_format(first_day, "F Y")
+    first = formats.date_format(first_day, "j F Y")
+    if last_day and last_day != first_day:
+        return f"{first} – {formats.date_format(last_day, 'j F Y')}"
     return first
 
 
@@ -203,6 +210,9 @@ def environment(language: str = "en") -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        # A build asks for a template thousands of times: no file check each time (the
+        # templates of a running process do not change; the build digest is cached too).
+        auto_reload=False,
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.globals.update(

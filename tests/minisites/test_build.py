@@ -254,3 +254,25 @@ def test_players_wait_for_a_click(campaign, out):
     assert 'data-embed="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"' in page
     assert "<iframe" not in page
     assert 'href="https://youtu.be/dQw4w9WgXcQ"' in page  # without JavaScript: the link
+
+
+def test_a_failed_rendering_process_fails_the_build_and_records_nothing(
+    campaign, tmp_path, monkeypatch
+):
+    import os
+
+    from quartieri.minisites import build as build_module
+
+    parent, render_share = os.getpid(), build_module._render_share
+
+    def crashing_in_the_child() -> Any:
+        if os.getpid() != parent:
+            raise OSError("disk full")
+        return render_share()
+
+    monkeypatch.setattr(build_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(build_module, "_render_share", crashing_in_the_child)
+    with pytest.raises(RuntimeError, match="a rendering process failed: OSError: disk full"):
+        build(campaign, tmp_path / "site", unreleased=True, processes=2)
+    assert not (tmp_path / "site" / "manifest.json").exists()
+    assert not SiteBuild.objects.exists()
