@@ -102,12 +102,14 @@ class Writer:
 
     def write(self, page: Page) -> None:
         digest = _sha(page.data)
+        kept = page.path in self.files  # carried over with its site, and counted then
         self.files[page.path] = digest
         target = os.path.join(self.root, page.path)
         exists = os.path.isfile(target)
         if exists and self.previous.get(page.path) == digest:
-            self.result.pages_unchanged += 1
+            self.result.pages_unchanged += 0 if kept else 1
             return
+        self.result.pages_unchanged -= 1 if kept else 0
         folder = os.path.dirname(target)
         if folder not in self.folders:
             os.makedirs(folder, exist_ok=True)
@@ -327,9 +329,10 @@ class Builder:
                     writer.write(page)
         for prepared in todo:
             for _width, path in (v for vs in prepared.images.values() for v in vs):
-                writer.files.setdefault(
-                    path, writer.previous.get(path) or _sha((self.out / path).read_bytes())
-                )
+                if path not in writer.files:  # resized by an earlier build: left as it is
+                    digest = writer.previous.get(path) or _sha((self.out / path).read_bytes())
+                    writer.files[path] = digest
+                    writer.result.pages_unchanged += 1
 
     def shared(self, sites: list[NeighbourhoodView], writer: Writer) -> None:
         for page in assets.shared_pages():

@@ -102,6 +102,7 @@ def test_rebuild_rewrites_only_the_pages_a_change_affects(campaign, tour_slug, o
     before = _mtimes(out)
     again = build(campaign, out)
     assert (again.pages_written, again.pages_removed) == (0, 0)
+    assert again.pages_unchanged == len(before) - 1  # each file counted once; not the manifest
     assert _mtimes(out) == {**before, "manifest.json": before["manifest.json"]}
 
     stop = TourStop.objects.get(poi__name_it="Chiesa")
@@ -117,6 +118,7 @@ def test_rebuild_rewrites_only_the_pages_a_change_affects(campaign, tour_slug, o
                          f"testa-1-ovest/it/tours/{tour_slug}/{tour_slug}.gpx",
                          f"testa-1-ovest/en/tours/{tour_slug}/{tour_slug}.gpx"}  # fmt: skip
     assert changed.pages_written == len(rewritten)
+    assert changed.pages_written + changed.pages_unchanged == len(after) - 1
     assert "Testo nuovo" in read(out, TOUR.format(lang="it", slug=tour_slug))
 
 
