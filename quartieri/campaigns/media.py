@@ -455,7 +455,7 @@ def media_upload(
         asset.caption_file.name = str(caption_file.name)  # until stored, as for the file
         asset.probe |= {"caption_format": captions.format, "caption_cues": len(captions.cues)}
     _check_variants(actor=actor, asset=asset, variants=variants)
-    with _local_path(file) as path:  # accepted: its thumbnail for the media library
+    with local_path(file) as path:  # accepted: its thumbnail for the media library
         thumbnail = thumbnail_bytes(path=path, kind=probe.kind, duration=probe.duration_seconds)
     stored = _Stored(
         file, probe.extension, caption_file, captions.format if captions else "", thumbnail

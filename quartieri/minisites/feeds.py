@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 from quartieri.minisites.kind import FeedEntry
+from quartieri.minisites.render import environment
 
-ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
@@ -43,26 +43,31 @@ def atom(
     entries: Sequence[FeedEntry],
     fallback_date: dt.date,
 ) -> bytes:
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
-    ET.SubElement(feed, f"{{{ATOM}}}id").text = self_url
-    ET.SubElement(feed, f"{{{ATOM}}}title").text = title
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = _iso(_updated(entries, fallback_date))
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=home)
-    author = ET.SubElement(feed, f"{{{ATOM}}}author")
-    ET.SubElement(author, f"{{{ATOM}}}name").text = title
-    for entry in reversed(entries):  # newest first
-        node = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        ET.SubElement(node, f"{{{ATOM}}}id").text = _entry_id(entry, host)
-        ET.SubElement(node, f"{{{ATOM}}}title").text = entry.title
-        ET.SubElement(node, f"{{{ATOM}}}published").text = _iso(entry.published_at)
-        ET.SubElement(node, f"{{{ATOM}}}updated").text = _iso(entry.updated_at)
-        ET.SubElement(node, f"{{{ATOM}}}link", rel="alternate", href=entry.link or home)
-        summary = ET.SubElement(node, f"{{{ATOM}}}summary", type="text")
-        summary.text = entry.text
-        summary.set("{http://www.w3.org/XML/1998/namespace}lang", entry.language)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + bytes(ET.tostring(feed, encoding="utf-8"))
+    # A template (autoescaped: valid XML text and attributes), newest entry first.
+    items = [
+        {
+            "id": _entry_id(entry, host),
+            "title": entry.title,
+            "published": _iso(entry.published_at),
+            "updated": _iso(entry.updated_at),
+            "link": entry.link or home,
+            "language": entry.language,
+            "text": entry.text,
+        }
+        for entry in reversed(entries)
+    ]
+    return (
+        environment()
+        .get_template("minisites/feed.atom")
+        .render(
+            title=title,
+            self_url=self_url,
+            home=home,
+            updated=_iso(_updated(entries, fallback_date)),
+            entries=items,
+        )
+        .encode()
+    )
 
 
 def json_feed(

@@ -7,6 +7,7 @@ gettext (``_`` in the templates), so the apps' catalogues translate them.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import re
@@ -29,7 +30,6 @@ from quartieri.minisites.content import (
     SiteContent,
     TourView,
 )
-from quartieri.places import exports
 from quartieri.places.models import Theme, Wheelchair
 
 LANGUAGES = (("it", "Italiano"), ("en", "English"))
@@ -89,11 +89,17 @@ def plain(value: Localised, lang: str) -> str:
 
 
 def when(event: EventView) -> str:
-    if event.precision == "month":
-        return formats.date_format(event.first_day, "F Y")
-    first = formats.date_format(event.first_day, "j F Y")
-    if event.last_day and event.last_day != event.first_day:
-        return f"{first} – {formats.date_format(event.last_day, 'j F Y')}"
+    return _when(translation.get_language(), event.precision, event.first_day, event.last_day)
+
+
+@functools.cache
+def _when(language: str, precision: str, first_day: dt.date, last_day: dt.date | None) -> str:
+    # Cached: Django's date formatting is slow, and events repeat their dates across sites.
+    if precision == "month":
+        return formats.date_format(first_day, "F Y")
+    first = formats.date_format(first_day, "j F Y")
+    if last_day and last_day != first_day:
+        return f"{first} – {formats.date_format(last_day, 'j F Y')}"
     return first
 
 
@@ -204,6 +210,9 @@ def environment(language: str = "en") -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        # A build asks for a template thousands of times: no file check each time (the
+        # templates of a running process do not change; the build digest is cached too).
+        auto_reload=False,
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.globals.update(
@@ -221,7 +230,7 @@ def environment(language: str = "en") -> jinja2.Environment:
 
 
 def template_sources() -> list[str]:
-    return [path.read_text() for path in sorted(TEMPLATES.rglob("*.html"))]
+    return [path.read_text() for path in sorted(TEMPLATES.rglob("*")) if path.is_file()]
 
 
 class NeighbourhoodPages:
@@ -347,28 +356,43 @@ class NeighbourhoodPages:
             footer = self.chrome[("footer", here, "")] = Markup(html)  # noqa: S704
         return nav, footer
 
-    def _export(self, tour: TourView) -> exports.ExportTour:
+    def _geojson(self, tour: TourView) -> bytes:
+        """An RFC 7946 FeatureCollection: the points, and the walking path as a LineString."""
         lang = self.lang
-        return exports.ExportTour(
-            title=plain(tour.title, lang),
-            description=plain(tour.description, lang),
-            points=[
-                exports.ExportPoint(
-                    name=plain(p.name, lang),
-                    lon=p.lon,
-                    lat=p.lat,
-                    description=plain(p.text, lang),
-                    kind=p.kind,
-                )
-                for p in tour.points
-            ],
-            path=tour.path,
-            distance_m=tour.distance_m,
-            minutes=tour.walking_minutes,
-            distance_method=tour.method_label,
-            attribution="; ".join(tour.attributions),
-            link=f"{self.home_url}tours/{tour.slug}/",
-        )
+        features: list[dict[str, Any]] = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+                "properties": {
+                    "name": plain(p.name, lang),
+                    "kind": p.kind,
+                    "position": i,
+                    "description": plain(p.text, lang),
+                },
+            }
+            for i, p in enumerate(tour.points)
+        ]
+        title = plain(tour.title, lang)
+        if len(tour.path) >= 2:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "LineString", "coordinates": tour.path},
+                    "properties": {
+                        "name": title,
+                        "distance_m": tour.distance_m,
+                        "walking_minutes": tour.walking_minutes,
+                        "distance_method": tour.method_label,
+                    },
+                }
+            )
+        data = {
+            "type": "FeatureCollection",
+            "name": title,
+            "attribution": "; ".join(tour.attributions),
+            "features": features,
+        }
+        return json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
 
     def pages(self, *, consent: dict[str, str] | None) -> Iterator[Page]:
         n, lang = self.n, self.lang
@@ -384,10 +408,10 @@ class NeighbourhoodPages:
             rel = f"tours/{tour.slug}/"
             yield self._page(rel, "tour.html", "tours", t=tour)
             base = f"{n.slug}/{lang}/{rel}"
-            export = self._export(tour)
-            yield Page(f"{base}{tour.slug}.gpx", exports.tour_gpx(export).encode())
-            geojson = json.dumps(exports.tour_geojson(export), ensure_ascii=False, sort_keys=True)
-            yield Page(f"{base}route.geojson", geojson.encode())
+            gpx = environment(lang).get_template("minisites/route.gpx")
+            data = gpx.render({**self.common, "t": tour, "url": f"{self.home_url}{rel}"})
+            yield Page(f"{base}{tour.slug}.gpx", data.encode())
+            yield Page(f"{base}route.geojson", self._geojson(tour))
         yield self._page("playlist/", "playlist.html", "playlist")
         yield self._page("events/", "events.html", "events")
         yield self._page("poster/", "poster.html", "poster", poster=self.poster)

@@ -102,6 +102,7 @@ def test_rebuild_rewrites_only_the_pages_a_change_affects(campaign, tour_slug, o
     before = _mtimes(out)
     again = build(campaign, out)
     assert (again.pages_written, again.pages_removed) == (0, 0)
+    assert again.pages_unchanged == len(before) - 1  # each file counted once; not the manifest
     assert _mtimes(out) == {**before, "manifest.json": before["manifest.json"]}
 
     stop = TourStop.objects.get(poi__name_it="Chiesa")
@@ -117,6 +118,7 @@ def test_rebuild_rewrites_only_the_pages_a_change_affects(campaign, tour_slug, o
                          f"testa-1-ovest/it/tours/{tour_slug}/{tour_slug}.gpx",
                          f"testa-1-ovest/en/tours/{tour_slug}/{tour_slug}.gpx"}  # fmt: skip
     assert changed.pages_written == len(rewritten)
+    assert changed.pages_written + changed.pages_unchanged == len(after) - 1
     assert "Testo nuovo" in read(out, TOUR.format(lang="it", slug=tour_slug))
 
 
@@ -254,3 +256,25 @@ def test_players_wait_for_a_click(campaign, out):
     assert 'data-embed="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"' in page
     assert "<iframe" not in page
     assert 'href="https://youtu.be/dQw4w9WgXcQ"' in page  # without JavaScript: the link
+
+
+def test_a_failed_rendering_process_fails_the_build_and_records_nothing(
+    campaign, tmp_path, monkeypatch
+):
+    import os
+
+    from quartieri.minisites import build as build_module
+
+    parent, render_share = os.getpid(), build_module._render_share
+
+    def crashing_in_the_child() -> Any:
+        if os.getpid() != parent:
+            raise OSError("disk full")
+        return render_share()
+
+    monkeypatch.setattr(build_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(build_module, "_render_share", crashing_in_the_child)
+    with pytest.raises(RuntimeError, match="a rendering process failed: OSError: disk full"):
+        build(campaign, tmp_path / "site", unreleased=True, processes=2)
+    assert not (tmp_path / "site" / "manifest.json").exists()
+    assert not SiteBuild.objects.exists()

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from quartieri.channels.base import ChannelKind
-from quartieri.channels.registry import Platform
 from quartieri.channels.rules import OWN_CHANNEL_POST_TYPES, PlatformRules
 
 
