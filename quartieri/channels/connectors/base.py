@@ -335,14 +335,16 @@ class Connector(ABC):
     # platform's listing returns whole; None: all of it. The outbox puts its marker inside.
     listed_text_length: ClassVar[int | None] = None
 
-    def unlisted_reason(self, request: PostRequest | None) -> str | Promise:
+    @classmethod
+    def unlisted_reason(cls, request: PostRequest | None) -> str | Promise:
         """Why ``recent_posts`` may not show ``request`` even when it was published, in plain
         words with where a person can check; "" when the platform documents that its
         listing shows such a post (then "not found" there means "not posted")."""
         return ""
 
-    def listing_shows(self, request: PostRequest | None) -> bool:
-        return not self.unlisted_reason(request)
+    @classmethod
+    def listing_shows(cls, request: PostRequest | None) -> bool:
+        return not cls.unlisted_reason(request)
 
     @abstractmethod
     def refresh(self, *, refresh_token: str) -> TokenSet: ...

@@ -370,7 +370,8 @@ class TikTokConnector(Connector):
 
     listed_text_length = VIDEO_LIST_TEXT_MAX
 
-    def unlisted_reason(self, request: PostRequest | None) -> str | Promise:
+    @classmethod
+    def unlisted_reason(cls, request: PostRequest | None) -> str | Promise:
         if request is None:
             return _(
                 "TikTok lists only public videos and quartieri does not know how this post "
