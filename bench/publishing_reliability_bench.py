@@ -38,10 +38,17 @@ from tests.processes import platform  # noqa: E402
 from tests.publishing import reliability  # noqa: E402
 
 
-def killer(low: float, high: float, posts: int) -> Callable[..., None]:
+def killer(low: float, high: float, posts: int, *, still: float = 30.0) -> Callable[..., None]:
+    """Kill a random worker every ``low``-``high`` s until every post is out, or until the
+    count of posts on the platform stood still for ``still`` s: posts left unconfirmed for
+    a person (never listed) may never appear, and what remains then is reconcile's work."""
+
     def chaos(fleet: reliability.Fleet, published: Callable[[], int]) -> None:
-        while published() < posts:
+        count, since = -1, time.monotonic()
+        while published() < posts and time.monotonic() - since < still:
             time.sleep(random.uniform(low, high))  # noqa: S311 (chaos, not a secret)
+            if published() != count:
+                count, since = published(), time.monotonic()
             if published() < posts:
                 fleet.kill_one()
 
