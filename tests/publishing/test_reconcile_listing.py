@@ -207,7 +207,9 @@ def test_instagram_follows_paging_by_time(instagram, fake_instagram: FakeInstagr
     assert found.found
     assert found.platform_post_id == str(17_900_000_002)
     assert found.conclusive
-    assert len(fake_instagram.requests_to("/media$")) == 3
+    queries = [request.query for request in fake_instagram.requests_to("/media$")]
+    assert len(queries) == 3
+    assert all("until" in query and "after" not in query for query in queries[1:])
 
 
 def test_a_time_paged_facebook_post_beyond_the_first_page_is_not_sent_again(item, settings):
@@ -234,4 +236,6 @@ def test_a_time_paged_facebook_post_beyond_the_first_page_is_not_sent_again(item
         entry = refreshed(entry)
         assert entry.state == State.PUBLISHED
         assert sum(1 for post in fake.posts if entry.marker in post.message) == 1
-        assert len(fake.requests_to("/posts$")) >= 2
+        later = [request.query for request in fake.requests_to("/posts$")][1:]
+        assert later
+        assert all("until" in query for query in later)
