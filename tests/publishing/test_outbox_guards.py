@@ -200,3 +200,26 @@ def test_the_poll_limit_is_reached_exactly_at_its_value(item, tiktok, fake_tikto
     assert drain(steps=1) == [State.UNCONFIRMED]
     assert refreshed(entry).polls == 3
     assert [name for name, _kwargs, _at in queued()] == ["reconcile_entry"]
+
+
+def test_a_post_left_submitting_by_a_dead_worker_is_released_with_a_reason(
+    item, tiktok, fake_tiktok
+):
+    _alive("worker-b")
+    entry = schedule(scheduled_variant(item, tiktok))
+    queue_backend().clear()
+    now = timezone.now()
+    OutboxEntry.objects.filter(pk=entry.pk).update(
+        state=State.SUBMITTING, claimed_by="dead-worker", claimed_at=now, sent_at=now
+    )
+
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-b") == (
+        State.UNCONFIRMED
+    )
+
+    entry = refreshed(entry)
+    assert entry.claimed_by == ""  # no worker holds it: the reconcile task may take it
+    assert entry.last_error.startswith("The worker sending this post stopped before the")
+    assert entry.last_error.endswith("do not post it by hand.")
+    assert [name for name, _kwargs, _at in queued()] == ["reconcile_entry"]
+    assert fake_tiktok.requests_to("video/init") == []  # looked up, never sent again
