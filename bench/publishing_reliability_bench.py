@@ -5,10 +5,13 @@
 
 Real ``quartieri worker`` processes publish to the local fakes (TikTok and Facebook, as in
 tests/publishing/test_outbox_reliability.py, which runs the reduced size in CI) while this
-script SIGKILLs a random worker every few seconds and starts a new one. At the end it prints
-the fakes' own count: every post published exactly once, none lost, none duplicated, no
-entry left unconfirmed; the exit status is 1 if not. The baseline printed in the same run is
-the same posts with no fault and no kill, for the cost of surviving them.
+script SIGKILLs a random worker every few seconds and starts a new one. The posts carry the
+reconcile cases of issue 21 (TikTok posts of every privacy level, long captions, photo posts,
+a third of the posts losing their first answer, Facebook listed by time). At the end it
+prints the fakes' own count: every post on the platform exactly once, or left unconfirmed
+with the reason its platform's listing cannot show it; none twice, none lost unexplained;
+the exit status is 1 if not. The baseline printed in the same run is the same posts with no
+fault and no kill, for the cost of surviving them.
 """
 
 from __future__ import annotations
@@ -35,10 +38,17 @@ from tests.processes import platform  # noqa: E402
 from tests.publishing import reliability  # noqa: E402
 
 
-def killer(low: float, high: float, posts: int) -> Callable[..., None]:
+def killer(low: float, high: float, posts: int, *, still: float = 30.0) -> Callable[..., None]:
+    """Kill a random worker every ``low``-``high`` s until every post is out, or until the
+    count of posts on the platform stood still for ``still`` s: posts left unconfirmed for
+    a person (never listed) may never appear, and what remains then is reconcile's work."""
+
     def chaos(fleet: reliability.Fleet, published: Callable[[], int]) -> None:
-        while published() < posts:
+        count, since = -1, time.monotonic()
+        while published() < posts and time.monotonic() - since < still:
             time.sleep(random.uniform(low, high))  # noqa: S311 (chaos, not a secret)
+            if published() != count:
+                count, since = published(), time.monotonic()
             if published() < posts:
                 fleet.kill_one()
 
@@ -61,6 +71,7 @@ def one_run(args: argparse.Namespace, *, chaos: bool) -> reliability.Outcome:
             fault_scale=args.fault_scale if chaos else 0,
             chaos=killer(*args.kill_every, args.posts) if chaos else None,
             timeout=args.timeout,
+            reconcile_cases=True,
         )
 
 
@@ -81,12 +92,11 @@ def main() -> int:
     quiet = one_run(args, chaos=False)
     print("baseline, no fault:   ", quiet.summary())
     print(f"time ratio (faults+kills / baseline): {survived.seconds / quiet.seconds:.2f}")
-    good = (
-        survived.missing == 0
-        and survived.duplicated == 0
-        and survived.states == {"published": args.posts}
+    good = survived.good and quiet.good and quiet.missing == 0
+    print(
+        "RESULT:",
+        "every post exactly once or left for a person with its reason" if good else "FAILED",
     )
-    print("RESULT:", "every post exactly once" if good else "FAILED")
     return 0 if good else 1
 
 

@@ -648,8 +648,14 @@ def outbox_reconcile(*, entry_id: int, worker: str = "") -> Step:
     entry = _take(entry_id=entry_id, state=State.UNCONFIRMED, worker=worker)
     if entry is None:
         return Step.BUSY
-    query = ReconcileQuery(publish_id=entry.publish_id, marker=entry.marker, since=entry.sent_at)
     try:
+        # The post as it was sent: whether the listing can show it depends on it.
+        query = ReconcileQuery(
+            publish_id=entry.publish_id,
+            marker=entry.marker,
+            since=entry.sent_at,
+            request=post_request_for(entry),
+        )
         result = account_call(entry.account, lambda connector: connector.reconcile(query=query))
     except (RetryableError, RateLimited) as error:
         logger.warning("Reconcile of outbox entry %s postponed: %s", entry.pk, error)
@@ -668,7 +674,8 @@ def outbox_reconcile(*, entry_id: int, worker: str = "") -> Step:
         return _leave_for_person(
             entry,
             worker,
-            _(
+            str(result.reason)
+            or _(
                 "The platform shows too many recent posts for quartieri to be sure this one "
                 "is not among them: check the account, and schedule the post again only if "
                 "it is missing."

@@ -27,6 +27,7 @@ from quartieri.channels.connectors.base import (
 )
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import kind_for
+from quartieri.channels.rules import TextUnit, text_length
 from quartieri.publishing.models import OutboxEntry
 
 # Tracked links are the analytics app's, a layer above publishing: named by dotted path and
@@ -74,7 +75,7 @@ class _AsSent:
     account: ChannelAccount
 
 
-def _text(variant: Variant, marker: str, link: str = "") -> str:
+def _text(variant: Variant, marker: str, *, link: str = "", window: int | None) -> str:
     text = variant.caption.strip()
     tags = [t if t.startswith("#") else f"#{t}" for t in variant.hashtags]
     missing = [tag for tag in tags if tag not in text]
@@ -82,7 +83,24 @@ def _text(variant: Variant, marker: str, link: str = "") -> str:
         text = f"{text}\n{' '.join(missing)}".strip()
     if link:
         text = f"{text}\n{link}".strip()
-    return f"{text}\n{marker}".strip() if marker else text
+    return place_marker(text, marker, window=window) if marker else text
+
+
+def place_marker(text: str, marker: str, *, window: int | None) -> str:
+    """The text with the marker on a line of its own, where the platform's listing returns
+    it whole: at the end when the whole text fits in ``window`` (or the listing returns
+    every character), else after the first line when that line fits with it, else first.
+
+    Reconcile finds a post by its marker (``reconcile_among``): a marker cut off by the
+    listing would make a published post look missing, and it would be sent again.
+    """
+    at_end = f"{text}\n{marker}".strip()
+    if window is None or text_length(at_end, TextUnit.UTF16) <= window:
+        return at_end
+    first, _newline, rest = text.partition("\n")
+    if text_length(f"{first}\n{marker}", TextUnit.UTF16) <= window:
+        return f"{first}\n{marker}\n{rest}".strip()
+    return f"{marker}\n{text}"
 
 
 def _media(asset: MediaAsset) -> MediaItem:
@@ -121,10 +139,12 @@ def post_request_for(entry: OutboxEntry) -> PostRequest:
         options=variant.options,
         account=entry.account,
     )
+    kind = kind_for(entry.account.platform)
+    window = kind.connector_class().listed_text_length
     return PostRequest(
         kind=_kind(variant, media),
-        text=_text(variant, entry.marker, link),
+        text=_text(variant, entry.marker, link=link, window=window),
         media=tuple(media),
-        options=kind_for(entry.account.platform).post_options(variant=sent, media=assets),
+        options=kind.post_options(variant=sent, media=assets),
         marker=entry.marker,
     )

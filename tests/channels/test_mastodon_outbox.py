@@ -14,7 +14,7 @@ from django.utils import timezone
 from quartieri.accounts.roles import Role
 from quartieri.campaigns.models import ContentItem, MediaAsset, Variant
 from quartieri.channels import connection
-from quartieri.channels.connectors.base import TokenSet
+from quartieri.channels.connectors.base import MaybeSubmitted, TokenSet
 from quartieri.channels.connectors.fakeserver import FaultKind
 from quartieri.channels.kinds.mastodon.fake import ACCOUNT_ID, TOKEN, FakeMastodon
 from quartieri.channels.models import AccountGrant, AccountState, ChannelAccount, PlatformCredential
@@ -152,6 +152,30 @@ def test_a_server_error_on_the_post_is_reconciled_then_sent_once(item, account, 
     assert drain() == [State.UNCONFIRMED, State.SCHEDULED, State.PUBLISHED]
     assert refreshed(entry).state == State.PUBLISHED
     assert len(fake.posts) == 1
+
+
+def test_a_worker_killed_mid_send_is_reconciled_not_resent(item, account, fake):
+    entry = _scheduled(item, account)
+    queue_backend().clear()
+    # A worker claimed it, sent it, and was killed before it could save the answer.
+    now = timezone.now()
+    OutboxEntry.objects.filter(pk=entry.pk).update(
+        state=State.SUBMITTING, claimed_by="dead-worker", claimed_at=now, sent_at=now
+    )
+    fake.inject(FaultKind.DROP_AFTER_EFFECT, path="/api/v1/statuses$")
+    with pytest.raises(MaybeSubmitted):  # what the killed worker would have seen
+        connection.connector_for(account).submit(request=payload.post_request_for(entry))
+    assert len(fake.posts) == 1
+
+    # The sweeper runs the task again on another worker: the post is looked up, not resent.
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1) == State.UNCONFIRMED
+    drain()
+
+    entry = refreshed(entry)
+    assert entry.state == State.PUBLISHED
+    assert entry.platform_post_id == fake.posts[0].id
+    assert len(fake.posts) == 1
+    assert len(fake.requests_to("/api/v1/statuses$")) == 1
 
 
 def test_a_post_beyond_the_first_page_is_found_and_not_sent_again(item, account, fake):

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from quartieri.channels.connectors.fakeserver import FakeRequest, FakeResponse, FaultKind
+from quartieri.channels.connectors.fakeserver import FakeRequest, FakeResponse, Fault, FaultKind
 from quartieri.channels.kinds.facebook.fake import PAGE_ID, FakeFacebook, FakePost
 from quartieri.channels.kinds.tiktok.fake import FakePublish, FakeTikTok
 from tests.processes import python, spawn, wait_for
@@ -55,46 +55,116 @@ for i, page in enumerate(PAGES):
     credential_store(actor=None, account=accounts[-1], external_id=page,
                      tokens=TokenSet(access_token=f"fb-token-{i}"))
 now = timezone.now()
+# TikTok posts in turn: public, public with a caption longer than the listing returns,
+# private, friends only, followers only, a photo post (the last four are never listed).
+STYLES = [("PUBLIC_TO_EVERYONE", ""), ("PUBLIC_TO_EVERYONE", " tra cave e cascine," * 12),
+          ("SELF_ONLY", ""), ("MUTUAL_FOLLOW_FRIENDS", ""), ("FOLLOWER_OF_CREATOR", ""),
+          ("PUBLIC_TO_EVERYONE", "photo")]
 markers = []
 for n in range(POSTS):
     account = accounts[n % len(accounts)]
     tiktok = account.platform == "tiktok"
+    level, extra = STYLES[(n // len(accounts)) % len(STYLES)] if MIX else STYLES[0]
+    photo = tiktok and extra == "photo"
+    # A third of the posts lose the answer to their first submit (the fakes act, then drop
+    # it), in every round on a different account: the lost answers land on every style.
+    lose = " [lose]" if LOSE and (n // len(accounts) + n % len(accounts)) % 3 == 0 else ""
+    caption = f"Post {n} in Baggio{lose}" + ("" if photo or not tiktok else extra)
     variant = Variant.objects.create(
-        content_item=item, account=account, caption=f"Post {n} in Baggio",
-        post_type="video" if tiktok else "text",
-        options={"privacy_level": "SELF_ONLY"} if tiktok else {},
+        content_item=item, account=account, caption=caption, title=f"Baggio {n}",
+        post_type=("photo" if photo else "video") if tiktok else "text",
+        options={"privacy_level": level} if tiktok else {},
         status=Variant.Status.SCHEDULED, scheduled_at=now + dt.timedelta(seconds=n * SPREAD),
     )
     if tiktok:
+        kind, name = ("image", f"pic-{n}.jpg") if photo else ("video", f"clip-{n}.mp4")
         variant.media.add(MediaAsset.objects.create(
-            content_item=item, kind="video", file=f"campaigns/media/clip-{n}.mp4",
-            mime_type="video/mp4"))
+            content_item=item, kind=kind, file=f"campaigns/media/{name}",
+            mime_type="image/jpeg" if photo else "video/mp4"))
     markers.append(outbox_schedule(variant_id=variant.pk).marker)
 print(json.dumps(markers))
 """
 
-STATES = """
+# Each entry: its state, its marker, and for an unconfirmed one whether its message is the
+# reason its connector gives for a post the platform's listing cannot show (in either
+# language: the workers write in the staff's).
+ENTRIES = """
 import json
+from django.utils import translation
+from quartieri.channels.registry import kind_for
 from quartieri.publishing.models import OutboxEntry
-print(json.dumps(list(OutboxEntry.objects.order_by("pk").values_list("state", flat=True))))
+from quartieri.publishing.payload import post_request_for
+rows = []
+for entry in OutboxEntry.objects.select_related("account", "variant").order_by("pk"):
+    explained = False
+    if entry.state == "unconfirmed":
+        connector = kind_for(entry.account.platform).connector_class()
+        reason = connector.unlisted_reason(post_request_for(entry))
+        for language in ("it", "en"):
+            with translation.override(language):
+                explained = explained or bool(reason) and entry.last_error == str(reason)
+    rows.append([entry.state, entry.marker, explained])
+print(json.dumps(rows))
 """
 
 
-class PerAccountTikTok(FakeTikTok):
+class LosesMarkedAnswers:
+    """Drops the answer to the first submit of each post whose text says ``[lose]``, after
+    acting on it: the post exists, the worker never hears so (a deterministic lost answer,
+    whichever worker sends the post and whenever)."""
+
+    creates: re.Pattern[str]
+    lock: Any
+    lost: set[str]
+
+    def _take_fault(self, request: FakeRequest) -> Fault | None:
+        fault = super()._take_fault(request)  # type: ignore[misc]
+        if fault is not None or not self.creates.search(request.path):
+            return fault
+        marker = _marker_in(_request_text(request))
+        with self.lock:
+            if "[lose]" not in _request_text(request) or marker in self.lost:
+                return None
+            self.lost.add(marker)
+        return Fault(FaultKind.DROP_AFTER_EFFECT, self.creates)
+
+
+def _request_text(request: FakeRequest) -> str:
+    info = request.json().get("post_info") or {}
+    if info:
+        return f"{info.get('title', '')}\n{info.get('description', '')}"
+    return request.param("message")
+
+
+class PerAccountTikTok(LosesMarkedAnswers, FakeTikTok):
     """TikTok lists each creator's own videos; the base fake lists everyone's together, and a
     page of other accounts' posts would hide ours from reconcile."""
+
+    creates = re.compile(r"/(video|content)/init/")
 
     def __init__(self, *, latency: tuple[float, float] | None = None, **kwargs: Any) -> None:
         self.owners: dict[str, str] = {}
         self.latency = latency
+        self.lost = set()
         super().__init__(**kwargs)
+        self.privacy_level_options = [
+            "PUBLIC_TO_EVERYONE",
+            "MUTUAL_FOLLOW_FRIENDS",
+            "FOLLOWER_OF_CREATOR",
+            "SELF_ONLY",
+        ]
 
     def dispatch(self, request: FakeRequest) -> Any:
         _wait(self.latency)
         return super().dispatch(request)
 
     def _video_init(self, request: FakeRequest, match: re.Match[str]) -> FakeResponse:
-        response = super()._video_init(request, match)
+        return self._owned(request, super()._video_init(request, match))
+
+    def _content_init(self, request: FakeRequest, match: re.Match[str]) -> FakeResponse:
+        return self._owned(request, super()._content_init(request, match))
+
+    def _owned(self, request: FakeRequest, response: FakeResponse) -> FakeResponse:
         publish_id = ((response.body or {}).get("data") or {}).get("publish_id")
         if publish_id:
             with self.lock:
@@ -108,8 +178,10 @@ class PerAccountTikTok(FakeTikTok):
             return [video for video in videos if self.owners.get(video.publish_id) == token]
 
 
-class PagesFacebook(FakeFacebook):
+class PagesFacebook(LosesMarkedAnswers, FakeFacebook):
     """Several Facebook Pages, each listing its own posts."""
+
+    creates = re.compile(r"/feed$")
 
     def __init__(
         self,
@@ -121,6 +193,7 @@ class PagesFacebook(FakeFacebook):
         self.pages = pages
         self.page_of: dict[str, str] = {}
         self.latency = latency
+        self.lost = set()
         super().__init__(**kwargs)
 
     def dispatch(self, request: FakeRequest) -> Any:
@@ -186,10 +259,15 @@ PRODUCTION_ENV = {
 class Outcome:
     posts: int
     on_platform: Counter[str]
-    states: Counter[str]
+    # Each outbox entry: [state, marker, explained] (ENTRIES).
+    entries: list[list[Any]]
     seconds: float
     kills: int = 0
     calls: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def states(self) -> Counter[str]:
+        return Counter(state for state, _marker, _explained in self.entries)
 
     @property
     def duplicated(self) -> int:
@@ -199,18 +277,57 @@ class Outcome:
     def missing(self) -> int:
         return self.posts - len(self.on_platform)
 
+    @property
+    def left_for_person(self) -> set[str]:
+        """Entries left unconfirmed with the reason the listing cannot show them."""
+        return {
+            _marker_in(marker)
+            for state, marker, explained in self.entries
+            if state == "unconfirmed" and explained
+        }
+
+    @property
+    def unexplained(self) -> int:
+        """Entries neither published nor left for a person with their reason."""
+        return sum(
+            1
+            for state, _marker, explained in self.entries
+            if state != "published" and not (state == "unconfirmed" and explained)
+        )
+
+    @property
+    def missing_unexplained(self) -> int:
+        """Posts not on the platform whose entry does not say a person must look."""
+        markers = {_marker_in(marker) for _state, marker, _explained in self.entries}
+        return len(markers - set(self.on_platform) - self.left_for_person)
+
+    @property
+    def good(self) -> bool:
+        """Every post exactly once, or left unconfirmed with its reason; never twice."""
+        return self.duplicated == 0 and self.unexplained == 0 and self.missing_unexplained == 0
+
     def summary(self) -> str:
         return (
             f"posts={self.posts} on platform={sum(self.on_platform.values())} "
             f"distinct={len(self.on_platform)} duplicated={self.duplicated} "
-            f"missing={self.missing} unconfirmed={self.states.get('unconfirmed', 0)} "
-            f"states={dict(self.states)} workers killed={self.kills} "
-            f"seconds={self.seconds:.1f} calls={self.calls}"
+            f"missing={self.missing} (unexplained {self.missing_unexplained}) "
+            f"left unconfirmed with reason={len(self.left_for_person)} "
+            f"unexplained={self.unexplained} states={dict(self.states)} "
+            f"workers killed={self.kills} seconds={self.seconds:.1f} calls={self.calls}"
         )
 
 
-def states(env: dict[str, str]) -> Counter[str]:
-    return Counter(json.loads(python(env, STATES).stdout))
+def entries(env: dict[str, str]) -> list[list[Any]]:
+    rows: list[list[Any]] = json.loads(python(env, ENTRIES).stdout)
+    return rows
+
+
+def settled(rows: list[list[Any]]) -> bool:
+    """Every entry published, or left for a person with its reason (nothing in progress)."""
+    return all(
+        state == "published" or (state == "unconfirmed" and explained)
+        for state, _marker, explained in rows
+    )
 
 
 @dataclass
@@ -258,11 +375,15 @@ def run(
     chaos: Callable[[Fleet, Callable[[], int]], None] | None = None,
     timeout: float = 240,
     production: bool = False,
+    reconcile_cases: bool = False,
 ) -> Outcome:
     """Schedule ``posts`` over the accounts, publish them with ``workers`` real workers.
 
     ``chaos(fleet, published_so_far)`` is called once the workers run (e.g. to SIGKILL some);
-    the run ends when every outbox entry is published (or ``timeout`` passes: AssertionError).
+    the run ends when every outbox entry is published or left unconfirmed with the reason the
+    platform's listing cannot show it (or ``timeout`` passes: AssertionError).
+    ``reconcile_cases``: TikTok posts of every privacy level, long captions and photo posts,
+    a third of the posts losing their first answer, Facebook listing by time.
     ``production``: the workers run with the real settings and their default waits, HTTP
     timeouts and heartbeats (a benchmark), not the shortened ones of the tests.
     """
@@ -279,8 +400,11 @@ def run(
         }
         if fault_scale:
             inject_faults(tiktok, facebook, scale=fault_scale)
+        facebook.time_paging = reconcile_cases
         setup = (
             SETUP.replace("TIKTOK_ACCOUNTS", str(tiktok_accounts))
+            .replace("MIX", str(reconcile_cases))
+            .replace("LOSE", str(reconcile_cases and fault_scale > 0))
             .replace("PAGES_LIST", repr(pages))
             .replace("POSTS", str(posts))
             .replace("SPREAD", str(spread_seconds))
@@ -291,7 +415,8 @@ def run(
 
         def on_platform() -> Counter[str]:
             with tiktok.lock, facebook.lock:
-                texts = [p.title for p in tiktok.posts] + [p.message for p in facebook.posts]
+                texts = [f"{p.title}\n{p.description}" for p in tiktok.posts]
+                texts += [p.message for p in facebook.posts]
             found = Counter(_marker_in(text) for text in texts)
             found.pop("", None)
             return found
@@ -302,12 +427,10 @@ def run(
         try:
             if chaos is not None:
                 chaos(fleet, lambda: sum(on_platform().values()))
-            # The fakes' own count first (in this process, cheap); the outbox states only
-            # then: reading them starts a Python process, a CPU the workers would miss.
             wait_for(
-                lambda: len(on_platform()) >= posts and set(states(env)) == {"published"},
+                _settled_check(env, on_platform, posts),
                 timeout=timeout,
-                what="every entry published",
+                what="every entry published or left for a person with its reason",
             )
             seconds = time.monotonic() - started
         finally:
@@ -317,7 +440,7 @@ def run(
         return Outcome(
             posts=posts,
             on_platform=found,
-            states=states(env),
+            entries=entries(env),
             seconds=seconds,
             kills=fleet.kills,
             calls={
@@ -325,6 +448,26 @@ def run(
                 "facebook feed": len(facebook.requests_to("/feed$")),
             },
         )
+
+
+def _settled_check(
+    env: dict[str, str], on_platform: Callable[[], Counter[str]], posts: int
+) -> Callable[[], bool]:
+    """The end of a run. The fakes' own count first (in this process, cheap); the outbox
+    entries only when every post is out or the count stood still for two seconds (some may
+    be left for a person): reading them starts a Python process, a CPU the workers miss."""
+    last = {"count": -1, "since": time.monotonic()}
+
+    def check() -> bool:
+        count = len(on_platform())
+        if count != last["count"]:
+            last.update(count=count, since=time.monotonic())
+        if count < posts and time.monotonic() - last["since"] < 2:
+            return False
+        last["since"] = time.monotonic()  # at most one read per two seconds while stuck
+        return settled(entries(env))
+
+    return check
 
 
 _MARKER = re.compile(r"/p/\d+-[a-z2-9]{6}")

@@ -114,7 +114,7 @@ def tiktok_account(handle: str, *, token: str, owner: User | None = None) -> Cha
 def scheduled_variant(
     item: ContentItem, account: ChannelAccount, *, caption: str = "Baggio, slow", **extra: Any
 ) -> Variant:
-    fields: dict[str, Any] = {"post_type": "video", "tiktok_privacy_level": "SELF_ONLY"}
+    fields: dict[str, Any] = {"post_type": "video", "tiktok_privacy_level": "PUBLIC_TO_EVERYONE"}
     if account.platform != "tiktok":
         fields = {"post_type": "feed"}
     variant = Variant.objects.create(

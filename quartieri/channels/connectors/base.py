@@ -174,8 +174,10 @@ class ReconcileResult:
     state: PublishState | None = None
     matches: int = 0  # more than one means duplicates already exist: tell a person
     # False when "not found" proves nothing: the platform's list was not read back to the
-    # submit time (too many posts since), so sending again could duplicate the post.
+    # submit time (too many posts since), or the list never shows such a post (``reason``
+    # says why and where a person can check), so sending again could duplicate the post.
     conclusive: bool = True
+    reason: str | Promise = ""
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,9 @@ class ReconcileQuery:
     publish_id: str = ""  # TikTok publish_id or Instagram container id, when we got one
     marker: str = ""  # the string we put in the caption
     since: datetime | None = None  # the submit started after this instant
+    # The post as it was sent: whether the platform's listing can show it depends on it
+    # (``Connector.unlisted_reason``). None: not known, a listing proves nothing for it.
+    request: PostRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -326,6 +331,21 @@ class Connector(ABC):
     @abstractmethod
     def recent_posts(self, *, since: datetime | None = None) -> RecentPosts: ...
 
+    # How many leading characters (UTF-16 units, the stricter count) of a post's text the
+    # platform's listing returns whole; None: all of it. The outbox puts its marker inside.
+    listed_text_length: ClassVar[int | None] = None
+
+    @classmethod
+    def unlisted_reason(cls, request: PostRequest | None) -> str | Promise:
+        """Why ``recent_posts`` may not show ``request`` even when it was published, in plain
+        words with where a person can check; "" when the platform documents that its
+        listing shows such a post (then "not found" there means "not posted")."""
+        return ""
+
+    @classmethod
+    def listing_shows(cls, request: PostRequest | None) -> bool:
+        return not cls.unlisted_reason(request)
+
     @abstractmethod
     def refresh(self, *, refresh_token: str) -> TokenSet: ...
 
@@ -381,8 +401,14 @@ def read_back_to(pages: Iterator[RecentPage], *, since: datetime | None) -> Rece
     return RecentPosts(posts, complete=not more)
 
 
-def reconcile_among(recent: RecentPosts, *, query: ReconcileQuery) -> ReconcileResult:
-    """Find the posts carrying our marker, made after ``query.since`` (shared by connectors)."""
+def reconcile_among(
+    recent: RecentPosts, *, query: ReconcileQuery, unlisted: str | Promise = ""
+) -> ReconcileResult:
+    """Find the posts carrying our marker, made after ``query.since`` (shared by connectors).
+
+    ``unlisted``: the connector's ``unlisted_reason`` for the post; when set, not finding it
+    proves nothing (the listing would not show it anyway).
+    """
     if not query.marker:
         raise ValueError("Reconciling by recent posts needs the marker put in the caption")
     found = [
@@ -391,7 +417,9 @@ def reconcile_among(recent: RecentPosts, *, query: ReconcileQuery) -> ReconcileR
         if query.marker in post.text and posted_after(post.created_at, query.since)
     ]
     if not found:
-        return ReconcileResult(found=False, conclusive=recent.complete)
+        return ReconcileResult(
+            found=False, conclusive=recent.complete and not unlisted, reason=unlisted
+        )
     first = found[0]
     return ReconcileResult(
         found=True,

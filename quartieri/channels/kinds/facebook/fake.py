@@ -174,17 +174,22 @@ class FakeFacebook(FacebookInsights, FakeGraph):
     def _list_posts(self, request: FakeRequest, match: re.Match[str]) -> FakeResponse:
         since = float(request.param("since") or 0)
         with self.lock:
-            items = [
-                {
-                    "id": post.id,
-                    "message": post.message,
-                    "created_time": graph_time(post.created),
-                    "permalink_url": post.permalink,
-                }
+            listed = [
+                post
                 for post in reversed(self.posts)
                 if post.created >= since and self.on_page(post, match["page"])
             ]
-        return graph_page(items, request, base_url=self.url)
+        items = [
+            {
+                "id": post.id,
+                "message": post.message,
+                "created_time": graph_time(post.created),
+                "permalink_url": post.permalink,
+            }
+            for post in listed
+        ]
+        times = [post.created for post in listed] if self.time_paging else None
+        return graph_page(items, request, base_url=self.url, times=times)
 
     def on_page(self, post: FakePost, page: str) -> bool:
         return True  # one Page (a subclass may serve several)

@@ -169,16 +169,18 @@ class FakeInstagram(InstagramInsights, FakeGraph):
 
     def _list_media(self, request: FakeRequest, match: re.Match[str]) -> FakeResponse:
         with self.lock:
-            items = [
-                {
-                    "id": media.id,
-                    "caption": media.caption,
-                    "timestamp": graph_time(media.timestamp),
-                    "permalink": media.permalink,
-                }
-                for media in reversed(self.media.values())
-            ]
-        return graph_page(items, request, base_url=self.url)
+            listed = list(reversed(self.media.values()))
+        items = [
+            {
+                "id": media.id,
+                "caption": media.caption,
+                "timestamp": graph_time(media.timestamp),
+                "permalink": media.permalink,
+            }
+            for media in listed
+        ]
+        times = [media.timestamp for media in listed] if self.time_paging else None
+        return graph_page(items, request, base_url=self.url, times=times)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from django.conf import settings
@@ -173,6 +174,29 @@ def parse_graph_time(value: object) -> datetime | None:
         return None
 
 
+def next_page_params(paging: Mapping[str, Any], params: dict[str, Any]) -> dict[str, Any] | None:
+    """The parameters of the next page of an edge, None at its end (no ``paging.next``).
+
+    Cursor paging gives ``paging.cursors.after``; time paging only a ``paging.next`` address
+    whose query holds ``until`` (or ``since``) and a ``__paging_token``. Both are taken from
+    that address, keeping our own parameters; its access token is dropped (ours goes in the
+    Authorization header, never in a URL). A ``next`` that names neither a cursor nor a time
+    would read the same page again: it ends the list.
+    """
+    address = paging.get("next")
+    if not address or not isinstance(address, str):
+        return None
+    given = {k: v[-1] for k, v in parse_qs(urlsplit(address).query).items()}
+    given.pop("access_token", None)
+    after = (paging.get("cursors") or {}).get("after") or given.get("after")
+    if after:
+        given["after"] = after
+    if not given.keys() & {"after", "until", "since", "__paging_token"}:
+        return None
+    following = params | given
+    return None if following == params else following
+
+
 # --- The shared connector base --------------------------------------------------------------
 class GraphConnector(Connector):
     """HTTP plumbing and token exchange for connectors on graph.facebook.com."""
@@ -232,15 +256,16 @@ class GraphConnector(Connector):
     def recent_pages(
         self, path: str, params: dict[str, Any], *, text: str, created: str, permalink: str
     ) -> Iterator[RecentPage]:
-        """Read an edge of posts page by page, newest first, following ``paging.cursors.after``
-        while the answer has a ``paging.next`` (Graph API cursor-based pagination)."""
+        """Read an edge of posts page by page, newest first, while the answer has a
+        ``paging.next``. Graph pages an edge either by cursors (``paging.cursors.after``) or
+        by time (``paging.next`` carrying ``until``/``since`` and no cursors): the next
+        request takes the parameters ``paging.next`` names ("Paginated Results" guide)."""
         params = {"limit": GRAPH_PAGE_LIMIT} | params
         while True:
             body = self.graph("GET", path, params=params)
             items = [item for item in body.get("data", []) if isinstance(item, dict)]
             paging = body.get("paging") or {}
-            after = (paging.get("cursors") or {}).get("after")
-            more = bool(paging.get("next"))
+            following = next_page_params(paging, params)
             yield (
                 [
                     RecentPost(
@@ -251,11 +276,11 @@ class GraphConnector(Connector):
                     )
                     for item in items
                 ],
-                more,
+                following is not None,
             )
-            if not more or not after:
+            if following is None:
                 return
-            params = params | {"after": after}
+            params = following
 
     def _check_backoff(self) -> None:
         if self.backoff is not None and time.monotonic() < self._backoff_until:

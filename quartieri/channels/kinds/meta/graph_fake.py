@@ -50,6 +50,8 @@ class FakeGraph(MetaLoginFake, FakeServer):
         self.app_usage: dict[str, int] | None = None
         self.business_usage: dict[str, Any] | None = None
         self.token_lifetime = 5_184_000  # what Meta answers for a long-lived token (§4)
+        # Listings page by cursors (False) or by time (True): Graph does either (§3.5).
+        self.time_paging = False
         self.ids = itertools.count(1)
         self._init_login()
         super().__init__(host=host, port=port)
@@ -141,13 +143,26 @@ def graph_time(unix: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(unix))
 
 
-def graph_page(items: list[dict[str, Any]], request: FakeRequest, *, base_url: str) -> FakeResponse:
-    """One page of a Graph edge, cursor-based: ``limit`` items (default 25, at most 100)
-    after the ``after`` cursor, with ``paging.cursors`` and a ``paging.next`` address only
-    when more items follow."""
+def graph_page(
+    items: list[dict[str, Any]],
+    request: FakeRequest,
+    *,
+    base_url: str,
+    times: list[float] | None = None,
+) -> FakeResponse:
+    """One page of a Graph edge (newest first): ``limit`` items (default 25, at most 100).
+
+    Cursor-based (``times`` None): after the ``after`` cursor, with ``paging.cursors`` and a
+    ``paging.next`` address only when more items follow. Time-based (``times``: each item's
+    creation, unix seconds): items made at or before ``until``, and after the item named by
+    ``__paging_token`` (posts of the same second stay apart), with only a ``paging.next``
+    carrying ``until`` and ``__paging_token``, no cursors (Graph "Paginated Results").
+    """
     limit = int(request.param("limit") or 25)
     if not 1 <= limit <= 100:
         return graph_error(400, 100, "(#100) The parameter limit must be between 1 and 100")
+    if times is not None:
+        return _time_page(items, times, request, base_url=base_url, limit=limit)
     after = request.param("after")
     ids = [str(item["id"]) for item in items]
     start = 0
@@ -168,6 +183,38 @@ def graph_page(items: list[dict[str, Any]], request: FakeRequest, *, base_url: s
             }
             paging["next"] = f"{base_url}{request.path}?{urlencode(query)}"
         body["paging"] = paging
+    return FakeResponse(200, body)
+
+
+def _time_page(
+    items: list[dict[str, Any]],
+    times: list[float],
+    request: FakeRequest,
+    *,
+    base_url: str,
+    limit: int,
+) -> FakeResponse:
+    if request.param("after"):
+        return graph_error(400, 100, "(#100) This edge is paged by time, not by cursor")
+    until = request.param("until")
+    token = _uncursor(request.param("__paging_token") or "")
+    ids = [str(item["id"]) for item in items]
+    start = ids.index(token) + 1 if token in ids else 0
+    rest = [
+        item
+        for item, made in zip(items[start:], times[start:], strict=True)
+        if not until or int(made) <= int(until)
+    ]
+    page = rest[:limit]
+    body: dict[str, Any] = {"data": page}
+    if len(rest) > limit:
+        last = ids.index(str(page[-1]["id"]))
+        query = {k: v[-1] for k, v in request.query.items()} | {
+            "until": str(int(times[last])),
+            "__paging_token": _cursor(ids[last]),
+            "access_token": request.bearer_token(),  # Graph's next addresses carry it
+        }
+        body["paging"] = {"next": f"{base_url}{request.path}?{urlencode(query)}"}
     return FakeResponse(200, body)
 
 

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from quartieri.channels.connectors.base import (
@@ -67,6 +68,11 @@ VIDEO_QUERY_MAX_IDS = 20
 # POST /v2/video/list/ returns at most 20 videos a page (max_count 1–20, default 10), with a
 # millisecond cursor and has_more for the next (developers.tiktok.com/doc/tiktok-api-v2-video-list).
 VIDEO_LIST_MAX_COUNT = 20
+# The list shows only the creator's public video posts, and gives ``title`` and
+# ``video_description`` cut at 150 characters (video object reference, "Max length: 150",
+# developers.tiktok.com/doc/tiktok-api-v2-video-object); it does not say photo posts are listed.
+VIDEO_LIST_TEXT_MAX = 150
+LISTED_PRIVACY = "PUBLIC_TO_EVERYONE"
 
 
 @dataclass(frozen=True)
@@ -362,6 +368,32 @@ class TikTokConnector(Connector):
             return ""
         return f"https://www.tiktok.com/@{self.username}/video/{post_id}"
 
+    listed_text_length = VIDEO_LIST_TEXT_MAX
+
+    @classmethod
+    def unlisted_reason(cls, request: PostRequest | None) -> str | Promise:
+        if request is None:
+            return _(
+                "TikTok lists only public videos and quartieri does not know how this post "
+                "was sent: check the account's profile in the TikTok app, private videos "
+                "included, before posting it again."
+            )
+        if request.kind != PostKind.VIDEO:
+            return _(
+                "TikTok does not say that photo posts appear in the list quartieri can read, "
+                "so it cannot tell whether this one went out: check the account's profile in "
+                "the TikTok app; if the post is missing, post it from there."
+            )
+        options = request.options
+        if not isinstance(options, TikTokOptions) or options.privacy_level != LISTED_PRIVACY:
+            return _(
+                "TikTok lists only public videos, and this one is not public, so quartieri "
+                "cannot tell whether it went out: check the account's profile in the TikTok "
+                "app (private and friends-only videos are shown there to the account's "
+                "owner); if the post is missing, post it from there."
+            )
+        return ""
+
     def reconcile(self, *, query: ReconcileQuery) -> ReconcileResult:
         if query.publish_id:
             result = self.status(publish_id=query.publish_id)
@@ -372,7 +404,11 @@ class TikTokConnector(Connector):
                 state=result.state,
                 matches=0 if result.state == PublishState.FAILED else 1,
             )
-        return reconcile_among(self.recent_posts(since=query.since), query=query)
+        return reconcile_among(
+            self.recent_posts(since=query.since),
+            query=query,
+            unlisted=self.unlisted_reason(query.request),
+        )
 
     def recent_posts(self, *, since: datetime | None = None) -> RecentPosts:
         return read_back_to(self._video_pages(), since=since)

@@ -32,7 +32,12 @@ from quartieri.channels.connectors.fakeserver import (
     run_standalone,
 )
 from quartieri.channels.kinds.fake_insights import TikTokInsights
-from quartieri.channels.kinds.tiktok.client import ChunkRule, utf16_length
+from quartieri.channels.kinds.tiktok.client import (
+    LISTED_PRIVACY,
+    VIDEO_LIST_TEXT_MAX,
+    ChunkRule,
+    utf16_length,
+)
 from quartieri.channels.kinds.tiktok.login_fake import TikTokLoginFake
 
 _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
@@ -321,12 +326,17 @@ class FakeTikTok(TikTokInsights, TikTokLoginFake, FakeServer):
         return _ok(video_list_page(self.listed_videos(request), request))
 
     def listed_videos(self, request: FakeRequest) -> list[FakePublish]:
-        """The videos the caller's account shows, oldest first (the demo has one account)."""
+        """The videos the caller's account lists, oldest first (the demo has one account):
+        public video posts only, as documented; photo posts are left out, since the
+        documentation does not say they are listed (docs/publishing.md, *Listings*)."""
         with self.lock:
             return [
                 publish
                 for publish in self.publishes.values()
-                if publish.upload_complete and not publish.fail_reason
+                if publish.upload_complete
+                and not publish.fail_reason
+                and publish.kind == "video"
+                and publish.privacy_level == LISTED_PRIVACY
             ]
 
     def _oauth_token(self, request: FakeRequest, match: re.Match[str]) -> FakeResponse:
@@ -371,8 +381,9 @@ def video_list_page(videos: Sequence[FakePublish], request: FakeRequest) -> dict
         "videos": [
             {
                 "id": publish.post_id or publish.publish_id,
-                "title": publish.title,
-                "video_description": publish.description,
+                # Cut as documented ("Max length: 150"), counted in characters.
+                "title": publish.title[:VIDEO_LIST_TEXT_MAX],
+                "video_description": publish.description[:VIDEO_LIST_TEXT_MAX],
                 "create_time": publish.created_unix,
                 "share_url": f"https://www.tiktok.com/@visit.quartieri/video/{publish.post_id}",
             }
