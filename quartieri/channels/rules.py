@@ -36,6 +36,11 @@ class PostType(models.TextChoices):
 OWN_CHANNEL_POST_TYPES = frozenset({PostType.FEED, PostType.PHOTO, PostType.VIDEO, PostType.TEXT})
 
 
+# The kinds of file a post type may carry (the values of campaigns' MediaAsset.Kind).
+IMAGE = "image"
+VIDEO = "video"
+
+
 class TextUnit(StrEnum):
     # TikTok counts UTF-16 code units ("runes"): an emoji outside the BMP counts 2.
     UTF16 = "utf16"
@@ -97,6 +102,11 @@ class PlatformRules:
     video_side_px: dict[str, Span] = field(default_factory=dict)  # each of width and height
     video_max_width_px: dict[str, Limit] = field(default_factory=dict)
     media_count_max: dict[str, Limit] = field(default_factory=dict)  # per post type
+    # What publishing needs each post type to carry: at least this many files, of these
+    # kinds ("image", "video" as MediaAsset.Kind). Publishing refuses a post that does not
+    # (the connectors check again), so drafts are told, submit and approval refuse it.
+    media_count_min: dict[str, Limit] = field(default_factory=dict)  # per post type
+    media_kinds: dict[str, Choice] = field(default_factory=dict)  # per post type
 
 
 @dataclass(frozen=True)
