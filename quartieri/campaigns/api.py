@@ -4,34 +4,45 @@ Every write goes through ``services.py``, which checks role, grants and four eye
 as for the web pages: the API adds no rule and skips none. Callers authenticate with
 ``Authorization: Bearer <token>`` (``quartieri api-token create``); the token acts as its
 user. Errors share one JSON shape, ``{"detail", "errors": [{"field", "message", "limit",
-"actual"}]}``: 401 without a valid token, 403 with the service's reason, 404, and 422 for
-invalid input (the request's own or a platform rule's, naming field, limit and actual).
+"actual"}]}``, documented on every operation: 400 a body that is not JSON, 401 without a
+valid token, 403 with the service's reason, 404, 409 a step the variant's state does not
+allow, 413 a body larger than the server takes, 422 invalid input (the request's own or a
+platform rule's, naming field, limit and actual). Booleans and numbers are strict (``"true"``
+is no boolean) and every text has a maximum length.
 """
 
 # No "from __future__ import annotations" here: django-ninja's @paginate reads the view's
 # annotations from its own module, so they must be objects, not strings to resolve.
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import URLPattern, URLResolver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import DocsBase
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.params.functions import Path, Query
 from ninja.security import HttpBearer
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field, StrictInt, WithJsonSchema
 
 from quartieri.accounts.models import User
 from quartieri.accounts.roles import Capability
@@ -46,7 +57,8 @@ from quartieri.campaigns.selectors import (
     api_variant_calendar,
     api_variant_list,
 )
-from quartieri.campaigns.validation import variant_validate
+from quartieri.campaigns.services import StateConflictError
+from quartieri.campaigns.validation import RulesError
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import Platform
 from quartieri.channels.rules import PostType
@@ -118,6 +130,41 @@ api = TokenLoginAPI(
 )
 
 
+def _refuse_unknown_query(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Wrap an operation so that a query parameter it does not declare is refused (422):
+    a misspelt filter would otherwise be ignored and answer everything, unfiltered."""
+    operation = run.__self__  # type: ignore[attr-defined]
+    known = {
+        name
+        for model in operation.models
+        if model.__ninja_param_source__ == "query"
+        for name in model.__ninja_flatten_map__
+    }
+
+    @functools.wraps(run)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        unknown = sorted(set(request.GET) - known)
+        if not unknown:
+            return run(request, *args, **kwargs)
+        errors = [
+            {"field": f"query.{name}", "message": _("Not a parameter of this operation.")}
+            for name in unknown
+        ]
+        detail = _("Unknown query parameters: %(names)s.") % {"names": ", ".join(unknown)}
+        return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+    return checked
+
+
+api.add_decorator(_refuse_unknown_query, mode="view")
+
+
+class In(Schema):
+    """A request body: a field the schema does not name is refused, never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 def _no_nul(value: str) -> str:
     # PostgreSQL refuses NUL in text; refuse it here as bad input rather than fail later.
     if "\x00" in value:
@@ -125,9 +172,34 @@ def _no_nul(value: str) -> str:
     return value
 
 
+# Maximum lengths of the texts a request may carry (documented in the schema and in
+# docs/campaigns.md): above every platform's caption limit (TikTok's photo description,
+# 4,000, is the longest documented), so a limit here never hides a platform rule.
+MAX_TEXT = 20_000
+MAX_TAGS = 100  # hashtags or mentions per variant
+MAX_TAG = 100  # characters of one hashtag or mention
+
 Text = Annotated[str, AfterValidator(_no_nul)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+LongText = Annotated[Text, Field(max_length=MAX_TEXT)]
+Tag = Annotated[Text, Field(min_length=1, max_length=MAX_TAG)]
+Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
+# Ids in a JSON body are numbers, never strings of digits (strict); path and query ids are
+# text by nature and are parsed.
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=200)]
+
+
+def _named_enum(choices: type[Any], title: str) -> WithJsonSchema:
+    """The schema of a model's choices under its own name: Campaign.Status and
+    Variant.Status are both "Status" to pydantic, which would publish one enum for both."""
+    return WithJsonSchema({"title": title, "type": "string", "enum": list(choices.values)})
+
+
+# Dates far from today would overflow when converted to UTC; refuse them as bad input.
+Day = Annotated[dt.date, Field(ge=dt.date(1971, 1, 1), le=dt.date(9998, 12, 31))]
+
+CampaignStatus = Annotated[Campaign.Status, _named_enum(Campaign.Status, "CampaignStatus")]
+VariantStatus = Annotated[Variant.Status, _named_enum(Variant.Status, "VariantStatus")]
 
 
 # ---------------------------------------------------------------------------- schemas
@@ -151,17 +223,54 @@ class CampaignOut(Schema):
     name: str
     start_date: dt.date
     end_date: dt.date
-    status: Campaign.Status
+    status: CampaignStatus
+    neighbourhoods: list[str]
     audiences: list[str]
     objective: str
+    budget: float = Field(description="EUR")
+
+    @staticmethod
+    def resolve_neighbourhoods(campaign: Campaign) -> list[str]:
+        return sorted(n.slug for n in campaign.neighbourhoods.all())
 
 
-class ContentItemIn(Schema):
+Budget = Annotated[StrictInt | float, Field(ge=0, le=9_999_999_999, description="EUR")]
+
+
+class CampaignIn(In):
+    """A new campaign (APPROVE_CONTENT, as the web form); a blank slug is made from the name."""
+
+    name: Annotated[Text, Field(min_length=1, max_length=200)]
+    slug: Annotated[str, Field(pattern=r"^[-a-zA-Z0-9_]*$", max_length=200)] = ""
+    start_date: Day = Field(description="Europe/Rome day")
+    end_date: Day = Field(description="Europe/Rome day")
+    neighbourhoods: Annotated[list[Slug], Field(max_length=200)] = []
+    audiences: Annotated[list[Slug], Field(max_length=100)] = []
+    objective: Annotated[Text, Field(max_length=MAX_TEXT)] = ""
+    budget: Budget = 0
+    status: CampaignStatus = Campaign.Status.DRAFT
+
+
+class CampaignPatch(In):
+    """Only the fields sent change; new dates must still hold every post on the calendar."""
+
+    name: Annotated[Text, Field(min_length=1, max_length=200)] | None = None
+    slug: Annotated[str, Field(pattern=SLUG_PATTERN, max_length=200)] | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
+    neighbourhoods: Annotated[list[Slug], Field(max_length=200)] | None = None
+    audiences: Annotated[list[Slug], Field(max_length=100)] | None = None
+    objective: Annotated[Text, Field(max_length=MAX_TEXT)] | None = None
+    budget: Budget | None = None
+    status: CampaignStatus | None = None
+
+
+class ContentItemIn(In):
     campaign: Slug
     title: Annotated[Text, Field(min_length=1, max_length=200)]
     neighbourhood: Slug | None = None
-    master_text_it: Text = ""
-    master_text_en: Text = ""
+    master_text_it: LongText = ""
+    master_text_en: LongText = ""
 
 
 class ContentItemOut(Schema):
@@ -186,17 +295,17 @@ class AccountOut(Schema):
     id: int
     platform: Platform
     handle: str
-    kind: ChannelAccount.Kind
+    kind: Annotated[ChannelAccount.Kind, _named_enum(ChannelAccount.Kind, "AccountKind")]
 
 
-class _VariantFields(Schema):
+class _VariantFields(In):
     """What a person may write on a variant (``services.VariantFields``); each kind's
     options join as ``<slug>_<option>`` (``api_options.with_options``)."""
 
     title: Annotated[Text, Field(max_length=200)] = ""
-    caption: Text = ""
-    hashtags: list[Text] = []
-    mentions: list[Text] = []
+    caption: LongText = ""
+    hashtags: Tags = []
+    mentions: Tags = []
     link: Annotated[Text, Field(max_length=500)] = ""
 
 
@@ -206,14 +315,14 @@ class _VariantIn(_VariantFields):
     post_type: PostType
 
 
-class _VariantPatch(Schema):
+class _VariantPatch(In):
     """Only the fields sent change; editing an approved or scheduled variant re-opens review."""
 
     post_type: PostType | None = None
     title: Annotated[Text, Field(max_length=200)] | None = None
-    caption: Text | None = None
-    hashtags: list[Text] | None = None
-    mentions: list[Text] | None = None
+    caption: LongText | None = None
+    hashtags: Tags | None = None
+    mentions: Tags | None = None
     link: Annotated[Text, Field(max_length=500)] | None = None
 
 
@@ -230,7 +339,8 @@ class _VariantOut(Schema):
     hashtags: list[str]
     mentions: list[str]
     link: str
-    status: Variant.Status
+    media: list[int] = Field(description="ids of the media files the post carries")
+    status: VariantStatus
     scheduled_at: dt.datetime | None = Field(description="UTC instant")
     scheduled_local: str | None = Field(description="Europe/Rome wall time with its offset")
     review_comment: str
@@ -246,19 +356,15 @@ else:
     VariantOut = with_options(_VariantOut, "VariantOut", Mode.OUT)
 
 
-class RejectIn(Schema):
+class RejectIn(In):
     comment: Annotated[Text, Field(min_length=1, max_length=5000)]
 
 
-class ApproveIn(Schema):
+class ApproveIn(In):
     comment: Annotated[Text, Field(max_length=5000)] = ""
 
 
-# Dates far from today would overflow when converted to UTC; refuse them as bad input.
-Day = Annotated[dt.date, Field(ge=dt.date(1971, 1, 1), le=dt.date(9998, 12, 31))]
-
-
-class ScheduleIn(Schema):
+class ScheduleIn(In):
     date: Day = Field(description="Europe/Rome day")
     time: dt.time = Field(description="Europe/Rome wall-clock time")
     fold: FoldPolicy | None = Field(
@@ -274,7 +380,12 @@ class ScheduleOut(Schema):
     warning: str
 
 
+# Every error an operation can answer, each with the one shape: reads cannot meet a body
+# problem or a state conflict; writes (WRITE_ERRORS) can meet all of them.
 ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+BODY_ERRORS: dict[int, type[Schema]] = {**ERRORS, 400: ErrorOut, 413: ErrorOut}
+STATE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: ErrorOut}
+WRITE_ERRORS: dict[int, type[Schema]] = {**BODY_ERRORS, 409: ErrorOut}
 
 
 # ---------------------------------------------------------------------------- errors
@@ -308,6 +419,37 @@ def _bad_request(request: HttpRequest, exc: NinjaValidationError) -> HttpRespons
     )
 
 
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja's own: a body that is not JSON (400, "Cannot parse request body") and the like.
+    detail = _("The request body is not valid JSON.") if exc.status_code == 400 else str(exc)
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE (files apart) or with
+    # too many fields; its own answer would be the site's HTML 400 page.
+    detail = _("The request is larger than the server accepts (%(limit)s MB of data).") % {
+        "limit": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024:g}"
+    }
+    return api.create_response(request, {"detail": detail}, status=413)
+
+
+@api.exception_handler(StateConflictError)
+def _conflict(request: HttpRequest, exc: StateConflictError) -> HttpResponse:
+    detail = "; ".join(exc.messages)
+    errors = [{"field": "status", "message": message} for message in exc.messages]
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=409)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
 class InvalidError(Exception):
     """A refused write with its field errors (mapped to 422)."""
 
@@ -339,9 +481,20 @@ def _errors_of(error: DjangoValidationError, *, field: str) -> list[dict[str, st
 
 
 def _write[T](call: Callable[[], T], *, field: str) -> T:
-    """Run a service call, turning its ValidationError into a 422 (PermissionDenied → 403)."""
+    """Run a service call, turning its ValidationError into a 422 (a broken platform rule
+    with its field, limit and actual value), a state conflict into a 409, PermissionDenied
+    into a 403."""
     try:
         return call()
+    except StateConflictError:
+        raise
+    except RulesError as error:
+        raise InvalidError(
+            [
+                {"field": f.field, "message": f.message, "limit": f.limit, "actual": f.actual}
+                for f in error.failures
+            ]
+        ) from error
     except DjangoValidationError as error:
         raise InvalidError(_errors_of(error, field=field)) from error
 
@@ -414,6 +567,7 @@ def _variant_out(variant: Variant) -> dict[str, Any]:
         "hashtags": [str(tag) for tag in variant.hashtags],
         "mentions": [str(name) for name in variant.mentions],
         "link": variant.link,
+        "media": sorted(asset.pk for asset in variant.media.all()),
         **options_out(variant),
         "status": variant.status,
         "scheduled_at": at,
@@ -423,12 +577,7 @@ def _variant_out(variant: Variant) -> dict[str, Any]:
 
 
 def _variant(pk: int) -> Variant:
-    return get_object_or_404(
-        Variant.objects.select_related(
-            "content_item__campaign", "content_item__neighbourhood", "account"
-        ),
-        pk=pk,
-    )
+    return get_object_or_404(api_variant_list(), pk=pk)
 
 
 def _fresh(variant: Variant) -> dict[str, Any]:
@@ -455,6 +604,59 @@ def campaigns_get(request: HttpRequest, slug: PathSlug) -> Any:
     return get_object_or_404(Campaign, slug=slug)
 
 
+def _neighbourhoods(slugs: list[str]) -> list[Neighbourhood]:
+    found = {n.slug: n for n in Neighbourhood.objects.filter(slug__in=slugs)}
+    missing = [slug for slug in slugs if slug not in found]
+    if missing:
+        raise InvalidError(
+            [
+                {
+                    "field": "neighbourhoods",
+                    "message": _("No neighbourhood “%(slug)s”.") % {"slug": slug},
+                    "actual": slug,
+                }
+                for slug in missing
+            ]
+        )
+    return [found[slug] for slug in dict.fromkeys(slugs)]
+
+
+def _campaign_fields(given: dict[str, Any]) -> dict[str, Any]:
+    """A request's campaign fields as the services take them (neighbourhood rows, Decimal)."""
+    fields = dict(given)
+    if "neighbourhoods" in fields:
+        fields["neighbourhoods"] = _neighbourhoods(fields["neighbourhoods"])
+    if "budget" in fields:
+        fields["budget"] = Decimal(str(fields["budget"])).quantize(Decimal("0.01"))
+    return fields
+
+
+def _campaign_answer(slug: str) -> Campaign:
+    return get_object_or_404(api_campaign_list(), slug=slug)
+
+
+@api.post("/campaigns", response={201: CampaignOut, **BODY_ERRORS}, tags=["campaigns"])
+def campaigns_create(request: HttpRequest, payload: CampaignIn) -> Any:
+    """A new campaign through ``campaign_create``: APPROVE_CONTENT, as the web form."""
+    actor = _user(request)
+    fields = _campaign_fields(payload.dict())
+    campaign = _write(lambda: services.campaign_create(actor=actor, **fields), field="name")
+    return Status(201, _campaign_answer(campaign.slug))
+
+
+@api.patch("/campaigns/{slug}", response={200: CampaignOut, **BODY_ERRORS}, tags=["campaigns"])
+def campaigns_update(request: HttpRequest, slug: PathSlug, payload: CampaignPatch) -> Any:
+    """Edit a campaign through ``campaign_update``; only the fields sent change."""
+    actor = _user(request)
+    campaign = get_object_or_404(Campaign, slug=slug)
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    fields = _campaign_fields(changes)
+    campaign = _write(
+        lambda: services.campaign_update(actor=actor, campaign=campaign, **fields), field="name"
+    )
+    return _campaign_answer(campaign.slug)
+
+
 # ---------------------------------------------------------------------------- content items
 
 
@@ -474,7 +676,7 @@ def content_items_get(request: HttpRequest, pk: PathId) -> Any:
     return get_object_or_404(api_content_item_list(campaign=None), pk=pk)
 
 
-@api.post("/content-items", response={201: ContentItemOut, **ERRORS}, tags=["content"])
+@api.post("/content-items", response={201: ContentItemOut, **BODY_ERRORS}, tags=["content"])
 def content_items_create(request: HttpRequest, payload: ContentItemIn) -> Any:
     actor = _user(request)
     campaign = get_object_or_404(Campaign, slug=payload.campaign)
@@ -518,7 +720,7 @@ def variants_list(
     account: Annotated[int | None, Query(None, ge=1, le=MAX_ID)] = None,
     platform: Platform | None = None,
     neighbourhood: Annotated[str | None, Query(None, pattern=SLUG_PATTERN, max_length=200)] = None,
-    status: Variant.Status | None = None,
+    status: VariantStatus | None = None,
 ) -> Any:
     _reader(request)
     queryset = api_variant_list(
@@ -537,7 +739,7 @@ def variants_get(request: HttpRequest, pk: PathId) -> Any:
     return _variant_out(_variant(pk))
 
 
-@api.post("/variants", response={201: VariantOut, **ERRORS}, tags=["variants"])
+@api.post("/variants", response={201: VariantOut, **BODY_ERRORS}, tags=["variants"])
 def variants_create(request: HttpRequest, payload: VariantIn) -> Any:
     actor = _user(request)
     item = get_object_or_404(ContentItem, pk=payload.content_item)
@@ -558,7 +760,7 @@ def variants_create(request: HttpRequest, payload: VariantIn) -> Any:
     return Status(201, _fresh(variant))
 
 
-@api.patch("/variants/{pk}", response={200: VariantOut, **ERRORS}, tags=["variants"])
+@api.patch("/variants/{pk}", response={200: VariantOut, **WRITE_ERRORS}, tags=["variants"])
 def variants_update(request: HttpRequest, pk: PathId, payload: VariantPatch) -> Any:
     actor = _user(request)
     variant = _variant(pk)
@@ -575,7 +777,7 @@ def variants_update(request: HttpRequest, pk: PathId, payload: VariantPatch) -> 
 # ---------------------------------------------------------------------------- workflow
 
 
-@api.post("/variants/{pk}/submit", response={200: VariantOut, **ERRORS}, tags=["workflow"])
+@api.post("/variants/{pk}/submit", response={200: VariantOut, **STATE_ERRORS}, tags=["workflow"])
 def variants_submit(request: HttpRequest, pk: PathId) -> Any:
     actor = _user(request)
     variant = _variant(pk)
@@ -583,28 +785,19 @@ def variants_submit(request: HttpRequest, pk: PathId) -> Any:
     return _fresh(variant)
 
 
-@api.post("/variants/{pk}/approve", response={200: VariantOut, **ERRORS}, tags=["workflow"])
+@api.post("/variants/{pk}/approve", response={200: VariantOut, **WRITE_ERRORS}, tags=["workflow"])
 def variants_approve(request: HttpRequest, pk: PathId, payload: ApproveIn | None = None) -> Any:
     actor = _user(request)
     variant = _variant(pk)
     comment = payload.comment if payload else ""
-    try:
-        services.variant_approve(actor=actor, variant=variant, comment=comment)
-    except DjangoValidationError as error:
-        # The service lists messages; the rules give each failure's field, limit, actual.
-        failures = variant_validate(_variant(pk))
-        if not failures:
-            raise InvalidError(_errors_of(error, field="status")) from error
-        raise InvalidError(
-            [
-                {"field": f.field, "message": f.message, "limit": f.limit, "actual": f.actual}
-                for f in failures
-            ]
-        ) from error
+    _write(
+        lambda: services.variant_approve(actor=actor, variant=variant, comment=comment),
+        field="status",
+    )
     return _fresh(variant)
 
 
-@api.post("/variants/{pk}/reject", response={200: VariantOut, **ERRORS}, tags=["workflow"])
+@api.post("/variants/{pk}/reject", response={200: VariantOut, **WRITE_ERRORS}, tags=["workflow"])
 def variants_reject(request: HttpRequest, pk: PathId, payload: RejectIn) -> Any:
     actor = _user(request)
     variant = _variant(pk)
@@ -615,7 +808,7 @@ def variants_reject(request: HttpRequest, pk: PathId, payload: RejectIn) -> Any:
     return _fresh(variant)
 
 
-@api.post("/variants/{pk}/schedule", response={200: ScheduleOut, **ERRORS}, tags=["workflow"])
+@api.post("/variants/{pk}/schedule", response={200: ScheduleOut, **WRITE_ERRORS}, tags=["workflow"])
 def variants_schedule(request: HttpRequest, pk: PathId, payload: ScheduleIn) -> Any:
     actor = _user(request)
     variant = _variant(pk)
@@ -666,3 +859,10 @@ def calendar(
     until = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()), ROME)
     rows = api_variant_calendar(since=since, until=until, campaign=campaign)
     return [_variant_out(row) for row in rows]
+
+
+# The media operations live in their own module (same API, token, errors and schema); it
+# imports the helpers above, so it joins here, once this module is complete.
+from quartieri.campaigns.api_media import router as _media_router  # noqa: E402
+
+api.add_router("", _media_router)

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ninja import Schema
-from pydantic import create_model
+from pydantic import StrictBool, StrictInt, StrictStr, create_model
 
 from quartieri.campaigns.models import Variant
 from quartieri.channels.base import ChannelKind, VariantOptions, option_field_name
@@ -55,16 +55,22 @@ def _is_choice(option: _Option) -> bool:
     return isinstance(option.hint, type) and issubclass(option.hint, enum.Enum)
 
 
+# A request's booleans and numbers are taken as they are typed, never converted: "true" or
+# "1" for a boolean is refused (422), as a person who sent it meant something else.
+_STRICT: dict[Any, Any] = {bool: StrictBool, int: StrictInt, str: StrictStr}
+
+
 def with_options(base: type[Schema], name: str, mode: Mode) -> type[Schema]:
     """``base`` with every kind's option fields added, named ``name`` in the schema."""
     fields: dict[str, Any] = {}
     for option in _options():
+        hint = _STRICT.get(option.hint, option.hint)
         if mode is Mode.OUT:
             fields[option.field] = (str if _is_choice(option) else option.hint, ...)
         elif mode is Mode.PATCH or _is_choice(option):
-            fields[option.field] = (option.hint | None, None)
+            fields[option.field] = (hint | None, None)
         else:
-            fields[option.field] = (option.hint, option.default)
+            fields[option.field] = (hint, option.default)
     model: type[Schema] = create_model(name, __base__=base, **fields)
     return model
 

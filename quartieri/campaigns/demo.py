@@ -9,16 +9,20 @@ Idempotent: keyed on the campaign slug. Texts are written for the demo, not copi
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 from rich.console import Console
 
 from quartieri.accounts.models import User
 from quartieri.accounts.roles import Role
 from quartieri.accounts.services import user_create
-from quartieri.campaigns.models import Campaign, ContentItem, Variant
+from quartieri.campaigns.media import media_upload
+from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Variant
 from quartieri.campaigns.scheduling import schedule_resolve
 from quartieri.campaigns.services import (
     variant_approve,
@@ -29,7 +33,7 @@ from quartieri.campaigns.services import (
     variant_submit,
 )
 from quartieri.channels.models import AccountGrant, ChannelAccount
-from quartieri.channels.registry import Platform
+from quartieri.channels.registry import Platform, kind_for
 from quartieri.places.models import Neighbourhood, Playlist, Tour
 from quartieri.planner.models import SavedPlan
 
@@ -62,7 +66,7 @@ class DemoVariant:
 
 S = Variant.Status
 VARIANTS = [
-    DemoVariant("55", "@comunedimilano", "video", "Baggio, a lake in a former quarry. #Baggio", S.PUBLISHED, 12, dt.time(18, 0)),
+    DemoVariant("55", "@comunedimilano", "photo", "Baggio, a lake in a former quarry. #Baggio", S.PUBLISHED, 12, dt.time(18, 0)),
     DemoVariant("11", "@yesmilano", "feed", "Isola: workshops open their doors. #Isola", S.SCHEDULED, 20, dt.time(12, 30)),
     DemoVariant("34", "ComunediMilano", "feed", "Chiaravalle: 800 years of the abbey.", S.APPROVED, 25, dt.time(9, 0)),
     DemoVariant("55", "newsletter", "text", "This week in Baggio: concerts in the old church.", S.IN_REVIEW, 10, dt.time(7, 0)),
@@ -192,6 +196,7 @@ def _variant(
     )
     if spec.status == S.DRAFT:
         return
+    _give_picture(variant, author=author)
     variant = variant_submit(actor=author, variant=variant)
     if spec.status == S.REJECTED:
         variant_reject(actor=reviewer, variant=variant, comment="Add how to get there by tram.")
@@ -208,3 +213,39 @@ def _variant(
     variant = variant_schedule(actor=reviewer, variant=variant, at=at, allow_past=True)
     if spec.status == S.PUBLISHED:
         variant_mark_published(actor=reviewer, variant=variant)
+
+
+# The demo's picture: drawn here (blocks and a park, no photograph of anybody's), 1080 px
+# square, a JPEG every platform's rules take; said to be a drawing in its alternative text.
+PICTURE_ALT = "A drawing of a neighbourhood seen from above: grey blocks around a green park."
+
+
+def _picture() -> bytes:
+    image = Image.new("RGB", (1080, 1080), (225, 225, 220))
+    draw = ImageDraw.Draw(image)
+    for row in range(4):
+        for col in range(4):
+            x, y = 60 + col * 250, 60 + row * 250
+            draw.rectangle((x, y, x + 200, y + 200), fill=(150, 160, 175))
+    draw.ellipse((330, 330, 750, 750), fill=(90, 160, 90))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _give_picture(variant: Variant, *, author: User) -> None:
+    """The files a post type needs before it can be submitted (its kind's rules)."""
+    rules = kind_for(variant.account.platform).rules()
+    least = rules.media_count_min.get(variant.post_type)
+    kinds = rules.media_kinds.get(variant.post_type)
+    if least is None or (kinds is not None and MediaAsset.Kind.IMAGE not in kinds.values):
+        return
+    for number in range(least.value):
+        upload = SimpleUploadedFile(f"demo-{number}.jpg", _picture(), content_type="image/jpeg")
+        media_upload(
+            actor=author,
+            content_item=variant.content_item,
+            file=upload,
+            alt_text=PICTURE_ALT,
+            variants=[variant],
+        )

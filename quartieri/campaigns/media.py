@@ -40,7 +40,7 @@ from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
 from quartieri.accounts.services import audit_record, audit_snapshot
 from quartieri.campaigns.models import ContentItem, MediaAsset, Variant
-from quartieri.campaigns.services import variant_update
+from quartieri.campaigns.services import StateConflictError, variant_update
 from quartieri.campaigns.thumbnails import thumbnail_bytes, thumbnail_name
 from quartieri.campaigns.validation import asset_failures
 from quartieri.channels.selectors import Duty, account_allows
@@ -530,8 +530,11 @@ def media_variant_ids(*, item: ContentItem) -> dict[int, list[int]]:
 
 
 # --- Variants using an asset ------------------------------------------------------------------
-def _check_variants(*, actor: User, asset: MediaAsset, variants: Iterable[Variant]) -> None:
-    """Every variant may take this file and be changed by ``actor``; else refuse them all."""
+def _check_variants(
+    *, actor: User, asset: MediaAsset, variants: Iterable[Variant], joining: bool = True
+) -> None:
+    """Every variant may be changed by ``actor`` (and, ``joining``, take this file); else
+    refuse them all."""
     problems: list[str] = []
     for variant in variants:
         if variant.content_item_id != asset.content_item_id:
@@ -543,37 +546,47 @@ def _check_variants(*, actor: User, asset: MediaAsset, variants: Iterable[Varian
         if variant.status == Variant.Status.PUBLISHED:
             reason = _("%(variant)s is already published.") % {"variant": variant}
         problems.extend([reason] if reason else [])
-        problems.extend(failure.message for failure in asset_failures(asset=asset, variant=variant))
+        if joining:
+            problems.extend(
+                failure.message for failure in asset_failures(asset=asset, variant=variant)
+            )
     if problems:
         raise ValidationError({"variants": problems})
 
 
 @transaction.atomic
-def media_attach(*, actor: User, asset: MediaAsset, variants: Sequence[Variant]) -> MediaAsset:
-    """Make exactly ``variants`` (of the asset's content item) use ``asset``.
+def media_attach(
+    *,
+    actor: User,
+    asset: MediaAsset,
+    add: Sequence[Variant] = (),
+    remove: Sequence[Variant] = (),
+) -> MediaAsset:
+    """Add ``asset`` to the variants in ``add`` and take it off those in ``remove``; every
+    other variant keeps its media as it is.
 
-    Variants the actor may not draft on are left as they are. A variant that was approved
-    or scheduled goes back to review (``variant_update``): its approval covered other media.
+    Refused whole, changing nothing, when a variant is in both lists, belongs to another
+    content item, is published, is on an account the actor may not draft on, or (joining)
+    cannot take this file on its platform. A variant that was approved or scheduled goes
+    back to review (``variant_update``): its approval covered other media.
     """
     _require_drafter(actor)
-    wanted = {variant.pk for variant in variants}
-    mine = [
-        variant
-        for variant in Variant.objects.filter(content_item_id=asset.content_item_id).select_related(
-            "account"
+    both = {variant.pk for variant in add} & {variant.pk for variant in remove}
+    if both:
+        raise ValidationError(
+            {
+                "variants": [
+                    _("A variant cannot be both added and removed: %(ids)s.")
+                    % {"ids": ", ".join(str(pk) for pk in sorted(both))}
+                ]
+            }
         )
-        if not account_allows(user=actor, account=variant.account, duty=Duty.DRAFT)
-    ]
     using = _using(asset)
-    add = [variant for variant in mine if variant.pk in wanted and variant.pk not in using]
-    remove = [variant for variant in mine if variant.pk not in wanted and variant.pk in using]
-    _check_variants(actor=actor, asset=asset, variants=add)
-    for variant in remove:
-        if variant.status == Variant.Status.PUBLISHED:
-            raise ValidationError(
-                {"variants": [_("%(variant)s is already published.") % {"variant": variant}]}
-            )
-    _set_variants(actor=actor, asset=asset, add=add, remove=remove)
+    joining = [variant for variant in add if variant.pk not in using]
+    leaving = [variant for variant in remove if variant.pk in using]
+    _check_variants(actor=actor, asset=asset, variants=joining)
+    _check_variants(actor=actor, asset=asset, variants=leaving, joining=False)
+    _set_variants(actor=actor, asset=asset, add=joining, remove=leaving)
     return asset
 
 
@@ -608,7 +621,7 @@ def media_delete(*, actor: User, asset: MediaAsset) -> None:
     asset = MediaAsset.objects.select_for_update().get(pk=asset.pk)
     users = Variant.objects.filter(pk__in=_using(asset)).select_related("account")
     if users:
-        raise ValidationError(
+        raise StateConflictError(
             _("%(name)s is used by %(variants)s: take it off those variants first.")
             % {"name": asset.file.name, "variants": ", ".join(str(v) for v in users)}
         )

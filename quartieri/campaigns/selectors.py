@@ -153,7 +153,7 @@ def plan_choices() -> QuerySet[SavedPlan]:
 
 
 def api_campaign_list() -> QuerySet[Campaign]:
-    return Campaign.objects.order_by("-start_date", "name", "pk")
+    return Campaign.objects.prefetch_related("neighbourhoods").order_by("-start_date", "name", "pk")
 
 
 def api_content_item_list(*, campaign: str | None) -> QuerySet[ContentItem]:
@@ -165,9 +165,10 @@ def api_content_item_list(*, campaign: str | None) -> QuerySet[ContentItem]:
 
 def _api_variants() -> QuerySet[Variant]:
     # Everything a variant's JSON names comes joined: one query per page, whatever its size.
+    # (The media ids come in one more query per page.)
     return Variant.objects.select_related(
         "content_item__campaign", "content_item__neighbourhood", "account"
-    )
+    ).prefetch_related("media")
 
 
 def api_variant_list(

@@ -1,4 +1,4 @@
-"""Checking a variant against its platform's rules (``rules.py``) before approval.
+"""Checking a variant against its platform's rules (each kind's ``rules.py``).
 
 Every failure names the field, the limit and the actual value, so the editor can fix it
 without guessing, and carries the source of the limit.
@@ -23,6 +23,7 @@ from quartieri.channels.rules import (
     Choice,
     Limit,
     PlatformRules,
+    PostType,
     RuleFailure,
     Span,
     TextUnit,
@@ -71,6 +72,11 @@ def mention_count(variant: Variant) -> int:
 def variant_validate(variant: Variant) -> list[RuleFailure]:
     """Every rule the variant breaks on its account's kind; empty when it may go out.
 
+    The one rules function: the edit page shows its failures as warnings, and submit,
+    approval and scheduling refuse while it returns any (``variant_require_valid``). It
+    reads the variant as given, saved or not (an unsaved one has no media yet), so a live
+    draft check can call it on the form's values.
+
     Besides the kind's rules table: what its options refuse (TikTok's privacy level has no
     default) and the constraints it reads live at compose time (TikTok's creator_info,
     §1.6, through the account's connector with a short cache; without a connected token
@@ -82,11 +88,29 @@ def variant_validate(variant: Variant) -> list[RuleFailure]:
     return [
         *_post_type(variant, rules),
         *_texts(variant, rules),
-        *_counts(variant, rules, media),
+        *_counts(variant, rules),
         *kind.option_failures(variant=variant),
-        *(failure for asset in media for failure in _asset(asset, variant, rules)),
+        *_media_failures(variant, rules, media),
         *kind.compose_failures(variant=variant, media=media),
     ]
+
+
+class RulesError(ValidationError):
+    """A workflow step refused because the variant breaks its platform's rules; ``failures``
+    keeps each rule's field, limit and actual value (the API answers them)."""
+
+    def __init__(self, failures: list[RuleFailure]) -> None:
+        super().__init__([failure.message for failure in failures])
+        self.failures = failures
+
+
+def variant_require_valid(*, variant: Variant) -> None:
+    """Refuse (``RulesError``) a variant that breaks a rule: submit, approve and schedule
+    call it before writing anything, so content publishing would fail on never gets past
+    a draft, and a post is never queued for a platform that would refuse it."""
+    failures = variant_validate(variant)
+    if failures:
+        raise RulesError(failures)
 
 
 def asset_failures(*, asset: MediaAsset, variant: Variant) -> list[RuleFailure]:
@@ -94,32 +118,20 @@ def asset_failures(*, asset: MediaAsset, variant: Variant) -> list[RuleFailure]:
     return list(_asset(asset, variant, kind_for(variant.account.platform).rules()))
 
 
-def variant_media_failures(*, variant: Variant) -> list[RuleFailure]:
-    """The media rules only: count, format, size, dimensions, duration, codecs.
+def _media_failures(
+    variant: Variant, rules: PlatformRules, media: list[MediaAsset]
+) -> Iterator[RuleFailure]:
+    """Count and kinds of the files, then each file's format, size, dimensions, duration.
 
     A file whose format was never read from its content (a row made by hand) cannot be
-    checked, so it fails here: upload it through the media page.
+    checked, so it fails: upload it through the media page.
     """
-    rules = kind_for(variant.account.platform).rules()
-    media = list(variant.media.all())
-    failures = list(_media_count(variant, rules, media))
+    yield from _media_count(variant, rules, media)
     for asset in media:
         if not asset.probe:
             field = _media_field(asset, "probe")
-            failures.append(_missing(field, _("format read from the file"), "media.py"))
-        failures.extend(_asset(asset, variant, rules))
-    return failures
-
-
-def variant_check_media(*, variant: Variant) -> None:
-    """Refuse (ValidationError listing each failure) media the platform cannot take.
-
-    Called by ``variant_schedule`` before anything is written: a post is never queued for a
-    platform that would refuse its file (each message names the file, limit and value).
-    """
-    failures = variant_media_failures(variant=variant)
-    if failures:
-        raise ValidationError([failure.message for failure in failures])
+            yield _missing(field, _("format read from the file"), "media.py")
+        yield from _asset(asset, variant, rules)
 
 
 # Labels for the message; RuleFailure.field keeps the code name so a form can mark the input.
@@ -185,22 +197,58 @@ def _texts(variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:
             yield _over(field, length, limit, unit, rules.label)
 
 
-def _counts(
-    variant: Variant, rules: PlatformRules, media: list[MediaAsset]
-) -> Iterator[RuleFailure]:
+def _counts(variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:
     if rules.hashtags_max and (count := hashtag_count(variant)) > rules.hashtags_max.value:
         yield _over("hashtags", count, rules.hashtags_max, _("hashtags"), rules.label)
     if rules.mentions_max and (count := mention_count(variant)) > rules.mentions_max.value:
         yield _over("mentions", count, rules.mentions_max, _("mentions"), rules.label)
-    yield from _media_count(variant, rules, media)
 
 
 def _media_count(
     variant: Variant, rules: PlatformRules, media: list[MediaAsset]
 ) -> Iterator[RuleFailure]:
+    """How many files, and of which kinds, the post type carries: what publishing needs."""
     limit = rules.media_count_max.get(variant.post_type)
     if limit and len(media) > limit.value:
         yield _over("media", len(media), limit, _("media files"), rules.label)
+    least = rules.media_count_min.get(variant.post_type)
+    if least and len(media) < least.value:
+        yield _under(variant, len(media), least, rules.label)
+    kinds = rules.media_kinds.get(variant.post_type)
+    wrong = sorted({str(asset.kind) for asset in media} - kinds.values) if kinds else []
+    if kinds and wrong:
+        yield _wrong_kind(variant, wrong, kinds, rules.label)
+
+
+def _post_type_label(variant: Variant) -> str:
+    return str(PostType(variant.post_type).label) if variant.post_type in PostType else "—"
+
+
+def _under(variant: Variant, count: int, least: Limit, platform: str) -> RuleFailure:
+    message = _(
+        "media: %(actual)s media files, at least %(limit)s for a “%(post_type)s” (%(platform)s)"
+    ) % {
+        "actual": _num(count),
+        "limit": _num(least.value),
+        "post_type": _post_type_label(variant),
+        "platform": platform,
+    }
+    return RuleFailure(
+        "media", _("at least %(n)s") % {"n": _num(least.value)}, _num(count), message, least.source
+    )
+
+
+def _wrong_kind(variant: Variant, wrong: list[str], kinds: Choice, platform: str) -> RuleFailure:
+    labels = dict(MediaAsset.Kind.choices)
+    allowed = ", ".join(str(labels.get(kind, kind)) for kind in sorted(kinds.values))
+    actual = ", ".join(str(labels.get(kind, kind)) for kind in wrong)
+    message = _("media: %(actual)s, a “%(post_type)s” takes %(allowed)s (%(platform)s)") % {
+        "actual": actual,
+        "post_type": _post_type_label(variant),
+        "allowed": allowed,
+        "platform": platform,
+    }
+    return RuleFailure("media", allowed, actual, message, kinds.source)
 
 
 def _asset(asset: MediaAsset, variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:
@@ -331,7 +379,7 @@ def _not_allowed(
 def _span(
     asset: MediaAsset, name: str, value: object, span: Span, unit: str, platform: str
 ) -> Iterator[RuleFailure]:
-    """``value`` outside ``span``; an unknown value is left to variant_media_failures."""
+    """``value`` outside ``span``; an unknown value is refused by variant_validate as unread."""
     if not isinstance(value, int | float) or _within(value, span):
         return
     field = _media_field(asset, name)

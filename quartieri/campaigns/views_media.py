@@ -214,14 +214,26 @@ def media_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, item, form, status=400)
 
 
+def _ids(values: list[str]) -> set[int]:
+    return {int(value) for value in values if value.isdigit()}
+
+
 @require_POST
 @require_capability(Capability.DRAFT_CONTENT)
 def media_variants_view(request: HttpRequest, pk: int) -> HttpResponse:
     asset = get_object_or_404(MediaAsset.objects.select_related("content_item"), pk=pk)
-    ids = [int(value) for value in request.POST.getlist("variants") if value.isdigit()]
-    chosen = list(Variant.objects.filter(content_item=asset.content_item, pk__in=ids))
+    # The form lists the variants it showed with a checkbox the person could change
+    # ("shown"); only those may lose the file, so a variant added meanwhile keeps its media.
+    chosen, shown = (_ids(request.POST.getlist(name)) for name in ("variants", "shown"))
+    using = set(media_variant_ids(item=asset.content_item).get(asset.pk, []))
+    variants = Variant.objects.filter(content_item=asset.content_item).select_related("account")
     try:
-        media_attach(actor=_actor(request), asset=asset, variants=chosen)
+        media_attach(
+            actor=_actor(request),
+            asset=asset,
+            add=[variant for variant in variants if variant.pk in chosen - using],
+            remove=[variant for variant in variants if variant.pk in (shown & using) - chosen],
+        )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

@@ -36,6 +36,11 @@ class PostType(models.TextChoices):
 OWN_CHANNEL_POST_TYPES = frozenset({PostType.FEED, PostType.PHOTO, PostType.VIDEO, PostType.TEXT})
 
 
+# The kinds of file a post type may carry (the values of campaigns' MediaAsset.Kind).
+IMAGE = "image"
+VIDEO = "video"
+
+
 class TextUnit(StrEnum):
     # TikTok counts UTF-16 code units ("runes"): an emoji outside the BMP counts 2.
     UTF16 = "utf16"
@@ -89,7 +94,7 @@ class PlatformRules:
     video_seconds: dict[str, Span] = field(default_factory=dict)  # per post type
     video_max_bytes: dict[str, Limit] = field(default_factory=dict)  # per post type
     # Read from the file by campaigns.media.media_probe (MediaAsset.probe); a value the probe
-    # did not record (a row made by hand) is not checked here, variant_check_media refuses it.
+    # did not record (a row made by hand) is not checked here, variant_validate refuses it.
     video_containers: dict[str, Choice] = field(default_factory=dict)  # MIME types
     video_codecs: dict[str, Choice] = field(default_factory=dict)
     audio_codecs: dict[str, Choice] = field(default_factory=dict)
@@ -97,6 +102,11 @@ class PlatformRules:
     video_side_px: dict[str, Span] = field(default_factory=dict)  # each of width and height
     video_max_width_px: dict[str, Limit] = field(default_factory=dict)
     media_count_max: dict[str, Limit] = field(default_factory=dict)  # per post type
+    # What publishing needs each post type to carry: at least this many files, of these
+    # kinds ("image", "video" as MediaAsset.Kind). Publishing refuses a post that does not
+    # (the connectors check again), so drafts are told, submit and approval refuse it.
+    media_count_min: dict[str, Limit] = field(default_factory=dict)  # per post type
+    media_kinds: dict[str, Choice] = field(default_factory=dict)  # per post type
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from django.utils import translation
 from quartieri.accounts.models import AuditEvent, User
 from quartieri.accounts.roles import Role
 from quartieri.campaigns import scheduling
-from quartieri.campaigns.models import Campaign, ContentItem, Transition, Variant
+from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Transition, Variant
 from quartieri.campaigns.services import (
     variant_approve,
     variant_create,
@@ -25,7 +25,7 @@ from quartieri.campaigns.services import (
     variant_submit,
 )
 from quartieri.channels.models import AccountGrant, ChannelAccount
-from quartieri.channels.registry import Platform
+from quartieri.channels.registry import Platform, kind_for
 from tests.channels.options import as_options
 from tests.conftest import make_person
 
@@ -140,6 +140,8 @@ def make_variant(approver: User) -> Callable[..., Variant]:
             account=account,
             **as_options(VALID[account.platform] | fields),
         )
+        if status != Variant.Status.DRAFT:
+            give_media(variant)  # submit refuses a post without the media it needs
         reviewer = reviewer or approver
         steps = [Variant.Status.IN_REVIEW, Variant.Status.APPROVED, Variant.Status.SCHEDULED]
         for step in steps[: steps.index(status) + 1] if status in steps else []:
@@ -152,6 +154,49 @@ def make_variant(approver: User) -> Callable[..., Variant]:
         return variant
 
     return make
+
+
+# Files as media_probe records them, fit for every rule of the kinds tested here (a
+# 1080×1350 JPEG; a 20 s 1080×1920 H.264/AAC MP4 at 30 FPS with its captions). The rows are
+# made by hand: validation reads the recorded facts, never the file.
+FIT_MEDIA: dict[str, dict[str, Any]] = {
+    "image": {
+        "file": "campaigns/media/fit.jpg",
+        "alt_text": "Il laghetto del Parco delle Cave",
+        "width": 1080,
+        "height": 1350,
+        "size_bytes": 2_000_000,
+        "mime_type": "image/jpeg",
+        "probe": {"format": "jpeg"},
+    },
+    "video": {
+        "file": "campaigns/media/fit.mp4",
+        "caption_file": "campaigns/captions/fit.vtt",
+        "width": 1080,
+        "height": 1920,
+        "duration_seconds": 20.0,
+        "size_bytes": 20_000_000,
+        "mime_type": "video/mp4",
+        "probe": {"format": "mp4", "video_codec": "h264", "audio_codec": "aac", "fps": 30.0},
+    },
+}
+
+
+def fit_media(item: ContentItem, kind: str) -> MediaAsset:
+    return MediaAsset.objects.create(content_item=item, kind=kind, **FIT_MEDIA[kind])
+
+
+def give_media(variant: Variant) -> list[MediaAsset]:
+    """Attach the fewest files the variant's post type needs, of a kind it takes."""
+    rules = kind_for(variant.account.platform).rules()
+    least = rules.media_count_min.get(variant.post_type)
+    kinds = rules.media_kinds.get(variant.post_type)
+    if least is None:
+        return []
+    kind = "video" if kinds and "image" not in kinds.values else "image"
+    assets = [fit_media(variant.content_item, kind) for _ in range(least.value)]
+    variant.media.add(*assets)
+    return assets
 
 
 class Unchanged:

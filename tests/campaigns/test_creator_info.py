@@ -16,7 +16,7 @@ from quartieri.channels.connectors.base import TokenSet
 from quartieri.channels.kinds.tiktok.creator_info import tiktok_creator_info_for
 from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from quartieri.channels.services import credential_store
-from tests.campaigns.conftest import Unchanged
+from tests.campaigns.conftest import FIT_MEDIA, Unchanged, give_media
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +99,6 @@ def test_an_unreachable_tiktok_is_said_in_plain_words(connected, settings):
 def test_a_privacy_level_the_creator_does_not_offer_blocks_approval(
     connected, fake_tiktok, item, editor, approver, make_variant
 ):
-    fake_tiktok.privacy_level_options = ["SELF_ONLY"]
     variant = make_variant(
         item=item,
         account=connected,
@@ -107,6 +106,9 @@ def test_a_privacy_level_the_creator_does_not_offer_blocks_approval(
         status="in_review",
         tiktok_privacy_level="PUBLIC_TO_EVERYONE",
     )
+    # the creator narrows the choice after the variant was submitted
+    fake_tiktok.privacy_level_options = ["SELF_ONLY"]
+    cache.clear()  # its answers are cached 60 s
     unchanged = Unchanged(variant)
 
     with pytest.raises(ValidationError) as refused:
@@ -131,6 +133,7 @@ def test_a_video_longer_than_the_creator_may_post(
             caption_file="campaigns/captions/long.vtt",
             mime_type="video/mp4",
             duration_seconds=61.5,
+            probe=FIT_MEDIA["video"]["probe"],
         )
     )
     [failure] = variant_validate(variant)
@@ -154,6 +157,7 @@ def test_interactions_the_creator_turned_off_stay_off(
         tiktok_allow_duet=True,
         tiktok_allow_stitch=True,
     )
+    give_media(video)
     [failure] = variant_validate(video)
     assert failure.field == "tiktok_allow_stitch"
     assert failure.message == (
@@ -163,6 +167,7 @@ def test_interactions_the_creator_turned_off_stay_off(
     photo = make_variant(
         item=item, account=connected, by=editor, post_type="photo", tiktok_allow_stitch=True
     )
+    give_media(photo)
     assert variant_validate(photo) == []
 
 

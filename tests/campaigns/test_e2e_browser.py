@@ -11,13 +11,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from quartieri.campaigns.media import media_upload
 from quartieri.campaigns.models import Campaign, Variant
 from quartieri.channels.models import AccountGrant, ChannelAccount
 from quartieri.channels.registry import Platform
 from quartieri.publishing.models import OutboxEntry
 from tests.campaigns.test_browser import axe_violations
+from tests.campaigns.test_media import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -82,6 +85,17 @@ def _editor_drafts(page, campaign: Campaign, account: ChannelAccount) -> Variant
     page.fill("#id_hashtags", "#Isola #botteghe #quartieri")
     page.fill("#id_link", "https://www.yesmilano.it/quartieri/isola")
     _submit(page, '[data-testid="variant-form"] button[type=submit]')
+    # A feed post without its image: the page says so (submit would refuse it), until the
+    # editor gives it one (the media page's service; its own browser test drives the form).
+    assert "0 file multimediali, almeno 1" in page.content()
+    media_upload(
+        actor=variant.drafted_by,
+        content_item=variant.content_item,
+        file=SimpleUploadedFile("isola.jpg", image_bytes(), "image/jpeg"),
+        alt_text="Una bottega di Isola",
+        variants=[variant],
+    )
+    page.reload()
     assert page.locator('[data-testid="rules-ok"]').is_visible()
     assert axe_violations(page) == []  # the variant form, valid
     page.goto(f"/campaigns/{campaign.slug}/")

@@ -14,7 +14,7 @@ from quartieri.campaigns.services import variant_submit, variant_update, variant
 from quartieri.channels.models import AccountGrant, ChannelAccount, Language
 from quartieri.channels.registry import Platform
 from quartieri.publishing.models import OutboxEntry
-from tests.campaigns.conftest import Unchanged
+from tests.campaigns.conftest import Unchanged, give_media
 
 S = Variant.Status
 IT = "Baggio, un lago in una vecchia cava. Con @comune.milano.\n\n#Baggio #quartieri"
@@ -167,6 +167,9 @@ def test_regenerating_refreshes_untouched_drafts_and_skips_edited_ones(
 def test_regenerating_leaves_a_submitted_variant_alone(client_for, editor, texts, tiktok):
     _generate(client_for(editor), texts, tiktok)
     variant = Variant.objects.get()
+    give_media(variant)  # and the privacy level generation leaves to a person (§1.6)
+    variant.options = {**variant.options, "privacy_level": "SELF_ONLY"}
+    variant.save()
     variant = variant_submit(actor=editor, variant=variant)
     before = Unchanged(variant)
     texts.master_text_it = "Altro testo"
@@ -307,6 +310,7 @@ def test_the_summary_links_each_rule_failure_to_its_field(
 
 def test_a_valid_variant_says_it_meets_the_rules(client_for, editor, item, instagram, make_variant):
     variant = make_variant(item=item, account=instagram, by=editor)
+    give_media(variant)
     html = client_for(editor).get(_edit_url(variant)).content.decode()
     assert "Meets every rule checked for Instagram." in html
 

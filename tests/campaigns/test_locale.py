@@ -12,6 +12,7 @@ from quartieri.campaigns.models import Variant
 from quartieri.campaigns.scheduling import WallTimeError, schedule_resolve
 from quartieri.campaigns.services import variant_approve
 from quartieri.campaigns.validation import variant_validate
+from tests.campaigns.conftest import give_media
 
 
 def test_permission_reason_in_italian(item, tiktok, editor, other_editor, make_variant):
@@ -23,6 +24,7 @@ def test_permission_reason_in_italian(item, tiktok, editor, other_editor, make_v
 
 def test_rule_failure_in_italian(item, tiktok, editor, make_variant):
     variant = make_variant(item=item, account=tiktok, by=editor, caption="é" * 2305)
+    give_media(variant)
     with translation.override("it"):
         messages = [failure.message for failure in variant_validate(variant)]
     assert messages == ["didascalia: 2.305 unità UTF-16, limite 2.200 (TikTok)"]

@@ -22,6 +22,7 @@ from quartieri.accounts.models import AuditEvent
 from quartieri.campaigns.media import caption_parse, media_attach, media_delete, media_upload
 from quartieri.campaigns.models import MediaAsset, Variant
 from quartieri.publishing.models import OutboxEntry
+from tests.campaigns.conftest import Unchanged
 
 pytestmark = [
     pytest.mark.django_db,
@@ -84,9 +85,10 @@ class Nothing:
     def __init__(self, settings: Any) -> None:
         self.settings = settings
         self.audit = AuditEvent.objects.count()
+        self.rows = MediaAsset.objects.count()  # rows made by hand (give_media) have no file
 
     def check(self) -> None:
-        assert MediaAsset.objects.count() == 0
+        assert MediaAsset.objects.count() == self.rows
         assert stored_files(self.settings) == []
         assert AuditEvent.objects.count() == self.audit
 
@@ -441,15 +443,15 @@ def test_changing_the_media_of_an_approved_variant_sends_it_back_to_review(
         actor=editor, content_item=item, file=upload(image_bytes(), "a.jpg"), alt_text="A"
     )
 
-    media_attach(actor=editor, asset=asset, variants=[variant])
+    media_attach(actor=editor, asset=asset, add=[variant])
 
     variant.refresh_from_db()
     assert variant.status == Variant.Status.IN_REVIEW
     assert variant.last_edited_by == editor  # four eyes: the editor may not approve it now
-    assert list(variant.media.all()) == [asset]
+    assert asset in variant.media.all()
 
 
-def test_media_attach_leaves_variants_the_actor_may_not_draft_on(
+def test_media_attach_refuses_to_remove_from_variants_the_actor_may_not_draft_on(
     item, instagram, editor, other_editor, make_variant
 ):
     # other_editor has no grant on the Instagram account
@@ -458,10 +460,46 @@ def test_media_attach_leaves_variants_the_actor_may_not_draft_on(
         actor=editor, content_item=item, file=upload(image_bytes(), "a.jpg"), alt_text="A"
     )
     insta.media.add(asset)
+    unchanged = Unchanged(insta)
 
-    media_attach(actor=other_editor, asset=asset, variants=[])
+    with pytest.raises(ValidationError):
+        media_attach(actor=other_editor, asset=asset, remove=[insta])
 
     assert list(insta.media.all()) == [asset]
+    unchanged.check()
+
+
+def _users(asset: MediaAsset) -> set[int]:
+    return set(Variant.objects.filter(media=asset).values_list("pk", flat=True))
+
+
+def test_media_attach_adds_and_removes_only_the_variants_it_names(
+    item, tiktok, instagram, editor, make_variant
+):
+    # given a photo used by two drafts
+    insta = make_variant(item=item, account=instagram, by=editor)
+    photo = make_variant(item=item, account=tiktok, by=editor, post_type="photo")
+    other = make_variant(item=item, account=tiktok, by=editor, post_type="photo")
+    asset = media_upload(
+        actor=editor, content_item=item, file=upload(image_bytes(), "a.jpg"), alt_text="A"
+    )
+    insta.media.add(asset)
+    photo.media.add(asset)
+
+    # when the editor adds it to a third and names nobody to remove
+    media_attach(actor=editor, asset=asset, add=[other])
+
+    # then the two it already had keep it (it used to be "exactly these": both lost it)
+    assert _users(asset) == {insta.pk, photo.pk, other.pk}
+
+    # and removing one takes it off that one only
+    media_attach(actor=editor, asset=asset, remove=[insta])
+    assert _users(asset) == {photo.pk, other.pk}
+
+    # and naming a variant in both lists is refused, changing nothing
+    with pytest.raises(ValidationError):
+        media_attach(actor=editor, asset=asset, add=[insta], remove=[insta])
+    assert _users(asset) == {photo.pk, other.pk}
 
 
 def test_an_upload_for_a_variant_on_its_way_leaves_no_file(

@@ -47,7 +47,7 @@ def test_an_unfit_video_cannot_be_scheduled_and_no_outbox_row_exists(
     # back (an administrator): 320×240 at 15 FPS, below TikTok's 360 px and 23 FPS (§1.5)
     variant = make_variant(item=item, account=tiktok, by=editor, status="approved")
     asset = _video(item, editor, make_video(videos, size="320x240", rate=15), "small.mp4")
-    variant.media.add(asset)
+    variant.media.set([asset])  # in place of the fitting one
     unchanged = Unchanged(variant)
 
     # when
@@ -71,7 +71,7 @@ def test_a_fit_video_is_scheduled_into_the_outbox(
     item, tiktok, editor, approver, make_variant, videos
 ):
     variant = make_variant(item=item, account=tiktok, by=editor, status="approved")
-    variant.media.add(_video(item, editor, make_video(videos)))
+    variant.media.set([_video(item, editor, make_video(videos))])
 
     variant_schedule(actor=approver, variant=variant, at=IN_WINDOW)
 
@@ -90,7 +90,7 @@ def test_a_file_never_read_from_its_content_cannot_be_scheduled(
         caption_file="campaigns/captions/by-hand.vtt",
         mime_type="video/mp4",
     )
-    variant.media.add(by_hand)
+    variant.media.set([by_hand])
     with pytest.raises(ValidationError) as refused:
         variant_schedule(actor=approver, variant=variant, at=IN_WINDOW)
     assert refused.value.messages == [

@@ -110,7 +110,11 @@ def test_the_page_saves_where_a_file_is_used_and_deletes_an_unused_one(
     assert "take it off those variants first" in refused.content.decode()
     assert MediaAsset.objects.filter(pk=asset.pk).exists()
 
+    # a form that did not show the variant takes nothing off it (no silent detaching)
     client.post(f"/campaigns/media/{asset.pk}/variants/", {})
+    assert list(variant.media.all()) == [asset]
+    # unticked where the form showed it: taken off
+    client.post(f"/campaigns/media/{asset.pk}/variants/", {"shown": [variant.pk]})
     assert list(variant.media.all()) == []
     with_commit = client.post(f"/campaigns/media/{asset.pk}/delete/")
     assert with_commit.status_code == 302

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 
 from quartieri.campaigns.models import ChannelAccount, ContentItem, MediaAsset, Variant
 from quartieri.publishing.models import OutboxEntry
+from tests.campaigns.conftest import give_media
 from tests.campaigns.test_api import Api
 
 pytestmark = pytest.mark.django_db
@@ -49,9 +50,14 @@ def review(make_variant, item, editor, approver):
 
     def run(account: ChannelAccount, media: list[dict[str, Any]], **fields: Any) -> Any:
         variant = make_variant(item=item, account=account, by=editor, **fields)
-        variant.media.set([asset(item, number, **spec) for number, spec in enumerate(media)])
-        Api(editor).post(f"/variants/{variant.pk}/submit")
-        response = Api(approver).post(f"/variants/{variant.pk}/approve")
+        if media:
+            variant.media.set([asset(item, number, **spec) for number, spec in enumerate(media)])
+        else:  # the files the post type needs, fit for it
+            give_media(variant)
+        # Submit applies the same rules as approval: a refusal comes from the first step.
+        response = Api(editor).post(f"/variants/{variant.pk}/submit")
+        if response.status_code == 200:
+            response = Api(approver).post(f"/variants/{variant.pk}/approve")
         variant.refresh_from_db()
         return response, variant
 
@@ -69,7 +75,7 @@ def refusal(result: tuple[Any, Variant]) -> tuple[str, str, str]:
     """The one failure: (last word of its field, limit, actual value)."""
     response, variant = result
     assert response.status_code == 422, response.content
-    assert variant.status == Variant.Status.IN_REVIEW  # nothing moved
+    assert variant.status == Variant.Status.DRAFT  # refused at submit: nothing moved
     [error] = response.json()["errors"]
     return error["field"].split()[-1], error["limit"], error["actual"]
 

@@ -9,6 +9,7 @@ from quartieri.campaigns.validation import composed_caption, variant_validate
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import Platform, all_kinds, kind_for
 from quartieri.channels.rules import RuleFailure, text_length
+from tests.campaigns.conftest import give_media
 from tests.channels.options import as_options
 
 MB = 1024 * 1024
@@ -22,12 +23,16 @@ def _variant(item: ContentItem, platform: str, **fields) -> Variant:
         Platform.FACEBOOK: {"post_type": "feed"},
         Platform.NEWSLETTER: {"post_type": "text"},
     }[platform]
-    return Variant.objects.create(
+    variant = Variant.objects.create(
         content_item=item, account=account, **as_options(defaults | fields)
     )
+    give_media(variant)  # the files its post type needs, so only the rule tested fails
+    return variant
 
 
 def _media(item: ContentItem, variant: Variant, **fields) -> MediaAsset:
+    """Give the variant this file in place of the fitting ones it was made with."""
+    variant.media.remove(*variant.media.filter(file__startswith="campaigns/media/fit."))
     defaults = {
         "kind": "image",
         "file": "campaigns/media/baggio.jpg",
@@ -36,6 +41,7 @@ def _media(item: ContentItem, variant: Variant, **fields) -> MediaAsset:
         "height": 1350,
         "size_bytes": 2 * MB,
         "mime_type": "image/jpeg",
+        "probe": {"format": "jpeg"},
     }
     asset = MediaAsset.objects.create(content_item=item, **(defaults | fields))
     variant.media.add(asset)

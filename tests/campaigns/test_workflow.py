@@ -20,13 +20,14 @@ from quartieri.campaigns.services import (
     variant_update,
 )
 from quartieri.publishing.models import OutboxEntry
-from tests.campaigns.conftest import IN_WINDOW, ROME, Unchanged
+from tests.campaigns.conftest import IN_WINDOW, ROME, Unchanged, give_media
 
 S = Variant.Status
 
 
 def test_full_path_leaves_a_timeline_and_audit_rows(item, tiktok, editor, approver, make_variant):
     variant = make_variant(item=item, account=tiktok, by=editor)
+    give_media(variant)
     variant = variant_submit(actor=editor, variant=variant)
     variant = variant_approve(actor=approver, variant=variant, comment="Bello")
     variant = variant_schedule(actor=approver, variant=variant, at=IN_WINDOW)
@@ -122,14 +123,11 @@ def test_published_variant_cannot_be_edited(item, tiktok, editor, approver, make
 def test_approval_is_refused_while_rules_fail_and_lists_them(
     item, tiktok, editor, approver, make_variant
 ):
-    variant = make_variant(
-        item=item,
-        account=tiktok,
-        by=editor,
-        status=S.IN_REVIEW,
-        caption="a" * 2201,
-        tiktok_privacy_level="",
-    )
+    # given a variant in review whose text and options were changed behind the workflow's
+    # back (an administrator), so that it breaks two rules
+    variant = make_variant(item=item, account=tiktok, by=editor, status=S.IN_REVIEW)
+    Variant.objects.filter(pk=variant.pk).update(caption="a" * 2201, options={})
+    variant.refresh_from_db()
     before = Unchanged(variant)
     with pytest.raises(ValidationError) as refused:
         variant_approve(actor=approver, variant=variant)

@@ -77,6 +77,9 @@ from quartieri.campaigns.services.variants import (
     EDITABLE_FIELDS as EDITABLE_FIELDS,
 )
 from quartieri.campaigns.services.variants import (
+    StateConflictError as StateConflictError,
+)
+from quartieri.campaigns.services.variants import (
     VariantChanges as VariantChanges,
 )
 from quartieri.campaigns.services.variants import (

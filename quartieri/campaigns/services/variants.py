@@ -30,7 +30,7 @@ from quartieri.accounts.services import audit_record, audit_snapshot
 from quartieri.campaigns import scheduling
 from quartieri.campaigns.models import ContentItem, Transition, Variant
 from quartieri.campaigns.notices import variant_transition_notify
-from quartieri.campaigns.validation import variant_check_media, variant_validate
+from quartieri.campaigns.validation import variant_require_valid
 from quartieri.channels.base import OptionsError, option_field_name
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import kind_for
@@ -74,9 +74,14 @@ def _require(*, user: User, account: ChannelAccount, duty: Duty) -> None:
         raise PermissionDenied(reason)
 
 
+class StateConflictError(ValidationError):
+    """The step does not fit the variant's current state (its status, or a post already on
+    its way): nothing wrong with the request itself, so the API answers 409."""
+
+
 def _require_status(variant: Variant, *allowed: str) -> None:
     if variant.status not in allowed:
-        raise ValidationError(
+        raise StateConflictError(
             _("This is not possible while the variant is “%(status)s”.")
             % {"status": variant.get_status_display()}
         )
@@ -206,7 +211,7 @@ def variant_update(*, actor: User, variant: Variant, **changes: Unpack[VariantCh
         # (the old time stays in the audit event's "before"). A post already on its way to
         # the platform can no longer be edited.
         if not _withdraw(variant):
-            raise ValidationError(
+            raise StateConflictError(
                 _("This post is already being published and can no longer be edited.")
             )
         return _move(
@@ -238,6 +243,7 @@ def variant_submit(*, actor: User, variant: Variant) -> Variant:
     variant = _locked(variant)
     _require(user=actor, account=variant.account, duty=Duty.DRAFT)
     _require_status(variant, Status.DRAFT)
+    variant_require_valid(variant=variant)  # a reviewer never sees what cannot go out
     return _move(variant=variant, actor=actor, to=Status.IN_REVIEW, action="submit")
 
 
@@ -257,9 +263,7 @@ def variant_approve(*, actor: User, variant: Variant, comment: str = "") -> Vari
     variant = _locked(variant)
     _require_reviewer(actor=actor, variant=variant)
     _require_status(variant, Status.IN_REVIEW)
-    failures = variant_validate(variant)
-    if failures:
-        raise ValidationError([failure.message for failure in failures])
+    variant_require_valid(variant=variant)
     return _move(
         variant=variant, actor=actor, to=Status.APPROVED, action="approve", comment=comment
     )
@@ -352,7 +356,9 @@ def variant_schedule(
     if not allow_past:
         _require_future(at)
     _require_spacing(variant=variant, at=at)
-    variant_check_media(variant=variant)  # files the platform would refuse never get queued
+    # Every rule again (a setting or a file may have changed since approval): a post the
+    # platform would refuse never gets queued.
+    variant_require_valid(variant=variant)
     variant = _move(
         variant=variant, actor=actor, to=Status.SCHEDULED, action="schedule", scheduled_at=at
     )

@@ -19,13 +19,24 @@ from quartieri.channels.kinds.facebook.client import FacebookOptions
 from quartieri.channels.kinds.meta.kind import FB_INSIGHTS, MetaKind
 from quartieri.channels.preview import Fold
 from quartieri.channels.registry import Platform
-from quartieri.channels.rules import PlatformRules, PostType
+from quartieri.channels.rules import IMAGE, VIDEO, Choice, Limit, PlatformRules, PostType
 
-# platform-apis.md documents no caption or media limit (§3.2 caption maximum is
-# [UNVERIFIED]), so only the universal accessibility rules apply.
+# platform-apis.md documents no caption limit (§3.2 caption maximum is [UNVERIFIED]) and
+# no media count for feed posts. What it does say: a video post is one file_url on
+# /videos, photos go to /photos (a video sent there fails). Reels have their own endpoint
+# (/video_reels, §3.2) that quartieri does not publish to, so a Reel is no post type here.
+_PHOTOS = "§3.2 Photos POST /{page-id}/photos url (multi-photo: attached_media) [V]"
+_VIDEO = "§3.2 Video POST /{page-id}/videos file_url: one video [V]"
 RULES = PlatformRules(
     label="Facebook",
-    post_types=frozenset({PostType.FEED, PostType.PHOTO, PostType.VIDEO, PostType.REEL}),
+    post_types=frozenset({PostType.FEED, PostType.PHOTO, PostType.VIDEO}),
+    media_count_min={PostType.PHOTO: Limit(1, _PHOTOS), PostType.VIDEO: Limit(1, _VIDEO)},
+    media_count_max={PostType.VIDEO: Limit(1, _VIDEO)},
+    media_kinds={
+        PostType.FEED: Choice(frozenset({IMAGE}), _PHOTOS),
+        PostType.PHOTO: Choice(frozenset({IMAGE}), _PHOTOS),
+        PostType.VIDEO: Choice(frozenset({VIDEO}), _VIDEO),
+    },
 )
 POST, ACCOUNT = MetricScope.POST, MetricScope.ACCOUNT
 # Facebook publishes no fold; third parties measure about 477 characters before "See more"

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from django.conf import settings
 
-from quartieri.channels.rules import MB, Choice, Limit, PlatformRules, PostType, Span
+from quartieri.channels.rules import IMAGE, MB, VIDEO, Choice, Limit, PlatformRules, PostType, Span
 
 # Instagram announced 5 hashtags per post in Dec 2025 while the API reference (v25.0) still
 # says 30: [CONFLICT] in §0 "IG hashtags". We enforce the stricter 5 by default; a Comune
@@ -16,6 +16,11 @@ INSTAGRAM_HASHTAGS_DEFAULT = 5
 INSTAGRAM_HASHTAGS_SOURCE = "§0 IG hashtags [CONFLICT] 30 (API ref v25.0) vs 5 (Dec 2025)"
 
 _INSTAGRAM_IMAGE_SOURCE = "§2.2 image JPEG ≤ 8 MB [V]"
+_FEED = "§2.1 image container: image_url (a video goes out as a Reel) [V]"
+_REEL = "§2.1 Reel container: media_type=REELS, video_url [V]"
+_STORY = "§2.1 Story container: one image_url or video_url [V]"
+# §2.1 gives the most (10); a carousel of one is a feed post, and the connector sends 2–10.
+_CAROUSEL = "§2.1 carousel children ≤ 10 (2 at least: one is a feed post) [V]"
 _RULES = PlatformRules(
     label="Instagram",
     post_types=frozenset({PostType.FEED, PostType.CAROUSEL, PostType.REEL, PostType.STORY}),
@@ -54,6 +59,18 @@ _RULES = PlatformRules(
         PostType.FEED: Limit(1, "§2.1 one image per feed container [V]"),
         PostType.REEL: Limit(1, "§2.1 one video_url per Reels container [V]"),
         PostType.STORY: Limit(1, "§2.1 one medium per Stories container [V]"),
+    },
+    media_count_min={
+        PostType.CAROUSEL: Limit(2, _CAROUSEL),
+        PostType.FEED: Limit(1, _FEED),
+        PostType.REEL: Limit(1, _REEL),
+        PostType.STORY: Limit(1, _STORY),
+    },
+    media_kinds={
+        PostType.CAROUSEL: Choice(frozenset({IMAGE, VIDEO}), _CAROUSEL),
+        PostType.FEED: Choice(frozenset({IMAGE}), _FEED),
+        PostType.REEL: Choice(frozenset({VIDEO}), _REEL),
+        PostType.STORY: Choice(frozenset({IMAGE, VIDEO}), _STORY),
     },
 )
 

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from quartieri.channels.rules import MB, Choice, Limit, PlatformRules, PostType, Span, TextUnit
+from quartieri.channels.rules import (
+    IMAGE,
+    MB,
+    VIDEO,
+    Choice,
+    Limit,
+    PlatformRules,
+    PostType,
+    Span,
+    TextUnit,
+)
+
+_VIDEO_INIT = "§1.3 video/init: one video per post (source_info: one file or video_url) [V]"
+_PHOTO_INIT = "§1.3 content/init media_type PHOTO posts its photo_images[] (≤ 35) [V]"
 
 RULES = PlatformRules(
     label="TikTok",
@@ -16,7 +29,15 @@ RULES = PlatformRules(
     image_mime_types=frozenset({"image/jpeg", "image/webp"}),
     image_mime_source="§1.5 photo WebP/JPEG [3P]",
     image_max_bytes=Limit(20 * MB, "§1.5 photo ≤ 20 MB [3P]"),
-    media_count_max={PostType.PHOTO: Limit(35, "§1.3 photo_images[] ≤ 35 [V]")},
+    media_count_max={
+        PostType.PHOTO: Limit(35, "§1.3 photo_images[] ≤ 35 [V]"),
+        PostType.VIDEO: Limit(1, _VIDEO_INIT),
+    },
+    media_count_min={PostType.PHOTO: Limit(1, _PHOTO_INIT), PostType.VIDEO: Limit(1, _VIDEO_INIT)},
+    media_kinds={
+        PostType.PHOTO: Choice(frozenset({IMAGE}), _PHOTO_INIT),
+        PostType.VIDEO: Choice(frozenset({VIDEO}), _VIDEO_INIT),
+    },
     # §1.5: ≤ 4 GB [3P]; duration must come from creator_info at run time (§1.6 point 2),
     # see creator_info.py. "Photo ≤ 1080p" (§1.5) is not enforced: it does not say which side.
     video_max_bytes={PostType.VIDEO: Limit(4 * 1024 * MB, "§1.5 video ≤ 4 GB [3P]")},
