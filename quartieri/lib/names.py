@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 
 # Articles and prepositions an Italian name keeps in lower case after its first word.
-_PARTICLES = frozenset(
-    ["a", "al", "alla", "alle", "ai", "agli", "da", "dal", "dalla", "dai", "dagli", "dalle", "dei", "degli", "del", "della", "delle", "di", "e", "ed", "in", "il", "la", "le", "lo", "nel", "nella", "sul", "sulla", "sui"]
-)
+_PARTICLES = frozenset((
+    "a", "al", "alla", "alle", "ai", "agli", "da", "dal", "dalla", "dai", "dagli", "dalle",
+    "dei", "degli", "del", "della", "delle", "di", "e", "ed", "in", "il", "la", "le", "lo",
+    "nel", "nella", "sul", "sulla", "sui",
+))  # fmt: skip
 # Written in capitals by everyone: roman numerals and the abbreviations of the register.
 _CAPITALS = re.compile(r"^(?:[IVXLCDM]+|QT)$")
 # A capital vowel followed by an apostrophe is how capitals-only registers write an accent.
