@@ -64,7 +64,8 @@ def test_the_phone_menu_opens_from_the_keyboard_and_leads_to_a_page(page, login,
     toggle = page.get_by_test_id("menu-toggle")
     assert toggle.is_visible()
     box = toggle.bounding_box()
-    assert box is not None and box["x"] + box["width"] <= 390
+    assert box is not None
+    assert box["x"] + box["width"] <= 390
     toggle.focus()
     page.keyboard.press("Enter")
     inbox = page.get_by_test_id("inbox-link")
@@ -82,4 +83,5 @@ def test_the_phone_menu_opens_from_the_keyboard_and_leads_to_a_page(page, login,
     # Signing out stays within reach on a phone.
     logout = page.locator("form[action='/accounts/logout/'] button")
     box = logout.bounding_box()
-    assert box is not None and box["x"] + box["width"] <= 390
+    assert box is not None
+    assert box["x"] + box["width"] <= 390
