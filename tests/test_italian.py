@@ -14,11 +14,14 @@ from quartieri.core.navigation import navigation_items
 
 # Words of English interface text that Italian never uses.
 ENGLISH = frozenset(
-    """the and of to for with from your you this that these those is are was were be has have
-    not no yes all any each every none new edit delete save cancel add remove show hide open
+    re.findall(
+        r"\w+",
+        """the and of to for with from your you this that these those is are was were be has have
+    not yes all any each every none new edit delete save cancel add remove show hide open
     close select option search filter next previous back more less page pages list view
     published scheduled draft review approved rejected failed pending hours week weeks
-    day days month months year when where what which who how many total count""".split()
+    day days month months year when where what which who how many total count""",
+    )
 )
 # Same in both languages on purpose: product and platform names, codes.
 ALLOWED = frozenset({"quartieri", "Bootstrap Italia", "TikTok", "Instagram", "Facebook", "OK"})
