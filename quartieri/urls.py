@@ -8,6 +8,7 @@ from django.views.i18n import set_language
 from quartieri.campaigns.api import api
 from quartieri.campaigns.views_media import media_file_view
 from quartieri.core import views as core_views
+from quartieri.publishing import views_public as publishing_public
 
 handler400 = "quartieri.core.views.bad_request"
 handler403 = "quartieri.core.views.permission_denied"
@@ -28,6 +29,7 @@ urlpatterns = [
     path("planner/", include("quartieri.planner.urls")),
     path("places/", include("quartieri.places.urls")),
     path("publishing/", include("quartieri.publishing.urls")),
+    path("p/<str:token>", publishing_public.post_link_view, name="post_link"),
     path("posters/", include("quartieri.posters.urls")),
     path("screens/", include("quartieri.screens.urls")),
     path("newsletter/", include("quartieri.newsletter.urls")),

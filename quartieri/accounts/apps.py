@@ -5,7 +5,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.accounts.navigation import NavItem
+from quartieri.accounts.navigation import NavGroup, NavItem
 
 
 class AccountsConfig(AppConfig):
@@ -18,8 +18,20 @@ class AccountsConfig(AppConfig):
         from quartieri.accounts.roles import Capability
 
         return [
-            NavItem(_("People"), "accounts:user_list", Capability.MANAGE_USERS, order=90),
-            NavItem(_("Audit log"), "accounts:audit_log", Capability.VIEW_AUDIT_LOG, order=91),
+            NavItem(
+                _("People"),
+                "accounts:user_list",
+                Capability.MANAGE_USERS,
+                order=90,
+                group=NavGroup.ADMIN,
+            ),
+            NavItem(
+                _("Audit log"),
+                "accounts:audit_log",
+                Capability.VIEW_AUDIT_LOG,
+                order=91,
+                group=NavGroup.ADMIN,
+            ),
         ]
 
     def ready(self) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.core.navigation import NavItem
+from quartieri.core.navigation import NavGroup, NavItem
 
 
 class AnalyticsConfig(AppConfig):
@@ -15,7 +15,22 @@ class AnalyticsConfig(AppConfig):
     def navigation(self) -> list[NavItem]:
         from quartieri.accounts.roles import Capability
 
-        return [NavItem(_("Measurement"), "analytics:index", Capability.VIEW_ANALYTICS, order=40)]
+        return [
+            NavItem(
+                _("Measurement"),
+                "analytics:index",
+                Capability.VIEW_ANALYTICS,
+                order=40,
+                group=NavGroup.MEASURE,
+            ),
+            NavItem(
+                _("Tracked links"),
+                "analytics:links",
+                Capability.VIEW_ANALYTICS,
+                order=41,
+                group=NavGroup.MEASURE,
+            ),
+        ]
 
     def ready(self) -> None:
         # The read-only API of the aggregates joins the project's one API (campaigns/api.py)

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -100,11 +101,24 @@ def period_for(*, view: str, anchor: dt.date) -> Period:
     return Period(view, anchor, first, last, _month_start(anchor, -1), last + dt.timedelta(days=1))
 
 
-def _anchor(value: str | None) -> dt.date:
+def _anchor(value: str | None, shown: QuerySet[Variant]) -> dt.date:
     try:
-        return dt.date.fromisoformat(value) if value else timezone.localdate()
+        return dt.date.fromisoformat(value) if value else _opening_day(shown)
     except ValueError:
         return timezone.localdate()
+
+
+def _opening_day(shown: QuerySet[Variant]) -> dt.date:
+    """Where the calendar opens without a date: today, while anything shown is scheduled
+    from today on (a running campaign); else the day of the last post shown, so that a
+    finished campaign opens on its posts rather than on an empty month."""
+    today = timezone.localdate()
+    dated = shown.filter(scheduled_at__isnull=False)
+    midnight = timezone.make_aware(dt.datetime.combine(today, dt.time()))
+    if dated.filter(scheduled_at__gte=midnight).exists():
+        return today
+    last = dated.order_by("-scheduled_at").values_list("scheduled_at", flat=True).first()
+    return timezone.localdate(last) if last is not None else today
 
 
 @dataclass
@@ -196,9 +210,9 @@ def _in_period(variant: Variant, period: Period) -> bool:
 def calendar_view(request: HttpRequest) -> HttpResponse:
     view = request.GET.get("view", "month")
     view = view if view in VIEWS else "month"
-    period = period_for(view=view, anchor=_anchor(request.GET.get("date")))
     filterset = CalendarFilterSet(request.GET, queryset=calendar_base())
     form = filterset.form
+    period = period_for(view=view, anchor=_anchor(request.GET.get("date"), filterset.qs))
     # A day more on each side, so a post just before or after the period still counts for
     # the spacing warning of its neighbour inside it.
     loaded = calendar_variants(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
@@ -21,7 +22,10 @@ def cards(request: HttpRequest) -> list[DashboardCard]:
             title=_("Campaigns"),
             body=_("Posts per channel account, their review and their schedule."),
             url_name="campaigns:campaign_list",
-            figures=[(_("In review"), str(in_review)), (_("Scheduled"), str(scheduled))],
+            figures=[
+                (_("In review"), str(in_review)),
+                (pgettext_lazy("posts count", "Scheduled"), str(scheduled)),
+            ],
             order=30,
         )
     ]

@@ -1,9 +1,18 @@
-"""Demo: the 2021 campaign, the city's channel accounts and a handful of variants.
+"""Demo: two campaigns, the city's channel accounts and their variants.
+
+* "Milano quartieri spring-summer 2021" is history: every post went out in 2021, and its
+  timeline (drafted, submitted, approved, scheduled, published) is dated then, not when the
+  demo was loaded.
+* "Milano quartieri: the next weeks" runs from the day the demo is loaded for six weeks, so
+  every role has something to do at once: the editor a post sent back with a comment and a
+  draft, the approver posts to review and one to schedule, and posts already on the
+  calendar go out to the sandbox.
 
 Runs after the people, places and planner demos (settings order), so it links the
 neighbourhoods, tours, playlists and saved plan they load when present. Every variant is
-moved through the real services, so timelines and audit rows look like real use.
-Idempotent: keyed on the campaign slug. Texts are written for the demo, not copied.
+moved through the real services, so timelines and audit rows look like real use. The
+city's accounts speak Italian, YesMilano (for international students) English.
+Idempotent: keyed on each campaign's slug. Texts are written for the demo, not copied.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from quartieri.accounts.models import User
 from quartieri.accounts.roles import Role
 from quartieri.accounts.services import user_create
 from quartieri.campaigns.media import media_upload
-from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Variant
+from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Transition, Variant
 from quartieri.campaigns.scheduling import schedule_resolve
 from quartieri.campaigns.services import (
     variant_approve,
@@ -39,7 +48,11 @@ from quartieri.planner.models import SavedPlan
 
 SLUG = "milano-quartieri-spring-summer-2021"
 START, END = dt.date(2021, 5, 3), dt.date(2021, 9, 30)
+CURRENT_SLUG = "milano-quartieri-next-weeks"
+CURRENT_NAME = "Milano quartieri: the next weeks"
+CURRENT_WEEKS = 6
 MAYOR = ("mayor", "mayor-quartieri")  # username, demo password (printed below)
+SENT_BACK = "Aggiungi come arrivarci in tram (linee e fermata)."
 
 # platform, handle, display name, kind
 ACCOUNTS = [
@@ -65,34 +78,76 @@ class DemoVariant:
 
 
 S = Variant.Status
-VARIANTS = [
-    DemoVariant("55", "@comunedimilano", "photo", "Baggio, a lake in a former quarry. #Baggio", S.PUBLISHED, 12, dt.time(18, 0)),
-    DemoVariant("11", "@yesmilano", "feed", "Isola: workshops open their doors. #Isola", S.SCHEDULED, 20, dt.time(12, 30)),
-    DemoVariant("34", "ComunediMilano", "feed", "Chiaravalle: 800 years of the abbey.", S.APPROVED, 25, dt.time(9, 0)),
-    DemoVariant("55", "newsletter", "text", "This week in Baggio: concerts in the old church.", S.IN_REVIEW, 10, dt.time(7, 0)),
-    DemoVariant("11", "@comunedimilano", "video", "Isola in 30 seconds.", S.DRAFT, 30, dt.time(18, 0)),
-    DemoVariant("34", "screens", "photo", "Chiaravalle is 20 minutes from the Duomo.", S.REJECTED, 15, dt.time(8, 0)),
-    DemoVariant("55", "@sindaco.demo", "feed", "Sunday at the Parco delle Cave.", S.SCHEDULED, 13, dt.time(11, 0)),
+# 2021: what went out, each post on its day.
+HISTORY = [
+    DemoVariant("11", "@yesmilano", "feed", "Isola: workshops open their doors. #Isola", S.PUBLISHED, 20, dt.time(12, 30)),
+    DemoVariant("34", "ComunediMilano", "feed", "Chiaravalle: 800 anni dalla consacrazione dell'abbazia.", S.PUBLISHED, 25, dt.time(9, 0)),
+    DemoVariant("55", "newsletter", "text", "Questa settimana a Baggio: concerti nella Chiesa Vecchia.", S.PUBLISHED, 10, dt.time(7, 0)),
+    DemoVariant("55", "@comunedimilano", "photo", "Baggio, un lago in una ex cava. #Baggio", S.PUBLISHED, 12, dt.time(18, 0)),
+    DemoVariant("55", "@sindaco.demo", "feed", "Domenica al Parco delle Cave.", S.PUBLISHED, 13, dt.time(11, 0)),
+    DemoVariant("34", "screens", "photo", "Chiaravalle è a 20 minuti dal Duomo.", S.PUBLISHED, 15, dt.time(8, 0)),
+    DemoVariant("11", "@comunedimilano", "photo", "L'Isola: botteghe, murales e giardini. #Isola", S.PUBLISHED, 30, dt.time(18, 0)),
 ]  # fmt: skip
+# From today: a bit of every step, so that every role finds work in "To do".
+CURRENT = [
+    DemoVariant("11", "@comunedimilano", "video", "L'Isola in 30 secondi: botteghe, murales e la Stecca. #Isola", S.DRAFT, 9, dt.time(18, 0)),
+    DemoVariant("34", "screens", "photo", "Chiaravalle è a 20 minuti dal Duomo: l'abbazia vi aspetta.", S.REJECTED, 6, dt.time(8, 0)),
+    DemoVariant("34", "ComunediMilano", "feed", "Chiaravalle: il chiostro dell'abbazia aperto ogni sabato.", S.IN_REVIEW, 4, dt.time(9, 0)),
+    DemoVariant("55", "newsletter", "text", "Questa settimana a Baggio: passeggiata al Parco delle Cave.", S.IN_REVIEW, 3, dt.time(7, 0)),
+    DemoVariant("55", "ComunediMilano", "feed", "Baggio: un lago nato da una cava, a due fermate dal metrò.", S.APPROVED, 8, dt.time(12, 30)),
+    DemoVariant("11", "@yesmilano", "feed", "Isola: workshops open their doors this Saturday. #Isola", S.SCHEDULED, 3, dt.time(12, 30)),
+    DemoVariant("55", "@sindaco.demo", "feed", "Domenica al Parco delle Cave, con la bici.", S.SCHEDULED, 5, dt.time(11, 0)),
+    DemoVariant("55", "@comunedimilano", "photo", "Baggio: il lago e la Chiesa Vecchia. #Baggio", S.SCHEDULED, 2, dt.time(18, 0)),
+]  # fmt: skip
+VARIANTS = HISTORY + CURRENT
+
+
+@dataclass(frozen=True)
+class DemoCampaign:
+    slug: str
+    name: str
+    start: dt.date
+    end: dt.date
+    status: str
+    objective: str
+    variants: list[DemoVariant]
+
+
+def campaigns(*, today: dt.date) -> list[DemoCampaign]:
+    """The 2021 campaign as it happened, and one running from ``today``."""
+    return [
+        DemoCampaign(
+            SLUG, "Milano quartieri spring-summer 2021", START, END, Campaign.Status.FINISHED,
+            "Bring international students to Baggio, Isola and Chiaravalle.", HISTORY,
+        ),
+        DemoCampaign(
+            CURRENT_SLUG, CURRENT_NAME, today, today + dt.timedelta(weeks=CURRENT_WEEKS),
+            Campaign.Status.ACTIVE,
+            "Bring the city's residents and students back to Baggio, Isola and Chiaravalle.",
+            CURRENT,
+        ),
+    ]  # fmt: skip
 
 
 @transaction.atomic
 def load(*, console: Console, from_today: bool) -> None:
-    if Campaign.objects.filter(slug=SLUG).exists():
-        console.print("Campaigns: demo campaign already loaded.")
-        return
-    shift = timezone.localdate() - START if from_today else dt.timedelta(0)
+    """``from_today`` is kept for the command line: the current campaign always starts on the
+    day the demo is loaded, and 2021 stays history."""
     approver = User.objects.get(username="approver")
     editor = User.objects.get(username="editor")
     mayor = _mayor()
-    campaign = _campaign(shift)
     accounts = _accounts(mayor=mayor, editor=editor, approver=approver)
     people = {"editor": editor, "approver": approver, "mayor": mayor}
-    for spec in VARIANTS:
-        _variant(spec, campaign=campaign, accounts=accounts, people=people)
+    for spec in campaigns(today=timezone.localdate()):
+        if Campaign.objects.filter(slug=spec.slug).exists():
+            console.print(f"Campaigns: {spec.name} already loaded.")
+            continue
+        campaign = _campaign(spec)
+        for variant in spec.variants:
+            _variant(variant, campaign=campaign, accounts=accounts, people=people)
+        console.print(f"Campaigns: {campaign.name}, {len(spec.variants)} variants.")
     console.print(
-        f"Campaigns: {campaign.name}, {len(accounts)} channel accounts, "
-        f"{len(VARIANTS)} variants; the mayor signs in as "
+        f"Campaigns: {len(accounts)} channel accounts; the mayor signs in as "
         f"{MAYOR[0]} / {MAYOR[1]}."
     )
 
@@ -113,18 +168,23 @@ def _mayor() -> User:
     )
 
 
-def _campaign(shift: dt.timedelta) -> Campaign:
+def _campaign(spec: DemoCampaign) -> Campaign:
     campaign = Campaign.objects.create(
-        name="Milano quartieri spring-summer 2021",
-        slug=SLUG,
-        start_date=START + shift,
-        end_date=END + shift,
+        name=spec.name,
+        slug=spec.slug,
+        start_date=spec.start,
+        end_date=spec.end,
         audiences=["international-students"],
-        objective="Bring international students to Baggio, Isola and Chiaravalle.",
-        status=Campaign.Status.ACTIVE,
-        plan=SavedPlan.objects.filter(campaign="Milano quartieri spring-summer 2021").first(),
+        objective=spec.objective,
+        status=spec.status,
+        plan=SavedPlan.objects.filter(campaign="Milano quartieri spring-summer 2021").first()
+        if spec.slug == SLUG
+        else None,
     )
     campaign.neighbourhoods.set(Neighbourhood.objects.filter(code__in=["55", "11", "34"]))
+    if spec.start < timezone.localdate():
+        at = timezone.make_aware(dt.datetime.combine(spec.start, dt.time(9, 0)))
+        Campaign.objects.filter(pk=campaign.pk).update(created_at=at - dt.timedelta(days=30))
     return campaign
 
 
@@ -157,7 +217,8 @@ def _accounts(*, mayor: User, editor: User, approver: User) -> dict[str, Channel
 
 def _item(campaign: Campaign, nil: str) -> ContentItem:
     neighbourhood = Neighbourhood.objects.filter(code=nil).first()
-    title = neighbourhood.name_it if neighbourhood else f"NIL {nil}"
+    # "Baggio", as people call it, not the register's "Baggio - Q.re degli Olmi - …".
+    title = neighbourhood.name_it.split(" - ")[0] if neighbourhood else f"NIL {nil}"
     item, _created = ContentItem.objects.get_or_create(
         campaign=campaign,
         title=title,
@@ -199,7 +260,7 @@ def _variant(
     _give_picture(variant, author=author)
     variant = variant_submit(actor=author, variant=variant)
     if spec.status == S.REJECTED:
-        variant_reject(actor=reviewer, variant=variant, comment="Add how to get there by tram.")
+        variant_reject(actor=reviewer, variant=variant, comment=SENT_BACK)
         return
     if spec.status == S.IN_REVIEW:
         return
@@ -210,9 +271,25 @@ def _variant(
     at = schedule_resolve(date=day, wall_time=spec.wall_time).at
     # The 2021 campaign is history: its posting times are in the past, which only the
     # demo may write (the staff pages and the API refuse a time already gone).
-    variant = variant_schedule(actor=reviewer, variant=variant, at=at, allow_past=True)
+    history = at < timezone.now()
+    variant = variant_schedule(actor=reviewer, variant=variant, at=at, allow_past=history)
     if spec.status == S.PUBLISHED:
-        variant_mark_published(actor=reviewer, variant=variant)
+        variant = variant_mark_published(actor=reviewer, variant=variant)
+    if history:
+        _backdate(variant, at=at)
+
+
+def _backdate(variant: Variant, *, at: dt.datetime) -> None:
+    """Date a past post's timeline when it happened: one step a day up to ``at``, when it
+    went out, instead of the moment the demo was loaded."""
+    steps = list(variant.transitions.order_by("pk").values_list("pk", flat=True))
+    for days_before, pk in enumerate(reversed(steps)):
+        Transition.objects.filter(pk=pk).update(at=at - dt.timedelta(days=days_before))
+    first = at - dt.timedelta(days=len(steps))
+    Variant.objects.filter(pk=variant.pk).update(created_at=first, updated_at=at)
+    ContentItem.objects.filter(pk=variant.content_item_id, created_at__gt=first).update(
+        created_at=first
+    )
 
 
 # The demo's picture: drawn here (blocks and a park, no photograph of anybody's), 1080 px

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -67,6 +67,18 @@ def account_allows(
             "account": account,
         }
     return ""
+
+
+def accounts_allowing(*, user: User, duty: Duty) -> QuerySet[ChannelAccount]:
+    """The accounts on which ``account_allows`` lets ``user`` perform ``duty``, as one
+    query: personal accounts the person owns, institutional ones they hold the grant on."""
+    if not user_can(user, _DUTY_CAPABILITY[duty]):
+        return ChannelAccount.objects.none()
+    granted = AccountGrant.objects.filter(user=user, **{_DUTY_GRANT[duty]: True})
+    personal = Q(kind=ChannelAccount.Kind.PERSONAL)
+    return ChannelAccount.objects.filter(
+        (personal & Q(owner=user)) | (~personal & Q(pk__in=granted.values("account_id")))
+    )
 
 
 def user_grants(*, user: User) -> dict[int, AccountGrant]:

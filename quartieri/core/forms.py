@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from django.forms.renderers import DjangoTemplates
+from django.utils.translation import gettext_noop
+
+# Django's empty choice (models.fields.BLANK_CHOICE_LABEL) has no Italian in Django's own
+# catalogue: listed here, it gets one in core's.
+BLANK_CHOICE_LABEL = gettext_noop("- Select an option -")
 
 
 class FieldGroupRenderer(DjangoTemplates):

@@ -19,6 +19,7 @@ from django.utils.functional import Promise
 
 # NavItem belongs to accounts (a menu entry is what a capability lets a person reach), so
 # that accounts, which core builds on, can declare its own menu without importing core.
+from quartieri.accounts.navigation import NavGroup as NavGroup
 from quartieri.accounts.navigation import NavItem as NavItem
 
 
@@ -46,3 +47,34 @@ def navigation_items() -> list[NavItem]:
     for config in apps.get_app_configs():
         items.extend(getattr(config, "navigation", []))
     return sorted(items, key=lambda item: item.order)
+
+
+@dataclass(frozen=True)
+class MenuGroup:
+    """One dropdown of the main menu: a step of the job and the pages under it."""
+
+    group: NavGroup
+    items: list[NavItem]
+    current: bool  # the page shown belongs to this step
+    current_item: str  # url_name of the entry that is the page shown, or ""
+
+
+def menu_groups(items: list[NavItem], *, view_name: str) -> list[MenuGroup]:
+    """``items`` by group in the order of the job. A group is current when the page is one
+    of its entries, or else belongs to the app of one of them (a campaign's page is under
+    the group of "Campaigns"), the first such group winning."""
+    namespace = view_name.partition(":")[0]
+    by_group = {group: [item for item in items if item.group == group] for group in NavGroup}
+    exact = next((item for item in items if item.url_name == view_name), None)
+    near = next((item for item in items if item.url_name.partition(":")[0] == namespace), None)
+    chosen = exact or near
+    return [
+        MenuGroup(
+            group=group,
+            items=entries,
+            current=chosen is not None and chosen.group == group,
+            current_item=exact.url_name if exact is not None else "",
+        )
+        for group, entries in by_group.items()
+        if entries
+    ]

@@ -10,6 +10,7 @@ app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("todo/", views.inbox, name="inbox"),
     path(
         "accessibility/",
         login_not_required(TemplateView.as_view(template_name="core/accessibility.html")),

@@ -10,6 +10,7 @@ from quartieri.accounts.permissions import require_capability
 from quartieri.accounts.roles import Capability
 from quartieri.core.navigation import DashboardCard, app_modules
 from quartieri.core.selectors import health_check
+from quartieri.core.todo import inbox_sections
 
 
 @require_capability(Capability.VIEW_DASHBOARD)
@@ -19,6 +20,19 @@ def home(request: HttpRequest) -> HttpResponse:
         cards.extend(module.cards(request))
     cards.sort(key=lambda card: card.order)
     return render(request, "core/home.html", {"cards": cards})
+
+
+@require_capability(Capability.VIEW_DASHBOARD)
+def inbox(request: HttpRequest) -> HttpResponse:
+    """ "To do": what waits for this person, each app's kinds of work (core/todo.py)."""
+    sections = inbox_sections(user=request.user)
+    context = {
+        "sections": sections,
+        "busy": [section for section in sections if section.count],
+        "idle": [section for section in sections if not section.count],
+        "total": sum(section.count for section in sections),
+    }
+    return render(request, "core/inbox.html", context)
 
 
 @login_not_required

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.core.navigation import NavItem
+from quartieri.core.navigation import NavGroup, NavItem
 
 
 class MinisitesConfig(AppConfig):
@@ -15,4 +15,12 @@ class MinisitesConfig(AppConfig):
     def navigation(self) -> list[NavItem]:
         from quartieri.accounts.roles import Capability
 
-        return [NavItem(_("Mini-sites"), "minisites:index", Capability.VIEW_CONTENT, order=40)]
+        return [
+            NavItem(
+                _("Mini-sites"),
+                "minisites:index",
+                Capability.VIEW_CONTENT,
+                order=23,
+                group=NavGroup.PRODUCE,
+            )
+        ]

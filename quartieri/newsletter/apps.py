@@ -4,7 +4,7 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.core.navigation import NavItem
+from quartieri.core.navigation import NavGroup, NavItem
 
 
 class NewsletterConfig(AppConfig):
@@ -20,17 +20,30 @@ class NewsletterConfig(AppConfig):
         from quartieri.accounts.roles import Capability
 
         items = [
-            NavItem(_("Newsletter"), "newsletter:issue_list", Capability.VIEW_CONTENT, order=40),
+            NavItem(
+                _("Newsletter"),
+                "newsletter:issue_list",
+                Capability.VIEW_CONTENT,
+                order=34,
+                group=NavGroup.PUBLISH,
+            ),
             NavItem(
                 _("Subscribers"),
                 "newsletter:subscriber_list",
                 Capability.MANAGE_SUBSCRIBERS,
-                order=41,
+                order=35,
+                group=NavGroup.PUBLISH,
             ),
         ]
         if settings.SANDBOX:
             items.append(
-                NavItem(_("Mailbox"), "newsletter:mailbox", Capability.VIEW_CONTENT, order=35)
+                NavItem(
+                    _("Mailbox"),
+                    "newsletter:mailbox",
+                    Capability.VIEW_CONTENT,
+                    order=39,
+                    group=NavGroup.PUBLISH,
+                )
             )
         return items
 

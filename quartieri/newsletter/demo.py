@@ -1,11 +1,12 @@
 """Demo: the list ``daily`` with a few hundred fictitious subscribers and their consent
-records, and the day's issue composed from the campaign, approved and ready to send.
+records, and tomorrow's issue composed from the current campaign, waiting in the
+approver's "To do".
 
 Runs after the campaigns demo (settings order). Addresses are @example.org (RFC 2606) with
 made-up names; consent records say which form they came through and the exact wording.
-The issue is composed, submitted and approved through the real services, by the demo
-editor and approver; sending it is left to the visitor (its page, "Send now"), and the
-messages appear in the Mailbox. Idempotent: keyed on the list's slug.
+The issue is composed and submitted through the real services by the demo editor;
+approving and sending it are left to the visitor (the approver's "To do", then its page,
+"Send now"), and the messages appear in the Mailbox. Idempotent: keyed on the list's slug.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.utils import timezone
 from rich.console import Console
 
 from quartieri.accounts.models import User
+from quartieri.campaigns import demo as campaigns_demo
 from quartieri.campaigns.models import Campaign, ContentItem
 from quartieri.campaigns.scheduling import schedule_resolve
 from quartieri.campaigns.services import (
@@ -28,7 +30,7 @@ from quartieri.campaigns.services import (
 )
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import Platform
-from quartieri.newsletter.issues import issue_approve, issue_compose, issue_submit
+from quartieri.newsletter.issues import issue_compose, issue_submit
 from quartieri.newsletter.models import (
     ConsentRecord,
     ConsentWording,
@@ -39,7 +41,7 @@ from quartieri.newsletter.models import (
 
 SLUG = "daily"
 HANDLE = "newsletter"
-CAMPAIGN = "milano-quartieri-spring-summer-2021"
+CAMPAIGN = campaigns_demo.CURRENT_SLUG
 WORDING = {
     "it": (
         "Acconsento a ricevere la newsletter quotidiana del Comune con le proposte dei "
@@ -54,7 +56,7 @@ WORDING = {
 FIRST = ["Ada", "Bruno", "Chiara", "Dario", "Elena", "Fabio", "Giada", "Hugo", "Irene", "Jonas"]
 SOURCES = ["minisite:isola:it", "minisite:baggio:en", "minisite:chiaravalle:it", "platform"]
 CONFIRMED, PENDING, UNSUBSCRIBED = 260, 25, 15
-ISSUE_DAY = 20  # days after the campaign's start: a day with content on several channels
+ISSUE_DAY = 1  # days after the campaign's start (the demo's day): tomorrow's issue
 
 
 @transaction.atomic
@@ -84,7 +86,9 @@ def load(*, console: Console, from_today: bool) -> None:
     issue = _issue(newsletter_list)
     console.print(
         f"Newsletter: list '{SLUG}' with {CONFIRMED + PENDING + UNSUBSCRIBED} fictitious "
-        f"subscribers" + (f"; issue {issue} approved, send it from its page" if issue else "") + "."
+        f"subscribers"
+        + (f'; issue {issue} waits for the approver in "To do"' if issue else "")
+        + "."
     )
 
 
@@ -168,7 +172,7 @@ def _issue(newsletter_list: NewsletterList) -> int | None:
     )
     variant = variant_approve(actor=approver, variant=variant_submit(actor=editor, variant=variant))
     at = schedule_resolve(date=day, wall_time=dt.time(7, 0)).at
-    variant_schedule(actor=approver, variant=variant, at=at, allow_past=True)
+    variant_schedule(actor=approver, variant=variant, at=at)
     issue = issue_compose(actor=editor, newsletter_list=newsletter_list, date=day)
-    issue_approve(actor=approver, issue=issue_submit(actor=editor, issue=issue))
+    issue_submit(actor=editor, issue=issue)
     return issue.pk

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from quartieri.accounts.models import User
 from quartieri.accounts.services import audit_record, audit_snapshot
+from quartieri.lib.names import name_as_written
 from quartieri.places import geo, importers, walkgraph
 from quartieri.places.links import validate_link
 from quartieri.places.models import (
@@ -56,6 +57,7 @@ def neighbourhood_import(
     rows = importers.read_neighbourhoods(path, id_field=id_field, name_field=name_field, city=city)
     created = updated = 0
     for row in rows:
+        written = name_as_written(row.name)  # "Isola", where the register writes "ISOLA"
         defaults: dict[str, Any] = {
             "slug": row.slug,
             "geometry": row.geometry,
@@ -69,7 +71,7 @@ def neighbourhood_import(
         obj, was_created = Neighbourhood.objects.get_or_create(
             city=city,
             code=row.code,
-            defaults={**defaults, "name_it": row.name, "name_en": row.name},
+            defaults={**defaults, "name_it": written, "name_en": written},
         )
         if was_created:
             created += 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.core.navigation import NavItem
+from quartieri.core.navigation import NavGroup, NavItem
 
 
 class PostersConfig(AppConfig):
@@ -15,4 +15,12 @@ class PostersConfig(AppConfig):
     def navigation(self) -> list[NavItem]:
         from quartieri.accounts.roles import Capability
 
-        return [NavItem(_("Posters"), "posters:index", Capability.VIEW_CONTENT, order=41)]
+        return [
+            NavItem(
+                _("Posters"),
+                "posters:index",
+                Capability.VIEW_CONTENT,
+                order=24,
+                group=NavGroup.PRODUCE,
+            )
+        ]

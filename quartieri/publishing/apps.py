@@ -4,7 +4,7 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.core.navigation import NavItem
+from quartieri.core.navigation import NavGroup, NavItem
 
 
 class PublishingConfig(AppConfig):
@@ -17,13 +17,29 @@ class PublishingConfig(AppConfig):
         from quartieri.accounts.roles import Capability
 
         items = [
-            NavItem(_("Outbox"), "publishing:outbox", Capability.VIEW_CONTENT, order=32),
             NavItem(
-                _("Account health"), "publishing:account_health", Capability.VIEW_CONTENT, order=33
+                _("Outbox"),
+                "publishing:outbox",
+                Capability.VIEW_CONTENT,
+                order=31,
+                group=NavGroup.PUBLISH,
+            ),
+            NavItem(
+                _("Account health"),
+                "publishing:account_health",
+                Capability.VIEW_CONTENT,
+                order=37,
+                group=NavGroup.PUBLISH,
             ),
         ]
         if settings.SANDBOX:
             items.append(
-                NavItem(_("Sandbox"), "publishing:sandbox", Capability.VIEW_CONTENT, order=34)
+                NavItem(
+                    _("Sandbox"),
+                    "publishing:sandbox",
+                    Capability.VIEW_CONTENT,
+                    order=38,
+                    group=NavGroup.PUBLISH,
+                )
             )
         return items

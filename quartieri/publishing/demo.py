@@ -11,8 +11,10 @@ accounts and posts. It
 3. gives the scheduled Instagram posts the picture Instagram requires, the way a person
    would: an editor uploads it (the post goes back to review), the approver approves and
    schedules it again for the same time;
-4. with ``--from-today``, schedules one Facebook post a minute after loading, to watch a
-   post go out live.
+4. records the 2021 posts as gone out in the outbox too, so that no worker tries to send
+   history again (and then withdraws it while its campaign says "published");
+5. with ``--from-today``, schedules one Facebook post of the current campaign a minute
+   after loading, to watch a post go out live.
 
 Idempotent: each step skips what is already there.
 """
@@ -25,6 +27,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from rich.console import Console
 
@@ -42,12 +45,13 @@ from quartieri.channels.connectors.base import TokenSet
 from quartieri.channels.models import ChannelAccount, PlatformCredential
 from quartieri.channels.registry import Platform
 from quartieri.channels.services import credential_store
+from quartieri.publishing.models import OutboxEntry
 
 DEMO_AFTER_OTHERS = True
 
 PHOTO = Path(__file__).parent / "static" / "publishing" / "sandbox-photo.jpg"
 PHOTO_ALT = "A map-like drawing of a neighbourhood: blue blocks and a green park."
-LIVE_CAPTION = "Chiaravalle this weekend: the abbey's cloister is open to visitors. #Chiaravalle"
+LIVE_CAPTION = "Chiaravalle questo fine settimana: il chiostro dell'abbazia è aperto. #Chiaravalle"
 LIVE_DELAY = dt.timedelta(minutes=1)
 # What the sandbox's TikTok fake answers for a token's lifetimes (FakeTikTok); Meta Page
 # tokens have none (platform-apis.md §3.1).
@@ -65,6 +69,7 @@ def load(*, console: Console, from_today: bool) -> None:
     accounts = _demo_accounts()
     connected = sum(_connect(account) for account in accounts)
     pictured = _add_pictures(accounts)
+    _settle_history()
     live = _live_post(accounts) if from_today else None
     console.print(
         f"Publishing: sandbox on (posts go to local stand-ins of the platforms); "
@@ -132,18 +137,25 @@ def _add_pictures(accounts: list[ChannelAccount]) -> int:
             variants=[variant],
         )
         variant = variant_approve(actor=reviewer, variant=Variant.objects.get(pk=variant.pk))
-        # The same time as before: the 2021 demo replays history (allow_past).
+        # The same time as before (allow_past: the minute may have gone while loading).
         variant_schedule(actor=reviewer, variant=variant, at=at, allow_past=True)
     return len(waiting)
+
+
+def _settle_history() -> None:
+    # The version bump makes the publish task queued when history was scheduled do nothing.
+    OutboxEntry.objects.filter(variant__status=Variant.Status.PUBLISHED).exclude(
+        state=OutboxEntry.State.PUBLISHED
+    ).update(state=OutboxEntry.State.PUBLISHED, published_at=F("due_at"), version=F("version") + 1)
 
 
 def _live_post(accounts: list[ChannelAccount]) -> dt.datetime | None:
     page = next((a for a in accounts if a.platform == Platform.FACEBOOK), None)
     item = (
         ContentItem.objects.filter(
-            campaign__slug=campaigns_demo.SLUG, neighbourhood__code="34"
+            campaign__slug=campaigns_demo.CURRENT_SLUG, neighbourhood__code="34"
         ).first()
-        or ContentItem.objects.filter(campaign__slug=campaigns_demo.SLUG).first()
+        or ContentItem.objects.filter(campaign__slug=campaigns_demo.CURRENT_SLUG).first()
     )
     if page is None or item is None:
         return None

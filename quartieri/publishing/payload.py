@@ -36,8 +36,8 @@ LINK_MAKER = "quartieri.analytics.links.link_for"
 
 
 def entry_marker(entry: OutboxEntry) -> str:
-    # The post's short link: unique per entry and harmless in the text. The /p/<id> route
-    # that redirects it is not built yet (see docs/publishing.md).
+    # The post's short link: unique per entry and harmless in the text; /p/<id>-<code>
+    # answers it (views_public.post_link_view).
     # Reconcile matches it as a substring: the "-" ends the id (".../p/1-" is not inside
     # ".../p/12-"), the random part tells apart entries of another database with the same id.
     base = getattr(settings, "PUBLISHING_MARKER_URL", "") or f"{settings.PUBLIC_URL}/p/"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.core.navigation import NavItem
+from quartieri.core.navigation import NavGroup, NavItem
 
 
 class ScreensConfig(AppConfig):
@@ -15,4 +15,12 @@ class ScreensConfig(AppConfig):
     def navigation(self) -> list[NavItem]:
         from quartieri.accounts.roles import Capability
 
-        return [NavItem(_("Screens"), "screens:display_list", Capability.VIEW_CONTENT, order=40)]
+        return [
+            NavItem(
+                _("Screens"),
+                "screens:display_list",
+                Capability.VIEW_CONTENT,
+                order=36,
+                group=NavGroup.PUBLISH,
+            )
+        ]

@@ -482,3 +482,20 @@ def test_a_post_just_outside_the_week_still_flags_its_neighbour(
     assert f'id="entry-{monday.pk}"' in html
     assert f'id="entry-{sunday.pk}"' not in html
     assert "Only 20 minutes after another post on TikTok @comunedimilano" in html
+
+
+def test_without_a_date_a_finished_campaign_opens_on_its_last_post(client_for, analyst, scheduled):
+    # The only post shown went out in May 2021: today's month would be empty.
+    html = english(client_for(analyst)).get(CALENDAR).content.decode()
+    assert f'id="entry-{scheduled.pk}"' in html
+    assert 'data-day="2021-05-15"' in html
+
+
+def test_without_a_date_a_running_campaign_opens_on_today(client_for, analyst, scheduled, campaign):
+    from django.utils import timezone
+
+    tomorrow = timezone.now() + dt.timedelta(days=1)
+    Campaign.objects.filter(pk=campaign.pk).update(end_date=tomorrow.date() + dt.timedelta(days=1))
+    Variant.objects.filter(pk=scheduled.pk).update(scheduled_at=tomorrow)
+    html = english(client_for(analyst)).get(CALENDAR, {"view": "week"}).content.decode()
+    assert f'data-day="{timezone.localdate().isoformat()}"' in html

@@ -24,7 +24,7 @@ from quartieri.campaigns.services import (
     variants_bulk_schedule,
 )
 from quartieri.notifications.models import Event, Notification
-from tests.campaigns.conftest import IN_WINDOW, Unchanged
+from tests.campaigns.conftest import IN_WINDOW, Unchanged, give_media
 
 S = Variant.Status
 
@@ -179,6 +179,7 @@ def test_the_workflow_tells_whom_it_concerns_and_settles_what_is_done(
     editor, approver, other_editor, item, instagram, tiktok, make_variant
 ):
     variant = make_variant(item=item, account=tiktok, by=editor)
+    give_media(variant)
     variant_submit(actor=editor, variant=variant)
     assert told(approver) == [Event.TO_REVIEW]
     assert told(editor) == []
@@ -294,3 +295,22 @@ def test_the_queue_lists_what_waits_for_each_person(
     mine = client_for(editor).get(reverse("campaigns:review_queue")).content.decode()
     assert f'value="{to_review.pk}"' not in mine  # nothing to tick: theirs to wait for
     assert reverse("campaigns:variant_review", args=[to_review.pk]) in mine
+
+
+def test_a_mention_waits_in_the_colleagues_to_do_until_read(
+    editor, approver, item, instagram, make_variant, client_for
+):
+    from quartieri.core.todo import inbox_sections, inbox_total
+
+    variant = make_variant(item=item, account=instagram, by=editor, status="in_review")
+    before = inbox_total(user=editor)
+    variant_comment_add(actor=approver, variant=variant, body="@marco add the tram line")
+    sections = {s.kind.slug: s for s in inbox_sections(user=editor)}
+    assert sections["mentions"].count == 1
+    entry = sections["mentions"].entries[0]
+    assert inbox_total(user=editor) == before + 1
+    # The writer has nothing new to read.
+    assert "mentions" not in {s.kind.slug for s in inbox_sections(user=approver) if s.count}
+    # Opening it from the inbox marks it read: it leaves "To do".
+    assert client_for(editor).get(entry.url).status_code == 302
+    assert inbox_total(user=editor) == before

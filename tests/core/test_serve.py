@@ -76,3 +76,19 @@ def test_serve_refuses_an_unmigrated_database(tmp_path):
     )
     assert result.returncode == 2
     assert "quartieri migrate" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "public"),
+    [
+        ("127.0.0.1", 8123, "http://127.0.0.1:8123"),
+        ("localhost", 9000, "http://localhost:9000"),
+        ("0.0.0.0", 8000, "http://127.0.0.1:8000"),  # noqa: S104
+        ("::1", 8001, "http://[::1]:8001"),
+        ("quartieri.example.org", 443, ""),  # another name: QUARTIERI_PUBLIC_URL, https
+    ],
+)
+def test_the_public_address_defaults_to_where_serve_listens(host, port, public):
+    from quartieri.core.management.commands.serve import public_url_for
+
+    assert public_url_for(host=host, port=port) == public

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -49,6 +50,12 @@ class Command(QuartieriCommand):
                 "--web-processes and --threads must be at least 1, --workers at least 0"
             )
         self._refuse_unmigrated()
+        # Every process started below builds absolute URLs (post links, sandbox media, short
+        # links, mini-sites, newsletters) from the address this one listens on, unless
+        # QUARTIERI_PUBLIC_URL says otherwise.
+        listening = public_url_for(host=options["host"], port=options["port"])
+        if listening:
+            os.environ.setdefault("QUARTIERI_PUBLIC_URL", listening)
         call_command("collectstatic", interactive=False, verbosity=0)
         # A sandbox (docs/publishing.md) publishes to local fakes, run here beside the rest.
         helpers = [[sys.executable, "-m", "quartieri.cli", "sandbox"]] if settings.SANDBOX else []
@@ -97,6 +104,23 @@ class Command(QuartieriCommand):
             str(options["threads"]),
             "quartieri.wsgi:application",
         ]
+
+
+# Listening on every address: people on this machine reach it by the loopback address.
+_WILDCARDS = {"", "0.0.0.0", "::", "[::]"}  # noqa: S104 - compared with, not bound to
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def public_url_for(*, host: str, port: int) -> str:
+    """The address ``serve --host/--port`` is reached at, or "" for another machine's name
+    (which needs QUARTIERI_PUBLIC_URL with https, settings.py)."""
+    if host in _WILDCARDS:
+        host = "127.0.0.1"
+    if host not in _LOOPBACK:
+        return ""
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 # Restarting a worker or helper that died: at once, unless it died within
