@@ -78,14 +78,14 @@ class DemoVariant:
 
 
 S = Variant.Status
-# 2021: what went out, each post on its day.
+# 2021: what went out, each post on its day (the screens demo schedules the city screens'
+# slides itself, once their display group exists: a slide needs one to be scheduled).
 HISTORY = [
     DemoVariant("11", "@yesmilano", "feed", "Isola: workshops open their doors. #Isola", S.PUBLISHED, 20, dt.time(12, 30)),
     DemoVariant("34", "ComunediMilano", "feed", "Chiaravalle: 800 anni dalla consacrazione dell'abbazia.", S.PUBLISHED, 25, dt.time(9, 0)),
     DemoVariant("55", "newsletter", "text", "Questa settimana a Baggio: concerti nella Chiesa Vecchia.", S.PUBLISHED, 10, dt.time(7, 0)),
     DemoVariant("55", "@comunedimilano", "photo", "Baggio, un lago in una ex cava. #Baggio", S.PUBLISHED, 12, dt.time(18, 0)),
     DemoVariant("55", "@sindaco.demo", "feed", "Domenica al Parco delle Cave.", S.PUBLISHED, 13, dt.time(11, 0)),
-    DemoVariant("34", "screens", "photo", "Chiaravalle è a 20 minuti dal Duomo.", S.PUBLISHED, 15, dt.time(8, 0)),
     DemoVariant("11", "@comunedimilano", "photo", "L'Isola: botteghe, murales e giardini. #Isola", S.PUBLISHED, 30, dt.time(18, 0)),
 ]  # fmt: skip
 # From today: a bit of every step, so that every role finds work in "To do".

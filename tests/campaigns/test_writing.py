@@ -14,7 +14,7 @@ from quartieri.campaigns.models import Variant
 from quartieri.campaigns.services import variant_approve, variant_mark_published
 from quartieri.channels.registry import Platform, kind_for
 from quartieri.channels.rules import Limit
-from tests.campaigns.conftest import Unchanged
+from tests.campaigns.conftest import Unchanged, give_media
 
 
 @pytest.fixture
@@ -51,6 +51,7 @@ def test_tiktok_is_counted_in_utf16_units_and_nothing_is_saved(
     client_for, editor, item, tiktok, make_variant
 ):
     variant = make_variant(item=item, account=tiktok, by=editor)
+    give_media(variant)  # a video post needs its video (the rules say so)
     unchanged = Unchanged(variant)
     caption = "Sera a Baggio 🌆🌆"  # 14 characters + two emoji of two UTF-16 units each
     answer = _check(client_for(editor), variant, **_tiktok_form(caption=caption)).json()
@@ -72,6 +73,7 @@ def test_a_caption_over_the_limit_by_one_emoji_unit_is_reported(
     client_for, editor, item, tiktok, make_variant
 ):
     variant = make_variant(item=item, account=tiktok, by=editor)
+    give_media(variant)  # a video post needs its video (the rules say so)
     caption = "a" * 2199 + "🌆"  # 2,200 characters, 2,201 UTF-16 units
     answer = _check(client_for(editor), variant, **_tiktok_form(caption=caption)).json()
     assert _counter(answer, "caption") | {"text": ""} == {
@@ -93,6 +95,7 @@ def test_hashtags_and_mentions_are_counted_against_their_limits(
     client_for, editor, item, instagram, make_variant
 ):
     variant = make_variant(item=item, account=instagram, by=editor)
+    give_media(variant)  # a feed post needs its picture (the rules say so)
     tags = " ".join(f"#tag{n}" for n in range(31))
     answer = _check(
         client_for(editor),
@@ -112,10 +115,10 @@ def test_a_stricter_rule_reaches_the_live_check_and_approval_alike(
     client_for, editor, approver, item, tiktok, make_variant, monkeypatch
 ):
     """The check runs the server's own rules: tighten the kind's table and both refuse."""
+    variant = make_variant(item=item, account=tiktok, by=editor, status="in_review")
     kind = kind_for(Platform.TIKTOK)
     stricter = dataclasses.replace(kind.rules(), caption_max=Limit(10, "test: a stricter rule"))
     monkeypatch.setattr(type(kind), "rules", lambda self: stricter)
-    variant = make_variant(item=item, account=tiktok, by=editor, status="in_review")
     answer = _check(client_for(editor), variant, **_tiktok_form()).json()
     assert _counter(answer, "caption")["limit"] == 10
     [failure] = answer["failures"]
