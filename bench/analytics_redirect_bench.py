@@ -124,11 +124,13 @@ def stored_events(env: dict[str, str]) -> int:
 
 
 def quartieri_run(args: argparse.Namespace, env: dict[str, str], script: Path) -> dict[str, float]:
+    port = free_port()
+    # One public address when the link is made and when it is answered (a page of ours).
+    env = {**env, "QUARTIERI_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     made = quartieri(env, "links", "create", "--target", "/q/isola/it/", "--channel", "posters",
                      "--format", "json")  # fmt: skip
     assert made.returncode == 0, made.stderr
     code = json.loads(made.stdout)["code"]
-    port = free_port()
     log = Path(env["QUARTIERI_DATA_DIR"]) / "serve.log"
     env = {**env, "QUARTIERI_TEST_PROCESS_LOG": str(log)}
     os.environ["QUARTIERI_TEST_PROCESS_LOG"] = str(log)

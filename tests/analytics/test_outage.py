@@ -84,17 +84,20 @@ def redirect_many(client: httpx.Client, url: str, n: int) -> float:
 
 @pytest.mark.slow
 def test_outage_spools_replays_and_counts_every_redirect_once(platform_env: Any) -> None:
+    port = free_port()
+    # The link's target is a page of this platform: the same public address when it is made
+    # and when the server answers (serve would otherwise take the address it listens on).
     env = platform_env | {
         "QUARTIERI_ANALYTICS_FLUSH_MS": "100",
         "QUARTIERI_ANALYTICS_DB_TIMEOUT_MS": "300",
         "QUARTIERI_LINK_CACHE_SECONDS": "1",
+        "QUARTIERI_PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
     made = quartieri(
         env, "links", "create", "--target", "/q/", "--channel", "posters", "--format", "json"
     )
     assert made.returncode == 0, made.stderr
     code = json.loads(made.stdout)["code"]
-    port = free_port()
     server = spawn(env, "serve", "--port", str(port), "--workers", "0", "--web-processes", "1")
     url = f"http://127.0.0.1:{port}/l/{code}"
     try:

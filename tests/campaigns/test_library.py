@@ -107,7 +107,7 @@ def test_a_file_of_another_campaign_is_refused_and_nothing_changes(
     )
     mine = _picture(item, editor, "mine.jpg")
     variant = make_variant(item=item, account=instagram, by=editor, status="approved")
-    variant.media.add(mine)
+    variant.media.set([mine])  # instead of the file the helper gave it
     unchanged = Unchanged(variant)
     with pytest.raises(ValidationError) as refused:
         variant_media_set(actor=editor, variant=variant, assets=[mine, foreign])
@@ -119,7 +119,7 @@ def test_a_file_of_another_campaign_is_refused_and_nothing_changes(
 def test_choosing_the_same_files_again_keeps_the_approval(item, editor, instagram, make_variant):
     asset = _picture(item, editor)
     variant = make_variant(item=item, account=instagram, by=editor, status="approved")
-    variant.media.add(asset)
+    variant.media.set([asset])  # instead of the file the helper gave it
     unchanged = Unchanged(variant)
     variant_media_set(actor=editor, variant=variant, assets=[asset])
     unchanged.check()
@@ -132,7 +132,7 @@ def test_new_alt_text_reaches_every_variant_and_sends_approved_ones_back(
     draft = make_variant(item=item, account=instagram, by=editor)
     approved = make_variant(item=other_item, account=instagram, by=editor, status="approved")
     draft.media.add(asset)
-    approved.media.add(asset)
+    approved.media.set([asset])  # instead of the file the helper gave it
     sent_back = media_describe(
         actor=editor, asset=asset, alt_text="Il laghetto di cava al tramonto"
     )
