@@ -3,7 +3,7 @@
 The channels refactor (issue 15) turns each platform into a channel kind that declares what
 it reports; until it lands, this module is the only one in the measurement code that maps
 campaigns' platforms to what we measure of them, so it becomes the kinds' declarations in
-one step. It names platforms only through ``campaigns.models.Platform``.
+one step. It names platforms only through ``channels.registry.Platform``.
 """
 
 from __future__ import annotations

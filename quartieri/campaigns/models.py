@@ -15,12 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# These belong to channels; re-exported for code that imports them from here.
-from quartieri.channels.models import AccountGrant as AccountGrant
-from quartieri.channels.models import ChannelAccount as ChannelAccount
-from quartieri.channels.models import Language as Language
-from quartieri.channels.registry import Platform as Platform
-from quartieri.channels.rules import PostType as PostType
+from quartieri.channels.rules import PostType
 
 
 class Campaign(models.Model):

@@ -12,7 +12,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.campaigns.models import Language
+from quartieri.channels.models import Language
 from quartieri.newsletter.models import Subscriber
 
 

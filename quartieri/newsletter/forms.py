@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from quartieri.campaigns.models import Language
+from quartieri.channels.models import Language
 from quartieri.newsletter.models import ConsentWording, Issue, NewsletterList, Segment
 from quartieri.newsletter.tokens import email_normalise
 

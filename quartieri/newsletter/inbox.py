@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from quartieri.accounts.models import User
 from quartieri.accounts.roles import Capability
-from quartieri.campaigns.models import Platform
+from quartieri.channels.registry import Platform
 from quartieri.channels.selectors import Duty, accounts_allowing
 from quartieri.core.todo import InboxEntry, InboxKind
 from quartieri.newsletter.models import Issue

@@ -22,8 +22,9 @@ from quartieri.analytics.models import AccountMetric
 from quartieri.analytics.plan_actual import plan_versus_actual
 from quartieri.analytics.tracking import Link, PlannerFeedback
 from quartieri.audiences.models import AudienceCount, Channel, ChannelFigure
-from quartieri.campaigns.models import Campaign, ChannelAccount, ContentItem, Variant
+from quartieri.campaigns.models import Campaign, ContentItem, Variant
 from quartieri.campaigns.services import api_token_create
+from quartieri.channels.models import ChannelAccount
 from quartieri.places.models import Neighbourhood
 from quartieri.planner.models import SavedPlan
 

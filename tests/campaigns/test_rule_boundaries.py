@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
-from quartieri.campaigns.models import ChannelAccount, ContentItem, MediaAsset, Variant
+from quartieri.campaigns.models import ContentItem, MediaAsset, Variant
+from quartieri.channels.models import ChannelAccount
 from quartieri.publishing.models import OutboxEntry
 from tests.campaigns.conftest import give_media
 from tests.campaigns.test_api import Api

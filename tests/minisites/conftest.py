@@ -13,14 +13,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 from PIL import Image
 
-from quartieri.campaigns.models import (
-    Campaign,
-    ChannelAccount,
-    ContentItem,
-    MediaAsset,
-    Platform,
-    Variant,
-)
+from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Variant
+from quartieri.channels.models import ChannelAccount
+from quartieri.channels.registry import Platform
 from quartieri.minisites.models import Event
 from quartieri.places import services as places
 from quartieri.places.models import Category, Neighbourhood, Tour

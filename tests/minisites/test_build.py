@@ -11,7 +11,8 @@ from xml.etree import ElementTree as ET
 import pytest
 from django.utils import timezone
 
-from quartieri.campaigns.models import Campaign, ContentItem, Platform, Variant
+from quartieri.campaigns.models import Campaign, ContentItem, Variant
+from quartieri.channels.registry import Platform
 from quartieri.minisites.build import site_build
 from quartieri.minisites.content import site_content
 from quartieri.minisites.models import SiteBuild
