@@ -19,6 +19,7 @@ from django.utils.crypto import get_random_string
 from django.utils.module_loading import import_string
 
 from quartieri.campaigns.models import MediaAsset, Variant
+from quartieri.campaigns.validation import composed_caption
 from quartieri.channels.connectors.base import (
     MediaItem,
     MediaKind,
@@ -76,11 +77,8 @@ class _AsSent:
 
 
 def _text(variant: Variant, marker: str, *, link: str = "", window: int | None) -> str:
-    text = variant.caption.strip()
-    tags = [t if t.startswith("#") else f"#{t}" for t in variant.hashtags]
-    missing = [tag for tag in tags if tag not in text]
-    if missing:
-        text = f"{text}\n{' '.join(missing)}".strip()
+    # The caption with its listed hashtags exactly as the rules counted it.
+    text = composed_caption(variant).strip()
     if link:
         text = f"{text}\n{link}".strip()
     return place_marker(text, marker, window=window) if marker else text
