@@ -19,7 +19,15 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from quartieri.lib.env import env_bool, env_int, env_list, env_secret, env_str, env_url
+from quartieri.lib.env import (
+    LOOPBACK_HOSTS,
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    env_url,
+)
 
 django_stubs_ext.monkeypatch()
 
@@ -37,9 +45,8 @@ ENCRYPTION_KEYS = env_list("QUARTIERI_ENCRYPTION_KEYS", []) or [
 # The address people use to reach this platform; https turns on every transport protection.
 PUBLIC_URL = env_url("QUARTIERI_PUBLIC_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
 _public = urlsplit(PUBLIC_URL)
-_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 HTTPS = _public.scheme == "https"
-if not HTTPS and not DEBUG and _public.hostname not in _LOOPBACK:
+if not HTTPS and not DEBUG and _public.hostname not in LOOPBACK_HOSTS:
     raise ImproperlyConfigured(
         f"QUARTIERI_PUBLIC_URL={PUBLIC_URL!r} must use https:// for a host other than this machine"
     )

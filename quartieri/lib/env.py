@@ -88,3 +88,7 @@ def env_secret(name: str, *, data_dir: Path, filename: str) -> str:
     stored.write_text(generated)
     stored.chmod(0o600)
     return generated
+
+
+# Host names that reach only this machine (an http:// address is safe on them).
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})

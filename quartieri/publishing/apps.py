@@ -11,6 +11,8 @@ class PublishingConfig(AppConfig):
     name = "quartieri.publishing"
     label = "publishing"
     verbose_name = _("Publishing")
+    # Run by `quartieri serve` in a sandbox: the platforms' fakes (docs/publishing.md).
+    sandbox_commands = [["sandbox"]]
 
     @property
     def navigation(self) -> list[NavItem]:

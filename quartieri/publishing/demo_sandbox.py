@@ -41,7 +41,6 @@ from quartieri.publishing.sandbox import sandbox_viewer_base
 
 # How long the fakes take to "process" a post: long enough to see it in progress.
 PROCESSING_SECONDS = 2.0
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def _id_start() -> int:

@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from quartieri.lib.commands import QuartieriCommand, UsageError
+from quartieri.lib.env import LOOPBACK_HOSTS
 
 
 class Command(QuartieriCommand):
@@ -57,15 +58,17 @@ class Command(QuartieriCommand):
         if listening:
             os.environ.setdefault("QUARTIERI_PUBLIC_URL", listening)
         call_command("collectstatic", interactive=False, verbosity=0)
-        # A sandbox (docs/publishing.md) publishes to local fakes, run here beside the rest.
-        helpers = [[sys.executable, "-m", "quartieri.cli", "sandbox"]] if settings.SANDBOX else []
-        # Other apps' sandbox stand-ins (AppConfig.sandbox_commands), e.g. a local SMTP sink.
-        helpers += [
-            [sys.executable, "-m", "quartieri.cli", *command]
-            for config in apps.get_app_configs()
-            for command in getattr(config, "sandbox_commands", [])
+        # A sandbox (docs/publishing.md) runs each app's local stand-ins beside the rest
+        # (AppConfig.sandbox_commands): the platforms' fakes, a local SMTP sink.
+        helpers = (
+            [
+                [sys.executable, "-m", "quartieri.cli", *command]
+                for config in apps.get_app_configs()
+                for command in getattr(config, "sandbox_commands", [])
+            ]
             if settings.SANDBOX
-        ]
+            else []
+        )
         sandbox = " and the platform sandbox" if settings.SANDBOX else ""
         self.stdout.write(
             f"quartieri on http://{options['host']}:{options['port']}/ "
@@ -108,7 +111,6 @@ class Command(QuartieriCommand):
 
 # Listening on every address: people on this machine reach it by the loopback address.
 _WILDCARDS = {"", "0.0.0.0", "::", "[::]"}  # noqa: S104 - compared with, not bound to
-_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 def public_url_for(*, host: str, port: int) -> str:
@@ -116,7 +118,7 @@ def public_url_for(*, host: str, port: int) -> str:
     (which needs QUARTIERI_PUBLIC_URL with https, settings.py)."""
     if host in _WILDCARDS:
         host = "127.0.0.1"
-    if host not in _LOOPBACK:
+    if host not in LOOPBACK_HOSTS:
         return ""
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
