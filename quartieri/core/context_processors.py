@@ -15,7 +15,6 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     match = getattr(request, "resolver_match", None)
     view_name = match.view_name if match is not None else ""
     return {
-        "main_navigation": visible,
         "menu_groups": menu_groups(visible, view_name=view_name),
         # Counted only if the page's menu reads it (not for fragments or anonymous pages).
         "inbox": InboxSummary(request.user),

@@ -260,7 +260,7 @@ def neighbourhood_update(
 
 
 def _check_lonlat(lon: float, lat: float) -> None:
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+    if not geo.is_wgs84(lon, lat):
         raise ValidationError(_("Longitude must be within -180..180 and latitude within -90..90."))
 
 
