@@ -151,10 +151,13 @@ def _current(playlist: Playlist) -> list[tuple[int, dt.datetime | None, dt.datet
 
 
 @transaction.atomic
-def group_sync(*, group: DisplayGroup, leaving: int | None = None) -> bool:
+def group_sync(
+    *, group: DisplayGroup, leaving: int | None = None, delivering: int | None = None
+) -> bool:
     """Bring the group's channel playlist in line with its account's live variants (but
     ``leaving``); True when something changed (the caller's transaction also bumps the
-    content version)."""
+    content version). ``delivering``: the variant being scheduled, whose refused link
+    raises ``LinkError`` instead of drawing its slide without a QR code."""
     # One sync per group at a time (the delivery and a worker's tick may meet here).
     # The account is read apart: PostgreSQL locks no row of an outer join's nullable side.
     group = DisplayGroup.objects.select_for_update().get(pk=group.pk)
@@ -166,7 +169,7 @@ def group_sync(*, group: DisplayGroup, leaving: int | None = None) -> bool:
         return changed
     playlist = _channel_playlist(group, group.account.handle)
     live = live_variants(account_id=group.account.pk, leaving=leaving)
-    wanted = [(variant_slide(v, strict=False), *variant_window(v)) for v in live]
+    wanted = [(variant_slide(v, strict=v.pk == delivering), *variant_window(v)) for v in live]
     if _current(playlist) == [(slide.pk, start, end) for slide, start, end in wanted]:
         return False
     playlist.items.all().delete()
@@ -217,12 +220,6 @@ def _group_of(variant_id: int) -> tuple[Variant, DisplayGroup | None]:
     return variant, DisplayGroup.objects.filter(account_id=variant.account_id).first()
 
 
-def _live(variant_id: int) -> Variant:
-    return Variant.objects.select_related(
-        "account", "content_item__campaign", "content_item__neighbourhood"
-    ).get(pk=variant_id)
-
-
 def variant_deliver(*, variant_id: int) -> None:
     """The variant was scheduled or moved: its slide joins (or moves in) its group's
     channel playlist. ValidationError when the account is no group's, or when its link may
@@ -237,12 +234,12 @@ def variant_deliver(*, variant_id: int) -> None:
             % {"account": variant.account}
         )
     try:
-        variant_slide(_live(variant_id))
+        changed = group_sync(group=group, delivering=variant_id)
     except LinkError as error:
         raise ValidationError(
             {"link": _("The slide's QR code cannot lead there: %(reason)s.") % {"reason": error}}
         ) from None
-    if group_sync(group=group):
+    if changed:
         content_changed()
 
 
