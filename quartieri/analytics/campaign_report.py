@@ -95,14 +95,15 @@ class CampaignReport:
 def campaign_report(*, campaign: Campaign) -> CampaignReport:
     measures = campaign_measures(campaign=campaign)
     plan = plan_versus_actual(campaign=campaign, measures=measures)
+    names = dict(campaign.neighbourhoods.values_list("slug", "name_it"))
     tables = [
         _reach_by_day(measures),
-        _neighbourhoods(campaign, measures),
+        _neighbourhoods(names, measures),
         _plan_table(plan),
         _top_posts(campaign),
         _top_links(campaign),
         _newsletter(measures),
-        _by_item(campaign, measures),
+        _by_item(names, measures),
     ]
     charts = [
         _line_chart("reach_by_day", _("Reach by channel over time"), tables[0]),
@@ -146,8 +147,8 @@ def _reach_by_day(measures: list[Measure]) -> Table:
     )
 
 
-def _neighbourhoods(campaign: Campaign, measures: list[Measure]) -> Table:
-    names = dict(campaign.neighbourhoods.values_list("slug", "name_it"))
+def _neighbourhoods(names: dict[str, str], measures: list[Measure]) -> Table:
+    """``names``: the campaign's neighbourhoods, slug → name."""
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     keys = ["pageviews", "visitors", "scans", "clicks", "plays"]
     for m in measures:
@@ -309,10 +310,9 @@ def _newsletter(measures: list[Measure]) -> Table:
     )
 
 
-def _by_item(campaign: Campaign, measures: list[Measure]) -> Table:
+def _by_item(names: dict[str, str], measures: list[Measure]) -> Table:
     """Campaign totals of single items (a screen slide …) per neighbourhood, one column per
-    figure the sources give for them."""
-    names = dict(campaign.neighbourhoods.values_list("slug", "name_it"))
+    figure the sources give for them (``names``: slug → name of the campaign's ones)."""
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     figures: list[str] = []
     for m in measures:

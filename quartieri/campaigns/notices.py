@@ -23,6 +23,7 @@ from django.urls import reverse
 
 from quartieri.accounts.models import User
 from quartieri.campaigns.models import Transition, Variant
+from quartieri.channels.models import AccountGrant
 from quartieri.channels.selectors import Duty, account_allows
 from quartieri.notifications.models import Event
 from quartieri.notifications.services import notification_send, notifications_settle
@@ -42,17 +43,22 @@ def variant_reviewers(variant: Variant) -> list[User]:
     """The people who may approve ``variant`` as it stands (four eyes applied)."""
     account = variant.account
     if account.is_personal:
-        candidates: Iterable[User] = [account.owner] if account.owner else []
-    else:
-        candidates = User.objects.filter(
-            is_active=True, account_grants__account=account, account_grants__can_approve=True
-        ).order_by("pk")
+        owner = [account.owner] if account.owner else []
+        return [u for u in owner if not account_allows(user=u, account=account, duty=Duty.APPROVE)]
+    # The grants are read with their people, so the one permission check needs no query more.
+    grants = (
+        AccountGrant.objects.filter(account=account, can_approve=True, user__is_active=True)
+        .select_related("user")
+        .order_by("user_id")
+    )
     wrote_it = {variant.drafted_by_id, variant.last_edited_by_id}
     return [
-        user
-        for user in candidates
-        if not account_allows(user=user, account=account, duty=Duty.APPROVE)
-        and (account.is_personal or user.pk not in wrote_it)
+        grant.user
+        for grant in grants
+        if grant.user_id not in wrote_it
+        and not account_allows(
+            user=grant.user, account=account, duty=Duty.APPROVE, grants={account.pk: grant}
+        )
     ]
 
 

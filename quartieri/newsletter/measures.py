@@ -49,7 +49,8 @@ def _hard_bounce(issue_ref: OuterRef | int) -> QuerySet[BounceEvent]:
 
 
 def _issue_figures(issue: Issue) -> dict[str, int]:
-    sent = Delivery.objects.filter(issue=issue, state__in=_DELIVERED_STATES).count()
+    """``issue`` as ``campaign_issues`` gives it: ``rows`` is its sent count."""
+    sent: int = issue.rows  # type: ignore[attr-defined]
     bounced = (
         BounceEvent.objects.filter(issue=issue, kind=BounceEvent.Kind.HARD)
         .values("subscriber")
