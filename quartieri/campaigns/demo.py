@@ -99,7 +99,6 @@ CURRENT = [
     DemoVariant("55", "@sindaco.demo", "feed", "Domenica al Parco delle Cave, con la bici.", S.SCHEDULED, 5, dt.time(11, 0)),
     DemoVariant("55", "@comunedimilano", "photo", "Baggio: il lago e la Chiesa Vecchia. #Baggio", S.SCHEDULED, 2, dt.time(18, 0)),
 ]  # fmt: skip
-VARIANTS = HISTORY + CURRENT
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,8 @@ def _printed(variant: Variant) -> bool:
 def _release(variants: list[Variant], *, now: dt.datetime) -> list[int]:
     campaign: Campaign = variants[0].content_item.campaign
     ready = [variant for variant in variants if _printed(variant)]
+    if not ready:  # only posters that cannot be printed yet: nothing to build for
+        return []
     # processes=1: a worker runs task threads, and forking a threaded process may deadlock.
     site_build(campaign=campaign, now=now, processes=1)
     recorded = []
@@ -164,7 +166,8 @@ def _where(variant: Variant) -> str:
         return settings.PUBLIC_URL + reverse(
             "posters:design", kwargs={"campaign": item.campaign.slug, "neighbourhood": area.slug}
         )
-    base = settings.SITES_BASE_URL.rstrip("/")
     if area is None:
-        return f"{base}/feeds/{item.campaign.slug}.atom"
-    return f"{base}/{area.slug}/{variant.account.language}/"
+        return f"{settings.SITES_BASE_URL.rstrip('/')}/feeds/{item.campaign.slug}.atom"
+    return posters.site_url(
+        base_url=settings.SITES_BASE_URL, neighbourhood=area.slug, language=variant.account.language
+    )

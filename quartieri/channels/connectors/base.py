@@ -342,10 +342,6 @@ class Connector(ABC):
         listing shows such a post (then "not found" there means "not posted")."""
         return ""
 
-    @classmethod
-    def listing_shows(cls, request: PostRequest | None) -> bool:
-        return not cls.unlisted_reason(request)
-
     @abstractmethod
     def refresh(self, *, refresh_token: str) -> TokenSet: ...
 
