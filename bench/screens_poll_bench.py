@@ -194,6 +194,8 @@ def main() -> int:
         tempfile.TemporaryDirectory(prefix="screens-bench-") as folder,
         platform(Path(folder), database_url=args.database_url) as env,
     ):
+        # The slides' QR codes are tracked links to an outside page: its domain is allowed.
+        env = {**env, "QUARTIERI_LINK_ALLOWED_DOMAINS": "example.org"}
         paths = json.loads(
             python(env, SETUP.replace("DISPLAYS", str(args.displays)), timeout=600)
             .stdout.strip()
