@@ -42,7 +42,7 @@ from quartieri.screens.versions import content_changed
 logger = logging.getLogger(__name__)
 MB = 1024 * 1024
 # Bump when render.py draws differently: every rendition is then made again.
-RENDER_VERSION = 1
+RENDER_VERSION = 2  # 2: the map drawn by lib/svgmap (simplified boundary)
 _SNAPSHOT = [
     "name",
     "kind",
