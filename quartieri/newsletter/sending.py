@@ -444,6 +444,13 @@ def _run_chunks(run: _Run) -> str:
             return "done"
 
 
+def configured_servers() -> list[SmtpServer]:
+    """The newsletter's SMTP servers, waiting the setting's time for end-of-data replies."""
+    return smtp_servers(
+        settings.NEWSLETTER_SMTP_URLS, data_timeout=settings.NEWSLETTER_SMTP_DATA_TIMEOUT
+    )
+
+
 def batch_send(*, batch_id: int, worker: str) -> str:
     """The task body: send one batch, or return at once if it is not ours."""
     batch = batch_claim(batch_id=batch_id, worker=worker)
@@ -451,7 +458,7 @@ def batch_send(*, batch_id: int, worker: str) -> str:
         return "not claimed"
     issue = batch.issue
     templates = {lang: MessageTemplate(issue=issue, language=lang) for lang in ("it", "en")}
-    servers = smtp_servers(settings.NEWSLETTER_SMTP_URLS)
+    servers = configured_servers()
     try:
         journal = Journal(journal_path(batch_id=batch.pk, worker=worker))
     except JournalError:
