@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import ssl
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
@@ -331,6 +331,12 @@ class Connection:
         self.writer = self.reader = None
 
 
+def _round_robin(
+    connections: list[Connection], messages: Sequence[Outgoing]
+) -> list[tuple[Connection, list[Outgoing]]]:
+    return [(c, list(messages[n :: len(connections)])) for n, c in enumerate(connections)]
+
+
 class Pool:
     """Connections to each server (``connections`` each), opened on first use and kept
     for the life of the pool; ``send`` spreads messages over all that are open."""
@@ -365,12 +371,33 @@ class Pool:
         if not self.open:
             detail = "; ".join(self.errors[-3:]) or "no SMTP server configured"
             return [Result(m.key, Outcome.RETRY, "", detail[:300]) for m in messages]
-        connections = list(self.open)
-        shares = [list(messages[n :: len(connections)]) for n in range(len(connections))]
+        return await self._dispatch(_round_robin(list(self.open), messages), witness)
+
+    async def send_to(
+        self, groups: Mapping[str, Sequence[Outgoing]], witness: Witness = NO_WITNESS
+    ) -> list[Result]:
+        """Send each server's messages (by server name) over that server's connections:
+        the caller decided how many each may take (the rate caps, sending._rate_plan). A
+        server none of whose connections opened gets its messages back to try again."""
+        await self.ensure_open()
+        assignments: list[tuple[Connection, list[Outgoing]]] = []
+        results: list[Result] = []
+        for name, messages in groups.items():
+            mine = [c for c in self.open if c.server.name == name]
+            if mine:
+                assignments += _round_robin(mine, messages)
+            else:
+                detail = "; ".join(e for e in self.errors[-3:] if e.startswith(name)) or name
+                results += [Result(m.key, Outcome.RETRY, name, detail[:300]) for m in messages]
+        return results + await self._dispatch(assignments, witness)
+
+    async def _dispatch(
+        self, assignments: list[tuple[Connection, list[Outgoing]]], witness: Witness
+    ) -> list[Result]:
         done = await asyncio.gather(
-            *(c.send_many(share, witness) for c, share in zip(connections, shares, strict=True))
+            *(c.send_many(share, witness) for c, share in assignments if share)
         )
-        self.open = [c for c in connections if not c.broken]
+        self.open = [c for c in self.open if not c.broken]
         return [result for results in done for result in results]
 
     async def close(self) -> None:
