@@ -18,9 +18,9 @@ from quartieri.campaigns.models import ContentItem, MediaAsset, Transition, Vari
 from quartieri.campaigns.services import (
     variant_approve,
     variant_create,
+    variant_record_published,
     variant_schedule,
     variant_submit,
-    variant_record_published,
     variant_update,
 )
 from quartieri.channels.base import Capability
