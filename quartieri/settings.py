@@ -479,6 +479,11 @@ NEWSLETTER_SMTP_URLS = env_list(
 NEWSLETTER_MAILBOX_DIR = DATA_DIR / "mailbox"
 # Messages per second across all servers and processes (0 = only the per-server caps).
 NEWSLETTER_RATE = env_int("QUARTIERI_NEWSLETTER_RATE", default=0)
+# Seconds to wait for the server's reply after a message's end of data (RFC 5321
+# §4.5.3.2.6: 10 minutes); every other reply is waited for 30 s.
+NEWSLETTER_SMTP_DATA_TIMEOUT = env_int(
+    "QUARTIERI_NEWSLETTER_SMTP_DATA_TIMEOUT", default=600, minimum=1
+)
 # The sender, on the domain whose SPF, DKIM and DMARC records are set (docs/newsletter.md).
 NEWSLETTER_FROM_EMAIL = env_str("QUARTIERI_NEWSLETTER_FROM", "newsletter@demo.quartieri.invalid")
 NEWSLETTER_BOUNCE_EMAIL = env_str(

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,25 @@ REPO = Path(__file__).resolve().parent.parent
 _REDIS_DATABASES = itertools.cycle(range(1, 15))
 # The process groups spawned for each platform (by data folder), killed when it closes.
 _GROUPS: dict[str, list[int]] = {}
+# `quartieri migrate` of a fresh platform takes seconds on a quiet machine but ran past two
+# minutes on a loaded one; the ceiling only matters when something hangs, so it is generous
+# and an environment variable can raise it further (a quiet run finishes no later for it).
+MIGRATE_TIMEOUT_VARIABLE = "QUARTIERI_TEST_MIGRATE_TIMEOUT"
+MIGRATE_TIMEOUT_DEFAULT = 600.0
+
+
+def migrate_timeout(environ: Mapping[str, str] = os.environ) -> float:
+    """Seconds ``migrate`` may take (``QUARTIERI_TEST_MIGRATE_TIMEOUT``, default 600)."""
+    raw = environ.get(MIGRATE_TIMEOUT_VARIABLE, "")
+    if not raw:
+        return MIGRATE_TIMEOUT_DEFAULT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if seconds <= 0:
+        raise pytest.UsageError(f"{MIGRATE_TIMEOUT_VARIABLE}={raw!r} is not a number of seconds")
+    return seconds
 
 
 def quartieri(
@@ -130,7 +149,13 @@ def platform(
         import redis
 
         redis.Redis.from_url(env["REDIS_URL"]).flushdb()
-    result = quartieri(env, "migrate", "--noinput")
+    seconds = migrate_timeout()
+    try:
+        result = quartieri(env, "migrate", "--noinput", timeout=seconds)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(
+            f"quartieri migrate took over {seconds:g} s (raise {MIGRATE_TIMEOUT_VARIABLE})"
+        ) from None
     assert result.returncode == 0, result.stderr
     try:
         yield env

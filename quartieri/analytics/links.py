@@ -1,7 +1,8 @@
 """Tracked links: ``link_for`` (contract 3), target checks (no open redirect), UTM, codes.
 
 A link's target must be on this platform, on one of the sites sending page views
-(``ANALYTICS_SITE_ORIGINS``) or under a domain of ``LINK_ALLOWED_DOMAINS``. The check runs
+(``ANALYTICS_SITE_ORIGINS``) or under a domain of ``LINK_ALLOWED_DOMAINS`` (``lib.destinations``,
+where the editor's warning reads it too). The check runs
 when a link is made and again when a redirect answers (``target_allowed``), so narrowing
 the allow-list also stops links made before.
 """
@@ -26,6 +27,9 @@ from quartieri.accounts.services import audit_record, audit_snapshot
 from quartieri.analytics.kind import medium_for
 from quartieri.analytics.tracking import Link
 from quartieri.campaigns.models import Campaign
+from quartieri.lib.destinations import HOST, origin_of
+from quartieri.lib.destinations import allowed_destinations as allowed_destinations
+from quartieri.lib.destinations import target_allowed as target_allowed
 from quartieri.places.models import Neighbourhood
 
 # No 0/O, 1/l/I: codes are typed from posters by people too.
@@ -33,7 +37,6 @@ CODE_ALPHABET = "23456789abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 7
 CODE_PATTERN = re.compile(r"[A-Za-z0-9]{4,16}")
 MAX_TARGET = 2000
-_HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
 _CHANNEL = re.compile(r"[a-z0-9][a-z0-9_-]{0,29}")
 _SNAPSHOT = ["code", "target", "channel", "medium", "neighbourhood", "campaign", "placement"]
 
@@ -63,15 +66,6 @@ class LinkSpec:
 
 
 # --- Targets ---------------------------------------------------------------------------
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
-
-
-def _own_origins() -> set[tuple[str, str, int | None]]:
-    return {_origin(settings.PUBLIC_URL), *(_origin(o) for o in settings.ANALYTICS_SITE_ORIGINS)}
-
-
 def target_clean(target: str) -> str:
     """The absolute target URL, or LinkError naming why it is refused.
 
@@ -115,12 +109,12 @@ def target_clean(target: str) -> str:
 
 
 def _check_host(url: str) -> None:
-    scheme, host, _port = _origin(url)
+    _scheme, host, _port = origin_of(url)
     try:
         urlsplit(url).port  # noqa: B018 (raises on a port that is not a number)
     except ValueError:
         raise LinkError(_("'%(t)s' has an invalid port") % {"t": url}) from None
-    if not _HOST.fullmatch(host):
+    if not HOST.fullmatch(host):
         raise LinkError(
             _("'%(host)s' is not a plain host name (write international names in punycode)")
             % {"host": host}
@@ -134,22 +128,6 @@ def _check_host(url: str) -> None:
             )
             % {"host": host, "allowed": allowed}
         )
-
-
-def target_allowed(url: str) -> bool:
-    """Is this (already cleaned) URL on our own sites or an allowed domain?"""
-    origin = _origin(url)
-    if origin[0] not in {"http", "https"} or not _HOST.fullmatch(origin[1]):
-        return False
-    if origin in _own_origins():
-        return True
-    host = origin[1]
-    return any(host == d or host.endswith("." + d) for d in settings.LINK_ALLOWED_DOMAINS)
-
-
-def allowed_destinations() -> list[str]:
-    own = [settings.PUBLIC_URL, *settings.ANALYTICS_SITE_ORIGINS]
-    return own + [f"*.{d}" for d in settings.LINK_ALLOWED_DOMAINS]
 
 
 def with_utm(target: str, *, channel: str, campaign: str) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from quartieri.accounts.models import User
 from quartieri.accounts.roles import Capability
+from quartieri.campaigns import scheduling
 from quartieri.campaigns.models import Variant
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.selectors import Duty, accounts_allowing
@@ -100,10 +101,12 @@ class ToSchedule(InboxKind):
     order = 30
 
     def waiting(self, *, user: User) -> QuerySet[Any]:
-        # A campaign that has ended takes no more dates.
+        # A campaign that has ended takes no more dates (by the clock the scheduling
+        # service reads).
+        today = timezone.localdate(scheduling.schedule_now())
         return (
             _variants(user=user, status=Status.APPROVED, duty=Duty.PUBLISH)
-            .filter(content_item__campaign__end_date__gte=timezone.localdate())
+            .filter(content_item__campaign__end_date__gte=today)
             .order_by("updated_at", "pk")
         )
 

@@ -1,25 +1,28 @@
 """The review queue: what waits for a person's review or time, and what came back to them.
 
-One query for the variants and one for the person's grants, whatever their number; which
-steps the person may take is ``selectors.variant_next_step`` (the services check again).
+Its lists are the "Da fare" kinds' querysets (``campaigns.inbox``): who may act on which
+account, and four eyes, are decided in SQL there, before any cap, so a long backlog on
+accounts the person cannot touch never hides a post they may act on. One query per list
+(each joins its campaign and account); the services check every step again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from quartieri.accounts.models import User
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
+from quartieri.campaigns.inbox import SentBack, ToReview, ToSchedule
 from quartieri.campaigns.models import Variant
-from quartieri.campaigns.selectors import variant_next_step
-from quartieri.channels.selectors import user_grants
 
 Status = Variant.Status
-# A queue longer than this is a backlog to filter on the campaign pages, not a page to tick.
+# A list longer than this is a backlog to filter on the campaign pages, not a page to tick:
+# each list shows its first QUEUE_LIMIT and says how many more wait.
 QUEUE_LIMIT = 300
+_ORDER = ("content_item__campaign__start_date", "content_item__title", "pk")
 
 
 @dataclass
@@ -28,35 +31,43 @@ class ReviewQueue:
     to_schedule: list[Variant] = field(default_factory=list)  # approved, the person may schedule
     sent_back: list[Variant] = field(default_factory=list)  # the person's drafts, rejected
     waiting: list[Variant] = field(default_factory=list)  # the person's, in someone's review
+    # List name → how many rows beyond QUEUE_LIMIT it did not show.
+    more: dict[str, int] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
         return not (self.to_review or self.to_schedule or self.sent_back or self.waiting)
 
 
+def _mine_in_review(user: User) -> QuerySet[Variant]:
+    """The person's posts in someone else's review (the ones they may review themselves
+    are in ``to_review``)."""
+    return (
+        Variant.objects.filter(status=Status.IN_REVIEW)
+        .filter(Q(drafted_by=user) | Q(last_edited_by=user))
+        .exclude(pk__in=ToReview().waiting(user=user).values("pk"))
+        .select_related("content_item__campaign", "account")
+    )
+
+
+def _first(queue: ReviewQueue, name: str, rows: QuerySet[Variant]) -> list[Variant]:
+    shown = list(rows.order_by(*_ORDER)[: QUEUE_LIMIT + 1])
+    if len(shown) > QUEUE_LIMIT:
+        queue.more[name] = rows.count() - QUEUE_LIMIT
+    return shown[:QUEUE_LIMIT]
+
+
 def review_queue(*, user: User) -> ReviewQueue:
     queue = ReviewQueue()
     if not user_can(user, Capability.DRAFT_CONTENT):
         return queue
-    mine = Q(drafted_by=user) | Q(last_edited_by=user)
-    rows = (
-        Variant.objects.filter(
-            Q(status__in=(Status.IN_REVIEW, Status.APPROVED))
-            | (Q(status=Status.DRAFT) & ~Q(review_comment="") & mine)
-        )
-        .select_related("content_item__campaign", "account")
-        .order_by("content_item__campaign__start_date", "content_item__title", "pk")[:QUEUE_LIMIT]
-    )
-    grants = user_grants(user=user)
-    for variant in rows:
-        step = variant_next_step(user=user, variant=variant, grants=grants)
-        wrote_it = user.pk in (variant.drafted_by_id, variant.last_edited_by_id)
-        if step == "review":
-            queue.to_review.append(variant)
-        elif step == "schedule":
-            queue.to_schedule.append(variant)
-        elif variant.status == Status.DRAFT:
-            queue.sent_back.append(variant)
-        elif variant.status == Status.IN_REVIEW and wrote_it:
-            queue.waiting.append(variant)
+    lists = {
+        "to_review": ToReview(),
+        "to_schedule": ToSchedule(),
+        "sent_back": SentBack(),
+    }
+    for name, kind in lists.items():
+        if kind.applies(user=user):
+            setattr(queue, name, _first(queue, name, kind.waiting(user=user)))
+    queue.waiting = _first(queue, "waiting", _mine_in_review(user))
     return queue

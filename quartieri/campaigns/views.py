@@ -23,6 +23,7 @@ from quartieri.campaigns.models import Campaign, Variant
 from quartieri.campaigns.plan_link import plan_link_context
 from quartieri.campaigns.selectors import campaign_list, variant_list, variant_next_step
 from quartieri.campaigns.views_edit import campaign_items, may_edit
+from quartieri.campaigns.writing import link_warnings
 from quartieri.channels.selectors import user_grants
 
 
@@ -104,6 +105,10 @@ ACTIONS: dict[str, Callable[[User, Variant, HttpRequest], Variant]] = {
 }
 
 
+# The steps before scheduling, after which the link's refusal would come as a surprise.
+LINK_WARNED = frozenset({"submit", "approve"})
+
+
 @require_POST
 @require_capability(Capability.DRAFT_CONTENT)  # every step needs at least this; analysts 403
 def variant_action_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
@@ -120,6 +125,9 @@ def variant_action_view(request: HttpRequest, pk: int, action: str) -> HttpRespo
             messages.error(request, message)
     else:
         messages.success(request, _("Done: %(variant)s.") % {"variant": variant})
+        if action in LINK_WARNED:
+            for warning in link_warnings(variant):
+                messages.warning(request, warning)
     return redirect(_back_url(request, variant))
 
 

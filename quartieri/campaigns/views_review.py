@@ -246,5 +246,6 @@ def variant_check_view(request: HttpRequest, pk: int) -> JsonResponse:
                 for f in report.failures
             ],
             "preview": preview,
+            "warnings": report.warnings,
         }
     )

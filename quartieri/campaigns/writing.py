@@ -31,11 +31,12 @@ from quartieri.campaigns.validation import (
     text_unit_label,
     variant_validate,
 )
-from quartieri.channels.base import OptionsError, option_field_name
+from quartieri.channels.base import Capability, OptionsError, option_field_name
 from quartieri.channels.models import Language
 from quartieri.channels.preview import Preview
 from quartieri.channels.registry import kind_for
 from quartieri.channels.rules import RuleFailure, text_length
+from quartieri.lib.destinations import SETTING, allowed_destinations, refused_host
 from quartieri.lib.textdiff import DiffPart, diff_changed, word_diff
 
 _COUNTED: dict[str, str | Promise] = {
@@ -118,19 +119,44 @@ def variant_draft(variant: Variant, changes: Mapping[str, Any]) -> Variant:
     return draft
 
 
+def link_warnings(variant: Variant) -> list[str]:
+    """Why the variant's link will be refused when it is scheduled ([] when it will not):
+    a kind that delivers sends its link as a tracked link, and tracked links lead only to
+    the allowed destinations (lib.destinations). A warning, not a rule: an operator may
+    allow the domain before the post is scheduled."""
+    if not variant.link:
+        return []
+    if Capability.DELIVERS not in kind_for(variant.account.platform).capabilities:
+        return []
+    host = refused_host(variant.link)
+    if not host:
+        return []
+    return [
+        _(
+            "The link goes to %(host)s, where tracked links may not lead: scheduling this post "
+            "will be refused until an operator adds the domain to %(setting)s (allowed now: "
+            "%(allowed)s)."
+        )
+        % {"host": host, "setting": SETTING, "allowed": ", ".join(allowed_destinations())}
+    ]
+
+
 @dataclass(frozen=True)
 class DraftReport:
     counters: list[Counter]
     failures: list[RuleFailure]
     preview: Preview
+    warnings: list[str]
 
 
 def draft_report(*, draft: Variant, media: list[MediaAsset]) -> DraftReport:
-    """What the server says of ``draft``: counters, every rule it breaks, its preview."""
+    """What the server says of ``draft``: counters, every rule it breaks, its preview, and
+    what will stop it later (its link's destination)."""
     return DraftReport(
         counters=draft_counters(draft),
         failures=variant_validate(draft),
         preview=variant_preview(draft, media=media),
+        warnings=link_warnings(draft),
     )
 
 
@@ -161,6 +187,7 @@ def editor_context(*, variant: Variant, failures: list[RuleFailure]) -> dict[str
         "diff": diff if diff_changed(diff) else [],
         "library": media_library(campaign=variant.content_item.campaign),
         "chosen_media": {asset.pk for asset in media},
+        "warnings": link_warnings(variant),
         "live": True,
     }
 

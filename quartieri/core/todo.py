@@ -5,8 +5,8 @@ An app joins with a module ``quartieri/<app>/inbox.py`` exposing ``KINDS``, a li
 reconnect…). A kind answers for one person: which rows wait for them (``waiting``, a
 queryset, so counting is one query) and how a row reads in the inbox (``entry``). A kind
 whose capability the person lacks costs no query at all. The menu shows the total on every
-page (one COUNT per kind that applies, whatever the data); the inbox page lists the first
-entries of each kind. Nothing in core names an app.
+page (one COUNT over a UNION ALL of the kinds that apply, whatever the data); the inbox
+page lists the first entries of each kind. Nothing in core names an app.
 """
 
 from __future__ import annotations
@@ -86,12 +86,21 @@ def _person(user: AbstractBaseUser | AnonymousUser) -> User | None:
 
 
 def inbox_total(*, user: AbstractBaseUser | AnonymousUser) -> int:
+    """How many things wait for ``user``, in one query whatever the number of kinds: each
+    kind's rows as their keys, UNION ALL (duplicates kept: each row is one thing to do),
+    counted. A kind whose rows cannot be any (no grant) drops out of the UNION."""
     person = _person(user)
     if person is None:
         return 0
-    return sum(
-        kind.waiting(user=person).count() for kind in inbox_kinds() if kind.applies(user=person)
-    )
+    keys = [
+        kind.waiting(user=person).order_by().values_list("pk")
+        for kind in inbox_kinds()
+        if kind.applies(user=person)
+    ]
+    if not keys:
+        return 0
+    first, *rest = keys
+    return first.union(*rest, all=True).count() if rest else first.count()
 
 
 def inbox_sections(

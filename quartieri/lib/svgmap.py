@@ -30,10 +30,12 @@ class Frame:
     max_lat: float
     scale: float  # view-box units per degree of latitude
     kx: float  # cos(latitude): degrees of longitude are shorter
+    x0: float = PAD  # where the westernmost and northernmost points are drawn
+    y0: float = PAD
 
     def xy(self, lon: float, lat: float) -> tuple[float, float]:
-        x = PAD + (lon - self.min_lon) * self.kx * self.scale
-        y = PAD + (self.max_lat - lat) * self.scale
+        x = self.x0 + (lon - self.min_lon) * self.kx * self.scale
+        y = self.y0 + (self.max_lat - lat) * self.scale
         return round(x, 1), round(y, 1)
 
 
@@ -72,13 +74,32 @@ class StaticMap:
         return "".join(parts)
 
 
-def frame_for(points: Iterable[tuple[float, float]]) -> Frame:
+@dataclass(frozen=True)
+class Area:
+    """Where a map is drawn: a box of a larger drawing (a screen slide) and its margin."""
+
+    x: float = 0.0
+    y: float = 0.0
+    width: float = WIDTH
+    height: float = HEIGHT
+    pad: float = PAD
+    centred: bool = False  # the map in the middle of the box, or at its top left
+
+
+def frame_for(points: Iterable[tuple[float, float]], area: Area = Area()) -> Frame:  # noqa: B008 - frozen
+    """North up, aspect kept, the points filling ``area`` but its margin."""
     lons, lats = zip(*points, strict=True)
     kx = math.cos(math.radians((min(lats) + max(lats)) / 2))
     span_x = max((max(lons) - min(lons)) * kx, 1e-6)
     span_y = max(max(lats) - min(lats), 1e-6)
-    scale = min((WIDTH - 2 * PAD) / span_x, (HEIGHT - 2 * PAD) / span_y)
-    return Frame(min(lons), max(lats), scale, kx)
+    pad = area.pad
+    scale = min((area.width - 2 * pad) / span_x, (area.height - 2 * pad) / span_y)
+    if area.centred:
+        x0 = area.x + (area.width - span_x * scale) / 2
+        y0 = area.y + (area.height - span_y * scale) / 2
+    else:
+        x0, y0 = area.x + pad, area.y + pad
+    return Frame(min(lons), max(lats), scale, kx, x0, y0)
 
 
 Rings = list[Sequence[Sequence[float]]]
@@ -104,6 +125,11 @@ def _path(frame: Frame, coords: Sequence[Sequence[float]], *, closed: bool) -> s
     return "".join(parts) + ("Z" if closed else "")
 
 
+def rings_path(frame: Frame, rings: Rings) -> str:
+    """The boundary's SVG path data (each ring closed)."""
+    return "".join(_path(frame, ring, closed=True) for ring in rings)
+
+
 def route_map(
     *,
     rings: Rings,
@@ -114,7 +140,7 @@ def route_map(
     everything = [(p[0], p[1]) for ring in rings for p in ring]
     everything += list(path) + [(lon, lat) for _label, lon, lat in stops]
     frame = frame_for(everything)
-    boundary = "".join(_path(frame, ring, closed=True) for ring in rings)
+    boundary = rings_path(frame, rings)
     route = _path(frame, path, closed=False) if len(path) > 1 else ""
     markers = tuple(Marker(label, *frame.xy(lon, lat)) for label, lon, lat in stops)
     return StaticMap(WIDTH, HEIGHT, boundary, route, markers)

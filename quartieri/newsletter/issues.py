@@ -12,6 +12,7 @@ audit log.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -145,56 +146,67 @@ def _log_carried(issue: Issue, *, action: str, variant_id: int, before: dict[str
     )
 
 
-def issue_variant_join(*, issue: Issue, item: DayItem) -> Issue:
-    """The list's variant ``item`` was scheduled on the issue's day: its block joins the
-    text, after the day's other items. Runs inside the campaigns service's transaction
-    (delivery.py); a ValidationError refuses the schedule."""
+def _carry_change(
+    issue: Issue,
+    *,
+    action: str,
+    variant_id: int,
+    rewrite: Callable[[str, str], str | None],
+    refused: str,
+) -> Issue:
+    """Rewrite the issue's text in both languages (``rewrite(mjml, language)``, None when
+    the marks it needs were edited away: ``refused`` is then raised), lapse its approval
+    and log ``action``. Inside the campaigns service's transaction (delivery.py)."""
     issue = _locked(issue)
     _require_unsent(issue)
     before = audit_snapshot(obj=issue, fields=_SNAPSHOT)
     for language in ("it", "en"):
-        block = issue_block(item=item, newsletter_list=issue.newsletter_list, language=language)
-        changed = mjml_with_block(getattr(issue, f"mjml_{language}"), block=block)
+        changed = rewrite(getattr(issue, f"mjml_{language}"), language)
         if changed is None:
-            raise ValidationError(
-                _(
-                    "The issue of %(date)s was edited without the mark of its items: add "
-                    "“%(item)s” in the issue's editor, or schedule it on another day."
-                )
-                % {"date": issue.date.isoformat(), "item": item.title}
-            )
+            raise ValidationError(refused)
         setattr(issue, f"mjml_{language}", changed)
     _render_into(issue)
     _lapse_approval(issue)
     issue.save()
-    issue.variants.add(item.variant_id)
-    _log_carried(issue, action="join", variant_id=item.variant_id, before=before)
+    if action == "join":
+        issue.variants.add(variant_id)
+    else:
+        issue.variants.remove(variant_id)
+    _log_carried(issue, action=action, variant_id=variant_id, before=before)
     return issue
+
+
+def issue_variant_join(*, issue: Issue, item: DayItem) -> Issue:
+    """The list's variant ``item`` was scheduled on the issue's day: its block joins the
+    text, after the day's other items. A ValidationError refuses the schedule."""
+
+    def rewrite(mjml: str, language: str) -> str | None:
+        block = issue_block(item=item, newsletter_list=issue.newsletter_list, language=language)
+        return mjml_with_block(mjml, block=block)
+
+    refused = _(
+        "The issue of %(date)s was edited without the mark of its items: add "
+        "“%(item)s” in the issue's editor, or schedule it on another day."
+    ) % {"date": issue.date.isoformat(), "item": item.title}
+    return _carry_change(
+        issue, action="join", variant_id=item.variant_id, rewrite=rewrite, refused=refused
+    )
 
 
 def issue_variant_leave(*, issue: Issue, variant_id: int) -> Issue:
     """The variant left the calendar (or moved to another day): its block leaves the
     text. A ValidationError when the issue has gone out or its marks were edited away."""
-    issue = _locked(issue)
-    _require_unsent(issue)
-    before = audit_snapshot(obj=issue, fields=_SNAPSHOT)
-    for language in ("it", "en"):
-        changed = mjml_without_block(getattr(issue, f"mjml_{language}"), variant_id=variant_id)
-        if changed is None:
-            raise ValidationError(
-                _(
-                    "The issue of %(date)s carries this item but its text was edited by "
-                    "hand: take the item out in the issue's editor first."
-                )
-                % {"date": issue.date.isoformat()}
-            )
-        setattr(issue, f"mjml_{language}", changed)
-    _render_into(issue)
-    _lapse_approval(issue)
-    issue.save()
-    issue.variants.remove(variant_id)
-    _log_carried(issue, action="leave", variant_id=variant_id, before=before)
-    return issue
+    refused = _(
+        "The issue of %(date)s carries this item but its text was edited by "
+        "hand: take the item out in the issue's editor first."
+    ) % {"date": issue.date.isoformat()}
+    return _carry_change(
+        issue,
+        action="leave",
+        variant_id=variant_id,
+        rewrite=lambda mjml, _language: mjml_without_block(mjml, variant_id=variant_id),
+        refused=refused,
+    )
 
 
 EDITABLE = frozenset({"subject_it", "subject_en", "mjml_it", "mjml_en", "segment"})
@@ -225,16 +237,31 @@ def issue_update(*, actor: User, issue: Issue, **changes: Any) -> Issue:
     return issue
 
 
+def _step(
+    *, actor: User | None, issue: Issue, duty: Duty, source: str, target: str, action: str
+) -> Issue:
+    """Move the issue from ``source`` to ``target`` for someone holding ``duty`` on the
+    list's account, and log ``action`` (submit, pause, resume: one check, one write)."""
+    issue = _locked(issue)
+    _require(actor=actor, newsletter_list=issue.newsletter_list, duty=duty)
+    _require_status(issue, source)
+    before = audit_snapshot(obj=issue, fields=_SNAPSHOT)
+    issue.status = target
+    issue.save(update_fields=["status"])
+    _log(issue, actor=actor, action=action, before=before)
+    return issue
+
+
 @transaction.atomic
 def issue_submit(*, actor: User, issue: Issue) -> Issue:
-    issue = _locked(issue)
-    _require(actor=actor, newsletter_list=issue.newsletter_list, duty=Duty.DRAFT)
-    _require_status(issue, Status.DRAFT)
-    before = audit_snapshot(obj=issue, fields=_SNAPSHOT)
-    issue.status = Status.IN_REVIEW
-    issue.save(update_fields=["status"])
-    _log(issue, actor=actor, action="submit", before=before)
-    return issue
+    return _step(
+        actor=actor,
+        issue=issue,
+        duty=Duty.DRAFT,
+        source=Status.DRAFT,
+        target=Status.IN_REVIEW,
+        action="submit",
+    )
 
 
 def _require_reviewer(*, actor: User, issue: Issue) -> None:
@@ -298,26 +325,27 @@ def issue_send_start(*, actor: User | None, issue: Issue) -> Issue:
 
 @transaction.atomic
 def issue_pause(*, actor: User | None, issue: Issue) -> Issue:
-    issue = _locked(issue)
-    _require(actor=actor, newsletter_list=issue.newsletter_list, duty=Duty.PUBLISH)
-    _require_status(issue, Status.SENDING)
-    before = audit_snapshot(obj=issue, fields=_SNAPSHOT)
-    issue.status = Status.PAUSED
-    issue.save(update_fields=["status"])
-    _log(issue, actor=actor, action="pause", before=before)
-    return issue
+    return _step(
+        actor=actor,
+        issue=issue,
+        duty=Duty.PUBLISH,
+        source=Status.SENDING,
+        target=Status.PAUSED,
+        action="pause",
+    )
 
 
 @transaction.atomic
 def issue_resume(*, actor: User | None, issue: Issue) -> Issue:
-    issue = _locked(issue)
-    _require(actor=actor, newsletter_list=issue.newsletter_list, duty=Duty.PUBLISH)
-    _require_status(issue, Status.PAUSED)
-    before = audit_snapshot(obj=issue, fields=_SNAPSHOT)
-    issue.status = Status.SENDING
-    issue.save(update_fields=["status"])
+    issue = _step(
+        actor=actor,
+        issue=issue,
+        duty=Duty.PUBLISH,
+        source=Status.PAUSED,
+        target=Status.SENDING,
+        action="resume",
+    )
     batches_requeue(issue=issue)
-    _log(issue, actor=actor, action="resume", before=before)
     return issue
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from quartieri.accounts.models import User
+from quartieri.channels.models import AccountGrant
 from quartieri.channels.selectors import Duty, account_allows
 from quartieri.lib.spreadsheet import safe_cell
 from quartieri.newsletter.models import (
@@ -33,9 +34,17 @@ EXPORT_COLUMNS = [
 ]
 
 
-def list_allows(*, user: User, newsletter_list: NewsletterList, duty: Duty) -> str:
-    """Empty when ``user`` may do ``duty`` on the list's channel account, else why not."""
-    return account_allows(user=user, account=newsletter_list.account, duty=duty)
+def list_allows(
+    *,
+    user: User,
+    newsletter_list: NewsletterList,
+    duty: Duty,
+    grants: dict[int, AccountGrant] | None = None,
+) -> str:
+    """Empty when ``user`` may do ``duty`` on the list's channel account, else why not
+    (``grants``: the person's, from ``channels.selectors.user_grants``, read once for many
+    checks)."""
+    return account_allows(user=user, account=newsletter_list.account, duty=duty, grants=grants)
 
 
 def wording_current(*, newsletter_list: NewsletterList, language: str) -> ConsentWording | None:

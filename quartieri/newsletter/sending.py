@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -371,25 +371,77 @@ class _Run:
     given_up: set[int] = field(default_factory=set)
 
 
-def _rate_wait(servers: list[SmtpServer], count: int) -> None:
-    """Block until the global and per-server caps allow ``count`` more messages."""
-    caps = [("smtp:*", settings.NEWSLETTER_RATE)] + [
-        (f"smtp:{s.name}", s.rate * count // max(1, len(servers))) for s in servers if s.rate
-    ]
-    for key, cap in caps:
-        if cap <= 0:
-            continue
-        needed = min(count, cap)
-        while needed > 0:
-            second = int(time.time())
-            needed -= rate_take(key=key, window=second, cap=cap, want=needed)
-            if needed > 0:
-                time.sleep(max(0.0, second + 1 - time.time()))
+# --- Rate caps ------------------------------------------------------------------------
+# A server's ``rate`` and NEWSLETTER_RATE promise messages per second: at most that many
+# are handed over in any one second, whatever the reservation size, the number of servers
+# or processes (the counters are shared rows, services.rate_take). A chunk takes its
+# permits, per server, before it is read and reserved, and is no larger than they allow.
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+
+
+def _by_connections(servers: list[SmtpServer], count: int) -> dict[str, int]:
+    """``count`` split over the servers as the pool spreads it (by connections)."""
+    total = sum(s.connections for s in servers)
+    shares = {s.name: count * s.connections // total for s in servers}
+    for s in servers[: count - sum(shares.values())]:
+        shares[s.name] += 1
+    return shares
+
+
+def _take(servers: list[SmtpServer], want: int, second: int) -> dict[str, int]:
+    """Permits of this second, per server, for up to ``want`` messages (maybe none)."""
+    if settings.NEWSLETTER_RATE:
+        want = rate_take(key="smtp:*", window=second, cap=settings.NEWSLETTER_RATE, want=want)
+    capped, free = [s for s in servers if s.rate], [s for s in servers if not s.rate]
+    shares = _by_connections(servers, want)
+    plan = {s.name: _server_take(s, shares[s.name], second) for s in capped}
+    # What a capped server could not take goes to the others: capped ones with slots left
+    # this second, then the uncapped ones.
+    for s in capped:
+        left = want - sum(plan.values()) - sum(shares[f.name] for f in free)
+        if left > 0:
+            plan[s.name] += _server_take(s, left, second)
+    if free:
+        plan.update(_by_connections(free, want - sum(plan.values())))
+    return plan
+
+
+def _server_take(server: SmtpServer, want: int, second: int) -> int:
+    if want <= 0:
+        return 0
+    return rate_take(key=f"smtp:{server.name}", window=second, cap=server.rate, want=want)
+
+
+def _rate_plan(
+    servers: list[SmtpServer], want: int, *, clock: Clock = time.time, sleep: Sleep = time.sleep
+) -> dict[str, int] | None:
+    """How many of the next ``want`` messages each server may take now, waiting for the
+    next second while the caps allow none; None when nothing is capped."""
+    if not servers or not (settings.NEWSLETTER_RATE or any(s.rate for s in servers)):
+        return None
+    while True:
+        second = int(clock())
+        plan = {name: n for name, n in _take(servers, want, second).items() if n}
+        if plan:
+            return plan
+        sleep(max(0.0, second + 1 - clock()))
+
+
+def _send_planned(run: _Run, outgoing: list[Outgoing], plan: dict[str, int] | None) -> list[Result]:
+    if plan is None:
+        return run.loop.run(run.pool.send(outgoing, run.journal))
+    groups: dict[str, list[Outgoing]] = {}
+    start = 0
+    for name, count in plan.items():
+        groups[name], start = outgoing[start : start + count], start + count
+    return run.loop.run(run.pool.send_to(groups, run.journal))
 
 
 def _chunk(run: _Run) -> bool:
     """Reserve, send and confirm one reservation's worth; False when nothing is left."""
-    rows = _next_recipients(run, settings.NEWSLETTER_RESERVE)
+    plan = _rate_plan(run.servers, settings.NEWSLETTER_RESERVE)
+    rows = _next_recipients(run, sum(plan.values()) if plan else settings.NEWSLETTER_RESERVE)
     if not rows:
         return False
     # Built before the reservation, so that the rows are committed right before the
@@ -401,13 +453,12 @@ def _chunk(run: _Run) -> bool:
             int(row["subscriber_id"]), str(row["subscriber__email"]), str(row["subscriber__name"])
         )
         built[person.subscriber_id] = (person.email, template.render(person))
-    _rate_wait(run.servers, len(rows))
     reserved = _reserve(run.batch, rows, run.worker)
     outgoing = [
         Outgoing(delivery_id, settings.NEWSLETTER_BOUNCE_EMAIL, *built[subscriber_id])
         for delivery_id, subscriber_id in reserved.items()
     ]
-    results = run.loop.run(run.pool.send(outgoing, run.journal))
+    results = _send_planned(run, outgoing, plan)
     again = _confirm(run.batch, results)
     for subscriber_id in again:
         run.tries[subscriber_id] = run.tries.get(subscriber_id, 0) + 1
@@ -444,6 +495,13 @@ def _run_chunks(run: _Run) -> str:
             return "done"
 
 
+def configured_servers() -> list[SmtpServer]:
+    """The newsletter's SMTP servers, waiting the setting's time for end-of-data replies."""
+    return smtp_servers(
+        settings.NEWSLETTER_SMTP_URLS, data_timeout=settings.NEWSLETTER_SMTP_DATA_TIMEOUT
+    )
+
+
 def batch_send(*, batch_id: int, worker: str) -> str:
     """The task body: send one batch, or return at once if it is not ours."""
     batch = batch_claim(batch_id=batch_id, worker=worker)
@@ -451,7 +509,7 @@ def batch_send(*, batch_id: int, worker: str) -> str:
         return "not claimed"
     issue = batch.issue
     templates = {lang: MessageTemplate(issue=issue, language=lang) for lang in ("it", "en")}
-    servers = smtp_servers(settings.NEWSLETTER_SMTP_URLS)
+    servers = configured_servers()
     try:
         journal = Journal(journal_path(batch_id=batch.pk, worker=worker))
     except JournalError:

@@ -38,21 +38,28 @@ def is_suppressed(email: str) -> bool:
     return Suppression.objects.filter(email_hash__in=email_hashes(email)).exists()
 
 
+RATE_SWAP_ATTEMPTS = 8
+
+
 def rate_take(*, key: str, window: int, cap: int, want: int = 1) -> int:
     """Take up to ``want`` of ``cap`` in the counter (key, window); returns how many.
 
-    Shared by every process through the database: the conditional UPDATE is atomic, so
-    two processes never both take the last slot.
+    Shared by every process through the database: what is left is read, then taken by a
+    compare-and-swap on the count (the UPDATE matches only if nobody took any meanwhile),
+    so two processes never both take the last slots; a lost swap reads again.
     """
     if cap <= 0:
         return want
     RateWindow.objects.get_or_create(key=key, window=window)
-    for take in sorted({want, 1}, reverse=True):
-        if RateWindow.objects.filter(key=key, window=window, count__lte=cap - take).update(
-            count=F("count") + take
-        ):
+    counter = RateWindow.objects.filter(key=key, window=window)
+    for _attempt in range(RATE_SWAP_ATTEMPTS):
+        used = counter.values_list("count", flat=True).first() or 0
+        take = min(want, cap - used)
+        if take <= 0:
+            return 0
+        if counter.filter(count=used).update(count=F("count") + take):
             return take
-    return 0
+    return 0  # contended all along: this second's slots go to the others
 
 
 @transaction.atomic

@@ -21,14 +21,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import ssl
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+# Every reply but one: the greeting, EHLO, MAIL, RCPT, DATA's 354 come at once from a live
+# server, and a dead one should be noticed soon.
 TIMEOUT_SECONDS = 30.0
 
 
@@ -43,6 +45,10 @@ class SmtpServer:
     password: str = ""
     connections: int = 10
     rate: int = 0  # messages per second across all processes, 0 = no cap
+    # The reply after the end of data, when a server scans and queues the message: RFC 5321
+    # §4.5.3.2.6 asks clients to wait 10 minutes for it. Giving up sooner leaves a message
+    # the server may well have taken "uncertain", never sent again.
+    data_timeout: float = TIMEOUT_SECONDS
 
 
 def _positive(query: dict[str, list[str]], key: str, default: int, url: str) -> int:
@@ -76,8 +82,8 @@ def smtp_server_parse(url: str) -> SmtpServer:
     )
 
 
-def smtp_servers(urls: Sequence[str]) -> list[SmtpServer]:
-    return [smtp_server_parse(url) for url in urls]
+def smtp_servers(urls: Sequence[str], *, data_timeout: float = TIMEOUT_SECONDS) -> list[SmtpServer]:
+    return [replace(smtp_server_parse(url), data_timeout=data_timeout) for url in urls]
 
 
 class Outcome(StrEnum):
@@ -170,12 +176,12 @@ class Connection:
     extensions: set[str] = field(default_factory=set)
     broken: bool = False
 
-    async def _reply(self) -> tuple[int, str]:
+    async def _reply(self, timeout: float = TIMEOUT_SECONDS) -> tuple[int, str]:
         if self.reader is None:
             raise ConnectionError("not connected")
         lines: list[str] = []
         while True:
-            raw = await asyncio.wait_for(self.reader.readline(), TIMEOUT_SECONDS)
+            raw = await asyncio.wait_for(self.reader.readline(), timeout)
             if not raw:
                 raise ConnectionError("the server closed the connection")
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
@@ -265,7 +271,7 @@ class Connection:
         try:
             await self._flushed()
             witness.dot_written(message.key)
-            code, text = await self._reply()
+            code, text = await self._reply(self.server.data_timeout)
         except _BROKEN as error:
             raise _BrokenAfterDotError(
                 Result(message.key, Outcome.UNKNOWN, self.server.name, str(error)[:200])
@@ -325,6 +331,12 @@ class Connection:
         self.writer = self.reader = None
 
 
+def _round_robin(
+    connections: list[Connection], messages: Sequence[Outgoing]
+) -> list[tuple[Connection, list[Outgoing]]]:
+    return [(c, list(messages[n :: len(connections)])) for n, c in enumerate(connections)]
+
+
 class Pool:
     """Connections to each server (``connections`` each), opened on first use and kept
     for the life of the pool; ``send`` spreads messages over all that are open."""
@@ -359,12 +371,33 @@ class Pool:
         if not self.open:
             detail = "; ".join(self.errors[-3:]) or "no SMTP server configured"
             return [Result(m.key, Outcome.RETRY, "", detail[:300]) for m in messages]
-        connections = list(self.open)
-        shares = [list(messages[n :: len(connections)]) for n in range(len(connections))]
+        return await self._dispatch(_round_robin(list(self.open), messages), witness)
+
+    async def send_to(
+        self, groups: Mapping[str, Sequence[Outgoing]], witness: Witness = NO_WITNESS
+    ) -> list[Result]:
+        """Send each server's messages (by server name) over that server's connections:
+        the caller decided how many each may take (the rate caps, sending._rate_plan). A
+        server none of whose connections opened gets its messages back to try again."""
+        await self.ensure_open()
+        assignments: list[tuple[Connection, list[Outgoing]]] = []
+        results: list[Result] = []
+        for name, messages in groups.items():
+            mine = [c for c in self.open if c.server.name == name]
+            if mine:
+                assignments += _round_robin(mine, messages)
+            else:
+                detail = "; ".join(e for e in self.errors[-3:] if e.startswith(name)) or name
+                results += [Result(m.key, Outcome.RETRY, name, detail[:300]) for m in messages]
+        return results + await self._dispatch(assignments, witness)
+
+    async def _dispatch(
+        self, assignments: list[tuple[Connection, list[Outgoing]]], witness: Witness
+    ) -> list[Result]:
         done = await asyncio.gather(
-            *(c.send_many(share, witness) for c, share in zip(connections, shares, strict=True))
+            *(c.send_many(share, witness) for c, share in assignments if share)
         )
-        self.open = [c for c in connections if not c.broken]
+        self.open = [c for c in self.open if not c.broken]
         return [result for results in done for result in results]
 
     async def close(self) -> None:

@@ -32,6 +32,8 @@ from quartieri.accounts.selectors import user_can
 from quartieri.channels.models import AccountGrant
 from quartieri.channels.selectors import Duty, account_allows, user_grants
 from quartieri.core.workers import live_worker_ids
+from quartieri.lib.destinations import SETTING as DESTINATIONS_SETTING
+from quartieri.lib.destinations import allowed_destinations
 from quartieri.publishing import recovery
 from quartieri.publishing.filters import OutboxFilterSet
 from quartieri.publishing.models import OutboxEntry
@@ -236,7 +238,13 @@ def account_health_view(request: HttpRequest) -> HttpResponse:
         )
         for health in account_health_list()
     ]
-    context = {"rows": rows, "notes": quota_notes()}
+    context = {
+        "rows": rows,
+        "notes": quota_notes(),
+        "destinations": allowed_destinations(),
+        "domains": settings.LINK_ALLOWED_DOMAINS,
+        "destinations_setting": DESTINATIONS_SETTING,
+    }
     return render(request, "publishing/account_health.html", context)
 
 

@@ -21,18 +21,22 @@ new title.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Min, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from quartieri.analytics.links import LinkError
+from quartieri.campaigns import scheduling
 from quartieri.campaigns.models import MediaAsset, Variant
 from quartieri.campaigns.services import variant_record_published
 from quartieri.channels.registry import Platform
@@ -55,11 +59,28 @@ ROME = ZoneInfo("Europe/Rome")
 SLIDE_SECONDS = 10
 
 
-def live_variants(*, account_id: int, leaving: int | None = None) -> QuerySet[Variant]:
-    """The account's scheduled and published variants, but ``leaving`` (being withdrawn)."""
-    rows = Variant.objects.filter(
-        account_id=account_id, status__in=LIVE, scheduled_at__isnull=False
+def _today(now: dt.datetime | None) -> dt.date:
+    """Today in Europe/Rome, by the clock the campaigns' scheduling reads (one clock, so
+    tests of the 2021 campaign can stand in 2021)."""
+    return (now or scheduling.schedule_now()).astimezone(ROME).date()
+
+
+def _live(*, account_ids: QuerySet[Any] | list[int], today: dt.date) -> QuerySet[Variant]:
+    """Scheduled and published variants of the accounts whose campaign has not ended: a
+    slide's window closes with its campaign's last day, so an ended one shows nothing."""
+    return Variant.objects.filter(
+        account_id__in=account_ids,
+        status__in=LIVE,
+        scheduled_at__isnull=False,
+        content_item__campaign__end_date__gte=today,
     )
+
+
+def live_variants(
+    *, account_id: int, leaving: int | None = None, now: dt.datetime | None = None
+) -> QuerySet[Variant]:
+    """The account's live variants (``_live``) but ``leaving`` (being withdrawn)."""
+    rows = _live(account_ids=[account_id], today=_today(now))
     if leaving is not None:
         rows = rows.exclude(pk=leaving)
     return (
@@ -152,7 +173,11 @@ def _current(playlist: Playlist) -> list[tuple[int, dt.datetime | None, dt.datet
 
 @transaction.atomic
 def group_sync(
-    *, group: DisplayGroup, leaving: int | None = None, delivering: int | None = None
+    *,
+    group: DisplayGroup,
+    leaving: int | None = None,
+    delivering: int | None = None,
+    now: dt.datetime | None = None,
 ) -> bool:
     """Bring the group's channel playlist in line with its account's live variants (but
     ``leaving``); True when something changed (the caller's transaction also bumps the
@@ -168,7 +193,7 @@ def group_sync(
         gone.delete()
         return changed
     playlist = _channel_playlist(group, group.account.handle)
-    live = live_variants(account_id=group.account.pk, leaving=leaving)
+    live = live_variants(account_id=group.account.pk, leaving=leaving, now=now)
     wanted = [(variant_slide(v, strict=v.pk == delivering), *variant_window(v)) for v in live]
     if _current(playlist) == [(slide.pk, start, end) for slide, start, end in wanted]:
         return False
@@ -189,29 +214,51 @@ def group_sync(
 
 
 @transaction.atomic
-def variants_sync(*, groups: Sequence[DisplayGroup] | None = None) -> int:
+def variants_sync(
+    *, groups: Sequence[DisplayGroup] | None = None, now: dt.datetime | None = None
+) -> int:
     """Sync every group that is a channel account; the number of playlists changed."""
     targets = groups if groups is not None else DisplayGroup.objects.filter(account__isnull=False)
-    changed = sum(group_sync(group=group) for group in targets)
+    changed = sum(group_sync(group=group, now=now) for group in targets)
     if changed:
         content_changed()
     return changed
 
 
-def fingerprint() -> str:
-    """A cheap summary of every screens variant (one aggregate query): when it moves, the
-    periodic tick syncs."""
-    summary = Variant.objects.filter(account__platform=PLATFORM).aggregate(
-        count=Count("pk"),
-        last_id=Max("pk"),
-        last_change=Max("updated_at"),
-        first_end=Min("content_item__campaign__end_date"),
-        last_end=Max("content_item__campaign__end_date"),
+# What a slide and its window are drawn from (_slide_fields, variant_window, the QR link).
+_SHOWN = (
+    "pk",
+    "account_id",
+    "account__handle",
+    "scheduled_at",
+    "title",
+    "caption",
+    "link",
+    "content_item__title",
+    "content_item__neighbourhood_id",
+    "content_item__campaign_id",
+    "content_item__campaign__slug",
+    "content_item__campaign__end_date",
+)
+_SHOWN_MEDIA = ("variant_id", "mediaasset_id", "mediaasset__kind", "mediaasset__file",
+                "mediaasset__alt_text", "mediaasset__mime_type", "mediaasset__duration_seconds")  # fmt: skip
+
+
+def fingerprint(*, now: dt.datetime | None = None) -> str:
+    """A digest of what the channel playlists show (three small queries): the live
+    variants' drawn fields and media, the groups' accounts, and the day (an ended campaign
+    drops out). A draft saved, or a live post recorded published, leaves it as it is."""
+    groups = DisplayGroup.objects.filter(account__isnull=False)
+    live = _live(account_ids=groups.values("account_id"), today=_today(now))
+    shown = list(live.order_by("pk").values_list(*_SHOWN))
+    media = list(
+        Variant.media.through.objects.filter(variant__in=live.values("pk"))
+        .order_by("variant_id", "mediaasset_id")
+        .values_list(*_SHOWN_MEDIA)
     )
-    groups = DisplayGroup.objects.filter(account__isnull=False).aggregate(
-        n=Count("pk"), last=Max("pk"), accounts=Max("account_id")
-    )
-    return "|".join(str(value) for value in [*summary.values(), *groups.values()])[:120]
+    accounts = list(groups.order_by("pk").values_list("pk", "account_id"))
+    summary = [_today(now).isoformat(), shown, media, accounts]
+    return hashlib.sha256(json.dumps(summary, default=str).encode()).hexdigest()
 
 
 # --- The kind's delivery (kind.ScreensDelivery) ------------------------------------------------

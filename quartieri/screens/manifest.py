@@ -23,11 +23,18 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, Subquery
+from django.db.models import Prefetch, Q, Subquery
 
 from quartieri.screens import slides as slide_files
 from quartieri.screens import timeline
-from quartieri.screens.models import ContentVersion, Display, PlaylistItem, Schedule, Slide
+from quartieri.screens.models import (
+    ContentVersion,
+    Display,
+    PlaylistItem,
+    Rendition,
+    Schedule,
+    Slide,
+)
 
 logger = logging.getLogger(__name__)
 ROME = ZoneInfo(settings.TIME_ZONE)
@@ -115,7 +122,9 @@ def _file_entry(slide: Slide, display: Display) -> dict[str, object]:
         video = slide_files.video_file(slide)
         url = f"files/v/{slide.pk}/{slide_files.file_name(video)}"
         return {"kind": "video", "url": url, "alt": slide.alt_text}
-    rendition = slide_files.rendition_for(slide=slide, width=display.width, height=display.height)
+    rendition = slide_files.rendition_for(
+        slide=slide, width=display.width, height=display.height, known=getattr(slide, "sized", None)
+    )
     url = f"files/r/{rendition.pk}/{slide_files.file_name(rendition)}"
     return {"kind": "image", "url": url, "alt": slide.alt_text}
 
@@ -124,8 +133,12 @@ def _files(ids: set[int], display: Display) -> dict[int, dict[str, object]]:
     """Slide id → file entry; a slide that cannot be made is left out (and logged), so the
     player skips it and falls back to the default slide rather than show a broken one."""
     entries: dict[int, dict[str, object]] = {}
-    for slide in Slide.objects.filter(pk__in=ids).select_related(
-        "neighbourhood", "campaign", "asset"
+    # Each slide's renditions at the display's size come in one query for all.
+    sized = Rendition.objects.filter(width=display.width, height=display.height)
+    for slide in (
+        Slide.objects.filter(pk__in=ids)
+        .select_related("neighbourhood", "campaign", "asset")
+        .prefetch_related(Prefetch("renditions", queryset=sized, to_attr="sized"))
     ):
         try:
             entries[slide.pk] = _file_entry(slide, display)

@@ -2,8 +2,8 @@
 
 The kind's delivery puts a scheduled slide on its group's playlist at once (channel.py);
 this tick brings in what the delivery does not see (a campaign's new dates, a content
-item's new title). Cheap when nothing changed: one aggregate over the screens variants
-(channel.fingerprint) and one read of the last fingerprint synced. When it moved, the first worker to swap in the
+item's new title, a campaign that ended). Cheap when nothing changed: a digest of what the
+playlists show (channel.fingerprint) and one read of the last fingerprint synced. When it moved, the first worker to swap in the
 new fingerprint (compare-and-swap) syncs, in the same transaction; the others do nothing.
 """
 
@@ -19,7 +19,7 @@ from quartieri.screens.models import ContentVersion
 
 def tick(*, now: datetime) -> bool:
     """Sync the screens channel playlists if their variants changed; True when this call did."""
-    current = channel.fingerprint()
+    current = channel.fingerprint(now=now)
     synced = (
         ContentVersion.objects.filter(pk=1).values_list("variants_fingerprint", flat=True).first()
     )
@@ -34,5 +34,5 @@ def tick(*, now: datetime) -> bool:
         )
         if not claimed:
             return False  # another worker got there first
-        channel.variants_sync()
+        channel.variants_sync(now=now)
     return True

@@ -105,29 +105,36 @@ def plays_record(*, display: Display, records: Sequence[Any], now: dt.datetime) 
             outcome.rejected.append(Rejected(index, str(uid or "")[:MAX_ID_LENGTH], reason))
             continue
         checked[parsed.uid] = (index, parsed)
-    _drop_unknown_slides(checked, outcome)
-    _store(display, checked, outcome)
+    campaigns = _drop_unknown_slides(checked, outcome)
+    _store(display, checked, outcome, campaigns)
     return outcome
 
 
-def _drop_unknown_slides(checked: dict[str, tuple[int, _Record]], outcome: Outcome) -> None:
+def _drop_unknown_slides(
+    checked: dict[str, tuple[int, _Record]], outcome: Outcome
+) -> dict[int, int | None]:
+    """Reject the records of slides that do not exist; the others' slide id → campaign id
+    (what a play stores), from the one read of the slides."""
     wanted = {record.slide_id for _index, record in checked.values()}
-    known = set(Slide.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    known: dict[int, int | None] = (
+        dict(Slide.objects.filter(pk__in=wanted).values_list("pk", "campaign_id")) if wanted else {}
+    )
     for uid, (index, record) in list(checked.items()):
         if record.slide_id not in known:
             outcome.rejected.append(Rejected(index, uid, f"slide {record.slide_id} does not exist"))
             del checked[uid]
     outcome.rejected.sort(key=lambda rejected: rejected.index)
+    return known
 
 
-def _store(display: Display, checked: dict[str, tuple[int, _Record]], outcome: Outcome) -> None:
+def _store(
+    display: Display,
+    checked: dict[str, tuple[int, _Record]],
+    outcome: Outcome,
+    campaigns: dict[int, int | None],
+) -> None:
     if not checked:
         return
-    campaigns = dict(
-        Slide.objects.filter(pk__in={r.slide_id for _i, r in checked.values()}).values_list(
-            "pk", "campaign_id"
-        )
-    )
     with transaction.atomic():
         stored = set(
             Play.objects.filter(display=display, uid__in=list(checked)).values_list(

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import base64
 import io
-import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import segno
 from PIL import Image, ImageOps
+
+from quartieri.lib import svgmap
 
 # Average advance of a glyph in ems, per weight; a little generous so lines never overflow.
 GLYPH_EM = {"normal": 0.55, "bold": 0.6}
@@ -124,39 +125,19 @@ def qr_svg(url: str, box: Box) -> str:
 
 
 # --- Map -----------------------------------------------------------------------------------
-def _rings(geometry: dict[str, Any]) -> Iterator[Sequence[Sequence[float]]]:
-    polygons = (
-        [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
-    )
-    for polygon in polygons:
-        yield from polygon
-
-
 def map_svg(geometry: dict[str, Any], box: Box) -> str:
-    """The boundary drawn in ``box``: equirectangular at the area's mean latitude (over a
-    neighbourhood the distortion is far below a pixel), north up, aspect kept."""
-    rings = list(_rings(geometry))
-    lons = [p[0] for ring in rings for p in ring]
-    lats = [p[1] for ring in rings for p in ring]
-    if not lons:
+    """The boundary drawn in ``box`` as the mini-sites and posters draw it (lib/svgmap:
+    simplified, equirectangular at the area's mean latitude, north up, aspect kept),
+    centred."""
+    rings = svgmap.rings_of(geometry)
+    points = [(p[0], p[1]) for ring in rings for p in ring]
+    if not points:
         return ""
-    squeeze = math.cos(math.radians((min(lats) + max(lats)) / 2))
-    span_x = max((max(lons) - min(lons)) * squeeze, 1e-9)
-    span_y = max(max(lats) - min(lats), 1e-9)
-    pad = min(box.w, box.h) * 0.06
-    scale = min((box.w - 2 * pad) / span_x, (box.h - 2 * pad) / span_y)
-    x0 = box.x + (box.w - span_x * scale) / 2
-    y0 = box.y + (box.h - span_y * scale) / 2
-    parts = []
-    for ring in rings:
-        points = " L".join(
-            f"{x0 + (lon - min(lons)) * squeeze * scale:.1f},{y0 + (max(lats) - lat) * scale:.1f}"
-            for lon, lat, *_rest in ring
-        )
-        parts.append(f"M{points}Z")
+    area = svgmap.Area(box.x, box.y, box.w, box.h, pad=min(box.w, box.h) * 0.06, centred=True)
+    path = svgmap.rings_path(svgmap.frame_for(points, area), rings)
     return (
         f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.w:.1f}" height="{box.h:.1f}" '
-        f'fill="#e8eef3"/><path d="{" ".join(parts)}" fill="{ACCENT}" fill-opacity="0.45" '
+        f'fill="#e8eef3"/><path d="{path}" fill="{ACCENT}" fill-opacity="0.45" '
         f'stroke="{BACKGROUND}" stroke-width="{max(2.0, box.w / 200):.1f}" fill-rule="evenodd"/>'
     )
 

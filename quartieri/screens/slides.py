@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import secrets
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ from quartieri.screens.versions import content_changed
 logger = logging.getLogger(__name__)
 MB = 1024 * 1024
 # Bump when render.py draws differently: every rendition is then made again.
-RENDER_VERSION = 1
+RENDER_VERSION = 2  # 2: the map drawn by lib/svgmap (simplified boundary)
 _SNAPSHOT = [
     "name",
     "kind",
@@ -315,14 +316,25 @@ def _render(slide: Slide, width: int, height: int) -> tuple[bytes, str, str]:
         raise RenderError(f"slide {slide.pk}: {error}") from error
 
 
-def rendition_for(*, slide: Slide, width: int, height: int) -> Rendition:
+def rendition_for(
+    *, slide: Slide, width: int, height: int, known: Sequence[Rendition] | None = None
+) -> Rendition:
     """The slide made for this resolution, made now if missing or out of date.
 
+    ``known``: the slide's renditions at this resolution, read already (the manifest reads
+    every slide's at once), so finding a current one asks the database nothing.
     Raises RenderError when it cannot be made (the manifest then leaves the slide out)."""
     if slide.kind == Slide.Kind.VIDEO:
         raise ValueError("videos play as uploaded; they have no rendition")
     source = _source_digest(slide, width, height)
-    found = Rendition.objects.filter(slide=slide, width=width, height=height, source=source).first()
+    candidates = (
+        known
+        if known is not None
+        else Rendition.objects.filter(slide=slide, width=width, height=height, source=source)
+    )
+    found = next(
+        (r for r in candidates if (r.width, r.height, r.source) == (width, height, source)), None
+    )
     if found is not None:
         return found
     data, mime, extension = _render(slide, width, height)

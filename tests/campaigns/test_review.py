@@ -314,3 +314,47 @@ def test_a_mention_waits_in_the_colleagues_to_do_until_read(
     # Opening it from the inbox marks it read: it leaves "To do".
     assert client_for(editor).get(entry.url).status_code == 302
     assert inbox_total(user=editor) == before
+
+
+def test_the_queue_caps_after_the_grants_so_no_post_one_may_act_on_is_missed(
+    client_for, editor, approver, item, instagram, make_variant, monkeypatch
+):
+    from quartieri.campaigns import queue
+    from quartieri.channels.models import AccountGrant, ChannelAccount
+
+    # Given a backlog, listed first, on an account the approver holds no grant on, and one
+    # post the approver may approve, listed after it.
+    monkeypatch.setattr(queue, "QUEUE_LIMIT", 2)
+    other = ChannelAccount.objects.create(platform=instagram.platform, handle="@elsewhere")
+    AccountGrant.objects.create(account=other, user=editor, can_draft=True)
+    backlog = [
+        make_variant(item=item, account=other, by=editor, status="in_review") for _ in range(2)
+    ]
+    theirs = make_variant(item=item, account=instagram, by=editor, status="in_review")
+    # Then the approver's queue holds that post, and none of the backlog.
+    mine = queue.review_queue(user=approver)
+    assert [v.pk for v in mine.to_review] == [theirs.pk]
+    assert mine.more == {}
+    page = client_for(approver).get(reverse("campaigns:review_queue")).content.decode()
+    assert f'value="{theirs.pk}"' in page
+    assert all(f'value="{v.pk}"' not in page for v in backlog)
+    # The editor who wrote all three waits for them, two shown and one more counted.
+    written = queue.review_queue(user=editor)
+    assert len(written.waiting) == 2
+    assert written.more == {"waiting": 1}
+    assert (
+        "1 more is not shown here"
+        in client_for(editor).get(reverse("campaigns:review_queue")).content.decode()
+    )
+
+
+def test_the_queue_costs_the_same_queries_for_a_long_backlog(
+    editor, approver, item, instagram, make_variant, django_assert_max_num_queries
+):
+    from quartieri.campaigns.queue import review_queue
+
+    for _ in range(6):
+        make_variant(item=item, account=instagram, by=editor, status="in_review")
+    with django_assert_max_num_queries(4):
+        queue = review_queue(user=approver)
+    assert len(queue.to_review) == 6

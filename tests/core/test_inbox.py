@@ -156,3 +156,24 @@ def test_the_menu_count_costs_the_same_queries_whatever_is_waiting(
     with django_assert_num_queries(len(one.captured_queries)):
         page = client.get("/campaigns/")
     assert 'data-testid="inbox-count">6<' in page.text
+
+
+def test_the_menu_counts_every_kind_in_one_query(item, page_account, editor, approver, admin_user):
+    # Given work of three kinds for the approver: a post to review, a failed post and an
+    # account to reconnect.
+    variant = variant_approve(actor=approver, variant=submitted(item, page_account, editor))
+    submitted(item, page_account, editor, caption="Isola, to review")
+    OutboxEntry.objects.create(
+        variant=variant,
+        account=page_account,
+        due_at=timezone.now(),
+        state=OutboxEntry.State.FAILED,
+        last_error="The platform refused the image.",
+    )
+    AccountState.objects.create(account=page_account, reconnect_needed=True)
+    expected = sum(section.count for section in inbox_sections(user=approver))
+    assert expected >= 3
+    # Then the menu's total is that sum, counted in one query.
+    with CaptureQueriesContext(connection) as queries:
+        assert inbox_total(user=approver) == expected
+    assert len(queries.captured_queries) == 1

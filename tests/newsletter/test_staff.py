@@ -253,3 +253,20 @@ def test_resending_when_nothing_is_uncertain_is_refused(client_for, approver, un
     ]
     assert Issue.objects.get(pk=issue.pk).status == Issue.Status.SENT
     assert not SendBatch.objects.filter(issue=issue, recipients__isnull=False).exists()
+
+
+def test_the_issue_page_reads_the_person_s_grants_once_for_all_its_buttons(
+    approved_issue, approver, editor, client_for, django_assert_num_queries
+):
+    from quartieri.newsletter.models import Issue
+    from quartieri.newsletter.views_staff import _steps
+
+    issue = Issue.objects.select_related("newsletter_list__account").get(pk=approved_issue.pk)
+    with django_assert_num_queries(1):
+        steps = _steps(approver, issue, 0)
+    assert {name for name, shown in steps.items() if shown} == {"edit", "send", "test"}
+    with django_assert_num_queries(1):
+        steps = _steps(editor, issue, 0)
+    assert {name for name, shown in steps.items() if shown} == {"edit", "test"}
+    page = client_for(approver).get(f"/newsletter/issues/{issue.pk}/")
+    assert page.status_code == 200

@@ -3,6 +3,7 @@ campaign slides of about 10 s; loading it twice changes nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -15,6 +16,7 @@ from quartieri.campaigns import demo as campaigns_demo
 from quartieri.core import demo as core_demo
 from quartieri.places import importers, services
 from quartieri.places.models import Neighbourhood
+from quartieri.screens import channel as screens_channel
 from quartieri.screens import demo, manifest
 from quartieri.screens.models import Display, Playlist, Schedule, Slide
 
@@ -75,7 +77,10 @@ def test_the_demo_screens_stand_at_real_stops_and_play_the_campaign(client_for, 
     assert Slide.objects.filter(is_default=True).count() == 1
     # The screens channel account's posts went through the workflow onto the channel playlist.
     channel = Playlist.objects.get(channel_group__name=demo.CHANNEL_GROUP)
-    # Its three posts (the screens demo schedules them once the group exists).
+    # Its three posts (the screens demo schedules them once the group exists) are on it
+    # while their campaign runs; the 2021 campaign has ended, so today it shows none.
+    assert channel.items.count() == 0
+    screens_channel.variants_sync(now=dt.datetime(2021, 5, 3, 12, tzinfo=dt.UTC))
     assert channel.items.count() == 3
     page = client_for(admin_user).get(f"/screens/displays/{displays[0].pk}/").content.decode()
     assert "Open the player" in page

@@ -18,6 +18,7 @@ from quartieri.campaigns.models import ContentItem, MediaAsset, Transition, Vari
 from quartieri.campaigns.services import (
     variant_approve,
     variant_create,
+    variant_record_published,
     variant_schedule,
     variant_submit,
     variant_update,
@@ -284,10 +285,10 @@ def test_two_workers_ticking_together_sync_once(
     monkeypatch.setattr(channel, "variants_sync", lambda **kw: syncs.append(1) or real_sync(**kw))
     calls = []
 
-    def fingerprint_then_other_worker():
+    def fingerprint_then_other_worker(**kw):
         # Worker A has read the fingerprint; worker B runs its whole tick before A goes on.
         calls.append(1)
-        value = real_fingerprint()
+        value = real_fingerprint(**kw)
         if len(calls) == 1:
             assert periodic.tick(now=AT) is True  # B
         return value
@@ -295,6 +296,38 @@ def test_two_workers_ticking_together_sync_once(
     monkeypatch.setattr(channel, "fingerprint", fingerprint_then_other_worker)
     assert periodic.tick(now=AT) is False  # A: its compare-and-swap finds B's value
     assert syncs == [1]
+
+
+def test_a_post_whose_campaign_ended_leaves_the_playlist_with_the_day(
+    channel_group, item, account, editor, approver
+):
+    variant = post(item, account, editor, approver)
+    periodic.tick(now=AT)
+    assert channel_items(channel_group) == [(variant.pk, AT, END)]
+    # The day after the campaign's last, the tick drops it; a live query no longer reads it.
+    after = END + dt.timedelta(hours=1)
+    assert periodic.tick(now=after) is True
+    assert channel_items(channel_group) == []
+    assert list(channel.live_variants(account_id=account.pk, now=after)) == []
+    assert periodic.tick(now=after) is False
+
+
+def test_only_what_the_playlist_shows_moves_the_tick_s_fingerprint(
+    channel_group, item, account, editor, approver
+):
+    live = post(item, account, editor, approver)
+    periodic.tick(now=AT)
+    # A draft saved on the account, and the live post recorded published: nothing shown
+    # changed, so no sync.
+    draft = post(item, account, editor, approver, status="draft", caption="Not yet.")
+    variant_update(actor=editor, variant=draft, caption="Still not yet.")
+    variant_record_published(variant_id=live.pk, permalink="https://example.org/p")
+    assert periodic.tick(now=AT) is False
+    # The content item's title is on the slide: it moves.
+    item.title = "Borgo in June"
+    item.save()
+    assert periodic.tick(now=AT) is True
+    assert Slide.objects.get(variant=live).title == "Borgo in June"
 
 
 # --- Groups and accounts --------------------------------------------------------------------

@@ -298,3 +298,45 @@ def test_the_report_of_a_campaign_counts_plays_per_slide_per_neighbourhood(
         ("B", "testa-1-borgo", 1, 5.0),
     ]
     assert Playlist.objects.count() == 1
+
+
+# --- What a manifest and a batch of plays cost ------------------------------------------------
+def _slide_reads(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+
+
+def test_a_manifest_build_reads_the_renditions_of_all_its_slides_at_once(
+    display, playlist, make_slide
+):
+    from quartieri.screens import manifest
+
+    now = timezone.now()
+    manifest.manifest_build(display, now=now)  # draws the renditions
+    with CaptureQueriesContext(connection) as two:
+        manifest.manifest_build(display, now=now)
+    more = [make_slide(name) for name in "CDEF"]
+    items = [(item.slide, 10) for item in playlist.items.order_by("position")]
+    services.playlist_set_items(actor=None, playlist=playlist, items=items + [(s, 5) for s in more])
+    built = manifest.manifest_build(display, now=now)  # draws the new slides' renditions
+    with CaptureQueriesContext(connection) as six:
+        again = manifest.manifest_build(display, now=now)
+    assert again.etag == built.etag
+    assert len(_slide_reads(six)) == len(_slide_reads(two))
+
+
+def test_a_batch_of_plays_reads_its_slides_once(display, playlist, player, make_slide):
+    slides = [Slide.objects.get(name="A"), Slide.objects.get(name="B"), make_slide("C")]
+    now = timezone.now()
+    batch = [play(f"s{n}", s.pk, now - dt.timedelta(seconds=60 - n)) for n, s in enumerate(slides)]
+    with CaptureQueriesContext(connection) as queries:
+        answer = player("plays", method="post", body={"plays": batch}).json()
+    assert answer["accepted"] == 3
+    plain_slide_reads = [
+        sql
+        for sql in _slide_reads(queries)
+        if 'FROM "screens_slide"' in sql and "JOIN" not in sql.split("WHERE")[0]
+    ]
+    assert len(plain_slide_reads) == 1
+    assert set(Play.objects.values_list("slide_id", "campaign_id")) == {
+        (s.pk, s.campaign_id) for s in slides
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 
@@ -59,8 +60,31 @@ def test_the_map_is_drawn_inside_its_frame():
     frame = next(r for r in root.iter(f"{SVG}rect") if r.get("fill") == "#e8eef3")
     x, y, w, h = (float(frame.get(k)) for k in ("x", "y", "width", "height"))
     path = next(p for p in root.iter(f"{SVG}path") if p.get("fill-rule") == "evenodd")
-    points = [
-        tuple(map(float, pair.split(","))) for pair in re.findall(r"[-\d.]+,[-\d.]+", path.get("d"))
-    ]
+    points = _points(path.get("d"))
     assert len(points) == 5
     assert all(x <= px <= x + w and y <= py <= y + h for px, py in points)
+
+
+def _points(d: str) -> list[tuple[float, float]]:
+    return [(float(a), float(b)) for a, b in re.findall(r"(-?[\d.]+)[ ,](-?[\d.]+)", d)]
+
+
+def test_a_detailed_boundary_is_drawn_simplified_as_on_the_mini_sites():
+    # A round area traced with 4,000 points (about 1 m apart): the slide's map keeps a few
+    # hundred at most, as the mini-sites' and posters' maps do (lib/svgmap), not every one.
+    ring = [
+        (
+            9.19 + 0.006 * math.cos(2 * math.pi * n / 4000),
+            45.46 + 0.004 * math.sin(2 * math.pi * n / 4000),
+        )
+        for n in range(4000)
+    ]
+    ring.append(ring[0])
+    svg = layout_svg(
+        Layout(title="Map", boundary={"type": "Polygon", "coordinates": [ring]}),
+        width=1920,
+        height=1080,
+    )
+    root = ET.fromstring(svg)  # noqa: S314 - our own output, not untrusted input
+    path = next(p for p in root.iter(f"{SVG}path") if p.get("fill-rule") == "evenodd")
+    assert 20 < len(_points(path.get("d"))) < 400

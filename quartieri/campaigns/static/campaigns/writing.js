@@ -35,6 +35,11 @@
       li.textContent = problem;
       return li;
     });
+    fill("writing-warnings", answer.warnings || [], function (warning) {
+      var li = document.createElement("li");
+      li.textContent = warning;
+      return li;
+    });
     var summary = document.querySelector("[data-testid=writing-summary]");
     if (summary && answer.summary && summary.textContent !== answer.summary) {
       summary.textContent = answer.summary;
