@@ -18,7 +18,7 @@ from quartieri.minisites.content import site_content
 from quartieri.minisites.models import SiteBuild
 from quartieri.places import services as places
 from quartieri.places.models import Neighbourhood, PointOfInterest, Tour, TourStop
-from tests.minisites.conftest import approved
+from tests.minisites.conftest import approved, posters_printed
 from tests.minisites.pages import broken_links, html_pages, images_without_alt, parse_errors
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +40,7 @@ def read(out: Path, path: str) -> str:
 
 
 def test_it_writes_only_released_sites_and_records_the_build(campaign, out):
+    posters_printed()
     result = build(campaign, out)
     assert result.released == {
         "testa-1-ovest": Variant.objects.get(account__platform=Platform.WEBSITE).pk
