@@ -314,6 +314,9 @@ def poster_print(*, campaign: Campaign, neighbourhood: Neighbourhood) -> dict[st
     half-written). The same input writes the same bytes, so a repeated release is harmless.
     Returns the posters by language, so that the release's site build offers these very
     files rather than rendering them again."""
+    # The link first, outside the posters' languages: a LinkError then reads in the
+    # caller's language (it is recorded for staff: ``print_failure_record``).
+    poster_link(campaign=campaign, neighbourhood=neighbourhood)
     folder = print_root(campaign=campaign)
     folder.mkdir(parents=True, exist_ok=True)
     posters = {
