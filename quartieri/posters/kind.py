@@ -4,7 +4,8 @@ A poster is released by a variant of a ``posters`` channel account for a content
 about its neighbourhood: drafted, approved (four eyes) and scheduled like a post, shown in
 the calendar. At its scheduled time it is released to the print shop: its print-ready PDFs
 are written to the campaign's print folder (``services.poster_print``), its mini-site
-offers it for download, and the variant is recorded published. The mini-sites app does
+offers it for download, and the variant is recorded published. A poster whose files cannot
+be made is not released: it stays scheduled with the reason (``models.PrintFailure``). The mini-sites app does
 that on time for both kinds (``minisites.release``): a released poster changes its
 neighbourhood's site, and that app is the one above both. What it reports: QR scans of the
 posters' tracked links (``analytics.measures.LinkSource``).

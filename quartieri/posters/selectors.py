@@ -9,6 +9,7 @@ from quartieri.accounts.models import User
 from quartieri.campaigns.models import Campaign, Variant
 from quartieri.channels.selectors import Duty, accounts_allowing
 from quartieri.lib.commands import UsageError
+from quartieri.places.models import Neighbourhood
 from quartieri.posters.models import PrintFailure
 
 # The issue's default: the demo campaign when it is loaded, else the only running one.
@@ -49,3 +50,12 @@ def print_failures(*, user: User) -> QuerySet[PrintFailure]:
         .select_related("variant__content_item__campaign", "variant__content_item__neighbourhood")
         .order_by("failed_at", "pk")
     )
+
+
+def poster_failures(*, campaign: Campaign, neighbourhood: Neighbourhood) -> QuerySet[PrintFailure]:
+    """The posts of this poster that could not be printed and are still scheduled."""
+    return PrintFailure.objects.filter(
+        variant__status=Variant.Status.SCHEDULED,
+        variant__content_item__campaign=campaign,
+        variant__content_item__neighbourhood=neighbourhood,
+    ).order_by("failed_at", "pk")

@@ -19,13 +19,13 @@ from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
 from quartieri.analytics.links import LinkError
 from quartieri.campaigns.forms import apply_service_errors
-from quartieri.campaigns.models import Campaign, MediaAsset, Variant
+from quartieri.campaigns.models import Campaign, MediaAsset
 from quartieri.places.forms import StyledForm
 from quartieri.places.models import Neighbourhood
 from quartieri.posters import services
 from quartieri.posters.kind import poster_releases
 from quartieri.posters.models import Layout, PrintFailure
-from quartieri.posters.selectors import print_failures
+from quartieri.posters.selectors import poster_failures, print_failures
 
 LANGUAGES = ("it", "en")
 
@@ -134,11 +134,7 @@ def _failures(
     request: HttpRequest, campaign: Campaign, place: Neighbourhood
 ) -> list[tuple[PrintFailure, bool]]:
     """This poster's posts that could not be printed, and whether the person may retry."""
-    rows = PrintFailure.objects.filter(
-        variant__status=Variant.Status.SCHEDULED,
-        variant__content_item__campaign=campaign,
-        variant__content_item__neighbourhood=place,
-    ).order_by("failed_at", "pk")
+    rows = poster_failures(campaign=campaign, neighbourhood=place)
     if not isinstance(request.user, User):
         return [(row, False) for row in rows]
     mine = {row.pk for row in print_failures(user=request.user)}
