@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from quartieri.accounts.models import User
@@ -304,9 +303,9 @@ class Builder:
         if found is None:
             try:
                 found = self._render_posters(n)
-            except (ValueError, ValidationError, OSError) as error:  # LinkError: ValueError
+            except Exception:  # noqa: BLE001 - one poster must not stop every site's build
                 # Its site offers no poster this time, and is rendered again next build.
-                logger.error("Poster of %s left off its site: %s", n.slug, error)
+                logger.exception("Poster of %s left off its site", n.slug)
                 self.posters_missing.append(n.slug)
                 return {}, []
         sizes = {lang: poster.size_label for lang, poster in found.items()}

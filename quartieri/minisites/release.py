@@ -145,9 +145,12 @@ def _print(variant: Variant, *, now: dt.datetime) -> posters.Printed | None:
         if area is None:
             raise ValueError("its content item is about no neighbourhood")
         made = posters.poster_print(campaign=variant.content_item.campaign, neighbourhood=area)
-    except (ValueError, ValidationError, OSError) as error:  # LinkError is a ValueError
-        logger.error("Poster variant %s not released: %s", variant.pk, error)
-        failure = posters.print_failure_record(variant=variant, error=str(error), now=now)
+    except Exception as error:  # noqa: BLE001 - whatever stops a render (a refused link, a
+        # full disk, WeasyPrint itself) is recorded and retried a few times, and must not stop
+        # the other posts of the release (a crash would be re-run every minute).
+        logger.exception("Poster variant %s not released", variant.pk)
+        reason = str(error) if isinstance(error, ValueError | OSError) else repr(error)
+        failure = posters.print_failure_record(variant=variant, error=reason, now=now)
         if failure.retry_at is not None:
             from quartieri.minisites.tasks import release_due_task  # tasks import this module
 

@@ -279,3 +279,20 @@ def test_changing_the_design_tries_a_poster_that_failed_at_once(campaign, editor
     assert sorted(p.name for p in print_root(campaign=campaign).iterdir()) == [
         "testa-1-ovest-en-A4.pdf", "testa-1-ovest-it-A4.pdf"
     ]  # fmt: skip
+
+
+def test_a_render_that_crashes_is_recorded_and_the_website_post_still_goes_out(
+    campaign, monkeypatch
+):
+    from weasyprint import HTML
+
+    def crash(self: Any, *args: Any, **kwargs: Any) -> bytes:
+        raise RuntimeError("the renderer crashed")
+
+    monkeypatch.setattr(HTML, "write_pdf", crash)
+    website = Variant.objects.get(account__platform=Platform.WEBSITE)
+    assert release_due(now=PAST + dt.timedelta(hours=1)) == [website.pk]
+    failure = PrintFailure.objects.get()
+    assert (failure.attempts, failure.error) == (1, "RuntimeError('the renderer crashed')")
+    assert failure.variant.status == Variant.Status.SCHEDULED
+    assert not list(sites_root().rglob("*.pdf"))
