@@ -20,10 +20,11 @@ import functools
 import gc
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from quartieri.minisites.models import SiteBuild
 from quartieri.minisites.render import Options, Page
 from quartieri.posters import services as poster_services
 
+logger = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 
@@ -53,6 +55,7 @@ class BuildResult:
     seconds: float = 0.0
     released: dict[str, int] = field(default_factory=dict)
     left_out: list[str] = field(default_factory=list)  # sites not released: not written
+    posters_missing: list[str] = field(default_factory=list)  # released, could not render
     build_id: int | None = None
 
     @property
@@ -68,6 +71,7 @@ class BuildResult:
             "manifest": str(self.manifest_path),
             "sites": sorted(self.released),
             "not_released": self.left_out,
+            "posters_missing": self.posters_missing,
         }
 
 
@@ -240,9 +244,20 @@ def _render_in_processes(
 
 class Builder:
     def __init__(
-        self, *, campaign: Campaign, site: SiteContent, options: Options, out: Path
+        self,
+        *,
+        campaign: Campaign,
+        site: SiteContent,
+        options: Options,
+        out: Path,
+        printed: Iterable[poster_services.Printed] = (),
     ) -> None:
         self.campaign, self.site, self.options, self.out = campaign, site, options, out
+        # Posters the release just printed, taken as they are (rendered once per release)
+        # when this build makes the sites their QR codes lead to.
+        same = not options.unreleased and options.base_url == settings.SITES_BASE_URL.rstrip("/")
+        self.printed = {p.neighbourhood_id: p.posters for p in printed} if same else {}
+        self.posters_missing: list[str] = []
         self.consent = {
             lang: consent_for(
                 public_url=options.public_url,
@@ -284,20 +299,29 @@ class Builder:
     def posters(self, n: NeighbourhoodView) -> tuple[dict[str, str], list[Page]]:
         if n.poster_released_by is None:
             return {}, []
-        sizes, pages = {}, []
+        found = self.printed.get(n.pk)
+        if found is None:
+            try:
+                found = self._render_posters(n)
+            except Exception:  # noqa: BLE001 - one poster must not stop every site's build
+                # Its site offers no poster this time, and is rendered again next build.
+                logger.exception("Poster of %s left off its site", n.slug)
+                self.posters_missing.append(n.slug)
+                return {}, []
+        sizes = {lang: poster.size_label for lang, poster in found.items()}
+        pages = [Page(f"{n.slug}/{lang}/poster/poster.pdf", p.pdf) for lang, p in found.items()]
+        return sizes, pages
+
+    def _render_posters(self, n: NeighbourhoodView) -> dict[str, poster_services.Poster]:
         # A preview's poster still leads to the public site: its QR code is a tracked link,
         # never one to a staff-only preview address.
         base_url = None if self.options.unreleased else self.options.base_url
-        for lang, _ in render.LANGUAGES:
-            poster = poster_services.poster_render(
-                campaign=self.campaign,
-                neighbourhood_id=n.pk,
-                language=lang,
-                base_url=base_url,
+        return {
+            lang: poster_services.poster_render(
+                campaign=self.campaign, neighbourhood_id=n.pk, language=lang, base_url=base_url
             )
-            sizes[lang] = poster.size_label
-            pages.append(Page(f"{n.slug}/{lang}/poster/poster.pdf", poster.pdf))
-        return sizes, pages
+            for lang, _ in render.LANGUAGES
+        }
 
     def prepare(self, n: NeighbourhoodView) -> Prepared:
         """What needs the database or the media storage, done before any page is rendered
@@ -442,8 +466,10 @@ def site_build(
     unreleased: bool = False,
     now: dt.datetime | None = None,
     processes: int = 0,
+    printed: Sequence[poster_services.Printed] = (),
 ) -> BuildResult:
-    """Build the campaign's released mini-sites (all of them with ``unreleased``)."""
+    """Build the campaign's released mini-sites (all of them with ``unreleased``).
+    ``printed``: the posters the calling release has just printed (``release.py``)."""
     with _cycle_collection_paused():
         return _build(
             campaign=campaign,
@@ -453,6 +479,7 @@ def site_build(
             unreleased=unreleased,
             now=now,
             processes=processes,
+            printed=printed,
         )
 
 
@@ -465,18 +492,24 @@ def _build(
     unreleased: bool = False,
     now: dt.datetime | None = None,
     processes: int = 0,
+    printed: Sequence[poster_services.Printed] = (),
 ) -> BuildResult:
     clock, started = time.perf_counter(), timezone.now()
     out = Path(out_dir or sites_root()).resolve()
     out.mkdir(parents=True, exist_ok=True)
     options = _options(base_url=base_url or settings.SITES_BASE_URL, unreleased=unreleased)
-    site = site_content(campaign=campaign, now=now)
+    site = site_content(
+        campaign=campaign,
+        now=now,
+        released_only=not unreleased,
+        printed=[p.variant_id for p in printed],
+    )
     before = _read_manifest(out)
     result = BuildResult(out_dir=out)
     writer = Writer(out, dict(before.get("files", {})), result)
-    builder = Builder(campaign=campaign, site=site, options=options, out=out)
-    sites = [n for n in site.neighbourhoods if unreleased or n.released_by is not None]
-    result.left_out = [n.slug for n in site.neighbourhoods if n not in sites]
+    builder = Builder(campaign=campaign, site=site, options=options, out=out, printed=printed)
+    sites = list(site.neighbourhoods)
+    result.left_out = list(site.left_out)
     inputs = {n.slug: builder.digest(n) for n in sites}
     by_site: dict[str, list[str]] = {}
     for path in writer.previous:
@@ -491,6 +524,9 @@ def _build(
             writer=writer,
         )
     ]
+    for slug in builder.posters_missing:
+        del inputs[slug]  # not up to date: the next build tries its poster again
+    result.posters_missing = builder.posters_missing
     builder.render_all(todo, writer, processes or settings.SITES_BUILD_PROCESSES)
     builder.shared(sites, writer)
     result.pages_removed = _remove_stale(out, writer.previous, writer.files)

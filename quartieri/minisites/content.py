@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,6 +165,7 @@ class SiteContent:
     neighbourhoods: tuple[NeighbourhoodView, ...]
     entries: tuple[kind.FeedEntry, ...]
     all_names: tuple[tuple[str, Localised], ...] = field(default=())  # (slug, name) of every site
+    left_out: tuple[str, ...] = ()  # slugs of the sites not released, not read (released_only)
 
 
 def _photos(assets: Iterable[MediaAsset]) -> tuple[Photo, ...]:
@@ -324,20 +325,33 @@ def _attributions(neighbourhood: Neighbourhood, tours: Iterable[TourView]) -> tu
     return tuple(sorted(found))
 
 
-def site_content(*, campaign: Campaign, now: dt.datetime | None = None) -> SiteContent:
-    """Read what the campaign's sites show, in a fixed number of queries."""
+def site_content(
+    *,
+    campaign: Campaign,
+    now: dt.datetime | None = None,
+    released_only: bool = False,
+    printed: Collection[int] = (),
+) -> SiteContent:
+    """Read what the campaign's sites show, in a fixed number of queries. With
+    ``released_only`` (a live build) a site not released is only named (``left_out``): its
+    tours are not planned nor its maps drawn for pages nobody writes. ``printed``: poster
+    variants the running release has printed (``posters.kind.poster_releases``)."""
     now = now or timezone.now()
     entries = kind.feed_entries(campaign=campaign, now=now)
     released = kind.site_releases(entries)
-    posters = poster_releases(campaign=campaign, now=now)
+    posters = poster_releases(campaign=campaign, now=now, printed=printed)
+    names = list(
+        campaign.neighbourhoods.order_by("slug").values_list("pk", "slug", "name_it", "name_en")
+    )
+    ids = [pk for pk, *_ in names if not released_only or pk in released]
     # The boundary as the database's JSON text, for GEOS to parse: not decoded to Python
     # lists and encoded again (a third of the time spent on boundaries).
     neighbourhoods = list(
-        campaign.neighbourhoods.order_by("slug")
+        Neighbourhood.objects.filter(pk__in=ids)
+        .order_by("slug")
         .defer("geometry")
         .annotate(geometry_text=Cast("geometry", TextField()))
     )
-    ids = [n.pk for n in neighbourhoods]
     stops = TourStop.objects.select_related("poi").order_by("position", "pk")
     tours = _grouped(
         Tour.objects.filter(neighbourhood_id__in=ids)
@@ -404,5 +418,6 @@ def site_content(*, campaign: Campaign, now: dt.datetime | None = None) -> SiteC
         campaign_start=campaign.start_date,
         neighbourhoods=tuple(views),
         entries=tuple(entries),
-        all_names=tuple((v.slug, v.name) for v in views),
+        all_names=tuple((slug, Localised(it, en)) for _pk, slug, it, en in names),
+        left_out=tuple(slug for pk, slug, *_ in names if pk not in ids),
     )

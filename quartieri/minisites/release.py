@@ -6,10 +6,13 @@ for its time, on commit. ``release_due`` then takes every variant of these two k
 time has come and is still scheduled, and for each campaign:
 
 1. writes the print-ready PDFs of each released poster to the campaign's print folder,
-   for the print shop (``posters.services.poster_print``);
+   for the print shop (``posters.services.poster_print``); a poster whose files cannot be
+   made is not released: it stays scheduled with the reason (``posters.models.PrintFailure``,
+   shown in "Da fare" and on the poster's page) and is tried again a few times, further
+   apart (``posters.services.RETRY_AFTER``), then only when staff ask;
 2. builds the campaign's live sites (``site_build``): a website variant's feed entry is
-   on them, the first one of a neighbourhood puts its site live, a released poster is
-   offered for download;
+   on them, the first one of a neighbourhood puts its site live, a poster just printed is
+   offered for download (those very files: each PDF is rendered once per release);
 3. records each variant published (``campaigns.services.variant_record_published``).
 
 Everything is done before the record, so a run that dies half-way is simply run again:
@@ -38,7 +41,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -65,6 +68,8 @@ class Release:
         ).get(pk=variant_id)
         if variant.account.platform == Platform.POSTERS:
             _check_poster(variant)
+            # Scheduled (again, or moved): tried at its time, whatever failed before.
+            posters.print_failures_clear(variants=[variant.pk])
         from quartieri.minisites.tasks import release_due_task  # tasks import this module
 
         task = release_due_task.using(run_after=variant.scheduled_at)
@@ -98,12 +103,17 @@ def _check_poster(variant: Variant) -> None:
 
 
 def releases_due(*, now: dt.datetime) -> QuerySet[Variant]:
-    """Website and posters variants still scheduled whose time has come."""
-    return Variant.objects.filter(
-        account__platform__in=KINDS,
-        status=Variant.Status.SCHEDULED,
-        scheduled_at__lte=now,
-    ).select_related("account", "content_item__campaign", "content_item__neighbourhood")
+    """Website and posters variants still scheduled whose time has come, except posters that
+    could not be printed and wait for their next try (or for staff: ``PrintFailure``)."""
+    return (
+        Variant.objects.filter(
+            account__platform__in=KINDS,
+            status=Variant.Status.SCHEDULED,
+            scheduled_at__lte=now,
+        )
+        .filter(Q(poster_failure__isnull=True) | Q(poster_failure__retry_at__lte=now))
+        .select_related("account", "content_item__campaign", "content_item__neighbourhood")
+    )
 
 
 @contextmanager
@@ -126,29 +136,44 @@ def release_due(*, now: dt.datetime | None = None) -> list[int]:
         return recorded
 
 
-def _printed(variant: Variant) -> bool:
-    """Write a poster variant's print files; False (logged) when they cannot be made: the
-    variant then stays scheduled and is tried again."""
+def _print(variant: Variant, *, now: dt.datetime) -> posters.Printed | None:
+    """Write a poster variant's print files and return its posters; None when they cannot
+    be made: the variant then stays scheduled, the reason is recorded where staff see it
+    (``PrintFailure``: "Da fare", the poster's page) and a later try is enqueued, if any."""
     area = variant.content_item.neighbourhood
-    if variant.account.platform != Platform.POSTERS:
-        return True
     try:
         if area is None:
             raise ValueError("its content item is about no neighbourhood")
-        posters.poster_print(campaign=variant.content_item.campaign, neighbourhood=area)
-    except (ValueError, ValidationError, OSError) as error:  # LinkError is a ValueError
-        logger.error("Poster variant %s not released: %s", variant.pk, error)
-        return False
-    return True
+        made = posters.poster_print(campaign=variant.content_item.campaign, neighbourhood=area)
+    except Exception as error:  # noqa: BLE001 - whatever stops a render (a refused link, a
+        # full disk, WeasyPrint itself) is recorded and retried a few times, and must not stop
+        # the other posts of the release (a crash would be re-run every minute).
+        logger.exception("Poster variant %s not released", variant.pk)
+        reason = str(error) if isinstance(error, ValueError | OSError) else repr(error)
+        failure = posters.print_failure_record(variant=variant, error=reason, now=now)
+        if failure.retry_at is not None:
+            from quartieri.minisites.tasks import release_due_task  # tasks import this module
+
+            release_due_task.using(run_after=failure.retry_at).enqueue()
+        return None
+    posters.print_failures_clear(variants=[variant.pk])
+    return posters.Printed(variant_id=variant.pk, neighbourhood_id=area.pk, posters=made)
 
 
 def _release(variants: list[Variant], *, now: dt.datetime) -> list[int]:
     campaign: Campaign = variants[0].content_item.campaign
-    ready = [variant for variant in variants if _printed(variant)]
+    ready, printed = [], []
+    for variant in variants:
+        if variant.account.platform != Platform.POSTERS:
+            ready.append(variant)
+        elif (made := _print(variant, now=now)) is not None:
+            ready.append(variant)
+            printed.append(made)
     if not ready:  # only posters that cannot be printed yet: nothing to build for
         return []
     # processes=1: a worker runs task threads, and forking a threaded process may deadlock.
-    site_build(campaign=campaign, now=now, processes=1)
+    # The build offers the posters just printed (not rendered again) and no other unreleased.
+    site_build(campaign=campaign, now=now, processes=1, printed=printed)
     recorded = []
     for variant in ready:
         if variant_record_published(variant_id=variant.pk, permalink=_where(variant)):

@@ -4,7 +4,8 @@ A poster is released by a variant of a ``posters`` channel account for a content
 about its neighbourhood: drafted, approved (four eyes) and scheduled like a post, shown in
 the calendar. At its scheduled time it is released to the print shop: its print-ready PDFs
 are written to the campaign's print folder (``services.poster_print``), its mini-site
-offers it for download, and the variant is recorded published. The mini-sites app does
+offers it for download, and the variant is recorded published. A poster whose files cannot
+be made is not released: it stays scheduled with the reason (``models.PrintFailure``). The mini-sites app does
 that on time for both kinds (``minisites.release``): a released poster changes its
 neighbourhood's site, and that app is the one above both. What it reports: QR scans of the
 posters' tracked links (``analytics.measures.LinkSource``).
@@ -13,6 +14,9 @@ posters' tracked links (``analytics.measures.LinkSource``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
+
+from django.db.models import Q
 
 from quartieri.campaigns.models import Campaign, Variant
 from quartieri.channels.base import Capability, MetricDefinition, MetricKind, MetricScope
@@ -20,8 +24,6 @@ from quartieri.channels.kinds.own import OwnChannelKind
 from quartieri.channels.registry import Platform
 
 PLATFORM = Platform.POSTERS
-# Released: scheduled and its time has come (the release records it published then).
-RELEASED_STATUSES = (Variant.Status.SCHEDULED, Variant.Status.PUBLISHED)
 QR_SCANS = "redirects of the poster's tracked QR link, bots excluded (docs/analytics.md)"
 
 
@@ -35,14 +37,22 @@ class PostersKind(OwnChannelKind):
     metrics = {(MetricScope.POST, "scans"): MetricDefinition("scans", MetricKind.DAILY, QR_SCANS)}
 
 
-def poster_releases(*, campaign: Campaign, now: dt.datetime) -> dict[int, int]:
-    """{neighbourhood id: id of the variant that released its poster} (one query)."""
+def poster_releases(
+    *, campaign: Campaign, now: dt.datetime, printed: Collection[int] = ()
+) -> dict[int, int]:
+    """{neighbourhood id: id of the variant that released its poster} (one query).
+
+    Released means its print files were made: the variant is published (the release
+    records that only after writing them), or is one of ``printed``, those the running
+    release has just written and will record once the sites are built. A poster post
+    still scheduled, due or not, is not released: its files may never be made
+    (``models.PrintFailure``), and no site may link a PDF that is not there."""
     rows = (
         Variant.objects.filter(
+            Q(status=Variant.Status.PUBLISHED) | Q(pk__in=list(printed)),
             content_item__campaign=campaign,
             content_item__neighbourhood__isnull=False,
             account__platform=PLATFORM,
-            status__in=RELEASED_STATUSES,
             scheduled_at__lte=now,
         )
         .order_by("scheduled_at", "pk")

@@ -49,3 +49,28 @@ class PosterDesign(models.Model):
 
     def __str__(self) -> str:
         return f"{self.neighbourhood} ({self.campaign})"
+
+
+class PrintFailure(models.Model):
+    """Why a scheduled poster post could not be released: its print files could not be made.
+
+    The post stays scheduled, and its poster is not offered anywhere (``kind.poster_releases``
+    counts only posters whose files were made). The release tries again at ``retry_at``
+    (``services.RETRY_AFTER``: a few times, further apart); ``retry_at`` empty means no more
+    automatic tries: staff try again from the poster's page, by changing its design or by
+    moving the post. Removed when the poster is released."""
+
+    variant = models.OneToOneField(
+        "campaigns.Variant", on_delete=models.CASCADE, related_name="poster_failure"
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"))
+    failed_at = models.DateTimeField(_("last failed at"))
+    retry_at = models.DateTimeField(_("next try at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("poster print failure")
+        verbose_name_plural = _("poster print failures")
+
+    def __str__(self) -> str:
+        return f"{self.variant_id}: {self.error}"

@@ -1,9 +1,16 @@
-"""Which campaign a command means when none is named (posters and mini-sites alike)."""
+"""Which campaign a command means when none is named (posters and mini-sites alike), and
+which posters could not be printed."""
 
 from __future__ import annotations
 
-from quartieri.campaigns.models import Campaign
+from django.db.models import QuerySet
+
+from quartieri.accounts.models import User
+from quartieri.campaigns.models import Campaign, Variant
+from quartieri.channels.selectors import Duty, accounts_allowing
 from quartieri.lib.commands import UsageError
+from quartieri.places.models import Neighbourhood
+from quartieri.posters.models import PrintFailure
 
 # The issue's default: the demo campaign when it is loaded, else the only running one.
 DEMO_CAMPAIGN = "milano-quartieri-spring-summer-2021"
@@ -30,3 +37,25 @@ def campaign_arg(slug: str) -> Campaign:
             "no demo campaign and not exactly one active campaign: pass --campaign SLUG"
         )
     return campaign
+
+
+def print_failures(*, user: User) -> QuerySet[PrintFailure]:
+    """Posters that could not be printed, of posts still scheduled on the accounts where
+    ``user`` may publish (who can try them again or move them)."""
+    return (
+        PrintFailure.objects.filter(
+            variant__status=Variant.Status.SCHEDULED,
+            variant__account__in=accounts_allowing(user=user, duty=Duty.PUBLISH),
+        )
+        .select_related("variant__content_item__campaign", "variant__content_item__neighbourhood")
+        .order_by("failed_at", "pk")
+    )
+
+
+def poster_failures(*, campaign: Campaign, neighbourhood: Neighbourhood) -> QuerySet[PrintFailure]:
+    """The posts of this poster that could not be printed and are still scheduled."""
+    return PrintFailure.objects.filter(
+        variant__status=Variant.Status.SCHEDULED,
+        variant__content_item__campaign=campaign,
+        variant__content_item__neighbourhood=neighbourhood,
+    ).order_by("failed_at", "pk")

@@ -10,6 +10,7 @@ tagged (PDF/UA-1). A photo printed under 300 dpi at the chosen size is flagged, 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 import tempfile
@@ -21,6 +22,7 @@ import segno
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -28,11 +30,11 @@ from django.utils.translation import gettext as _
 from quartieri.accounts.models import User
 from quartieri.accounts.services import audit_record, audit_snapshot
 from quartieri.analytics.links import link_for
-from quartieri.campaigns.models import Campaign, MediaAsset
+from quartieri.campaigns.models import Campaign, MediaAsset, Variant
 from quartieri.channels.registry import Platform
 from quartieri.lib import svgmap
 from quartieri.places.models import Neighbourhood, Tour
-from quartieri.posters.models import Layout, PosterDesign
+from quartieri.posters.models import Layout, PosterDesign, PrintFailure
 
 # Trim sizes in millimetres (width, height), portrait. Anything else: "WxH" in centimetres
 # as print shops write them (70x100 is 700 x 1000 mm).
@@ -78,10 +80,11 @@ class Poster:
     warnings: list[str] = field(default_factory=list)
 
 
-def _qr_svg(url: str) -> str:
+def _qr_svg(url: str, *, title: str) -> str:
     qr = segno.make(url, error="m")
-    # Without the XML declaration: the SVG is placed inline in the poster's HTML.
-    svg: str = qr.svg_inline(scale=10, border=4, dark="#000", light="#fff")
+    # Without the XML declaration: the SVG is placed inline in the poster's HTML. Its
+    # <title> is what WeasyPrint gives the tagged PDF's Figure as alternative text.
+    svg: str = qr.svg_inline(scale=10, border=4, dark="#000", light="#fff", title=title)
     return svg
 
 
@@ -220,7 +223,7 @@ def poster_context(
         "label": label,
         "url": url,
         "short_url": url,
-        "qr": _qr_svg(url),
+        "qr": _qr_svg(url, title=_("QR code: %(url)s") % {"url": url}),
         "map": svgmap.neighbourhood_map(geometry=neighbourhood.geometry, places=places),
         "attributions": _attributions(neighbourhood),
         "layout": design.layout,
@@ -291,28 +294,76 @@ def poster_render(
     )
 
 
+@dataclass(frozen=True)
+class Printed:
+    """A poster a release has just printed: its variant and the posters by language."""
+
+    variant_id: int
+    neighbourhood_id: int
+    posters: dict[str, Poster]
+
+
 def print_root(*, campaign: Campaign) -> Path:
     """The folder the print shop takes a campaign's released posters from."""
     return Path(settings.BUILD_ROOT) / "print" / campaign.slug
 
 
-def poster_print(*, campaign: Campaign, neighbourhood: Neighbourhood) -> list[Path]:
+def poster_print(*, campaign: Campaign, neighbourhood: Neighbourhood) -> dict[str, Poster]:
     """Release a poster to the print shop: its print-ready PDFs, one per language at its
     design's size, written to the campaign's print folder (replaced whole, never seen
-    half-written). The same input writes the same bytes, so a repeated release is harmless."""
+    half-written). The same input writes the same bytes, so a repeated release is harmless.
+    Returns the posters by language, so that the release's site build offers these very
+    files rather than rendering them again."""
+    # The link first, outside the posters' languages: a LinkError then reads in the
+    # caller's language (it is recorded for staff: ``print_failure_record``).
+    poster_link(campaign=campaign, neighbourhood=neighbourhood)
     folder = print_root(campaign=campaign)
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for language in LANGUAGES:
-        poster = poster_render(
+    posters = {
+        language: poster_render(
             campaign=campaign, neighbourhood_id=neighbourhood.pk, language=language
         )
+        for language in LANGUAGES
+    }  # all rendered before any is written: a failing one leaves no half-released set
+    for language, poster in posters.items():
         path = folder / f"{neighbourhood.slug}-{language}-{poster.size_label}.pdf"
         partial = path.with_name(f".{path.name}.tmp")
         partial.write_bytes(poster.pdf)
         partial.replace(path)
-        written.append(path)
-    return written
+    return posters
+
+
+# A poster that cannot be printed is tried again this long after its 1st, 2nd… failure, then
+# no more. Why bounded and spaced: what makes a render fail is either outside the content (a
+# full disk, a setting such as the allowed site origins) and fixed by someone within hours,
+# or in the content (a design WeasyPrint cannot draw), which no retry fixes; trying every
+# minute for ever only repeated the error. After the last try the post waits, listed in
+# "Da fare", until staff try again (poster page), change the design or move the post.
+RETRY_AFTER = (
+    dt.timedelta(minutes=5),
+    dt.timedelta(minutes=15),
+    dt.timedelta(hours=1),
+    dt.timedelta(hours=4),
+)
+
+
+def print_failure_record(*, variant: Variant, error: str, now: dt.datetime) -> PrintFailure:
+    """Note that the variant's poster could not be printed, and when to try again."""
+    failure, _created = PrintFailure.objects.get_or_create(
+        variant=variant, defaults={"error": error, "failed_at": now}
+    )
+    failure.attempts += 1
+    failure.error, failure.failed_at = error, now
+    waits = RETRY_AFTER[failure.attempts - 1 : failure.attempts]
+    failure.retry_at = now + waits[0] if waits else None
+    failure.save()
+    return failure
+
+
+def print_failures_clear(*, variants: QuerySet[Variant] | list[int]) -> int:
+    """Forget these variants' failures: the next release tries them at once."""
+    deleted, _by_model = PrintFailure.objects.filter(variant__in=variants).delete()
+    return deleted
 
 
 def poster_png(pdf: bytes, *, dpi: int = 30) -> bytes:
@@ -363,6 +414,12 @@ def design_update(
     before = audit_snapshot(obj=design)
     design.layout, design.size, design.photo, design.updated_by = layout, label, photo, actor
     design.save()
+    # The poster changed: a post whose poster could not be printed is worth trying at once.
+    print_failures_clear(
+        variants=Variant.objects.filter(
+            content_item__campaign=campaign, content_item__neighbourhood=neighbourhood
+        )
+    )
     audit_record(
         actor=actor,
         action="poster.design_update",

@@ -10,6 +10,11 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("<slug:campaign>/<slug:neighbourhood>/", views.design, name="design"),
     path(
+        "<slug:campaign>/<slug:neighbourhood>/failures/<int:pk>/retry/",
+        views.retry,
+        name="retry",
+    ),
+    path(
         "<slug:campaign>/<slug:neighbourhood>/poster-<str:lang>.pdf",
         views.download,
         name="download",

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from quartieri.accounts.models import User
 from quartieri.accounts.permissions import require_capability
@@ -24,7 +24,8 @@ from quartieri.places.forms import StyledForm
 from quartieri.places.models import Neighbourhood
 from quartieri.posters import services
 from quartieri.posters.kind import poster_releases
-from quartieri.posters.models import Layout
+from quartieri.posters.models import Layout, PrintFailure
+from quartieri.posters.selectors import poster_failures, print_failures
 
 LANGUAGES = ("it", "en")
 
@@ -124,8 +125,37 @@ def design(request: HttpRequest, campaign: str, neighbourhood: str) -> HttpRespo
             "warnings": warnings,
             "languages": LANGUAGES,
             "released_by": poster_releases(campaign=found, now=timezone.now()).get(place.pk),
+            "failures": _failures(request, found, place),
         },
     )
+
+
+def _failures(
+    request: HttpRequest, campaign: Campaign, place: Neighbourhood
+) -> list[tuple[PrintFailure, bool]]:
+    """This poster's posts that could not be printed, and whether the person may retry."""
+    rows = poster_failures(campaign=campaign, neighbourhood=place)
+    if not isinstance(request.user, User):
+        return [(row, False) for row in rows]
+    mine = {row.pk for row in print_failures(user=request.user)}
+    return [(row, row.pk in mine) for row in rows]
+
+
+@require_capability(Capability.DRAFT_CONTENT)
+@require_POST
+def retry(request: HttpRequest, campaign: str, neighbourhood: str, pk: int) -> HttpResponse:
+    """Try a poster that could not be printed again now (the workers' next look, within a
+    minute), for who may publish on its account."""
+    found, place = _objects(campaign, neighbourhood)
+    failure = get_object_or_404(
+        print_failures(user=_user(request)),
+        pk=pk,
+        variant__content_item__campaign=found,
+        variant__content_item__neighbourhood=place,
+    )
+    services.print_failures_clear(variants=[failure.variant_id])
+    messages.success(request, _("The poster will be tried again within a minute."))
+    return redirect("posters:design", campaign=found.slug, neighbourhood=place.slug)
 
 
 def _link_problems(campaign: Campaign, place: Neighbourhood) -> list[str]:

@@ -39,6 +39,14 @@ def approved(
     )
 
 
+def posters_printed() -> None:
+    """The fixture's poster post as the release leaves it once its files are made: published
+    (a poster still scheduled is not offered: its files may never be made)."""
+    Variant.objects.filter(account__platform=Platform.POSTERS).update(
+        status=Variant.Status.PUBLISHED
+    )
+
+
 def jpeg(width: int, height: int) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), (30, 120, 200)).save(out, "JPEG")

@@ -16,9 +16,10 @@ from quartieri.channels.registry import Platform
 from quartieri.minisites.build import site_build
 from quartieri.minisites.content import site_content
 from quartieri.minisites.models import SiteBuild
+from quartieri.places import selectors
 from quartieri.places import services as places
 from quartieri.places.models import Neighbourhood, PointOfInterest, Tour, TourStop
-from tests.minisites.conftest import approved
+from tests.minisites.conftest import approved, posters_printed
 from tests.minisites.pages import broken_links, html_pages, images_without_alt, parse_errors
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +41,7 @@ def read(out: Path, path: str) -> str:
 
 
 def test_it_writes_only_released_sites_and_records_the_build(campaign, out):
+    posters_printed()
     result = build(campaign, out)
     assert result.released == {
         "testa-1-ovest": Variant.objects.get(account__platform=Platform.WEBSITE).pk
@@ -152,6 +154,42 @@ def test_reading_the_content_takes_the_same_queries_for_more_tours(
             places.tour_stop_add(actor=None, tour=tour, poi=poi, minutes=5)
     with django_assert_num_queries(len(first.captured_queries)):
         site_content(campaign=campaign)
+
+
+def test_a_live_build_plans_no_tour_of_a_site_it_does_not_write(campaign, out, monkeypatch):
+    est = Neighbourhood.objects.get(slug="testa-2-est")
+    places.tour_create(actor=None, neighbourhood=est, title_it="Giro di Est", theme="nature")
+    planned: list[str] = []
+    original = selectors.tour_plan
+    monkeypatch.setattr(
+        selectors, "tour_plan", lambda **kw: planned.append(kw["tour"].title_it) or original(**kw)
+    )
+    result = build(campaign, out)
+    assert result.left_out == ["testa-2-est"]
+    assert planned == ["Giro di prova"]  # Est's site is not live: its tour is not planned
+    planned.clear()
+    build(campaign, out.with_name("preview"), unreleased=True)
+    assert sorted(planned) == ["Giro di Est", "Giro di prova"]
+
+
+def test_a_released_poster_that_cannot_be_rendered_is_left_off_its_site_until_it_can(
+    campaign, out, settings
+):
+    posters_printed()
+    settings.ANALYTICS_SITE_ORIGINS = []  # its QR code's link to this address: refused now
+    result = build(campaign, out)
+    assert result.posters_missing == ["testa-1-ovest"]
+    assert result.as_json()["posters_missing"] == ["testa-1-ovest"]
+    assert (out / "testa-1-ovest/it/index.html").is_file()  # the rest of the site is there
+    assert not list(out.rglob("*.pdf"))
+    assert not [p for p in out.rglob("*.html") if "poster.pdf" in p.read_text()]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "testa-1-ovest" not in manifest["inputs"]  # so the next build renders it again
+    settings.ANALYTICS_SITE_ORIGINS = ["https://siti.example.org"]
+    result = build(campaign, out)
+    assert result.posters_missing == []
+    assert (out / "testa-1-ovest/en/poster/poster.pdf").read_bytes().startswith(b"%PDF")
+    assert 'href="poster.pdf"' in read(out, "testa-1-ovest/en/poster/index.html")
 
 
 def test_pages_are_valid_html_with_resolving_links_and_alt_text(campaign, out):

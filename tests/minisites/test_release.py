@@ -22,12 +22,15 @@ from quartieri.campaigns.services import (
 from quartieri.channels.base import Capability
 from quartieri.channels.models import AccountGrant, ChannelAccount
 from quartieri.channels.registry import Platform, kind_for
+from quartieri.core.todo import inbox_sections
 from quartieri.minisites import periodic
 from quartieri.minisites.build import sites_root
 from quartieri.minisites.models import SiteBuild
 from quartieri.minisites.release import RELEASE, release_due
 from quartieri.minisites.tasks import release_due_task
 from quartieri.places.models import Neighbourhood
+from quartieri.posters import services as posters_services
+from quartieri.posters.models import PrintFailure
 from quartieri.posters.services import print_root
 from tests.minisites.conftest import PAST
 
@@ -74,11 +77,13 @@ def test_both_kinds_are_delivered_by_the_mini_sites_release():
 
 
 def test_posts_go_live_at_their_time_once(
-    campaign, editor, approver, django_capture_on_commit_callbacks
+    campaign, editor, approver, django_capture_on_commit_callbacks, monkeypatch
 ):
+    renders = pdf_renders(monkeypatch)
     # The fixture's website and poster posts were scheduled for PAST: due, not yet released.
     due = set(Variant.objects.filter(status=Variant.Status.SCHEDULED).values_list("pk", flat=True))
     assert set(release_due(now=PAST + dt.timedelta(hours=1))) == due
+    assert len(renders) == 2  # one PDF per language, rendered once: printed, then offered
     for variant in Variant.objects.filter(pk__in=due).select_related("account"):
         assert variant.status == Variant.Status.PUBLISHED
         [transition] = Transition.objects.filter(variant=variant, action="publish")
@@ -92,7 +97,11 @@ def test_posts_go_live_at_their_time_once(
     printed = sorted(p.name for p in print_root(campaign=campaign).iterdir())
     assert printed == ["testa-1-ovest-en-A3.pdf", "testa-1-ovest-it-A3.pdf"]
     live = sites_root()
-    assert (live / "testa-1-ovest/it/poster/poster.pdf").read_bytes().startswith(b"%PDF")
+    for lang in ("it", "en"):  # the site offers the very files the print shop got
+        offered = (live / f"testa-1-ovest/{lang}/poster/poster.pdf").read_bytes()
+        assert (
+            offered == (print_root(campaign=campaign) / f"testa-1-ovest-{lang}-A3.pdf").read_bytes()
+        )
     assert "Il sito di Ovest è online." in (live / "testa-1-ovest/feed.atom").read_text()
     assert SiteBuild.objects.count() == 1
     # Nothing due any more: a second run (the tick's, a re-queued task) does nothing.
@@ -125,6 +134,21 @@ def test_posts_go_live_at_their_time_once(
     assert (live / "testa-1-ovest/it/index.html").is_file()  # the first site stays live
 
 
+def pdf_renders(monkeypatch: Any) -> list[str]:
+    """Count WeasyPrint's renders (the expensive part of a poster)."""
+    from weasyprint import HTML
+
+    calls: list[str] = []
+    original = HTML.write_pdf
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append("pdf")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(HTML, "write_pdf", counted)
+    return calls
+
+
 def settings_base() -> str:
     from django.conf import settings
 
@@ -152,3 +176,123 @@ def test_the_tick_enqueues_a_release_for_an_overdue_post_once_a_minute(campaign,
     assert periodic.tick(now=PAST + dt.timedelta(minutes=4)) is False  # looked a moment ago
     assert len(queued()) == 1
     assert not SiteBuild.objects.exists()  # the tick built nothing itself
+
+
+def waiting(user: Any) -> Any:
+    return {s.kind.slug: s for s in inbox_sections(user=user)}.get("posters-not-printed")
+
+
+def test_a_poster_that_cannot_be_printed_is_not_released_nor_offered_and_tried_a_few_times(
+    campaign, approver, editor, settings, monkeypatch, client_for
+):
+    poster = Variant.objects.get(account__platform=Platform.POSTERS)
+    website = Variant.objects.get(account__platform=Platform.WEBSITE)
+    AccountGrant.objects.create(account=poster.account, user=approver, can_publish=True)
+    AccountGrant.objects.create(account=poster.account, user=editor, can_draft=True)
+    # The sites moved to an address nobody allowed as a link destination: the poster's QR
+    # code's link, so its print files, cannot be made.
+    settings.SITES_BASE_URL = "https://altrove.example.org/q"
+    tries: list[int] = []
+    original = posters_services.poster_print
+    monkeypatch.setattr(
+        posters_services, "poster_print", lambda **kw: tries.append(1) or original(**kw)
+    )
+    at = PAST + dt.timedelta(hours=1)
+    assert release_due(now=at) == [website.pk]  # the website post goes out alone
+    poster.refresh_from_db()
+    assert poster.status == Variant.Status.SCHEDULED
+    failure = PrintFailure.objects.get(variant=poster)
+    assert failure.attempts == 1
+    assert "'altrove.example.org' is not one of the allowed" in failure.error
+    assert failure.retry_at == at + posters_services.RETRY_AFTER[0]
+    assert ("release_due_task", failure.retry_at) in queued()
+    # Nothing for the print shop; the site built for the website post offers no poster.
+    folder = print_root(campaign=campaign)
+    assert not folder.exists() or not list(folder.iterdir())
+    live = sites_root()
+    assert (live / "testa-1-ovest/it/index.html").is_file()
+    assert not list(live.rglob("*.pdf"))
+    assert not [p for p in live.rglob("*.html") if "poster.pdf" in p.read_text()]
+    assert "not released yet" in (live / "testa-1-ovest/en/poster/index.html").read_text()
+    # Said where staff look: the "Da fare" of who may publish on the account, the poster page.
+    section = waiting(approver)
+    assert section.count == 1
+    assert "altrove.example.org" in section.entries[0].detail
+    assert section.entries[0].url == "/posters/prova-2021/testa-1-ovest/"
+    assert waiting(editor).count == 0  # no grant to publish there
+    retry = f"/posters/prova-2021/testa-1-ovest/failures/{failure.pk}/retry/"
+    page = client_for(approver).get(section.entries[0].url).text  # staff pages: Italian
+    assert "altrove.example.org" in page
+    assert "Prossimo tentativo automatico" in page
+    assert f'action="{retry}"' in page
+    assert f'action="{retry}"' not in client_for(editor).get(section.entries[0].url).text
+    # Not tried again every minute: neither the release nor the workers' tick take it early.
+    assert release_due(now=at + dt.timedelta(minutes=1)) == []
+    monkeypatch.setattr(periodic, "_last_look", [])
+    assert periodic.tick(now=at + dt.timedelta(minutes=4)) is False
+    assert len(tries) == 1
+    # At each next time it is tried again, further apart; after the last, no more.
+    now = at
+    for attempt, wait in enumerate(posters_services.RETRY_AFTER, start=2):
+        assert release_due(now=now + wait - dt.timedelta(seconds=1)) == []
+        now += wait
+        assert release_due(now=now) == []
+        failure.refresh_from_db()
+        assert (failure.attempts, len(tries)) == (attempt, attempt)
+    assert failure.retry_at is None
+    assert (
+        "Nessun altro tentativo automatico" in client_for(approver).get(section.entries[0].url).text
+    )
+    assert release_due(now=now + dt.timedelta(days=30)) == []
+    monkeypatch.setattr(periodic, "_last_look", [])
+    assert periodic.tick(now=now + dt.timedelta(days=30)) is False
+    assert len(tries) == 5
+    # Who may not publish there cannot make it try again (nothing changes); who may, can.
+    assert client_for(editor).post(retry).status_code == 404
+    assert PrintFailure.objects.filter(pk=failure.pk, attempts=5).exists()
+    settings.ANALYTICS_SITE_ORIGINS = ["https://altrove.example.org"]  # the cause fixed
+    assert client_for(approver).post(retry).status_code == 302
+    later = now + dt.timedelta(days=30)
+    monkeypatch.setattr(periodic, "_last_look", [])
+    assert periodic.tick(now=later) is True  # the workers' next look takes it
+    assert release_due(now=later) == [poster.pk]
+    poster.refresh_from_db()
+    assert poster.status == Variant.Status.PUBLISHED
+    assert not PrintFailure.objects.exists()
+    assert waiting(approver).count == 0
+    assert (live / "testa-1-ovest/it/poster/poster.pdf").read_bytes().startswith(b"%PDF")
+    assert "poster.pdf" in (live / "testa-1-ovest/it/poster/index.html").read_text()
+
+
+def test_changing_the_design_tries_a_poster_that_failed_at_once(campaign, editor, settings):
+    poster = Variant.objects.get(account__platform=Platform.POSTERS)
+    settings.SITES_BASE_URL = "https://altrove.example.org/q"
+    at = PAST + dt.timedelta(hours=1)
+    release_due(now=at)
+    assert PrintFailure.objects.get(variant=poster).retry_at == at + dt.timedelta(minutes=5)
+    settings.ANALYTICS_SITE_ORIGINS = ["https://altrove.example.org"]
+    posters_services.design_update(
+        actor=editor, campaign=campaign, neighbourhood=poster.content_item.neighbourhood,
+        layout="map", size="A4", photo=None,
+    )  # fmt: skip
+    assert release_due(now=at + dt.timedelta(minutes=1)) == [poster.pk]
+    assert sorted(p.name for p in print_root(campaign=campaign).iterdir()) == [
+        "testa-1-ovest-en-A4.pdf", "testa-1-ovest-it-A4.pdf"
+    ]  # fmt: skip
+
+
+def test_a_render_that_crashes_is_recorded_and_the_website_post_still_goes_out(
+    campaign, monkeypatch
+):
+    from weasyprint import HTML
+
+    def crash(self: Any, *args: Any, **kwargs: Any) -> bytes:
+        raise RuntimeError("the renderer crashed")
+
+    monkeypatch.setattr(HTML, "write_pdf", crash)
+    website = Variant.objects.get(account__platform=Platform.WEBSITE)
+    assert release_due(now=PAST + dt.timedelta(hours=1)) == [website.pk]
+    failure = PrintFailure.objects.get()
+    assert (failure.attempts, failure.error) == (1, "RuntimeError('the renderer crashed')")
+    assert failure.variant.status == Variant.Status.SCHEDULED
+    assert not list(sites_root().rglob("*.pdf"))

@@ -14,6 +14,7 @@ from django.test import Client
 from quartieri.lib.commands import UsageError
 from quartieri.minisites.build import site_build
 from quartieri.minisites.models import SiteBuild
+from tests.minisites.conftest import posters_printed
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -98,6 +99,7 @@ def test_the_widget_is_a_script_free_page_other_sites_may_frame(campaign, settin
 
 
 def test_q_serves_the_live_sites_to_anyone_and_nothing_else(campaign):
+    posters_printed()
     site_build(campaign=campaign)
     client = Client()
     home = client.get("/q/testa-1-ovest/en/", HTTP_ACCEPT_ENCODING="gzip")

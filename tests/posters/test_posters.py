@@ -28,6 +28,45 @@ def box_mm(box) -> tuple[float, float]:
     return round(float(box.width) / MM, 1), round(float(box.height) / MM, 1)
 
 
+def structure(node, found: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """(structure type, alternative text) of every element under ``node``, in order."""
+    node = node.get_object()
+    if not hasattr(node, "get"):
+        return found  # a marked-content id
+    if "/S" in node:
+        found.append((str(node["/S"]), str(node["/Alt"]) if "/Alt" in node else None))
+    kids = node.get("/K", [])
+    for kid in kids if isinstance(kids, list) else [kids]:
+        structure(kid, found)
+    return found
+
+
+def assert_pdf_ua(pdf: bytes, *, language: str, title: str) -> list[tuple[str, str | None]]:
+    """What PDF/UA-1 asks of the document and WeasyPrint gives; the figures found."""
+    reader = PdfReader(BytesIO(pdf))
+    root = reader.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"].value is True
+    assert root["/Lang"] == language
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"].value is True
+    assert reader.metadata.title == title
+    xmp = root["/Metadata"].get_object().get_data()
+    assert b'pdfuaid:part="1"' in xmp  # declares PDF/UA-1
+    assert title.encode() in xmp
+    tags = structure(root["/StructTreeRoot"], [])
+    assert tags[0] == ("/Document", None)
+    assert ("/H1", None) in tags
+    fonts = [
+        font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()
+    ]
+    assert fonts
+    for font in fonts:  # every font embedded: its descriptor carries the font file
+        descendants = font.get("/DescendantFonts", [font])
+        for item in descendants:
+            descriptor = item.get_object()["/FontDescriptor"].get_object()
+            assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), font
+    return [tag for tag in tags if tag[0] == "/Figure"]
+
+
 def test_an_a3_poster_is_ready_for_the_print_shop(campaign, tmp_path):
     ovest = Neighbourhood.objects.get(slug="testa-1-ovest")
     poster = services.poster_render(campaign=campaign, neighbourhood_id=ovest.pk, language="it")
@@ -72,6 +111,13 @@ def test_an_a3_poster_is_ready_for_the_print_shop(campaign, tmp_path):
     )
     assert decoded.stdout.strip() == expected
     assert not list(page.images)  # the map layout uses no raster image: the QR stays vector
+    # Tagged PDF/UA-1: structure, language, title shown, fonts embedded; the map and the QR
+    # code are Figures with alternative text.
+    figures = assert_pdf_ua(poster.pdf, language="it", title="Ovest · Prova 2021")
+    assert figures == [
+        ("/Figure", "Mappa di Ovest con i luoghi dei suoi percorsi"),
+        ("/Figure", f"Codice QR: {expected}"),
+    ]
 
 
 def test_each_placement_has_its_own_link_and_the_same_one_again(campaign):
@@ -131,6 +177,8 @@ def test_a_photo_under_300_dpi_is_flagged_and_still_printed(campaign, editor):
     page = PdfReader(BytesIO(poster.pdf)).pages[0]
     assert box_mm(page.trimbox) == (210.0, 297.0)
     assert len(list(page.images)) == 1
+    figures = assert_pdf_ua(poster.pdf, language="en", title="West · Prova 2021")
+    assert figures == [("/Figure", photo.alt_text), ("/Figure", f"QR code: {poster.url}")]
 
 
 def test_an_analyst_sees_the_design_but_cannot_change_it(campaign, client_for, analyst):

@@ -101,6 +101,7 @@ class Command(QuartieriCommand):
                 "seconds",
                 "live sites",
                 "not released",
+                "posters missing",
                 "manifest",
             ),
             rows=[
@@ -111,6 +112,7 @@ class Command(QuartieriCommand):
                     f"{result.seconds:.2f}",
                     ", ".join(sorted(result.released)) or "-",
                     ", ".join(result.left_out) or "-",
+                    ", ".join(result.posters_missing) or "-",
                     result.manifest_path,
                 )
             ],
