@@ -41,7 +41,11 @@ ci-postgres: install
 # Mutation testing of the modules that keep the platform's promises (issue 21); slow, not in
 # CI. Modules and their tests: [tool.mutmut] in pyproject.toml. Results stay in mutants/, so
 # a second run retries only what changed; scripts/mutation-report --survivors lists them.
+# One module at a time (each mutant runs only the tests that reach its function):
+#   make mutation MODULE=lib/crypto.py    (a path under quartieri/)
 MUTATION_JOBS ?= 2
+MODULE ?=
+MUTATION_GLOB = $(if $(MODULE),"quartieri.$(subst /,.,$(MODULE:.py=)).*")
 mutation: install
-	$(BIN)/mutmut run --max-children $(MUTATION_JOBS)
-	scripts/mutation-report
+	nice -n 10 $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(MUTATION_GLOB)
+	scripts/mutation-report $(if $(MODULE),--module quartieri/$(MODULE))
