@@ -45,7 +45,9 @@ ci-postgres: install
 #   make mutation MODULE=lib/crypto.py    (a path under quartieri/)
 MUTATION_JOBS ?= 2
 MODULE ?=
-MUTATION_GLOB = $(if $(MODULE),"quartieri.$(subst /,.,$(MODULE:.py=)).*")
+# With MODULE, only its mutants not yet killed are named (mutmut re-runs every name given).
 mutation: install
-	nice -n 10 $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(MUTATION_GLOB)
+	names="$(if $(MODULE),$$(scripts/mutation-report --to-run quartieri/$(MODULE)))"; \
+	if [ -n "$(MODULE)" ] && [ -z "$$names" ]; then echo "every mutant of $(MODULE) is killed"; \
+	else nice -n 10 $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $$names; fi
 	scripts/mutation-report $(if $(MODULE),--module quartieri/$(MODULE))

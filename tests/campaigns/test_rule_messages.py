@@ -357,3 +357,13 @@ def test_asset_failures_checks_one_file_for_the_variant_it_would_join(item):
     assert [f.field for f in asset_failures(asset=png, variant=variant)] == [
         "campaigns/media/b.png mime_type"
     ]
+
+
+def test_a_probed_duration_is_shown_to_three_decimals(item):
+    # ffprobe gives microseconds; the editor reads milliseconds, and 2.9994 s is still short.
+    media = {**REEL, "duration_seconds": 2.9994}
+    failure = refusal(item, Platform.INSTAGRAM, media, post_type="reel")
+    assert (failure.actual, str(failure)) == (
+        "2.999 s",
+        f"{CLIP} duration_seconds: 2.999 s, limit 3–900 s (Instagram)",
+    )
