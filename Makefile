@@ -41,7 +41,13 @@ ci-postgres: install
 # Mutation testing of the modules that keep the platform's promises (issue 21); slow, not in
 # CI. Modules and their tests: [tool.mutmut] in pyproject.toml. Results stay in mutants/, so
 # a second run retries only what changed; scripts/mutation-report --survivors lists them.
+# One module at a time (each mutant runs only the tests that reach its function):
+#   make mutation MODULE=lib/crypto.py    (a path under quartieri/; several: "a.py b.py")
 MUTATION_JOBS ?= 2
+MODULE ?=
+# With MODULE, only its mutants not yet killed are named (mutmut re-runs every name given).
 mutation: install
-	$(BIN)/mutmut run --max-children $(MUTATION_JOBS)
-	scripts/mutation-report
+	names="$(foreach m,$(MODULE),$$(scripts/mutation-report --to-run quartieri/$(m)))"; \
+	if [ -n "$(MODULE)" ] && [ -z "$$names" ]; then echo "every mutant of $(MODULE) is killed"; \
+	else nice -n 10 $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $$names; fi
+	scripts/mutation-report $(foreach m,$(MODULE),--module quartieri/$(m))
