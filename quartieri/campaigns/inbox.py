@@ -28,9 +28,11 @@ def _variants(*, user: User, status: str, duty: Duty) -> QuerySet[Variant]:
     ).select_related("content_item__campaign", "account")
 
 
-def _on_campaign(variant: Variant) -> str:
-    slug = variant.content_item.campaign.slug
-    return reverse("campaigns:campaign_detail", args=[slug]) + f"#variant-{variant.pk}"
+def _review_page(variant: Variant) -> str:
+    # The review page holds all the reviewer needs in one place: the preview, the comments,
+    # approve or send back, then the day and time (the campaign's long table has no
+    # comments and no preview).
+    return reverse("campaigns:variant_review", args=[variant.pk])
 
 
 class ToReview(InboxKind):
@@ -58,7 +60,7 @@ class ToReview(InboxKind):
         author = row.drafted_by.get_full_name() or row.drafted_by.username if row.drafted_by else ""
         return InboxEntry(
             title=str(row),
-            url=_on_campaign(row),
+            url=_review_page(row),
             detail=_("%(campaign)s · drafted by %(author)s")
             % {"campaign": row.content_item.campaign, "author": author or "—"},
             at=row.updated_at,
@@ -113,7 +115,7 @@ class ToSchedule(InboxKind):
     def entry(self, row: Variant) -> InboxEntry:
         return InboxEntry(
             title=str(row),
-            url=_on_campaign(row),
+            url=_review_page(row),
             detail=str(row.content_item.campaign),
             at=row.updated_at,
         )

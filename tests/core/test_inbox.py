@@ -79,7 +79,8 @@ def test_the_approver_finds_a_post_to_review_and_nobody_else_does(
     assert "to-review" not in slugs(editor)  # an editor's role never approves
     page = client_for(approver).get("/todo/")
     assert page.status_code == 200
-    assert f"#variant-{variant.pk}" in page.text
+    # The entry opens the review page (preview, comments, approve), not the campaign table.
+    assert f'href="/campaigns/variants/{variant.pk}/review/"' in page.text
     assert 'data-testid="inbox-count">1<' in page.text
 
 

@@ -13,21 +13,17 @@ lists a person sees first (e.g. the map's "places without a position") are the o
 
 from __future__ import annotations
 
-import io
 from collections import Counter, deque
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-import pytest
 from django.test import Client
 from django.urls import Resolver404, resolve
-from rich.console import Console
 
 from quartieri.accounts.models import User
 from quartieri.core.demo import DEMO_PEOPLE
-from quartieri.core.navigation import app_modules
 
 PER_PATTERN = 2
 # The Django admin (linked from the people page) is the same generic views for every model:
@@ -127,16 +123,6 @@ def crawl(client: Client, *, start: str = "/") -> CrawlReport:
             patterns[pattern] += 1
             queue.append(Visit(path, visit.url))
     return report
-
-
-@pytest.fixture
-def demo(db: None, settings: Any, tmp_path: Any) -> None:
-    """The whole demo, as `quartieri demo` loads it (the sandbox marker kept in tmp_path)."""
-    settings.SANDBOX_MARKER = tmp_path / "sandbox"
-    console = Console(file=io.StringIO())
-    steps = sorted(app_modules("demo"), key=lambda m: getattr(m, "DEMO_AFTER_OTHERS", False))
-    for module in steps:
-        module.load(console=console, from_today=False)
 
 
 def test_every_page_linked_for_every_role_answers_without_a_server_error(demo: None) -> None:
