@@ -53,6 +53,8 @@ class Counter:
     value: int
     limit: int | None
     unit: str
+    # Characters delivery adds to this text (links, marker): ``limit`` is already less them.
+    reserved: int = 0
 
     @property
     def label(self) -> str:
@@ -67,11 +69,18 @@ class Counter:
         """ "123 / 2,200 UTF-16 units", or "123 characters" where nothing limits it."""
         if self.limit is None:
             return f"{number_format(self.value, force_grouping=True)} {self.unit}"
-        return _("%(value)s / %(limit)s %(unit)s") % {
+        params = {
             "value": number_format(self.value, force_grouping=True),
             "limit": number_format(self.limit, force_grouping=True),
             "unit": self.unit,
+            "reserved": number_format(self.reserved, force_grouping=True),
         }
+        if self.reserved:
+            return (
+                _("%(value)s / %(limit)s %(unit)s (%(reserved)s more for the links quartieri adds)")
+                % params
+            )
+        return _("%(value)s / %(limit)s %(unit)s") % params
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -89,8 +98,14 @@ def draft_counters(variant: Variant) -> list[Counter]:
     rules = kind_for(variant.account.platform).rules()
     unit = text_unit_label(rules)
     counters = [
-        Counter(field, text_length(text, rules.text_unit), limit.value if limit else None, unit)
-        for field, text, limit in text_checks(variant, rules)
+        Counter(
+            check.field,
+            text_length(check.text, rules.text_unit),
+            check.limit.value if check.limit else None,
+            unit,
+            reserved=check.reserved,
+        )
+        for check in text_checks(variant, rules)
     ]
     for field, count, limit in (
         ("hashtags", hashtag_count(variant), rules.hashtags_max),
