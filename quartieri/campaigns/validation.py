@@ -70,13 +70,16 @@ def mention_count(variant: Variant) -> int:
     return len(listed | {name.lower() for name in _MENTION.findall(variant.caption)})
 
 
-def variant_validate(variant: Variant) -> list[RuleFailure]:
+def variant_validate(
+    variant: Variant, *, media: list[MediaAsset] | None = None
+) -> list[RuleFailure]:
     """Every rule the variant breaks on its account's kind; empty when it may go out.
 
     The one rules function: the edit page shows its failures as warnings, and submit,
     approval and scheduling refuse while it returns any (``variant_require_valid``). It
     reads the variant as given, saved or not (an unsaved one has no media yet), so a live
-    draft check can call it on the form's values.
+    draft check can call it on the form's values. ``media``: the variant's files when the
+    caller has already read them (else they are read here).
 
     Besides the kind's rules table: what its options refuse (TikTok's privacy level has no
     default) and the constraints it reads live at compose time (TikTok's creator_info,
@@ -85,7 +88,8 @@ def variant_validate(variant: Variant) -> list[RuleFailure]:
     """
     kind = kind_for(variant.account.platform)
     rules = kind.rules()
-    media = list(variant.media.all()) if variant.pk else []
+    if media is None:
+        media = list(variant.media.all()) if variant.pk else []
     return [
         *_post_type(variant, rules),
         *_texts(variant, rules),

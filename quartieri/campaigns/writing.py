@@ -144,7 +144,7 @@ def draft_report(*, draft: Variant, media: list[MediaAsset]) -> DraftReport:
     """What the server says of ``draft``: counters, every rule it breaks, its preview."""
     return DraftReport(
         counters=draft_counters(draft),
-        failures=variant_validate(draft),
+        failures=variant_validate(draft, media=media),
         preview=variant_preview(draft, media=media),
     )
 
@@ -160,10 +160,12 @@ def writing_summary(*, problems: list[str], platform: str) -> str:
     ) % {"count": len(problems)}
 
 
-def editor_context(*, variant: Variant, failures: list[RuleFailure]) -> dict[str, Any]:
+def editor_context(
+    *, variant: Variant, failures: list[RuleFailure], media: list[MediaAsset]
+) -> dict[str, Any]:
     """What the variant editor shows beside the form: preview, counters, problems, the
-    master text's diff and the campaign's library to pick media from."""
-    media = list(variant.media.order_by("pk"))
+    master text's diff and the campaign's library to pick media from; ``media`` are the
+    variant's files in order (read once by the page, for the rules and for these)."""
     problems = [failure.message for failure in failures]
     diff = master_diff(variant)
     return {

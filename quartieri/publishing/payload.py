@@ -146,11 +146,23 @@ def _kind(variant: Variant, media: list[MediaItem]) -> PostKind:
 def post_request_for(entry: OutboxEntry) -> PostRequest:
     """The post to send; ``LinkError`` (a ValueError: the outbox fails the post, sending
     nothing) when its tracked link can no longer be made."""
+    # The entry's account is the variant's, already loaded with the entry.
+    return _request(entry, link=post_link(variant=entry.variant, account=entry.account))
+
+
+def reconcile_request_for(entry: OutboxEntry) -> PostRequest | None:
+    """The post as sent, as far as reconcile needs it (its kind and options: whether the
+    platform's listing can show it), for a connector that reads it
+    (``Connector.reconcile_reads_request``); None for the others. It makes no tracked link:
+    a link that can no longer be made must not leave a post that may be out unsettled."""
+    connector = kind_for(entry.account.platform).connector_class()
+    return _request(entry, link="") if connector.reconcile_reads_request else None
+
+
+def _request(entry: OutboxEntry, *, link: str) -> PostRequest:
     variant = entry.variant
     assets = list(variant.media.order_by("pk"))
     media = [_media(asset) for asset in assets]
-    # The entry's account is the variant's, already loaded with the entry.
-    link = post_link(variant=variant, account=entry.account)
     sent = _AsSent(
         pk=variant.pk,
         post_type=variant.post_type,
