@@ -108,6 +108,7 @@ def test_it_is_missing_sends_it_once_more_after_the_confirmation(
     unconfirmed, approver, client_for, fake_facebook
 ):
     client = client_for(approver)
+    client.cookies["django_language"] = "en"
     page_text = client.get(f"/publishing/{unconfirmed.pk}/missing/").content.decode()
     assert "publishes it twice" in page_text
     untouched = Untouched(unconfirmed)
