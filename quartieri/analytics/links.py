@@ -213,6 +213,12 @@ def short_url(link: Link) -> str:
     return f"{settings.PUBLIC_URL}/l/{link.code}"
 
 
+def short_url_width() -> int:
+    """How many characters a short URL of ``link_for`` has (its codes are all CODE_LENGTH
+    long): the room a post's link takes in its text (publishing.payload.added_text)."""
+    return len(f"{settings.PUBLIC_URL}/l/") + CODE_LENGTH
+
+
 def link_for(
     *,
     target: str,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import typing
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -40,7 +41,20 @@ class _Option:
     default: Any
 
 
-def _options() -> Iterator[_Option]:
+@functools.cache
+def _options() -> tuple[_Option, ...]:
+    # Built once per process: the kinds and their options schemas do not change while it
+    # runs, and every variant of a list answer reads them (review of issue 21).
+    return tuple(_each_option())
+
+
+@functools.cache
+def _defaults(kind: ChannelKind) -> VariantOptions | None:
+    """A kind's options as a variant of another kind answers them: all at their defaults."""
+    return kind.parse_options(None)
+
+
+def _each_option() -> Iterator[_Option]:
     for kind in all_kinds():
         schema: type[VariantOptions] | None = kind.options
         if schema is None:
@@ -77,11 +91,15 @@ def with_options(base: type[Schema], name: str, mode: Mode) -> type[Schema]:
 
 def options_out(variant: Variant) -> dict[str, Any]:
     """Every kind's option fields for a variant's answer (its own kind's as stored)."""
+    own = variant.account.platform
+    parsed: dict[str, VariantOptions | None] = {}
     out: dict[str, Any] = {}
     for option in _options():
-        own = option.kind.slug == variant.account.platform
-        values = option.kind.parse_options(variant.options if own else None)
-        out[option.field] = getattr(values, option.name)
+        kind = option.kind
+        if kind.slug not in parsed:
+            values = kind.parse_options(variant.options) if kind.slug == own else _defaults(kind)
+            parsed[kind.slug] = values
+        out[option.field] = getattr(parsed[kind.slug], option.name)
     return out
 
 

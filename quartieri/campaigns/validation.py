@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
@@ -69,13 +70,16 @@ def mention_count(variant: Variant) -> int:
     return len(listed | {name.lower() for name in _MENTION.findall(variant.caption)})
 
 
-def variant_validate(variant: Variant) -> list[RuleFailure]:
+def variant_validate(
+    variant: Variant, *, media: list[MediaAsset] | None = None
+) -> list[RuleFailure]:
     """Every rule the variant breaks on its account's kind; empty when it may go out.
 
     The one rules function: the edit page shows its failures as warnings, and submit,
     approval and scheduling refuse while it returns any (``variant_require_valid``). It
     reads the variant as given, saved or not (an unsaved one has no media yet), so a live
-    draft check can call it on the form's values.
+    draft check can call it on the form's values. ``media``: the variant's files when the
+    caller has already read them (else they are read here).
 
     Besides the kind's rules table: what its options refuse (TikTok's privacy level has no
     default) and the constraints it reads live at compose time (TikTok's creator_info,
@@ -84,7 +88,8 @@ def variant_validate(variant: Variant) -> list[RuleFailure]:
     """
     kind = kind_for(variant.account.platform)
     rules = kind.rules()
-    media = list(variant.media.all()) if variant.pk else []
+    if media is None:
+        media = list(variant.media.all()) if variant.pk else []
     return [
         *_post_type(variant, rules),
         *_texts(variant, rules),
@@ -145,15 +150,27 @@ _LABELS = {
 }
 
 
-def _over(field: str, actual: int, limit: Limit, unit: str, platform: str) -> RuleFailure:
+def _over(
+    field: str, actual: int, limit: Limit, unit: str, platform: str, reserved: int = 0
+) -> RuleFailure:
     params = {
         "field": _LABELS.get(field, field),
         "actual": _num(actual),
         "limit": _num(limit.value),
         "unit": unit,
         "platform": platform,
+        "reserved": _num(reserved),
     }
-    message = _("%(field)s: %(actual)s %(unit)s, limit %(limit)s (%(platform)s)") % params
+    if reserved:
+        message = (
+            _(
+                "%(field)s: %(actual)s %(unit)s, limit %(limit)s (%(platform)s: %(reserved)s "
+                "more are kept for the links quartieri adds)"
+            )
+            % params
+        )
+    else:
+        message = _("%(field)s: %(actual)s %(unit)s, limit %(limit)s (%(platform)s)") % params
     return RuleFailure(field, _num(limit.value), _num(actual), message, limit.source)
 
 
@@ -172,29 +189,55 @@ def text_unit_label(rules: PlatformRules) -> str:
     return _("UTF-16 units") if rules.text_unit == TextUnit.UTF16 else _("characters")
 
 
-def text_checks(variant: Variant, rules: PlatformRules) -> list[tuple[str, str, Limit | None]]:
-    """(field, text, limit) of each text the platform limits for this post: what approval
-    checks and what the editor's live counter counts."""
+@dataclass(frozen=True)
+class TextCheck:
+    """One text the platform limits, as approval checks it and the live counter counts it.
+
+    ``limit`` is the room left for the person's words: the platform's limit less
+    ``reserved``, what delivery adds to this text when it goes out (``ChannelKind.added_text``:
+    the outbox's tracked link and marker lines), counted in the platform's unit.
+    """
+
+    field: str
+    text: str
+    limit: Limit | None
+    reserved: int = 0
+
+
+def text_checks(variant: Variant, rules: PlatformRules) -> list[TextCheck]:
+    """Each text the platform limits for this post: what approval checks and what the
+    editor's live counter counts."""
     text = composed_caption(variant)
+    added = text_length(
+        kind_for(variant.account.platform).added_text(variant=variant), rules.text_unit
+    )
     is_photo = variant.post_type == "photo"
     if is_photo and rules.photo_description_max:
         # A TikTok photo post has a title and a description; video and elsewhere a caption.
         return [
-            ("title", variant.title, rules.photo_title_max),
-            ("description", text, rules.photo_description_max),
+            TextCheck("title", variant.title, rules.photo_title_max),
+            _sent_text("description", text, rules.photo_description_max, added),
         ]
-    checks: list[tuple[str, str, Limit | None]] = [("caption", text, rules.caption_max)]
+    checks = [_sent_text("caption", text, rules.caption_max, added)]
     if is_photo and rules.photo_title_max:
-        checks.insert(0, ("title", variant.title, rules.photo_title_max))
+        checks.insert(0, TextCheck("title", variant.title, rules.photo_title_max))
     return checks
+
+
+def _sent_text(field: str, text: str, limit: Limit | None, added: int) -> TextCheck:
+    """The text the outbox adds to: its limit is the room left after what is added."""
+    if limit is None or not added:
+        return TextCheck(field, text, limit)
+    room = Limit(max(limit.value - added, 0), limit.source)
+    return TextCheck(field, text, room, reserved=added)
 
 
 def _texts(variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:
     unit = text_unit_label(rules)
-    for field, value, limit in text_checks(variant, rules):
-        length = text_length(value, rules.text_unit)
-        if limit is not None and length > limit.value:
-            yield _over(field, length, limit, unit, rules.label)
+    for check in text_checks(variant, rules):
+        length = text_length(check.text, rules.text_unit)
+        if check.limit is not None and length > check.limit.value:
+            yield _over(check.field, length, check.limit, unit, rules.label, check.reserved)
 
 
 def _counts(variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:

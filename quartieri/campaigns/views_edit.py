@@ -306,7 +306,8 @@ def variant_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     answer = _save_variant(request, form) if form.is_bound and form.is_valid() else None
     if answer is not None:
         return answer
-    failures = variant_validate(variant)
+    media = list(variant.media.order_by("pk"))
+    failures = variant_validate(variant, media=media)
     if not form.is_bound:
         # The platform rules as the variant stands; after a refused POST the person's input
         # (not yet saved) is what the field errors are about.
@@ -319,7 +320,7 @@ def variant_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         "campaign": variant.content_item.campaign,
         "scheduled_local": timezone.localtime(at) if at else None,
         # Beside the form: preview, live counters and checks, diff, media (writing.py).
-        **editor_context(variant=variant, failures=failures),
+        **editor_context(variant=variant, failures=failures, media=media),
     }
     return render(request, "campaigns/variant_form.html", context)
 

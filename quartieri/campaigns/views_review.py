@@ -93,7 +93,7 @@ def variant_review_view(request: HttpRequest, pk: int) -> HttpResponse:
         "campaign": variant.content_item.campaign,
         "item": variant.content_item,
         "preview": variant_preview(variant, media=media),
-        "failures": variant_validate(variant),
+        "failures": variant_validate(variant, media=media),
         "counters": draft_counters(variant),
         "diff": diff if diff_changed(diff) else [],
         "schedule_min": _schedule_min(variant.content_item.campaign),

@@ -54,6 +54,8 @@ class Counter:
     value: int
     limit: int | None
     unit: str
+    # Characters delivery adds to this text (links, marker): ``limit`` is already less them.
+    reserved: int = 0
 
     @property
     def label(self) -> str:
@@ -68,11 +70,18 @@ class Counter:
         """ "123 / 2,200 UTF-16 units", or "123 characters" where nothing limits it."""
         if self.limit is None:
             return f"{number_format(self.value, force_grouping=True)} {self.unit}"
-        return _("%(value)s / %(limit)s %(unit)s") % {
+        params = {
             "value": number_format(self.value, force_grouping=True),
             "limit": number_format(self.limit, force_grouping=True),
             "unit": self.unit,
+            "reserved": number_format(self.reserved, force_grouping=True),
         }
+        if self.reserved:
+            return (
+                _("%(value)s / %(limit)s %(unit)s (%(reserved)s more for the links quartieri adds)")
+                % params
+            )
+        return _("%(value)s / %(limit)s %(unit)s") % params
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -90,8 +99,14 @@ def draft_counters(variant: Variant) -> list[Counter]:
     rules = kind_for(variant.account.platform).rules()
     unit = text_unit_label(rules)
     counters = [
-        Counter(field, text_length(text, rules.text_unit), limit.value if limit else None, unit)
-        for field, text, limit in text_checks(variant, rules)
+        Counter(
+            check.field,
+            text_length(check.text, rules.text_unit),
+            check.limit.value if check.limit else None,
+            unit,
+            reserved=check.reserved,
+        )
+        for check in text_checks(variant, rules)
     ]
     for field, count, limit in (
         ("hashtags", hashtag_count(variant), rules.hashtags_max),
@@ -154,7 +169,7 @@ def draft_report(*, draft: Variant, media: list[MediaAsset]) -> DraftReport:
     what will stop it later (its link's destination)."""
     return DraftReport(
         counters=draft_counters(draft),
-        failures=variant_validate(draft),
+        failures=variant_validate(draft, media=media),
         preview=variant_preview(draft, media=media),
         warnings=link_warnings(draft),
     )
@@ -171,10 +186,12 @@ def writing_summary(*, problems: list[str], platform: str) -> str:
     ) % {"count": len(problems)}
 
 
-def editor_context(*, variant: Variant, failures: list[RuleFailure]) -> dict[str, Any]:
+def editor_context(
+    *, variant: Variant, failures: list[RuleFailure], media: list[MediaAsset]
+) -> dict[str, Any]:
     """What the variant editor shows beside the form: preview, counters, problems, the
-    master text's diff and the campaign's library to pick media from."""
-    media = list(variant.media.order_by("pk"))
+    master text's diff and the campaign's library to pick media from; ``media`` are the
+    variant's files in order (read once by the page, for the rules and for these)."""
     problems = [failure.message for failure in failures]
     diff = master_diff(variant)
     return {

@@ -430,6 +430,12 @@ class ChannelKind:
         """The connector's options for this post (None: the connector's defaults)."""
         return None
 
+    def added_text(self, *, variant: PostFacts) -> str:
+        """What delivery adds to the post's text when it goes out, at its longest ("":
+        nothing): the rules count it against the caption limit, so the room the editor is
+        shown is the room really left."""
+        return ""
+
     def account_id(self, *, handle: str, external_id: str) -> str:
         """What the connector calls the account: the platform's id by default."""
         return external_id
@@ -442,6 +448,8 @@ class ChannelKind:
 # The outbox, in the publishing app above channels: named by its dotted path (see
 # ``ChannelKind.delivery_path``), so import-linter does not count it as an import.
 OUTBOX_DELIVERY = "quartieri.publishing.outbox.OUTBOX"
+# What the outbox adds to a post's text (its tracked link, its reconciliation marker).
+OUTBOX_ADDED_TEXT = "quartieri.publishing.payload.added_text"
 
 
 class SocialKind(ChannelKind):
@@ -449,6 +457,10 @@ class SocialKind(ChannelKind):
 
     capabilities = frozenset({Capability.DELIVERS, Capability.OUTBOX, Capability.TAGS})
     delivery_path = OUTBOX_DELIVERY
+
+    def added_text(self, *, variant: PostFacts) -> str:
+        added: str = import_string(OUTBOX_ADDED_TEXT)(variant=variant)
+        return added
 
 
 def kind_problems(kind: ChannelKind) -> list[str]:

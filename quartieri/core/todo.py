@@ -30,6 +30,15 @@ ENTRIES_PER_KIND = 10
 
 
 @dataclass(frozen=True)
+class InboxAction:
+    """A link beside an entry to a page where the person acts on it (the page checks again
+    that they may)."""
+
+    label: str | Promise
+    url: str
+
+
+@dataclass(frozen=True)
 class InboxEntry:
     """One thing to do: what it is, where to do it, and why it waits."""
 
@@ -37,6 +46,7 @@ class InboxEntry:
     url: str
     detail: str = ""
     at: dt.datetime | None = None
+    actions: tuple[InboxAction, ...] = ()
 
 
 class InboxKind:

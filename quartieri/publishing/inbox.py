@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy
@@ -14,7 +14,7 @@ from quartieri.accounts.models import User
 from quartieri.accounts.roles import Capability, Role
 from quartieri.channels.models import AccountState
 from quartieri.channels.selectors import Duty, accounts_allowing
-from quartieri.core.todo import InboxEntry, InboxKind
+from quartieri.core.todo import InboxAction, InboxEntry, InboxKind
 from quartieri.publishing.models import OutboxEntry
 
 State = OutboxEntry.State
@@ -22,19 +22,17 @@ State = OutboxEntry.State
 
 class PostsInTrouble(InboxKind):
     slug = "posts-in-trouble"
-    title = gettext_lazy("Posts that failed or are not confirmed")
-    action = gettext_lazy(
-        "Open each one: retry a failed post, or let quartieri check whether an unconfirmed "
-        "one went out."
-    )
-    empty = gettext_lazy("Every post on your accounts went out or is on its way.")
+    title = gettext_lazy("Posts that failed")
+    action = gettext_lazy("Open each one, do what its message says, then send it again.")
+    empty = gettext_lazy("No post on your accounts failed.")
     capability = Capability.DRAFT_CONTENT
     order = 40
+    states: tuple[str, ...] = (State.FAILED,)
 
     def waiting(self, *, user: User) -> QuerySet[Any]:
         return (
             OutboxEntry.objects.filter(
-                state__in=(State.FAILED, State.UNCONFIRMED),
+                state__in=self.states,
                 account__in=accounts_allowing(user=user, duty=Duty.PUBLISH),
             )
             .select_related("account", "variant__content_item")
@@ -49,6 +47,45 @@ class PostsInTrouble(InboxKind):
             if row.last_error
             else str(row.get_state_display()),
             at=row.due_at,
+            actions=self.actions(row),
+        )
+
+    def actions(self, row: OutboxEntry) -> tuple[InboxAction, ...]:
+        return ()
+
+
+class PostsUnconfirmed(PostsInTrouble):
+    """Posts the platform did not confirm: quartieri checks them, and where its listing
+    cannot show them (their message says why and where to look) a person settles them."""
+
+    slug = "posts-unconfirmed"
+    title = gettext_lazy("Posts not confirmed by the platform")
+    action = gettext_lazy(
+        "Quartieri checks whether each one went out. Where it cannot tell, look on the "
+        "account as its message says, then say whether the post is there."
+    )
+    empty = gettext_lazy("Every post on your accounts is confirmed or on its way.")
+    order = 41
+    states = (State.UNCONFIRMED,)
+
+    def waiting(self, *, user: User) -> QuerySet[Any]:
+        # Whether the person may settle each post, in the same query (outbox_settle_refusal).
+        settlers = accounts_allowing(user=user, duty=Duty.APPROVE)
+        may_settle = Case(When(account__in=settlers, then=Value(True)), default=Value(False))
+        rows: QuerySet[Any] = super().waiting(user=user).annotate(may_settle=may_settle)
+        return rows
+
+    def actions(self, row: OutboxEntry) -> tuple[InboxAction, ...]:
+        if not getattr(row, "may_settle", False):
+            return ()
+        return (
+            InboxAction(
+                gettext_lazy("It is there…"), reverse("publishing:settle_found", args=[row.pk])
+            ),
+            InboxAction(
+                gettext_lazy("It is missing, send again…"),
+                reverse("publishing:settle_missing", args=[row.pk]),
+            ),
         )
 
 
@@ -78,4 +115,4 @@ class AccountsToReconnect(InboxKind):
         )
 
 
-KINDS: list[InboxKind] = [PostsInTrouble(), AccountsToReconnect()]
+KINDS: list[InboxKind] = [PostsInTrouble(), PostsUnconfirmed(), AccountsToReconnect()]

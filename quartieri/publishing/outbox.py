@@ -73,7 +73,12 @@ from quartieri.channels.registry import kind_for
 from quartieri.core.task_queue import pending_tasks
 from quartieri.core.workers import live_worker_ids
 from quartieri.publishing.models import OutboxEntry
-from quartieri.publishing.payload import entry_marker, post_link, post_request_for
+from quartieri.publishing.payload import (
+    entry_marker,
+    post_link,
+    post_request_for,
+    reconcile_request_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -654,7 +659,7 @@ def outbox_reconcile(*, entry_id: int, worker: str = "") -> Step:
             publish_id=entry.publish_id,
             marker=entry.marker,
             since=entry.sent_at,
-            request=post_request_for(entry),
+            request=reconcile_request_for(entry),
         )
         result = account_call(entry.account, lambda connector: connector.reconcile(query=query))
     except (RetryableError, RateLimited) as error:
@@ -703,15 +708,7 @@ def _settle(entry: OutboxEntry, worker: str, result: ReconcileResult) -> Step:
             _enqueue_poll(entry)
         elif not result.found:
             # The platform says there is no such post: a fresh submit cannot duplicate it.
-            _update(
-                entry,
-                state=State.SCHEDULED,
-                due_at=timezone.now(),
-                publish_id="",
-                claimed_by="",
-                last_error="",
-            )
-            _enqueue_publish(entry)
+            _resubmit(entry)
         else:
             return _leave_for_person(
                 entry,
@@ -719,6 +716,36 @@ def _settle(entry: OutboxEntry, worker: str, result: ReconcileResult) -> Step:
                 _("Quartieri cannot tell whether the post went out: check the account."),
             )
     return _now_in(entry)
+
+
+def _resubmit(entry: OutboxEntry) -> None:
+    """Back to ``scheduled`` for a fresh submit now (inside the caller's transaction)."""
+    _update(
+        entry,
+        state=State.SCHEDULED,
+        due_at=timezone.now(),
+        publish_id="",
+        claimed_by="",
+        last_error="",
+    )
+    _enqueue_publish(entry)
+
+
+# A person settles an unconfirmed post (publishing.recovery): the caller holds the entry,
+# taken from ``unconfirmed`` by a compare-and-swap in its transaction.
+def outbox_record_found(*, entry: OutboxEntry, post_id: str, permalink: str, note: str) -> None:
+    """A person found the post on the platform: published, never checked or sent again."""
+    _published(entry, post_id=post_id, permalink=permalink, note=note)
+
+
+def outbox_record_missing(*, entry: OutboxEntry) -> None:
+    """A person found no such post on the platform: sent once more, now."""
+    _resubmit(entry)
+
+
+def entry_in_hand(entry: OutboxEntry) -> bool:
+    """Whether a live worker is working on ``entry`` right now (a reconcile in progress)."""
+    return _held_by_other(entry, worker="", live=live_worker_ids())
 
 
 def _release_and_retry_reconcile(entry: OutboxEntry, worker: str) -> Step:

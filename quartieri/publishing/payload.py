@@ -20,6 +20,7 @@ from django.utils.module_loading import import_string
 
 from quartieri.campaigns.models import MediaAsset, Variant
 from quartieri.campaigns.validation import composed_caption
+from quartieri.channels.base import PostFacts
 from quartieri.channels.connectors.base import (
     MediaItem,
     MediaKind,
@@ -34,6 +35,17 @@ from quartieri.publishing.models import OutboxEntry
 # Tracked links are the analytics app's, a layer above publishing: named by dotted path and
 # resolved when used (as channels.base.OUTBOX_DELIVERY), so the layers contract holds.
 LINK_MAKER = "quartieri.analytics.links.link_for"
+LINK_WIDTH = "quartieri.analytics.links.short_url_width"
+
+# A marker's token (``<entry id>-<random>``) always has this many characters, so the room it
+# takes in a caption is known before the entry exists: ids of up to 10 digits keep at least
+# 6 random characters (a longer id, past ten billion entries, would make it longer).
+MARKER_TOKEN_WIDTH = 17
+_MARKER_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+
+
+def _marker_base() -> str:
+    return getattr(settings, "PUBLISHING_MARKER_URL", "") or f"{settings.PUBLIC_URL}/p/"
 
 
 def entry_marker(entry: OutboxEntry) -> str:
@@ -41,8 +53,18 @@ def entry_marker(entry: OutboxEntry) -> str:
     # answers it (views_public.post_link_view).
     # Reconcile matches it as a substring: the "-" ends the id (".../p/1-" is not inside
     # ".../p/12-"), the random part tells apart entries of another database with the same id.
-    base = getattr(settings, "PUBLISHING_MARKER_URL", "") or f"{settings.PUBLIC_URL}/p/"
-    return f"{base}{entry.pk}-{get_random_string(6, 'abcdefghijkmnpqrstuvwxyz23456789')}"
+    digits = str(entry.pk)
+    random_part = get_random_string(max(6, MARKER_TOKEN_WIDTH - 1 - len(digits)), _MARKER_ALPHABET)
+    return f"{_marker_base()}{digits}-{random_part}"
+
+
+def added_text(*, variant: PostFacts) -> str:
+    """What the outbox adds to a post's text, at its longest (``ChannelKind.added_text``):
+    the tracked link's line when the post has a link, and the marker's line. Both are ASCII,
+    so they count the same in characters and in UTF-16 units."""
+    lines = ["l" * int(import_string(LINK_WIDTH)())] if variant.link else []
+    lines.append("m" * (len(_marker_base()) + MARKER_TOKEN_WIDTH))
+    return "".join(f"\n{line}" for line in lines)
 
 
 def post_link(*, variant: Variant, account: ChannelAccount) -> str:
@@ -124,11 +146,23 @@ def _kind(variant: Variant, media: list[MediaItem]) -> PostKind:
 def post_request_for(entry: OutboxEntry) -> PostRequest:
     """The post to send; ``LinkError`` (a ValueError: the outbox fails the post, sending
     nothing) when its tracked link can no longer be made."""
+    # The entry's account is the variant's, already loaded with the entry.
+    return _request(entry, link=post_link(variant=entry.variant, account=entry.account))
+
+
+def reconcile_request_for(entry: OutboxEntry) -> PostRequest | None:
+    """The post as sent, as far as reconcile needs it (its kind and options: whether the
+    platform's listing can show it), for a connector that reads it
+    (``Connector.reconcile_reads_request``); None for the others. It makes no tracked link:
+    a link that can no longer be made must not leave a post that may be out unsettled."""
+    connector = kind_for(entry.account.platform).connector_class()
+    return _request(entry, link="") if connector.reconcile_reads_request else None
+
+
+def _request(entry: OutboxEntry, *, link: str) -> PostRequest:
     variant = entry.variant
     assets = list(variant.media.order_by("pk"))
     media = [_media(asset) for asset in assets]
-    # The entry's account is the variant's, already loaded with the entry.
-    link = post_link(variant=variant, account=entry.account)
     sent = _AsSent(
         pk=variant.pk,
         post_type=variant.post_type,

@@ -8,6 +8,15 @@
   sent again on a person's word; the reconcile task asks the platform, and only a
   platform's "it is not there" may lead to a new submit (``outbox.outbox_reconcile``).
 
+- **It is there** / **it is missing, send again** (``unconfirmed`` only): a post the
+  platform's listing cannot show (a TikTok post that is not public, a photo post) stays
+  unconfirmed until a person who checked the account says what they saw. "There" settles it
+  as published, with the post's address or id if given; "missing" sends it once more, after
+  a confirmation that it would be published twice if it is in fact there. Only approvers of
+  the account who may also publish on it (``selectors.outbox_settle_refusal``), never while
+  a worker is checking the post, and "missing" not before the reconcile wait after the last
+  send (a request that timed out may still land). Both are audited with the person's name.
+
 Every other state refuses with the reason (``published``: retrying would post twice;
 ``submitting``/``submitted``: on its way; ``scheduled``: already waiting; ``cancelled``:
 withdrawn). Who may: those who may publish on the entry's account
@@ -17,10 +26,12 @@ withdrawn). Who may: those who may publish on the entry's account
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,12 +42,20 @@ from quartieri.campaigns.models import Variant
 from quartieri.channels.models import PlatformCredential
 from quartieri.channels.selectors import credentials_by_account
 from quartieri.publishing.models import OutboxEntry
-from quartieri.publishing.outbox import outbox_schedule
-from quartieri.publishing.selectors import outbox_recovery_refusal
+from quartieri.publishing.outbox import (
+    entry_in_hand,
+    outbox_record_found,
+    outbox_record_missing,
+    outbox_schedule,
+)
+from quartieri.publishing.selectors import outbox_recovery_refusal, outbox_settle_refusal
 from quartieri.publishing.tasks import reconcile_entry
 
 State = OutboxEntry.State
 _SNAPSHOT = ["state", "due_at", "version", "attempts", "publish_id", "last_error"]
+_SETTLE_SNAPSHOT = [*_SNAPSHOT, "platform_post_id", "permalink"]
+# A post id as platforms give them (digits, Meta's "<page>_<post>", letters): no spaces.
+_POST_ID = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 
 
 def _refusal_for_state(entry: OutboxEntry) -> str:
@@ -134,9 +153,7 @@ def outbox_reconcile_now(*, actor: User, entry_id: int) -> dt.datetime:
             % {"state": entry.get_state_display()}
         )
     now = timezone.now()
-    # The outbox's own wait (outbox._enqueue_reconcile), with the same default.
-    delay = dt.timedelta(seconds=float(getattr(settings, "PUBLISHING_RECONCILE_DELAY_SECONDS", 60)))
-    run_after = max(now, (entry.sent_at or now) + delay)
+    run_after = max(now, (entry.sent_at or now) + _reconcile_wait())
     snapshot = audit_snapshot(obj=entry, fields=_SNAPSHOT)
     audit_record(
         actor=actor,
@@ -148,3 +165,105 @@ def outbox_reconcile_now(*, actor: User, entry_id: int) -> dt.datetime:
     task = reconcile_entry.using(run_after=run_after)
     transaction.on_commit(partial(task.enqueue, entry_id=entry.pk))
     return run_after
+
+
+def _reconcile_wait() -> dt.timedelta:
+    # The outbox's own wait (outbox._enqueue_reconcile), with the same default.
+    return dt.timedelta(seconds=float(getattr(settings, "PUBLISHING_RECONCILE_DELAY_SECONDS", 60)))
+
+
+def _settling(*, actor: User, entry_id: int) -> OutboxEntry:
+    """The unconfirmed entry, taken for the person in the caller's transaction; refuses
+    (writing nothing) a person who may not, another state, or a worker checking it now."""
+    entry = OutboxEntry.objects.select_related("account").get(pk=entry_id)
+    refusal = outbox_settle_refusal(user=actor, entry=entry)
+    if refusal:
+        raise PermissionDenied(refusal)
+    entry = _lock(entry)
+    if entry.state != State.UNCONFIRMED:
+        raise ValidationError(
+            _(
+                "Only a post whose outcome is not confirmed can be settled (this one is “%(state)s”)."
+            )
+            % {"state": entry.get_state_display()}
+        )
+    # Compare-and-swap on the claim read: a reconcile task taking the entry meanwhile wins.
+    taken = OutboxEntry.objects.filter(
+        pk=entry.pk, state=State.UNCONFIRMED, claimed_by=entry.claimed_by
+    ).update(claimed_by=f"person-{actor.pk}")
+    if not taken or entry_in_hand(entry):
+        raise ValidationError(
+            _("Quartieri is checking this post on the platform right now: look again in a minute.")
+        )
+    return entry
+
+
+def _post_reference(where: str) -> tuple[str, str]:
+    """(post id, permalink) from what the person pasted: an http(s) address or an id."""
+    where = where.strip()
+    if not where:
+        return "", ""
+    if where.startswith(("http://", "https://")):
+        try:
+            URLValidator(schemes=["http", "https"])(where)
+        except ValidationError:
+            pass
+        else:
+            if len(where) <= 500:
+                return "", where
+    elif _POST_ID.fullmatch(where):
+        return where, ""
+    raise ValidationError(
+        {
+            "where": _(
+                "Paste the post's web address (https://…) or its id on the platform, or leave "
+                "the field empty."
+            )
+        }
+    )
+
+
+@transaction.atomic
+def outbox_settle_found(*, actor: User, entry_id: int, where: str = "") -> OutboxEntry:
+    """A person saw the unconfirmed post on the platform: it is recorded published (with
+    its address or id when given) and never checked or sent again."""
+    post_id, permalink = _post_reference(where)
+    entry = _settling(actor=actor, entry_id=entry_id)
+    before = audit_snapshot(obj=entry, fields=_SETTLE_SNAPSHOT)
+    note = _("%(person)s found the post on the platform.") % {"person": actor.get_username()}
+    outbox_record_found(entry=entry, post_id=post_id, permalink=permalink, note=note)
+    audit_record(
+        actor=actor,
+        action="publishing.outbox.settle_found",
+        target=entry,
+        before=before,
+        after=audit_snapshot(obj=entry, fields=_SETTLE_SNAPSHOT),
+    )
+    return entry
+
+
+@transaction.atomic
+def outbox_settle_missing(*, actor: User, entry_id: int, confirmed: bool) -> OutboxEntry:
+    """A person checked the account and the post is not there: it is sent once more.
+    ``confirmed``: they were told that a post in fact there would be published twice."""
+    entry = _settling(actor=actor, entry_id=entry_id)
+    if not confirmed:
+        raise ValidationError(
+            {"confirm": _("Confirm that you checked the account and the post is not there.")}
+        )
+    now = timezone.now()
+    if entry.sent_at and entry.sent_at + _reconcile_wait() > now:
+        raise ValidationError(
+            _("The last send was a moment ago and may still land: look again after %(time)s.")
+            % {"time": timezone.localtime(entry.sent_at + _reconcile_wait()).strftime("%H:%M:%S")}
+        )
+    before = audit_snapshot(obj=entry, fields=_SNAPSHOT)
+    outbox_record_missing(entry=entry)
+    audit_record(
+        actor=actor,
+        action="publishing.outbox.settle_missing",
+        target=entry,
+        before=before,
+        after=audit_snapshot(obj=entry, fields=_SNAPSHOT),
+    )
+    return entry

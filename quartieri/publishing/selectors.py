@@ -81,6 +81,18 @@ def outbox_recovery_refusal(
     return account_allows(user=user, account=entry.account, duty=Duty.PUBLISH, grants=grants)
 
 
+def outbox_settle_refusal(
+    *, user: User, entry: OutboxEntry, grants: dict[int, AccountGrant] | None = None
+) -> str:
+    """Empty when ``user`` may settle an unconfirmed ``entry`` on their own word ("it is
+    there" / "it is missing, send again"), else why not: an approver of the account who may
+    also publish on it (both grants; a personal account: its owner only). Stricter than
+    retry: sending a post that is in fact there publishes it twice."""
+    return account_allows(
+        user=user, account=entry.account, duty=Duty.APPROVE, grants=grants
+    ) or account_allows(user=user, account=entry.account, duty=Duty.PUBLISH, grants=grants)
+
+
 # What a person may do on an entry in each state. Only ``failed`` is retried: the platform
 # refused the post or was never reached, so a new submit cannot make a second copy. An
 # ``unconfirmed`` post may exist on the platform: it is only ever checked (reconciled).
@@ -109,6 +121,10 @@ class HistoryStep:
 _AUDITED = {
     "publishing.outbox.retry": gettext_lazy("Sent again (retry) by a person"),
     "publishing.outbox.reconcile": gettext_lazy("Check on the platform asked by a person"),
+    "publishing.outbox.settle_found": gettext_lazy("Found on the platform by a person"),
+    "publishing.outbox.settle_missing": gettext_lazy(
+        "Not found on the platform by a person, sent again"
+    ),
 }
 
 

@@ -11,6 +11,10 @@ urlpatterns = [
     path("<int:pk>/", views.outbox_entry_view, name="outbox_entry"),
     path("<int:pk>/retry/", views.outbox_retry_view, name="outbox_retry"),
     path("<int:pk>/reconcile/", views.outbox_reconcile_view, name="outbox_reconcile"),
+    path("<int:pk>/found/", views.outbox_settle_view, {"answer": "found"}, name="settle_found"),
+    path(
+        "<int:pk>/missing/", views.outbox_settle_view, {"answer": "missing"}, name="settle_missing"
+    ),
     path("variants/<int:variant_id>/", views.variant_outbox_view, name="variant_outbox"),
     path("health/", views.account_health_view, name="account_health"),
     path("sandbox/", views.sandbox_view, name="sandbox"),

@@ -23,7 +23,7 @@ from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quartieri.accounts.models import User
 from quartieri.accounts.permissions import require_capability
@@ -48,6 +48,7 @@ from quartieri.publishing.selectors import (
     outbox_entry_history,
     outbox_list,
     outbox_progress,
+    outbox_settle_refusal,
     quota_notes,
     variant_outbox_entry,
 )
@@ -90,6 +91,7 @@ class OutboxRow:
     action: str  # "retry", "reconcile" or ""
     help: str | Promise
     late: bool = False
+    settle: bool = False  # the person may say "it is there" / "it is missing"
 
 
 def _person(request: HttpRequest) -> User:
@@ -117,6 +119,8 @@ def _rows(user: User, entries: Page[OutboxEntry] | list[OutboxEntry]) -> list[Ou
                 action=outbox_entry_action(user=user, entry=entry, grants=grants),
                 help=LATE_HELP if late else STATE_HELP.get(entry.state, ""),
                 late=late,
+                settle=entry.state == State.UNCONFIRMED
+                and not outbox_settle_refusal(user=user, entry=entry, grants=grants),
             )
         )
     return rows
@@ -203,6 +207,47 @@ def outbox_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_capability(Capability.DRAFT_CONTENT)  # the services check the account's grant
 def outbox_reconcile_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _recover(request, pk, retry=False)
+
+
+def _settle(request: HttpRequest, entry: OutboxEntry, answer: str) -> HttpResponse | None:
+    """Act on the person's answer; None when the form must be shown again (errors said)."""
+    try:
+        if answer == "found":
+            recovery.outbox_settle_found(
+                actor=_person(request), entry_id=entry.pk, where=request.POST.get("where", "")
+            )
+            messages.success(request, _("The post is recorded as published."))
+        else:
+            recovery.outbox_settle_missing(
+                actor=_person(request),
+                entry_id=entry.pk,
+                confirmed=request.POST.get("confirm") == "yes",
+            )
+            messages.success(request, _("The post is going out again; this page shows how."))
+    except PermissionDenied as denied:
+        messages.error(request, str(denied))
+    except ValidationError as invalid:
+        for message in invalid.messages:
+            messages.error(request, message)
+        return None
+    return redirect("publishing:outbox_entry", pk=entry.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@require_capability(Capability.APPROVE_CONTENT)  # the services check the account's grants
+def outbox_settle_view(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
+    """A person who checked the account says an unconfirmed post is there, or is missing
+    and must go out again (after a confirmation: if it is there, it is published twice)."""
+    entry = get_object_or_404(
+        OutboxEntry.objects.select_related("variant__content_item", "account"), pk=pk
+    )
+    if request.method == "POST":
+        done = _settle(request, entry, answer)
+        if done is not None:
+            return done
+    refusal = outbox_settle_refusal(user=_person(request), entry=entry)
+    context = {"entry": entry, "answer": answer, "refusal": refusal}
+    return render(request, "publishing/settle.html", context, status=403 if refusal else 200)
 
 
 @require_GET

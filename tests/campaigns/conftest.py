@@ -215,3 +215,9 @@ class Unchanged:
         assert fresh.scheduled_at == self.scheduled_at
         assert Transition.objects.filter(variant=fresh).count() == self.transitions
         assert AuditEvent.objects.count() == self.audit
+
+
+def added_length(account: ChannelAccount, *, link: str = "") -> int:
+    """What the outbox adds to a post's text on ``account`` (its marker line, and the
+    tracked link's when the post has a link): the rules keep that much room for it."""
+    return len(kind_for(account.platform).added_text(variant=Variant(account=account, link=link)))

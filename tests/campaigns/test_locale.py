@@ -12,7 +12,7 @@ from quartieri.campaigns.models import Variant
 from quartieri.campaigns.scheduling import WallTimeError, schedule_resolve
 from quartieri.campaigns.services import variant_approve
 from quartieri.campaigns.validation import variant_validate
-from tests.campaigns.conftest import give_media
+from tests.campaigns.conftest import added_length, give_media
 
 
 def test_permission_reason_in_italian(item, tiktok, editor, other_editor, make_variant):
@@ -27,7 +27,12 @@ def test_rule_failure_in_italian(item, tiktok, editor, make_variant):
     give_media(variant)
     with translation.override("it"):
         messages = [failure.message for failure in variant_validate(variant)]
-    assert messages == ["didascalia: 2.305 unità UTF-16, limite 2.200 (TikTok)"]
+    added = added_length(tiktok)
+    room = f"{2200 - added:,}".replace(",", ".")
+    assert messages == [
+        f"didascalia: 2.305 unità UTF-16, limite {room} (TikTok: altri {added} sono riservati "
+        "ai link che quartieri aggiunge)"
+    ]
 
 
 def test_fold_error_in_italian():

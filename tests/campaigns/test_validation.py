@@ -58,33 +58,60 @@ def test_a_clean_variant_passes(platform, item):
     assert variant_validate(_variant(item, platform, caption="Isola, BAM e La Stecca")) == []
 
 
+def _added(item: ContentItem, platform: str) -> int:
+    """What the outbox adds to the caption (its marker line): the rules keep room for it."""
+    added = kind_for(platform).added_text(variant=_variant(item, platform))
+    assert added.startswith("\n")
+    return len(added)
+
+
+def _kept(added: int) -> str:
+    return f"{added} more are kept for the links quartieri adds"
+
+
 def test_tiktok_counts_caption_in_utf16_units(item):
-    # 2,198 ASCII characters + 2 emoji outside the BMP = 2,200 characters but 2,202 units
-    caption = "a" * 2198 + "🌳🎶"
-    assert len(caption) == 2200
-    assert text_length(caption, kind_for(Platform.TIKTOK).rules().text_unit) == 2202
+    added = _added(item, Platform.TIKTOK)
+    room = 2200 - added
+    # ASCII characters + 2 emoji outside the BMP: as many characters as the room, 2 units more
+    caption = "a" * (room - 2) + "🌳🎶"
+    assert len(caption) == room
+    assert text_length(caption, kind_for(Platform.TIKTOK).rules().text_unit) == room + 2
     failure = _one(variant_validate(_variant(item, Platform.TIKTOK, caption=caption)))
-    assert (failure.field, failure.limit, failure.actual) == ("caption", "2,200", "2,202")
-    assert failure.message == "caption: 2,202 UTF-16 units, limit 2,200 (TikTok)"
+    assert (failure.field, failure.limit, failure.actual) == (
+        "caption",
+        f"{room:,}",
+        f"{room + 2:,}",
+    )
+    assert failure.message == (
+        f"caption: {room + 2:,} UTF-16 units, limit {room:,} (TikTok: {_kept(added)})"
+    )
     assert "§1.3" in failure.source
 
 
 def test_tiktok_caption_at_the_limit_passes(item):
-    assert variant_validate(_variant(item, Platform.TIKTOK, caption="a" * 2200)) == []
+    room = 2200 - _added(item, Platform.TIKTOK)
+    assert variant_validate(_variant(item, Platform.TIKTOK, caption="a" * room)) == []
 
 
 def test_tiktok_caption_2305_units(item):
+    added = _added(item, Platform.TIKTOK)
     failure = _one(variant_validate(_variant(item, Platform.TIKTOK, caption="é" * 2305)))
-    assert failure.message == "caption: 2,305 UTF-16 units, limit 2,200 (TikTok)"
+    assert failure.message == (
+        f"caption: 2,305 UTF-16 units, limit {2200 - added:,} (TikTok: {_kept(added)})"
+    )
 
 
 def test_tiktok_photo_title_and_description(item):
-    variant = _variant(item, Platform.TIKTOK, post_type="photo", title="t" * 91, caption="d" * 4001)
+    added = _added(item, Platform.TIKTOK)
+    room = 4000 - added  # the marker goes in the description, not in the title
+    variant = _variant(
+        item, Platform.TIKTOK, post_type="photo", title="t" * 91, caption="d" * (room + 1)
+    )
     failures = {failure.field: failure for failure in variant_validate(variant)}
     assert set(failures) == {"title", "description"}
     assert failures["title"].message == "title: 91 UTF-16 units, limit 90 (TikTok)"
-    assert (
-        failures["description"].message == "description: 4,001 UTF-16 units, limit 4,000 (TikTok)"
+    assert failures["description"].message == (
+        f"description: {room + 1:,} UTF-16 units, limit {room:,} (TikTok: {_kept(added)})"
     )
 
 
@@ -121,8 +148,13 @@ def test_tiktok_photo_count(item):
 
 
 def test_instagram_caption_counts_characters(item):
-    failure = _one(variant_validate(_variant(item, Platform.INSTAGRAM, caption="🌳" * 2201)))
-    assert failure.message == "caption: 2,201 characters, limit 2,200 (Instagram)"
+    added = _added(item, Platform.INSTAGRAM)
+    room = 2200 - added
+    variant = _variant(item, Platform.INSTAGRAM, caption="🌳" * (room + 1))
+    failure = _one(variant_validate(variant))
+    assert failure.message == (
+        f"caption: {room + 1:,} characters, limit {room:,} (Instagram: {_kept(added)})"
+    )
 
 
 def test_instagram_hashtags_default_five(item):

@@ -20,7 +20,7 @@ from quartieri.campaigns.services import (
     variant_update,
 )
 from quartieri.publishing.models import OutboxEntry
-from tests.campaigns.conftest import IN_WINDOW, ROME, Unchanged, give_media
+from tests.campaigns.conftest import IN_WINDOW, ROME, Unchanged, added_length, give_media
 
 S = Variant.Status
 
@@ -126,13 +126,15 @@ def test_approval_is_refused_while_rules_fail_and_lists_them(
     # given a variant in review whose text and options were changed behind the workflow's
     # back (an administrator), so that it breaks two rules
     variant = make_variant(item=item, account=tiktok, by=editor, status=S.IN_REVIEW)
+    added = added_length(tiktok)  # the outbox's marker line: the caption has the rest
     Variant.objects.filter(pk=variant.pk).update(caption="a" * 2201, options={})
     variant.refresh_from_db()
     before = Unchanged(variant)
     with pytest.raises(ValidationError) as refused:
         variant_approve(actor=approver, variant=variant)
     assert refused.value.messages == [
-        "caption: 2,201 UTF-16 units, limit 2,200 (TikTok)",
+        f"caption: 2,201 UTF-16 units, limit {2200 - added:,} (TikTok: {added} more are kept "
+        "for the links quartieri adds)",
         "privacy level: not chosen, it must be chosen explicitly (TikTok)",
     ]
     before.check()

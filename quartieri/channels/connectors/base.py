@@ -71,6 +71,19 @@ class PermanentError(ConnectorError):
         self.action = action
 
 
+def media_contract_error(*, platform: str, detail: str) -> PermanentError:
+    """Media the post type does not take reached a connector. The kind's rules table
+    (``campaigns.validation``) refuses such a post at draft, submit, approval and
+    scheduling, with the one message naming the rule: this is a broken contract, not a
+    second message for the same rule. ``detail`` (for the log) says what was wrong."""
+    return PermanentError(
+        reason=_("The post's media do not fit what %(platform)s takes for this kind of post.")
+        % {"platform": platform},
+        action=_("Open the post: its rules panel says what to change."),
+        detail=detail,
+    )
+
+
 class MaybeSubmitted(ConnectorError):  # noqa: N818 (names fixed by issue 6)
     """A non-idempotent call was sent but its answer never arrived: the post may exist.
 
@@ -334,6 +347,10 @@ class Connector(ABC):
     # How many leading characters (UTF-16 units, the stricter count) of a post's text the
     # platform's listing returns whole; None: all of it. The outbox puts its marker inside.
     listed_text_length: ClassVar[int | None] = None
+
+    # Whether ``reconcile`` reads ``ReconcileQuery.request`` (its ``unlisted_reason`` does):
+    # the outbox builds the post as sent only for such a connector.
+    reconcile_reads_request: ClassVar[bool] = False
 
     @classmethod
     def unlisted_reason(cls, request: PostRequest | None) -> str | Promise:

@@ -31,6 +31,7 @@ from quartieri.channels.connectors.base import (
     ReconcileResult,
     StatusResult,
     SubmitResult,
+    media_contract_error,
     read_back_to,
     reconcile_among,
 )
@@ -104,9 +105,8 @@ class FacebookConnector(GraphConnector):
 
     def _video(self, request: PostRequest, options: FacebookOptions) -> SubmitResult:
         if len(request.media) != 1 or request.media[0].kind != MediaKind.VIDEO:
-            raise PermanentError(
-                reason=_("A Facebook video post needs exactly one video."),
-                action=_("Change the media of the post and save it."),
+            raise media_contract_error(
+                platform=self.display_name, detail=f"video post with {request.media!r}"
             )
         fields = {"file_url": request.media[0].url, "description": request.text}
         if options.video_title:

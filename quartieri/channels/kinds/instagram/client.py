@@ -33,6 +33,7 @@ from quartieri.channels.connectors.base import (
     ReconcileResult,
     StatusResult,
     SubmitResult,
+    media_contract_error,
     read_back_to,
     reconcile_among,
 )
@@ -274,15 +275,14 @@ def _check_media(request: PostRequest) -> None:
     count = len(request.media)
     limit = CAROUSEL_MAX if request.kind == PostKind.CAROUSEL else 1
     wrong_count = count == 0 or count > limit or (request.kind == PostKind.CAROUSEL and count < 2)
-    if wrong_count or any(not item.url for item in request.media):
-        raise PermanentError(
-            reason=_(
-                "Instagram needs the media at public web addresses (1, or 2-10 for a carousel)."
-            ),
-            action=_("Change the media of the post and save it."),
+    not_video = request.kind == PostKind.REEL and count and request.media[0].kind != MediaKind.VIDEO
+    if wrong_count or not_video:
+        raise media_contract_error(
+            platform="Instagram", detail=f"{request.kind} post with {request.media!r}"
         )
-    if request.kind == PostKind.REEL and request.media[0].kind != MediaKind.VIDEO:
+    if any(not item.url for item in request.media):
+        # Not a rule of the post: the server has no public address for its media.
         raise PermanentError(
-            reason=_("An Instagram Reel needs a video."),
+            reason=_("Instagram needs the media at public web addresses."),
             action=_("Change the media of the post and save it."),
         )

@@ -39,6 +39,7 @@ from quartieri.channels.connectors.base import (
     StatusResult,
     SubmitResult,
     TokenSet,
+    media_contract_error,
     read_back_to,
     reconcile_among,
 )
@@ -256,7 +257,9 @@ class TikTokConnector(Connector):
         self, request: PostRequest, options: TikTokOptions, info: CreatorInfo
     ) -> SubmitResult:
         if len(request.media) != 1 or request.media[0].kind != MediaKind.VIDEO:
-            raise _media_error(_("A TikTok video post needs exactly one video."))
+            raise media_contract_error(
+                platform=self.display_name, detail=f"video post with {request.media!r}"
+            )
         _check_length(request.text, VIDEO_TITLE_MAX)
         video = request.media[0]
         post_info = self._post_info(options, info, request.text)
@@ -316,11 +319,15 @@ class TikTokConnector(Connector):
                     api_data(response, creates=is_last, publish_id=publish_id)
 
     def _submit_photos(self, request: PostRequest, options: TikTokOptions) -> SubmitResult:
-        urls = [item.url for item in request.media if item.kind == MediaKind.IMAGE and item.url]
-        if not urls or len(urls) != len(request.media) or len(urls) > PHOTO_IMAGES_MAX:
-            raise _media_error(
-                _("A TikTok photo post needs 1 to 35 photos, each at a public web address.")
+        images = [item for item in request.media if item.kind == MediaKind.IMAGE]
+        if not images or len(images) != len(request.media) or len(images) > PHOTO_IMAGES_MAX:
+            raise media_contract_error(
+                platform=self.display_name, detail=f"photo post with {request.media!r}"
             )
+        urls = [item.url for item in images if item.url]
+        if len(urls) != len(images):
+            # Not a rule of the post: the server has no public address for its media.
+            raise _media_error(_("TikTok needs the photos at public web addresses."))
         _check_length(options.photo_title, PHOTO_TITLE_MAX)
         _check_length(request.text, PHOTO_DESCRIPTION_MAX)
         payload = {
@@ -370,6 +377,8 @@ class TikTokConnector(Connector):
 
     listed_text_length = VIDEO_LIST_TEXT_MAX
 
+    reconcile_reads_request = True
+
     @classmethod
     def unlisted_reason(cls, request: PostRequest | None) -> str | Promise:
         if request is None:
@@ -382,7 +391,7 @@ class TikTokConnector(Connector):
             return _(
                 "TikTok does not say that photo posts appear in the list quartieri can read, "
                 "so it cannot tell whether this one went out: check the account's profile in "
-                "the TikTok app; if the post is missing, post it from there."
+                "the TikTok app, then say on the post's page in quartieri whether it is there."
             )
         options = request.options
         if not isinstance(options, TikTokOptions) or options.privacy_level != LISTED_PRIVACY:
@@ -390,7 +399,7 @@ class TikTokConnector(Connector):
                 "TikTok lists only public videos, and this one is not public, so quartieri "
                 "cannot tell whether it went out: check the account's profile in the TikTok "
                 "app (private and friends-only videos are shown there to the account's "
-                "owner); if the post is missing, post it from there."
+                "owner), then say on the post's page in quartieri whether it is there."
             )
         return ""
 
