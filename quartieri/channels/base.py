@@ -220,6 +220,15 @@ class Delivery(Protocol):
         False when it can no longer be withdrawn (already on its way or out)."""
 
 
+@typing.runtime_checkable
+class ReportsTrouble(Protocol):
+    """A delivery that can say what went wrong with scheduled variants (the outbox: failed,
+    not confirmed), so that a variant's page shows the same as the delivery's own page."""
+
+    def troubles(self, *, variant_ids: Sequence[int]) -> dict[int, str]:
+        """Variant id → what went wrong, in a few words; variants on track are left out."""
+
+
 # --- Connecting from the browser -------------------------------------------------------------
 @dataclass(frozen=True)
 class ConnectGrant:
