@@ -236,6 +236,13 @@ def _item(campaign: Campaign, nil: str) -> ContentItem:
     return item
 
 
+def item_for(campaign: Campaign, neighbourhood: Neighbourhood) -> ContentItem:
+    """The campaign's item about ``neighbourhood`` (the other apps' demos add their posts to
+    it rather than making a second item named after the register)."""
+    found = ContentItem.objects.filter(campaign=campaign, neighbourhood=neighbourhood).first()
+    return found or _item(campaign, neighbourhood.code)
+
+
 def _variant(
     spec: DemoVariant,
     *,
