@@ -30,7 +30,7 @@ from quartieri.campaigns.services import (
     variant_submit,
 )
 from quartieri.channels.models import ChannelAccount
-from quartieri.minisites.build import site_build
+from quartieri.minisites.build import site_build, sites_root
 from quartieri.minisites.kind import PLATFORM
 from quartieri.minisites.models import Event
 from quartieri.minisites.release import release_due
@@ -148,13 +148,15 @@ def load(*, console: Console, from_today: bool) -> None:
         )
     # Posts whose time has come (all of them, for the 2021 campaign) go live now, as a
     # worker would release them: posters to the print folder, then each campaign's sites
-    # (2021 first). The sites served are the current campaign's: its build (again, which
-    # rewrites nothing when the release just made it) comes last.
+    # (2021 first, current last: the sites served are the current campaign's). A run that
+    # released nothing of it (loaded again) builds it once more, which rewrites nothing.
     released = release_due()
-    result = site_build(campaign=current or campaign)
+    served = current or campaign
+    built = "built by the release"
+    if not Variant.objects.filter(pk__in=released, content_item__campaign=served).exists():
+        result = site_build(campaign=served)
+        built = f"built {', '.join(sorted(result.released)) or 'none'} ({result.pages_written} files written)"
     console.print(
         f"Mini-sites: {events} events, {launched} sites launched, {len(released)} website and "
-        f"poster posts released; built "
-        f"{', '.join(sorted(result.released)) or 'none'} ({result.pages_written} files written) "
-        f"in {result.out_dir}, served under /q/."
+        f"poster posts released; {served.name}: {built} in {sites_root()}, served under /q/."
     )
