@@ -166,13 +166,16 @@ def _settle_history() -> None:
 
 
 # Earlier today in the current campaign: what the outbox made of two posts (see the module's
-# docstring). Handle, post type, caption (YesMilano speaks English, the city Italian).
+# docstring). Neighbourhood (NIL), handle, post type, caption (YesMilano speaks English,
+# the city Italian).
 FAILED_POST = (
+    "11",
     "@yesmilano",
     "feed",
     "Isola after dark: the gardens of the Stecca at sunset. #Isola",
 )
 UNCONFIRMED_POST = (
+    "34",
     "@comunedimilano",
     "photo",
     "Chiaravalle: l'abbazia al tramonto, a venti minuti dal Duomo. #Chiaravalle",
@@ -196,11 +199,16 @@ def _earlier_today() -> dt.datetime:
 
 
 def _troubled_post(
-    accounts: list[ChannelAccount], spec: tuple[str, str, str]
+    accounts: list[ChannelAccount], spec: tuple[str, str, str, str]
 ) -> OutboxEntry | None:
-    handle, post_type, caption = spec
+    nil, handle, post_type, caption = spec
     account = next((a for a in accounts if a.handle == handle), None)
-    item = ContentItem.objects.filter(campaign__slug=campaigns_demo.CURRENT_SLUG).first()
+    item = (
+        ContentItem.objects.filter(
+            campaign__slug=campaigns_demo.CURRENT_SLUG, neighbourhood__code=nil
+        ).first()
+        or ContentItem.objects.filter(campaign__slug=campaigns_demo.CURRENT_SLUG).first()
+    )
     if account is None or item is None or Variant.objects.filter(caption=caption).exists():
         return None
     author, reviewer = _people(account)

@@ -274,7 +274,7 @@ def test_the_demo_makes_a_sandbox_and_a_second_run_changes_nothing(settings, tmp
     assert len(ig_ids) == 2  # the fake tells the two Instagram accounts apart
     # Every scheduled Instagram post now has its picture, and is scheduled again.
     waiting = Variant.objects.filter(account__platform="instagram", status="scheduled").exclude(
-        caption=demo.FAILED_POST[2]  # failed earlier today, as the outbox says
+        caption=demo.FAILED_POST[3]  # failed earlier today, as the outbox says
     )
     assert waiting.count() == 2
     assert all(variant.media.count() == 1 for variant in waiting)
