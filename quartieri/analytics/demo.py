@@ -1,5 +1,6 @@
-"""Demo: tracked links for the 2021 campaign and SIMULATED traffic, so the dashboard, plan
-versus actual and the PDF report have something to show.
+"""Demo: tracked links for the 2021 campaign and the current one, and SIMULATED traffic, so
+the dashboards, plan versus actual and the PDF report have something to show (the current
+campaign's so far: from its first day, today, up to the moment the demo is loaded).
 
 Nothing here is measured. Every event is written with ``simulated=True`` (the dashboards,
 the report, the link list and the API say how much of each figure is simulated) and every
@@ -63,22 +64,33 @@ PHONES, COUNTRIES = (
 
 @transaction.atomic
 def load(*, console: Console, from_today: bool) -> None:
-    campaign = Campaign.objects.filter(slug=campaigns_demo.SLUG).first()
-    if campaign is None:
+    slugs = (campaigns_demo.SLUG, campaigns_demo.CURRENT_SLUG)
+    campaigns = list(Campaign.objects.filter(slug__in=slugs).order_by("start_date"))
+    if not campaigns:
         console.print("Measurement: no demo campaign, no simulated traffic.")
-        return
+    for campaign in campaigns:
+        _simulate(console, campaign)
+
+
+def _simulate(console: Console, campaign: Campaign) -> None:
     if Rollup.objects.filter(campaign=campaign.slug, simulated__gt=0).exists():
-        console.print("Measurement: simulated demo traffic already loaded.")
+        console.print(f"Measurement: simulated traffic of {campaign.name} already loaded.")
         return
     links = _links(campaign)
-    rng = random.Random(SEED)  # noqa: S311 (a repeatable script, not a secret)
+    # Repeatable, not a secret; 2021 keeps the figures it always had.
+    seed = SEED if campaign.slug == campaigns_demo.SLUG else f"{SEED}-{campaign.slug}"
+    rng = random.Random(seed)  # noqa: S311
     days = _days(campaign)
-    events = list(_link_events(rng, campaign, links, days)) + list(_page_views(rng, campaign, days))
+    now = timezone.now().timestamp()
+    # Nothing after the moment of loading: today is only partly gone.
+    hits: list[LinkHit | PageHit] = [*_link_events(rng, campaign, links, days)]
+    hits += _page_views(rng, campaign, days)
+    events = [event for event in hits if event.at <= now]
     written = events_write_now(events)
     figures = _platform_figures(rng, campaign, days)
     console.print(
-        f"Measurement: {len(links)} tracked links; SIMULATED traffic for the dashboard: "
-        f"{written:,} events and {figures:,} platform figures over {len(days)} days."
+        f"Measurement: {campaign.name}: {len(links)} tracked links; SIMULATED traffic for the "
+        f"dashboard: {written:,} events and {figures:,} platform figures over {len(days)} days."
     )
 
 

@@ -34,6 +34,7 @@ from quartieri.accounts.selectors import user_can
 from quartieri.campaigns import services
 from quartieri.campaigns.filters import CalendarFilterSet
 from quartieri.campaigns.forms import ScheduleForm
+from quartieri.campaigns.media import media_public_url
 from quartieri.campaigns.models import Variant
 from quartieri.campaigns.selectors import (
     ROME,
@@ -42,7 +43,9 @@ from quartieri.campaigns.selectors import (
     calendar_unscheduled,
     calendar_variants,
 )
+from quartieri.channels.base import ChannelKind
 from quartieri.channels.models import AccountGrant
+from quartieri.channels.registry import KINDS, kind_for, kind_stylesheet
 from quartieri.channels.selectors import Duty, account_allows, user_grants
 
 VIEWS = ("month", "week", "list")
@@ -142,6 +145,18 @@ class Entry:
         return label
 
     @property
+    def kind(self) -> ChannelKind:
+        """The channel's kind: its label, colour and icon mark the entry."""
+        return kind_for(self.variant.account.platform)
+
+    @property
+    def thumbnail_url(self) -> str:
+        """The first picture or video frame of the post (media prefetched by the selector);
+        '' when it has none or its thumbnail could not be made."""
+        media = sorted(self.variant.media.all(), key=lambda asset: asset.pk)
+        return media_public_url(media[0].thumbnail) if media else ""
+
+    @property
     def excerpt(self) -> str:
         text = self.variant.title or self.variant.caption or self.variant.content_item.title
         return text if len(text) <= 80 else text[:79].rstrip() + "…"
@@ -236,6 +251,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
             "weeks": _weeks(period, scheduled),
             "weekdays": [WEEKDAYS[n] for n in range(7)],
             "warning_count": len(warnings),
+            "kinds_shown": _kinds_shown(entries),
             "slot_accounts": {
                 e.variant.account.pk: e.variant.account for e in entries if e.can_move
             },
@@ -243,6 +259,21 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
             "here": request.get_full_path(),
         },
     )
+
+
+def _kinds_shown(entries: list[Entry]) -> list[ChannelKind]:
+    """The legend: each kind on the page once, in the registry's order."""
+    slugs = {entry.variant.account.platform for entry in entries}
+    return [kind_for(slug) for slug in KINDS if slug in slugs]
+
+
+@require_GET
+@require_capability(Capability.VIEW_CONTENT)
+def calendar_kinds_css_view(request: HttpRequest) -> HttpResponse:
+    """The kinds' colours as a stylesheet (the CSP forbids inline styles)."""
+    response = HttpResponse(kind_stylesheet(), content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -60,6 +60,8 @@ ACCOUNTS = [
     (Platform.TIKTOK, "@comunedimilano", "Comune di Milano (TikTok)", "institutional"),
     (Platform.INSTAGRAM, "@yesmilano", "YesMilano (Instagram)", "institutional"),
     (Platform.INSTAGRAM, "@sindaco.demo", "The mayor (personal Instagram, demo)", "personal"),
+    # Connected, then refused by Meta (publishing demo): the account "to reconnect".
+    (Platform.FACEBOOK, "YesMilano", "YesMilano (Facebook page)", "institutional"),
     (Platform.NEWSLETTER, "newsletter", "Daily newsletter", "institutional"),
     (Platform.SCREENS, "screens", "City screens", "institutional"),
     (Platform.WEBSITE, "website", "City website", "institutional"),
@@ -234,6 +236,13 @@ def _item(campaign: Campaign, nil: str) -> ContentItem:
     return item
 
 
+def item_for(campaign: Campaign, neighbourhood: Neighbourhood) -> ContentItem:
+    """The campaign's item about ``neighbourhood`` (the other apps' demos add their posts to
+    it rather than making a second item named after the register)."""
+    found = ContentItem.objects.filter(campaign=campaign, neighbourhood=neighbourhood).first()
+    return found or _item(campaign, neighbourhood.code)
+
+
 def _variant(
     spec: DemoVariant,
     *,
@@ -256,7 +265,7 @@ def _variant(
     )
     if spec.status == S.DRAFT:
         return
-    _give_picture(variant, author=author)
+    give_picture(variant, author=author)
     variant = variant_submit(actor=author, variant=variant)
     if spec.status == S.REJECTED:
         variant_reject(actor=reviewer, variant=variant, comment=SENT_BACK)
@@ -309,7 +318,7 @@ def _picture() -> bytes:
     return out.getvalue()
 
 
-def _give_picture(variant: Variant, *, author: User) -> None:
+def give_picture(variant: Variant, *, author: User) -> None:
     """The files a post type needs before it can be submitted (its kind's rules)."""
     rules = kind_for(variant.account.platform).rules()
     least = rules.media_count_min.get(variant.post_type)

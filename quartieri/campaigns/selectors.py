@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,9 @@ from django.utils.translation import gettext as _
 
 from quartieri.accounts.models import User
 from quartieri.campaigns.models import Campaign, ContentItem, Transition, Variant
+from quartieri.channels.base import ReportsTrouble
 from quartieri.channels.models import AccountGrant
+from quartieri.channels.registry import kind_for
 from quartieri.channels.selectors import Duty, account_allows
 from quartieri.planner.models import SavedPlan
 
@@ -34,6 +37,23 @@ def variant_list(*, campaign: Campaign) -> QuerySet[Variant]:
         .prefetch_related(Prefetch("transitions", queryset=timeline))
         .order_by("scheduled_at", "content_item__title", "pk")
     )
+
+
+def variant_delivery_troubles(*, variants: Sequence[Variant]) -> dict[int, str]:
+    """Variant id → what its kind's delivery reports going wrong (the outbox: "failed",
+    "not confirmed"), so that the campaign page says what the outbox says. One query per
+    delivery that reports trouble, whatever the number of variants."""
+    by_delivery: dict[int, tuple[ReportsTrouble, list[int]]] = {}
+    for variant in variants:
+        if variant.status != Variant.Status.SCHEDULED:
+            continue
+        delivery = kind_for(variant.account.platform).delivery()
+        if isinstance(delivery, ReportsTrouble):
+            by_delivery.setdefault(id(delivery), (delivery, []))[1].append(variant.pk)
+    found: dict[int, str] = {}
+    for reporter, ids in by_delivery.values():
+        found.update(reporter.troubles(variant_ids=ids))
+    return found
 
 
 # The step each status offers, and the duty it needs (services.py enforces the same).
@@ -68,9 +88,13 @@ ROME = ZoneInfo("Europe/Rome")
 
 
 def calendar_base() -> QuerySet[Variant]:
-    """The variants the calendar may show, with what an entry names joined (one query).
+    """The variants the calendar may show, with what an entry names joined (one query, and
+    one for their media).
     ``campaigns.filters.CalendarFilterSet`` narrows it to the page's filters."""
-    return Variant.objects.select_related("content_item__campaign", "account")
+    # The entries' thumbnails: one more query for all their media, whatever their number.
+    return Variant.objects.select_related("content_item__campaign", "account").prefetch_related(
+        "media"
+    )
 
 
 def calendar_variants(

@@ -36,6 +36,7 @@ urlpatterns = [
     path("variants/<int:pk>/check/", views_review.variant_check_view, name="variant_check"),
     path("variants/<int:pk>/media/", views_library.variant_media_view, name="variant_media"),
     path("calendar/", calendar.calendar_view, name="calendar"),
+    path("calendar/kinds.css", calendar.calendar_kinds_css_view, name="calendar_kinds_css"),
     path(
         "calendar/variants/<int:pk>/reschedule/",
         calendar.calendar_reschedule_view,

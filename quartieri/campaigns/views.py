@@ -21,7 +21,12 @@ from quartieri.campaigns import scheduling, services
 from quartieri.campaigns.forms import RejectForm, ScheduleForm
 from quartieri.campaigns.models import Campaign, Variant
 from quartieri.campaigns.plan_link import plan_link_context
-from quartieri.campaigns.selectors import campaign_list, variant_list, variant_next_step
+from quartieri.campaigns.selectors import (
+    campaign_list,
+    variant_delivery_troubles,
+    variant_list,
+    variant_next_step,
+)
 from quartieri.campaigns.views_edit import campaign_items, may_edit
 from quartieri.campaigns.writing import link_warnings
 from quartieri.channels.selectors import user_grants
@@ -44,18 +49,23 @@ def campaign_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     variants = list(variant_list(campaign=campaign))
     can_act = isinstance(user, User) and user_can(user, Capability.DRAFT_CONTENT)
-    # (variant, next workflow step, may edit it): one grants query for the whole page.
-    rows: list[tuple[Variant, str, bool]] = [(variant, "", False) for variant in variants]
+    # (variant, next workflow step, may edit it, what its delivery reports going wrong):
+    # one grants query and one query per delivery for the whole page.
+    troubles = variant_delivery_troubles(variants=variants)
+    steps: dict[int, tuple[str, bool]] = {}
     if can_act and isinstance(user, User):
         grants = user_grants(user=user)
-        rows = [
-            (
-                variant,
+        steps = {
+            variant.pk: (
                 variant_next_step(user=user, variant=variant, grants=grants),
                 may_edit(user=user, variant=variant, grants=grants),
             )
             for variant in variants
-        ]
+        }
+    rows = [
+        (variant, *steps.get(variant.pk, ("", False)), troubles.get(variant.pk, ""))
+        for variant in variants
+    ]
     return render(
         request,
         "campaigns/campaign_detail.html",

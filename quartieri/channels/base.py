@@ -14,6 +14,7 @@ Every hook has a default, so a kind declares only what it has:
 hook                        what it says                                          default
 ==========================  ====================================================  =============
 ``slug``, ``label``         the registry key and the name people read             (required)
+``appearance``              its colour and icon in the calendar (``Appearance``)  grey, share
 ``capabilities``            what the kind can do (``Capability``), declared       none
 ``rules()``                 post types and limits checked before approval         own channel
 ``default_post_type()``     the post type a generated or imported variant gets    text
@@ -219,6 +220,15 @@ class Delivery(Protocol):
         False when it can no longer be withdrawn (already on its way or out)."""
 
 
+@typing.runtime_checkable
+class ReportsTrouble(Protocol):
+    """A delivery that can say what went wrong with scheduled variants (the outbox: failed,
+    not confirmed), so that a variant's page shows the same as the delivery's own page."""
+
+    def troubles(self, *, variant_ids: Sequence[int]) -> dict[int, str]:
+        """Variant id → what went wrong, in a few words; variants on track are left out."""
+
+
 # --- Connecting from the browser -------------------------------------------------------------
 @dataclass(frozen=True)
 class ConnectGrant:
@@ -336,6 +346,25 @@ class QuotaNote:
 NO_QUOTA_NOTE = QuotaNote(_("No limit is documented."))
 
 
+# --- How a kind looks in lists and the calendar ---------------------------------------------------
+@dataclass(frozen=True)
+class Appearance:
+    """The colour and icon that tell a kind's posts apart at a glance (the calendar).
+
+    Never the only cue: the icon comes with the account's name, which says the kind.
+    ``colour`` is a ``#rrggbb`` that reads as text on white at WCAG AA (4.5:1, checked by a
+    test for every kind); ``icon`` names a symbol of Bootstrap Italia's sprite
+    (``svg/sprites.svg``, e.g. ``it-tiktok``).
+    """
+
+    colour: str
+    icon: str
+
+
+# A kind that declares none: Bootstrap Italia's body grey (7.4:1 on white) and "share".
+DEFAULT_APPEARANCE = Appearance(colour="#5c6f82", icon="it-share")
+
+
 # --- The interface -------------------------------------------------------------------------------
 class ChannelKind:
     """One channel kind. Instances are stateless; the registry keeps one per slug."""
@@ -357,6 +386,8 @@ class ChannelKind:
     renews_with_access_token: ClassVar[bool] = False
     # The template that draws a post as the channel shows it (``preview``).
     preview_template: ClassVar[str] = "channels/preview/generic.html"
+    # Colour and icon of its posts in the calendar.
+    appearance: ClassVar[Appearance] = DEFAULT_APPEARANCE
 
     def __str__(self) -> str:
         return str(self.label)

@@ -89,6 +89,13 @@ def connector_class(slug: str) -> type[Connector]:
     return kind_for(slug).connector_class()
 
 
+def kind_stylesheet() -> str:
+    """Each kind's colour as a CSS custom property on ``.kind-<slug>`` (the CSP allows no
+    inline style, so pages link this sheet and mark a post with its kind's class)."""
+    rules = (f".kind-{kind.slug}{{--kind-colour:{kind.appearance.colour}}}" for kind in all_kinds())
+    return "\n".join(rules) + "\n"
+
+
 def kind_choices() -> list[tuple[str, str | Promise]]:
     """``(slug, label)`` of every kind, for ``ChannelAccount.platform``'s choices (a callable:
     adding a kind needs no migration)."""

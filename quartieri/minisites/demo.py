@@ -1,11 +1,13 @@
-"""Demo: what's on in May 2021, the three sites going live, and a build of them.
+"""Demo: what's on in May 2021, the three sites going live, and a build of them; then the
+same sites relaunched by the current campaign, whose build is the one served.
 
 Events use only the campaign facts in MISSION.md; what those facts do not say (a time, an
 exact day, an address, a programme) is said in each event's note, never invented. Each
-site goes live with an approved website post scheduled on the campaign's first day
-(kind.py), made through the real workflow; being past, those posts and the posters
-demo's are released at once (release.py), which builds the live sites into the folder
-``quartieri serve`` answers under /q/, with their posters. Idempotent: a second run adds
+site goes live with an approved website post scheduled on each campaign's first day
+(kind.py), made through the real workflow; those whose time has come, and the posters
+demo's, are released at once (release.py), which builds the live sites into the folder
+``quartieri serve`` answers under /q/, with their posters (a worker releases the rest at
+their time). Idempotent: a second run adds
 nothing and the build rewrites nothing.
 """
 
@@ -18,7 +20,8 @@ from django.db import transaction
 from rich.console import Console
 
 from quartieri.accounts.models import User
-from quartieri.campaigns.models import Campaign, ContentItem, Variant
+from quartieri.campaigns import demo as campaigns_demo
+from quartieri.campaigns.models import Campaign, Variant
 from quartieri.campaigns.scheduling import schedule_resolve
 from quartieri.campaigns.services import (
     variant_approve,
@@ -27,13 +30,13 @@ from quartieri.campaigns.services import (
     variant_submit,
 )
 from quartieri.channels.models import ChannelAccount
-from quartieri.minisites.build import site_build
+from quartieri.minisites.build import site_build, sites_root
 from quartieri.minisites.kind import PLATFORM
 from quartieri.minisites.models import Event
 from quartieri.minisites.release import release_due
 from quartieri.places.models import PointOfInterest
 
-CAMPAIGN = "milano-quartieri-spring-summer-2021"
+CAMPAIGN = campaigns_demo.SLUG
 MAY_2021 = dt.date(2021, 5, 1)
 
 
@@ -113,11 +116,7 @@ def _launch(campaign: Campaign, *, editor: User, approver: User) -> int:
         return 0
     launched = 0
     for hour, neighbourhood in enumerate(campaign.neighbourhoods.order_by("name_it")):
-        item, _created = ContentItem.objects.get_or_create(
-            campaign=campaign,
-            title=neighbourhood.name_it,
-            defaults={"neighbourhood": neighbourhood},
-        )
+        item = campaigns_demo.item_for(campaign, neighbourhood)
         if Variant.objects.filter(content_item=item, account=account).exists():
             continue
         name = neighbourhood.name_en or neighbourhood.name_it
@@ -139,20 +138,25 @@ def load(*, console: Console, from_today: bool) -> None:
     campaign = Campaign.objects.filter(slug=CAMPAIGN).first()
     if campaign is None:
         return
+    current = Campaign.objects.filter(slug=campaigns_demo.CURRENT_SLUG).first()
+    editor = User.objects.get(username="editor")
+    approver = User.objects.get(username="approver")
     with transaction.atomic():
         events = _events(campaign)
-        launched = _launch(
-            campaign,
-            editor=User.objects.get(username="editor"),
-            approver=User.objects.get(username="approver"),
+        launched = sum(
+            _launch(each, editor=editor, approver=approver) for each in (campaign, current) if each
         )
     # Posts whose time has come (all of them, for the 2021 campaign) go live now, as a
-    # worker would release them: posters to the print folder, then the live sites.
+    # worker would release them: posters to the print folder, then each campaign's sites
+    # (2021 first, current last: the sites served are the current campaign's). A run that
+    # released nothing of it (loaded again) builds it once more, which rewrites nothing.
     released = release_due()
-    result = site_build(campaign=campaign)
+    served = current or campaign
+    built = "built by the release"
+    if not Variant.objects.filter(pk__in=released, content_item__campaign=served).exists():
+        result = site_build(campaign=served)
+        built = f"built {', '.join(sorted(result.released)) or 'none'} ({result.pages_written} files written)"
     console.print(
         f"Mini-sites: {events} events, {launched} sites launched, {len(released)} website and "
-        f"poster posts released; built "
-        f"{', '.join(sorted(result.released)) or 'none'} ({result.pages_written} files written) "
-        f"in {result.out_dir}, served under /q/."
+        f"poster posts released; {served.name}: {built} in {sites_root()}, served under /q/."
     )

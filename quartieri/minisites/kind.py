@@ -21,7 +21,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from quartieri.campaigns.models import Campaign, Variant
-from quartieri.channels.base import Capability, MetricDefinition, MetricKind, MetricScope
+from quartieri.channels.base import (
+    Appearance,
+    Capability,
+    MetricDefinition,
+    MetricKind,
+    MetricScope,
+)
 from quartieri.channels.kinds.own import OwnChannelKind
 from quartieri.channels.registry import Platform
 
@@ -33,6 +39,7 @@ BEACON = "the mini-sites' own cookieless page-view beacon (docs/analytics.md, co
 class WebsiteKind(OwnChannelKind):
     slug = Platform.WEBSITE
     label = Platform.WEBSITE.label
+    appearance = Appearance(colour="#33485c", icon="it-link")
     rules_label = "Website"
     preview_template = "channels/preview/website.html"  # an entry of the mini-site's feed
     capabilities = frozenset({Capability.DELIVERS, Capability.METRICS})

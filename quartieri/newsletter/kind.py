@@ -10,7 +10,13 @@ records (``measures.py``), and clicks from the issue's tracked links (analytics)
 
 from __future__ import annotations
 
-from quartieri.channels.base import Capability, MetricDefinition, MetricKind, MetricScope
+from quartieri.channels.base import (
+    Appearance,
+    Capability,
+    MetricDefinition,
+    MetricKind,
+    MetricScope,
+)
 from quartieri.channels.kinds.own import OwnChannelKind
 from quartieri.channels.registry import Platform
 
@@ -40,6 +46,7 @@ def _total(name: str, source: str) -> MetricDefinition:
 class NewsletterKind(OwnChannelKind):
     slug = Platform.NEWSLETTER
     label = Platform.NEWSLETTER.label
+    appearance = Appearance(colour="#8a4b00", icon="it-mail")
     rules_label = "Newsletter"
     preview_template = "channels/preview/newsletter.html"  # an item of the day's issue
     capabilities = frozenset({Capability.DELIVERS, Capability.METRICS})

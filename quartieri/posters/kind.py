@@ -19,7 +19,13 @@ from collections.abc import Collection
 from django.db.models import Q
 
 from quartieri.campaigns.models import Campaign, Variant
-from quartieri.channels.base import Capability, MetricDefinition, MetricKind, MetricScope
+from quartieri.channels.base import (
+    Appearance,
+    Capability,
+    MetricDefinition,
+    MetricKind,
+    MetricScope,
+)
 from quartieri.channels.kinds.own import OwnChannelKind
 from quartieri.channels.registry import Platform
 
@@ -30,6 +36,7 @@ QR_SCANS = "redirects of the poster's tracked QR link, bots excluded (docs/analy
 class PostersKind(OwnChannelKind):
     slug = Platform.POSTERS
     label = Platform.POSTERS.label
+    appearance = Appearance(colour="#a61d24", icon="it-print")
     rules_label = "Posters"
     preview_template = "channels/preview/posters.html"  # an A3 portrait sheet
     capabilities = frozenset({Capability.DELIVERS, Capability.METRICS})

@@ -13,7 +13,15 @@ accounts and posts. It
    schedules it again for the same time;
 4. records the 2021 posts as gone out in the outbox too, so that no worker tries to send
    history again (and then withdraws it while its campaign says "published");
-5. with ``--from-today``, schedules one Facebook post of the current campaign a minute
+5. leaves the outbox's two kinds of trouble in the current campaign, each as the outbox
+   records it (its own settling functions, with the reason the platform's answer maps to):
+   an Instagram post that failed earlier today (Instagram could not download its picture)
+   and a TikTok photo post left unconfirmed (TikTok's listing does not show photo posts, so
+   a person must look); and one Facebook page whose access Meta refused (error 190, the
+   session expired), so the approver's "To do" has a post to retry, a post to check and an
+   account to reconnect. The demo writes these outcomes; it does not provoke them against
+   the fakes;
+6. with ``--from-today``, schedules one Facebook post of the current campaign a minute
    after loading, to watch a post go out live.
 
 Idempotent: each step skips what is already there.
@@ -41,11 +49,16 @@ from quartieri.campaigns.services import (
     variant_schedule,
     variant_submit,
 )
-from quartieri.channels.connectors.base import TokenSet
-from quartieri.channels.models import ChannelAccount, PlatformCredential
+from quartieri.channels.connection import account_mark_reconnect_needed
+from quartieri.channels.connectors.base import PermanentError, TokenSet
+from quartieri.channels.kinds.instagram.errors import instagram_error
+from quartieri.channels.kinds.tiktok.client import TikTokConnector
+from quartieri.channels.models import AccountState, ChannelAccount, PlatformCredential
 from quartieri.channels.registry import Platform
 from quartieri.channels.services import credential_store
 from quartieri.publishing.models import OutboxEntry
+from quartieri.publishing.outbox import _fail, _update
+from quartieri.publishing.payload import post_request_for
 
 DEMO_AFTER_OTHERS = True
 
@@ -70,10 +83,13 @@ def load(*, console: Console, from_today: bool) -> None:
     connected = sum(_connect(account) for account in accounts)
     pictured = _add_pictures(accounts)
     _settle_history()
+    troubled = _trouble(accounts)
+    expired = _expire(accounts)
     live = _live_post(accounts) if from_today else None
     console.print(
         f"Publishing: sandbox on (posts go to local stand-ins of the platforms); "
-        f"{connected} accounts connected, {pictured} posts given a picture"
+        f"{connected} accounts connected, {pictured} posts given a picture, {troubled} "
+        f"posts in trouble and {expired} account to reconnect"
         + (f", a live post due at {timezone.localtime(live):%H:%M}." if live else ".")
     )
 
@@ -147,6 +163,96 @@ def _settle_history() -> None:
     OutboxEntry.objects.filter(variant__status=Variant.Status.PUBLISHED).exclude(
         state=OutboxEntry.State.PUBLISHED
     ).update(state=OutboxEntry.State.PUBLISHED, published_at=F("due_at"), version=F("version") + 1)
+
+
+# Earlier today in the current campaign: what the outbox made of two posts (see the module's
+# docstring). Neighbourhood (NIL), handle, post type, caption (YesMilano speaks English,
+# the city Italian).
+FAILED_POST = (
+    "11",
+    "@yesmilano",
+    "feed",
+    "Isola after dark: the gardens of the Stecca at sunset. #Isola",
+)
+UNCONFIRMED_POST = (
+    "34",
+    "@comunedimilano",
+    "photo",
+    "Chiaravalle: l'abbazia al tramonto, a venti minuti dal Duomo. #Chiaravalle",
+)
+# What Instagram answers when it cannot fetch a post's media (error subcode 2207052).
+MEDIA_DOWNLOAD_SUBCODE = 2207052
+EXPIRED_HANDLE = "YesMilano"
+# Meta's answer to a token it no longer accepts (code 190, subcode 463: expired), as the
+# Graph connector words it (meta/graph.py) and the Graph fake sends it.
+EXPIRED_DETAIL = (
+    "HTTP 400 code=190 subcode=463 OAuthException: Error validating access token: "
+    "Session has expired (demo)"
+)
+
+
+def _earlier_today() -> dt.datetime:
+    """A time already gone but inside the current campaign, which starts today."""
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    midnight = now.replace(hour=0, minute=0)
+    return max(midnight, now - dt.timedelta(minutes=90))
+
+
+def _troubled_post(
+    accounts: list[ChannelAccount], spec: tuple[str, str, str, str]
+) -> OutboxEntry | None:
+    nil, handle, post_type, caption = spec
+    account = next((a for a in accounts if a.handle == handle), None)
+    item = (
+        ContentItem.objects.filter(
+            campaign__slug=campaigns_demo.CURRENT_SLUG, neighbourhood__code=nil
+        ).first()
+        or ContentItem.objects.filter(campaign__slug=campaigns_demo.CURRENT_SLUG).first()
+    )
+    if account is None or item is None or Variant.objects.filter(caption=caption).exists():
+        return None
+    author, reviewer = _people(account)
+    options = {"privacy_level": "PUBLIC_TO_EVERYONE"} if account.platform == Platform.TIKTOK else {}
+    variant = variant_create(
+        actor=author, content_item=item, account=account, post_type=post_type, caption=caption,
+        options=options,
+    )  # fmt: skip
+    campaigns_demo.give_picture(variant, author=author)
+    variant = variant_approve(actor=reviewer, variant=variant_submit(actor=author, variant=variant))
+    at = _earlier_today()
+    variant_schedule(actor=reviewer, variant=variant, at=at, allow_past=True)
+    entry = OutboxEntry.objects.select_related("account").get(variant=variant)
+    # As a worker's submit leaves it: one attempt, sent at its time.
+    _update(entry, attempts=1, sent_at=at)
+    return entry
+
+
+def _trouble(accounts: list[ChannelAccount]) -> int:
+    made = 0
+    failed = _troubled_post(accounts, FAILED_POST)
+    if failed is not None:
+        error = instagram_error(9004, MEDIA_DOWNLOAD_SUBCODE, "demo")
+        assert isinstance(error, PermanentError)  # noqa: S101 (the subcode is a permanent one)
+        _fail(failed, error.reason, error.action)
+        made += 1
+    unconfirmed = _troubled_post(accounts, UNCONFIRMED_POST)
+    if unconfirmed is not None:
+        # What reconcile leaves for a person when TikTok's listing cannot show the post.
+        reason = str(TikTokConnector.unlisted_reason(post_request_for(unconfirmed)))
+        _update(unconfirmed, state=OutboxEntry.State.UNCONFIRMED, last_error=reason)
+        made += 1
+    return made
+
+
+def _expire(accounts: list[ChannelAccount]) -> int:
+    account = next((a for a in accounts if a.handle == EXPIRED_HANDLE), None)
+    if (
+        account is None
+        or AccountState.objects.filter(account=account, reconnect_needed=True).exists()
+    ):
+        return 0
+    account_mark_reconnect_needed(account, EXPIRED_DETAIL)
+    return 1
 
 
 def _live_post(accounts: list[ChannelAccount]) -> dt.datetime | None:

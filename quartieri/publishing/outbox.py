@@ -27,7 +27,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -317,6 +317,13 @@ class OutboxDelivery:
 
     def withdraw(self, *, variant_id: int) -> bool:
         return outbox_cancel(variant_id=variant_id)
+
+    def troubles(self, *, variant_ids: Sequence[int]) -> dict[int, str]:
+        """Failed and unconfirmed posts, in the outbox's own words (one query)."""
+        rows = OutboxEntry.objects.filter(
+            variant_id__in=variant_ids, state__in=(State.FAILED, State.UNCONFIRMED)
+        ).values_list("variant_id", "state")
+        return {variant_id: str(State(state).label) for variant_id, state in rows}
 
 
 OUTBOX = OutboxDelivery()

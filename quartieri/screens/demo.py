@@ -5,8 +5,9 @@ Every display stands at a stop of the shipped ATM data (ds535 metro, ds534 surfa
 reported, never placed by guess. The resolutions are demo choices. Each neighbourhood gets
 three layout slides of 10 seconds (its 2021 facts, a tour, its playlist) with the
 neighbourhood's map and a QR code to its mini-site (contract 5 paths), on a schedule that
-runs every day, so the demo plays whenever it is opened. The screens channel account of the
-campaigns demo ("screens") is the group of every demo display, and three posts for it go
+runs every day, so the demo plays whenever it is opened; the slides belong to the current
+campaign (the 2021 one when there is none). The screens channel account of the campaigns
+demo ("screens") is the group of every demo display, and three posts for it per campaign go
 through the real workflow (drafted, approved, scheduled on the campaign's first day); the
 kind's delivery puts each on that group's playlist as it is scheduled. Idempotent: keyed
 on the group names.
@@ -22,6 +23,7 @@ from django.db import transaction
 from rich.console import Console
 
 from quartieri.accounts.models import User
+from quartieri.campaigns import demo as campaigns_demo
 from quartieri.campaigns.models import Campaign, ContentItem
 from quartieri.campaigns.scheduling import schedule_resolve
 from quartieri.campaigns.services import (
@@ -36,7 +38,7 @@ from quartieri.places.models import Neighbourhood, Playlist, PointOfInterest, To
 from quartieri.screens import services, slides
 from quartieri.screens.models import Display, DisplayGroup, Slide
 
-CAMPAIGN = "milano-quartieri-spring-summer-2021"
+CAMPAIGN = campaigns_demo.SLUG
 CHANNEL_GROUP = "Tutti gli schermi"
 SECONDS = 10
 
@@ -59,11 +61,17 @@ DISPLAYS = (
     DemoDisplay("Chiaravalle – via Sant'Arialdo 102, Abbazia (77, 140)", "34", "ds534-stops", "12593", 1080, 1920),
 )  # fmt: skip
 
-# Screens channel posts (English: the campaign speaks to international students).
+# Screens channel posts: 2021's in English (that campaign spoke to international
+# students), the current campaign's in Italian (it speaks to the city's residents too).
 POSTS = (
     ("55", "Baggio: concerts of the Primavera di Baggio in the Chiesa Vecchia.", dt.time(8, 0)),
     ("11", "Isola: artisan open days, BAM and La Stecca.", dt.time(10, 0)),
     ("34", "Chiaravalle: the abbey's 800th anniversary.", dt.time(12, 0)),
+)
+CURRENT_POSTS = (
+    ("55", "Baggio: il Parco delle Cave, a piedi o in bici.", dt.time(8, 0)),
+    ("11", "Isola: botteghe aperte, murales e la Stecca.", dt.time(10, 0)),
+    ("34", "Chiaravalle: l'abbazia e i suoi campi, a sud della città.", dt.time(12, 0)),
 )
 
 
@@ -84,7 +92,7 @@ def _slide(
 def _area_slides(area: Neighbourhood, campaign: Campaign | None) -> list[Slide]:
     short = area.name_en or area.name_it
     made = [
-        _slide(f"{short}: Milano quartieri 2021", area=area, campaign=campaign,
+        _slide(f"{short}: Milano quartieri", area=area, campaign=campaign,
                title=f"{short} · Milano quartieri", text=area.description_it or area.name_it,
                qr=_minisite(area)),
     ]  # fmt: skip
@@ -135,14 +143,14 @@ def _account() -> ChannelAccount | None:
     return ChannelAccount.objects.filter(platform=Platform.SCREENS, handle="screens").first()
 
 
-def _posts(campaign: Campaign) -> None:
+def _posts(campaign: Campaign, posts: tuple[tuple[str, str, dt.time], ...]) -> None:
     """The screens channel's posts, through the real workflow (four eyes included)."""
     account = _account()
     editor = User.objects.filter(username="editor").first()
     approver = User.objects.filter(username="approver").first()
     if account is None or editor is None or approver is None:
         return
-    for nil, caption, wall_time in POSTS:
+    for nil, caption, wall_time in posts:
         item = ContentItem.objects.filter(campaign=campaign, neighbourhood__code=nil).first()
         if item is None:
             continue
@@ -152,7 +160,7 @@ def _posts(campaign: Campaign) -> None:
         variant = variant_submit(actor=editor, variant=variant)
         variant = variant_approve(actor=approver, variant=variant)
         at = schedule_resolve(date=campaign.start_date, wall_time=wall_time).at
-        # The campaign may be history (2021): only the demo may schedule in the past.
+        # 2021 is history, and today's hour may be gone: only the demo may schedule so.
         variant_schedule(actor=approver, variant=variant, at=at, allow_past=True)
 
 
@@ -162,6 +170,7 @@ def load(*, console: Console, from_today: bool) -> None:
         console.print("Screens: demo displays already loaded.")
         return
     campaign = Campaign.objects.filter(slug=CAMPAIGN).first()
+    current = Campaign.objects.filter(slug=campaigns_demo.CURRENT_SLUG).first()
     areas = {a.code: a for a in Neighbourhood.objects.filter(code__in=["55", "11", "34"])}
     if not areas:
         console.print("[yellow]Screens demo: the neighbourhoods are not loaded, nothing to show")
@@ -174,9 +183,9 @@ def load(*, console: Console, from_today: bool) -> None:
     }
     for code, area in areas.items():
         playlist = services.playlist_create(
-            actor=None, name=f"Milano quartieri 2021 · {area.name_en or area.name_it}"
+            actor=None, name=f"Milano quartieri · {area.name_en or area.name_it}"
         )
-        made = _area_slides(area, campaign)
+        made = _area_slides(area, current or campaign)
         services.playlist_set_items(
             actor=None, playlist=playlist, items=[(s, SECONDS) for s in made]
         )
@@ -189,7 +198,9 @@ def load(*, console: Console, from_today: bool) -> None:
     )  # fmt: skip
     displays = _displays(groups, everyone, console)
     if campaign is not None:
-        _posts(campaign)
+        _posts(campaign, POSTS)
+    if current is not None:
+        _posts(current, CURRENT_POSTS)
     console.print(
         f"Screens: {len(displays)} displays at ATM stops, {Slide.objects.count()} slides; "
         "open a player from Screens → a display → Open the player."

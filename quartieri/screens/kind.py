@@ -10,7 +10,13 @@ reports: plays, the displays that played, and seconds on screen, from proof of p
 
 from __future__ import annotations
 
-from quartieri.channels.base import Capability, MetricDefinition, MetricKind, MetricScope
+from quartieri.channels.base import (
+    Appearance,
+    Capability,
+    MetricDefinition,
+    MetricKind,
+    MetricScope,
+)
 from quartieri.channels.kinds.own import OwnChannelKind
 from quartieri.channels.registry import Platform
 
@@ -20,6 +26,7 @@ PROOF_OF_PLAY = "proof of play sent by each display's player (docs/screens.md)"
 class ScreensKind(OwnChannelKind):
     slug = Platform.SCREENS
     label = Platform.SCREENS.label
+    appearance = Appearance(colour="#00725f", icon="it-presentation")
     rules_label = "Screens"
     preview_template = "channels/preview/screens.html"  # a 16:9 slide
     capabilities = frozenset({Capability.DELIVERS, Capability.METRICS})

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db.models import F, Sum
+from django.utils import timezone
 from rich.console import Console
 
 from quartieri.analytics import demo as analytics_demo
@@ -46,7 +47,15 @@ def test_the_demo_traffic_is_simulated_everywhere_and_loads_once(
         AccountMetric.objects.count(),
     ) == first
     assert min(first) > 0
-    assert Link.objects.count() == len(analytics_demo.LINK_CHANNELS)  # one neighbourhood
+    # One neighbourhood, two campaigns: 2021 and the current one.
+    assert Link.objects.count() == 2 * len(analytics_demo.LINK_CHANNELS)
+    assert {link.campaign.slug for link in Link.objects.select_related("campaign")} == {
+        campaigns_demo.SLUG,
+        campaigns_demo.CURRENT_SLUG,
+    }
+    # The current campaign's traffic stops at the moment of loading.
+    assert not PageView.objects.filter(at__gt=timezone.now()).exists()
+    assert not LinkEvent.objects.filter(at__gt=timezone.now()).exists()
     # Every event, every roll-up count and every platform figure says it is simulated.
     assert not LinkEvent.objects.filter(simulated=False).exists()
     assert not PageView.objects.filter(simulated=False).exists()

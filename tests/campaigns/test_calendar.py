@@ -14,6 +14,7 @@ from quartieri.campaigns.calendar import MONTH_DAY_LIMIT
 from quartieri.campaigns.models import Campaign, ContentItem, Transition, Variant
 from quartieri.campaigns.selectors import calendar_spacing_warnings
 from quartieri.campaigns.services import variant_schedule
+from quartieri.channels.models import AccountGrant
 from quartieri.places.models import Neighbourhood
 from tests.campaigns.conftest import IN_WINDOW, Unchanged
 
@@ -427,27 +428,71 @@ def test_an_approver_reschedules_with_the_keyboard_form(page, login, approver, s
     assert axe_violations(page) == []
 
 
+def _drop(page, entry: str, day: str, *, role: str):
+    """Drag the entry onto a day with the mouse (Playwright's drag_to) and wait for the
+    server's answer in the feedback area."""
+    page.locator("#calendar-feedback").evaluate("box => box.replaceChildren()")
+    page.locator(entry).drag_to(_cell(page, day))
+    answer = page.locator(f'#calendar-feedback [role="{role}"]:not(.alert-info)')
+    answer.wait_for()
+    return answer.inner_text()
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_dragging_moves_a_post_and_a_refusal_leaves_it_in_place(page, login, approver, scheduled):
+def test_dragging_moves_a_post_and_a_refusal_leaves_it_in_place(
+    page, login, approver, scheduled, monkeypatch
+):
+    from quartieri.campaigns import scheduling
+
+    # It is noon on 12 May 2021: 10 May is in the campaign but gone.
+    noon = dt.datetime(2021, 5, 12, 10, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(scheduling, "schedule_now", lambda: noon)
     login(approver)
     page.goto(f"{CALENDAR}?date=2021-05-01")
     entry = f"#entry-{scheduled.pk}"
+    # The kind's declared colour reaches the icon (kinds.css), beside the account's name.
+    icon = page.locator(f"{entry} .cal-kind-icon")
+    assert icon.evaluate("e => getComputedStyle(e).fill") == "rgb(17, 17, 17)"
     # 1 May is in the grid but before the campaign starts: the service refuses.
-    page.drag_and_drop(entry, 'td[data-day="2021-05-01"]')
-    alert = page.locator('#calendar-feedback [role="alert"]')
-    alert.wait_for()
-    assert "2021-05-01" in alert.inner_text()
+    assert "2021-05-01" in _drop(page, entry, "2021-05-01", role="alert")
+    # 10 May is in the campaign, but in the past (the staff page speaks Italian).
+    assert "è nel passato" in _drop(page, entry, "2021-05-10", role="alert")
     assert _cell(page, "2021-05-15").locator(entry).count() == 1
     assert Variant.objects.get(pk=scheduled.pk).scheduled_at == IN_WINDOW
     # A day in the campaign: the post moves there and keeps its 10:00.
-    page.drag_and_drop(entry, 'td[data-day="2021-05-21"]')
-    page.locator('#calendar-feedback [role="status"].alert-success').wait_for()
+    _drop(page, entry, "2021-05-21", role="status")
     assert _cell(page, "2021-05-21").locator(entry).count() == 1
     stored = Variant.objects.get(pk=scheduled.pk)
     assert stored.scheduled_at == dt.datetime(2021, 5, 21, 8, 0, tzinfo=dt.UTC)
     page.reload()
     assert _cell(page, "2021-05-21").locator(entry).count() == 1
+    # The publish grant is withdrawn while the page is open: the move is refused with the
+    # reason, and nothing changes.
+    AccountGrant.objects.filter(user=approver, account=scheduled.account).update(can_publish=False)
+    before = Unchanged(Variant.objects.get(pk=scheduled.pk))
+    assert "Non hai l'autorizzazione" in _drop(page, entry, "2021-05-24", role="alert")
+    assert _cell(page, "2021-05-21").locator(entry).count() == 1
+    before.check()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_editor_without_the_publish_grant_cannot_drag_or_reschedule(
+    page, login, editor, scheduled
+):
+    before = Unchanged(scheduled)
+    login(editor)
+    page.goto(f"{CALENDAR}?date=2021-05-01")
+    entry = page.locator(f"#entry-{scheduled.pk}")
+    assert entry.is_visible()
+    assert entry.get_attribute("draggable") is None
+    assert entry.locator("form, summary").count() == 0
+    entry.drag_to(_cell(page, "2021-05-21"))
+    page.wait_for_timeout(300)  # a request would have been sent at the drop
+    assert page.locator("#calendar-feedback").inner_text() == ""
+    assert _cell(page, "2021-05-15").locator(f"#entry-{scheduled.pk}").count() == 1
+    before.check()
 
 
 @pytest.mark.browser

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from django.utils.translation import gettext_lazy as _
 
 from quartieri.channels.base import (
+    Appearance,
     MediaFacts,
     MetricDefinition,
     MetricKind,
@@ -52,6 +53,9 @@ CAPTION_FOLD = Fold(
 class FacebookKind(MetaKind):
     slug = Platform.FACEBOOK
     label = Platform.FACEBOOK.label
+    appearance = Appearance(
+        colour="#1760cf", icon="it-facebook"
+    )  # Facebook's blue, darkened to read as text
     connector = "quartieri.channels.kinds.facebook.client.FacebookConnector"
     preview_template = "channels/preview/facebook.html"
     # §3: no daily limit for Page posts is documented; Reels are 30 per 24 hours (§3.2).

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from django.utils.translation import gettext_lazy as _
 
 from quartieri.channels.base import (
+    Appearance,
     MediaFacts,
     MetricDefinition,
     MetricKind,
@@ -36,6 +37,7 @@ CAPTION_FOLD = Fold(
 class InstagramKind(MetaKind):
     slug = Platform.INSTAGRAM
     label = Platform.INSTAGRAM.label
+    appearance = Appearance(colour="#c13584", icon="it-instagram")  # Instagram's magenta
     connector = "quartieri.channels.kinds.instagram.client.InstagramConnector"
     preview_template = "channels/preview/instagram.html"
     # §2.2: content_publishing_limit's reference says quota_total is "currently 50"; Meta's

@@ -19,6 +19,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from quartieri.channels.base import (
+    Appearance,
     Capability,
     MediaFacts,
     PostFacts,
@@ -75,6 +76,7 @@ class MastodonPostOptions(VariantOptions):
 class MastodonKind(SocialKind):
     slug = Platform.MASTODON
     label = Platform.MASTODON.label
+    appearance = Appearance(colour="#563acc", icon="it-mastodon")  # Mastodon's violet
     capabilities = SocialKind.capabilities | {Capability.RECONCILE, Capability.OPTIONS}
     connector = "quartieri.channels.kinds.mastodon.client.MastodonConnector"
     preview_template = "channels/preview/mastodon.html"  # a status, shown whole

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from quartieri.channels.base import (
+    Appearance,
     Capability,
     ComposePanel,
     MediaFacts,
@@ -55,6 +56,7 @@ def _total(name: str, source: str) -> MetricDefinition:
 class TikTokKind(SocialKind):
     slug = Platform.TIKTOK
     label = Platform.TIKTOK.label
+    appearance = Appearance(colour="#111111", icon="it-tiktok")  # TikTok black
     capabilities = SocialKind.capabilities | {
         Capability.RECONCILE,
         Capability.OAUTH,
