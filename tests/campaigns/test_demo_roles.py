@@ -31,14 +31,15 @@ def test_every_role_has_something_to_do_in_the_current_campaign(db, settings, tm
         module.load(console=console, from_today=False)
     # Each role's boxes and counts, as the menu and the "To do" page show them.
     nothing = dict.fromkeys(["to-review", "mentions", "issues-to-approve", "sent-back"], 0)
-    nothing |= dict.fromkeys(["to-schedule", "posts-in-trouble", "accounts-to-reconnect"], 0)
-    nothing |= {"displays-not-seen": 0}
+    nothing |= dict.fromkeys(["to-schedule", "posts-in-trouble", "posts-unconfirmed"], 0)
+    nothing |= {"accounts-to-reconnect": 0, "displays-not-seen": 0, "posters-not-printed": 0}
     assert waiting("approver") == nothing | {
         "to-review": 2,
         "issues-to-approve": 1,
         "to-schedule": 1,
         # One post failed, one is not confirmed, and Meta refused one page's access.
-        "posts-in-trouble": 2,
+        "posts-in-trouble": 1,
+        "posts-unconfirmed": 1,
         "accounts-to-reconnect": 1,
     }
     # The administrator may connect any account; posts need a publish grant, which the
@@ -49,6 +50,8 @@ def test_every_role_has_something_to_do_in_the_current_campaign(db, settings, tm
         "sent-back": 1,
         "to-schedule": 0,
         "posts-in-trouble": 0,
+        "posts-unconfirmed": 0,
+        "posters-not-printed": 0,
         "accounts-to-reconnect": 0,
     }
     assert waiting("analyst") == {}
