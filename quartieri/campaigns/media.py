@@ -4,15 +4,15 @@ Nothing trusts the file name. Type, size, dimensions, duration and codecs come f
 bytes (Pillow for images, ``ffprobe`` from Debian's ffmpeg for videos); the stored name is
 random (128 bits, so the public ``/media/`` folder can be neither listed nor guessed) with
 the extension of the type found. Every image needs alternative text and every video a
-caption file (WebVTT or SRT, parsed here): WCAG 2.1 AA (django-style.md §3.3). An upload is
-checked whole, then written in one transaction; a refusal writes nothing, not even a file.
+caption file (WebVTT or SRT, read by webvtt-py): WCAG 2.1 AA (django-style.md §3.3). An
+upload is checked whole, then written in one transaction; a refusal writes nothing, not even
+a file.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 import secrets
 import subprocess
 import tempfile
@@ -24,6 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import webvtt
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -34,6 +35,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, UnidentifiedImageError
+from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from quartieri.accounts.models import User
 from quartieri.accounts.roles import Capability
@@ -237,6 +239,11 @@ def _rotation(stream: dict[str, Any]) -> int:
 
 
 # --- Caption files ----------------------------------------------------------------------------
+# webvtt-py reads the cues (timestamps, identifiers, settings, NOTE/STYLE/REGION blocks) in its
+# strict mode; it reports neither the line nor the file, so each block is handed to it alone
+# and its refusal is worded here with the file and the line. A SubRip cue differs from a
+# WebVTT one only by the comma before its milliseconds (its number is read as the WebVTT
+# identifier), so both formats go through the one strict reader.
 @dataclass(frozen=True)
 class Cue:
     line: int
@@ -250,12 +257,6 @@ class Captions:
     cues: tuple[Cue, ...]
 
 
-_VTT_TIME = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
-_SRT_TIME = r"(\d{2,}):([0-5]\d):([0-5]\d),(\d{3})"
-_TIMING = {
-    "vtt": re.compile(rf"^{_VTT_TIME}[ \t]+-->[ \t]+{_VTT_TIME}(?:[ \t].*)?$"),
-    "srt": re.compile(rf"^{_SRT_TIME}[ \t]*-->[ \t]*{_SRT_TIME}(?:[ \t].*)?$"),
-}
 _TIMING_EXAMPLE = {"vtt": "00:00:01.000 --> 00:00:04.000", "srt": "00:00:01,000 --> 00:00:04,000"}
 
 
@@ -265,19 +266,20 @@ def caption_parse(*, data: bytes, name: str) -> Captions:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _refuse("caption_file", _("%(name)s: not UTF-8 text.") % {"name": name}) from None
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    first = lines[0] if lines else ""
-    fmt = "vtt" if re.match(r"^WEBVTT(?:[ \t].*)?$", first) else "srt"
-    blocks = list(_blocks(lines))
-    if fmt == "vtt":
-        blocks = [b for b in blocks[1:] if not re.match(r"^(NOTE|STYLE|REGION)\b", b[1][0])]
-    elif not blocks or not blocks[0][1][0].strip().isdigit():
+    blocks = list(_blocks(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")))
+    if blocks and _is_webvtt_header(blocks[0][1]):
+        fmt, blocks = "vtt", blocks[1:]
+    elif blocks and blocks[0][1][0].isdigit():
+        fmt = "srt"
+    else:
         raise _refuse(
             "caption_file",
             _("%(name)s: neither WebVTT (first line “WEBVTT”) nor SRT (numbered cues).")
             % {"name": name},
         )
-    cues = tuple(_cue(fmt, number, block, name) for number, block in blocks)
+    cues = tuple(
+        cue for number, block in blocks if (cue := _cue(fmt, number, block, name)) is not None
+    )
     if not cues:
         raise _refuse("caption_file", _("%(name)s: the file has no cue.") % {"name": name})
     return Captions(fmt, cues)
@@ -294,33 +296,99 @@ def _blocks(lines: list[str]) -> Iterator[tuple[int, list[str]]]:
             block = []
 
 
-def _cue(fmt: str, number: int, block: list[str], name: str) -> Cue:
+def _is_webvtt_header(block: list[str]) -> bool:
+    # webvtt-py takes any first line starting "WEBVTT"; the format wants a space, a tab or
+    # nothing after it ("WEBVTTX" is no header).
+    if block[0] != "WEBVTT" and not block[0].startswith(("WEBVTT ", "WEBVTT\t")):
+        return False
+    try:
+        webvtt.from_string("\n".join(block), strict=True)
+    except (MalformedFileError, MalformedCaptionError):
+        return False
+    return True
+
+
+def _webvtt_lines(fmt: str, block: list[str]) -> list[str] | None:
+    """The block as webvtt-py's WebVTT reader takes it; None for SRT timings with a dot."""
+    if fmt == "vtt" or len(block) < 2:
+        return block
+    index, timing, *text = block
+    if "." in timing:  # webvtt-py's SRT reader takes it; SubRip writes a comma
+        return None
+    return [index, timing.replace(",", "."), *text]
+
+
+def _cue(fmt: str, number: int, block: list[str], name: str) -> Cue | None:
+    """The block's cue; None for a NOTE, STYLE or REGION block (WebVTT)."""
     # SRT: index, timing, text. WebVTT: optional identifier, timing, text.
     has_id = len(block) > 1 and "-->" not in block[0] and "-->" in block[1]
     offset = 1 if fmt == "srt" or has_id else 0
     timing = block[offset] if len(block) > offset else ""
-    match = _TIMING[fmt].match(timing)
     where = {"name": name, "line": number + offset}
-    if match is None:
+    read = _read_block(fmt, block, timing, where)
+    if read is not None and fmt == "vtt" and _no_cue_meant(read):
+        return None
+    if read is None or len(read.captions) != 1:
         raise _refuse(
             "caption_file",
             _("%(name)s, line %(line)s: “%(timing)s” is not a cue timing such as %(example)s.")
             % {**where, "timing": timing[:60], "example": _TIMING_EXAMPLE[fmt]},
         )
-    groups = match.groups()
-    start, end = _seconds(groups[:4]), _seconds(groups[4:])
+    return _checked_cue(read.captions[0], where)
+
+
+def _read_block(
+    fmt: str, block: list[str], timing: str, where: dict[str, Any]
+) -> webvtt.WebVTT | None:
+    """webvtt-py's reading of the block alone; None when its timing cannot be read."""
+    lines = _webvtt_lines(fmt, block)
+    if lines is None:
+        return None
+    try:
+        return webvtt.from_string("\n".join(["WEBVTT", "", *lines]), strict=True)
+    except MalformedCaptionError:
+        setting = _bad_setting(timing)
+    if setting is None:
+        return None
+    raise _refuse(
+        "caption_file",
+        _(
+            "%(name)s, line %(line)s: “%(setting)s” is not a WebVTT cue setting (such as "
+            "align:start, line:0, position:50%%) or it is repeated."
+        )
+        % {**where, "setting": setting[:60]},
+    )
+
+
+def _no_cue_meant(read: webvtt.WebVTT) -> bool:
+    """A NOTE, STYLE or REGION block: webvtt-py read it as one, and found no cue in it."""
+    kept = (read.styles, read.regions, read.header_comments, read.footer_comments)
+    return not read.captions and any(kept)
+
+
+def _bad_setting(timing: str) -> str | None:
+    """The first cue setting on ``timing`` that webvtt-py refuses (unknown, invalid, repeated)."""
+    settings = timing.split()[3:]  # start --> end setting…
+    for count, setting in enumerate(settings, start=1):
+        try:
+            webvtt.CueSettings.from_string(" ".join(settings[:count]), strict=True)
+        except MalformedCaptionError:
+            return setting
+    return None
+
+
+def _checked_cue(caption: webvtt.Caption, where: dict[str, Any]) -> Cue:
+    # webvtt-py keeps what the format does not forbid: a cue ending before it starts, a cue
+    # without text. Neither can be shown.
+    start = caption.start_time.in_milliseconds() / 1000
+    end = caption.end_time.in_milliseconds() / 1000
     if end <= start:
         raise _refuse(
             "caption_file", _("%(name)s, line %(line)s: the cue ends before it starts.") % where
         )
-    if len(block) <= offset + 1:
+    if not caption.lines:
         raise _refuse("caption_file", _("%(name)s, line %(line)s: the cue has no text.") % where)
-    return Cue(number + offset, start, end)
-
-
-def _seconds(parts: Sequence[str | None]) -> float:
-    hours, minutes, seconds, millis = (int(part or 0) for part in parts)
-    return hours * 3600 + minutes * 60 + seconds + millis / 1000
+    return Cue(int(where["line"]), start, end)
 
 
 def caption_check_timing(*, captions: Captions, duration: float, name: str) -> None:
