@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from quartieri.campaigns.media import caption_parse
+from quartieri.campaigns.captions import caption_parse
 
 
 def refusal(data: bytes, name: str = "c.vtt") -> str:
