@@ -43,7 +43,7 @@ from quartieri.channels.base import ComposePanel
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import kind_for
 from quartieri.channels.selectors import Duty, account_allows, user_grants
-from quartieri.places.forms import StyledForm
+from quartieri.core.forms import StyledForm
 
 # Only these folders of MEDIA_ROOT are public (platforms fetch them without signing in);
 # anything another app keeps under MEDIA_ROOT stays private.
