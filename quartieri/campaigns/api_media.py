@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -42,11 +41,12 @@ from quartieri.campaigns.api import (
     _write,
 )
 from quartieri.campaigns.media import (
-    media_attach,
+    MediaChange,
     media_delete,
     media_public_url,
     media_upload,
     media_variant_ids,
+    variant_media_change,
 )
 from quartieri.campaigns.models import ContentItem, MediaAsset
 
@@ -171,14 +171,12 @@ def _assets_of(ids: list[int]) -> list[MediaAsset]:
 
 @router.post("/variants/{pk}/media", response={200: VariantOut, **WRITE_ERRORS})
 def variant_media_add(request: HttpRequest, pk: PathId, payload: AttachIn) -> Any:
-    """Add media files of the variant's content item to it; its other files stay. An
-    approved or scheduled variant goes back to review."""
+    """Add media files of the variant's campaign to it (all or none); its other files stay.
+    An approved or scheduled variant goes back to review."""
     actor = _user(request)
-    variant = _variant(pk)
-    with transaction.atomic():  # all of them or none
-        for asset in _assets_of(payload.media):
-            _write(partial(media_attach, actor=actor, asset=asset, add=[variant]), field="media")
-    return _fresh(variant)
+    change = MediaChange(_variant(pk), add=_assets_of(payload.media))
+    _write(partial(variant_media_change, actor=actor, changes=[change]), field="media")
+    return _fresh(change.variant)
 
 
 @router.delete("/variants/{pk}/media/{media}", response={200: VariantOut, **STATE_ERRORS})
@@ -187,5 +185,6 @@ def variant_media_remove(request: HttpRequest, pk: PathId, media: PathId) -> Any
     actor = _user(request)
     variant = _variant(pk)
     asset = get_object_or_404(MediaAsset, pk=media)
-    _write(lambda: media_attach(actor=actor, asset=asset, remove=[variant]), field="media")
+    change = MediaChange(variant, remove=[asset])
+    _write(partial(variant_media_change, actor=actor, changes=[change]), field="media")
     return _fresh(variant)

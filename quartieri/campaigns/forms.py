@@ -28,7 +28,7 @@ from quartieri.channels.base import option_field_name
 from quartieri.channels.models import ChannelAccount, Language
 from quartieri.channels.registry import kind_for
 from quartieri.channels.rules import PostType, RuleFailure
-from quartieri.places.forms import style
+from quartieri.core.forms import widget_classes
 from quartieri.places.models import Neighbourhood, Playlist, Tour
 
 
@@ -94,7 +94,7 @@ def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
 
 
 def _checkboxes(form: forms.BaseForm) -> None:
-    style(form)
+    widget_classes(form)
     for field in form.fields.values():
         if isinstance(field.widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
             field.widget.attrs["class"] = "form-check-input"
@@ -233,7 +233,7 @@ class ContentItemForm(forms.Form):
         playlists = Playlist.objects.select_related("neighbourhood").order_by("title")
         self.fields["tour"].choices = _grouped(tours)  # type: ignore[attr-defined]
         self.fields["playlist"].choices = _grouped(playlists)  # type: ignore[attr-defined]
-        style(self)
+        widget_classes(self)
         for name in ("tour", "playlist"):
             self.fields[name].widget.attrs["data-follows"] = "id_neighbourhood"
 

@@ -1,7 +1,8 @@
 """A campaign's media library: every picture and video of its content items in one place.
 
 - **Reuse**: a variant may use any file of its campaign, not only its own item's
-  (``variant_media_set``); the platform rules are checked for each file it takes.
+  (``variant_media_set``, through the one core ``media.variant_media_change`` that the media
+  page and the API use too); the platform rules are checked for each file it takes.
 - **Describe once**: a file's alternative text and caption file are edited here
   (``media_describe``) and every variant using it goes out with the new ones.
 
@@ -27,12 +28,14 @@ from quartieri.accounts.models import User
 from quartieri.accounts.services import audit_record, audit_snapshot
 from quartieri.campaigns.media import (
     _SNAPSHOT,
+    MediaChange,
     Probe,
     _checked_captions,
     _delete_files,
     _require_drafter,
     _stored_name,
     media_public_url,
+    variant_media_change,
 )
 from quartieri.campaigns.models import Campaign, MediaAsset, Variant
 from quartieri.campaigns.services import variant_update
@@ -77,51 +80,20 @@ def media_library(*, campaign: Campaign) -> list[LibraryAsset]:
 
 
 # --- Which files a variant uses ------------------------------------------------------------
-def _require_may_change(*, actor: User, variant: Variant) -> None:
-    refusal = account_allows(user=actor, account=variant.account, duty=Duty.DRAFT)
-    if refusal:
-        raise PermissionDenied(refusal)
-    if variant.status == Status.PUBLISHED:
-        raise ValidationError(
-            {"media": [_("%(variant)s is already published.") % {"variant": variant}]}
-        )
-
-
-@transaction.atomic
 def variant_media_set(*, actor: User, variant: Variant, assets: Sequence[MediaAsset]) -> Variant:
     """Make ``variant`` use exactly ``assets``, files of its campaign's library.
 
-    Refused whole (nothing changes): a file of another campaign, a file the platform would
-    refuse for this post, a variant the actor may not draft on or already published.
-    Unchanged choices write nothing (an approval is not lost by saving them again).
+    The one core decides (``media.variant_media_change``): refused whole, nothing changes,
+    for a file of another campaign, a file the platform would refuse for this post, a
+    variant the actor may not draft on or already published. Unchanged choices write
+    nothing (an approval is not lost by saving them again).
     """
-    _require_drafter(actor)
     variant = Variant.objects.select_related("account", "content_item").get(pk=variant.pk)
-    _require_may_change(actor=actor, variant=variant)
-    current = set(variant.media.values_list("pk", flat=True))
     wanted = {asset.pk for asset in assets}
-    if current == wanted:
-        return variant
-    problems = [
-        _("%(name)s belongs to another campaign.") % {"name": asset.file.name}
-        for asset in assets
-        if asset.content_item.campaign_id != variant.content_item.campaign_id
-    ]
-    for asset in assets:
-        if asset.pk not in current:
-            problems.extend(f.message for f in asset_failures(asset=asset, variant=variant))
-    if problems:
-        raise ValidationError({"media": problems})
-    variant = variant_update(actor=actor, variant=variant)
-    variant.media.set(list(assets))
-    audit_record(
-        actor=actor,
-        action="campaigns.variant.media",
-        target=variant,
-        before={"media": sorted(current)},
-        after={"media": sorted(wanted)},
-    )
-    return variant
+    dropped = variant.media.exclude(pk__in=wanted)
+    change = MediaChange(variant, add=list(assets), remove=list(dropped))
+    changed = variant_media_change(actor=actor, changes=[change], field="media")
+    return changed[0] if changed else variant
 
 
 # --- Alternative text and captions, once for every variant -------------------------------------

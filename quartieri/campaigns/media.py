@@ -4,15 +4,15 @@ Nothing trusts the file name. Type, size, dimensions, duration and codecs come f
 bytes (Pillow for images, ``ffprobe`` from Debian's ffmpeg for videos); the stored name is
 random (128 bits, so the public ``/media/`` folder can be neither listed nor guessed) with
 the extension of the type found. Every image needs alternative text and every video a
-caption file (WebVTT or SRT, parsed here): WCAG 2.1 AA (django-style.md §3.3). An upload is
-checked whole, then written in one transaction; a refusal writes nothing, not even a file.
+caption file (WebVTT or SRT, read by webvtt-py): WCAG 2.1 AA (django-style.md §3.3). An
+upload is checked whole, then written in one transaction; a refusal writes nothing, not even
+a file.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 import secrets
 import subprocess
 import tempfile
@@ -39,6 +39,7 @@ from quartieri.accounts.models import User
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
 from quartieri.accounts.services import audit_record, audit_snapshot
+from quartieri.campaigns.captions import Captions, caption_check_timing, caption_parse
 from quartieri.campaigns.models import ContentItem, MediaAsset, Variant
 from quartieri.campaigns.services import StateConflictError, variant_update
 from quartieri.campaigns.thumbnails import thumbnail_bytes, thumbnail_name
@@ -236,106 +237,6 @@ def _rotation(stream: dict[str, Any]) -> int:
     return int(_float(stream.get("tags", {}).get("rotate")) or 0) % 360
 
 
-# --- Caption files ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Cue:
-    line: int
-    start: float
-    end: float
-
-
-@dataclass(frozen=True)
-class Captions:
-    format: str  # "vtt" or "srt"
-    cues: tuple[Cue, ...]
-
-
-_VTT_TIME = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
-_SRT_TIME = r"(\d{2,}):([0-5]\d):([0-5]\d),(\d{3})"
-_TIMING = {
-    "vtt": re.compile(rf"^{_VTT_TIME}[ \t]+-->[ \t]+{_VTT_TIME}(?:[ \t].*)?$"),
-    "srt": re.compile(rf"^{_SRT_TIME}[ \t]*-->[ \t]*{_SRT_TIME}(?:[ \t].*)?$"),
-}
-_TIMING_EXAMPLE = {"vtt": "00:00:01.000 --> 00:00:04.000", "srt": "00:00:01,000 --> 00:00:04,000"}
-
-
-def caption_parse(*, data: bytes, name: str) -> Captions:
-    """Parse a WebVTT or SRT file whole; ValidationError on "caption_file" naming the line."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _refuse("caption_file", _("%(name)s: not UTF-8 text.") % {"name": name}) from None
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    first = lines[0] if lines else ""
-    fmt = "vtt" if re.match(r"^WEBVTT(?:[ \t].*)?$", first) else "srt"
-    blocks = list(_blocks(lines))
-    if fmt == "vtt":
-        blocks = [b for b in blocks[1:] if not re.match(r"^(NOTE|STYLE|REGION)\b", b[1][0])]
-    elif not blocks or not blocks[0][1][0].strip().isdigit():
-        raise _refuse(
-            "caption_file",
-            _("%(name)s: neither WebVTT (first line “WEBVTT”) nor SRT (numbered cues).")
-            % {"name": name},
-        )
-    cues = tuple(_cue(fmt, number, block, name) for number, block in blocks)
-    if not cues:
-        raise _refuse("caption_file", _("%(name)s: the file has no cue.") % {"name": name})
-    return Captions(fmt, cues)
-
-
-def _blocks(lines: list[str]) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, lines) of each block of non-blank lines."""
-    block: list[str] = []
-    for number, line in enumerate([*lines, ""], start=1):
-        if line.strip():
-            block.append(line.strip())
-        elif block:
-            yield number - len(block), block
-            block = []
-
-
-def _cue(fmt: str, number: int, block: list[str], name: str) -> Cue:
-    # SRT: index, timing, text. WebVTT: optional identifier, timing, text.
-    has_id = len(block) > 1 and "-->" not in block[0] and "-->" in block[1]
-    offset = 1 if fmt == "srt" or has_id else 0
-    timing = block[offset] if len(block) > offset else ""
-    match = _TIMING[fmt].match(timing)
-    where = {"name": name, "line": number + offset}
-    if match is None:
-        raise _refuse(
-            "caption_file",
-            _("%(name)s, line %(line)s: “%(timing)s” is not a cue timing such as %(example)s.")
-            % {**where, "timing": timing[:60], "example": _TIMING_EXAMPLE[fmt]},
-        )
-    groups = match.groups()
-    start, end = _seconds(groups[:4]), _seconds(groups[4:])
-    if end <= start:
-        raise _refuse(
-            "caption_file", _("%(name)s, line %(line)s: the cue ends before it starts.") % where
-        )
-    if len(block) <= offset + 1:
-        raise _refuse("caption_file", _("%(name)s, line %(line)s: the cue has no text.") % where)
-    return Cue(number + offset, start, end)
-
-
-def _seconds(parts: Sequence[str | None]) -> float:
-    hours, minutes, seconds, millis = (int(part or 0) for part in parts)
-    return hours * 3600 + minutes * 60 + seconds + millis / 1000
-
-
-def caption_check_timing(*, captions: Captions, duration: float, name: str) -> None:
-    """Refuse captions that start after the video ends (a file made for another video)."""
-    late = next((cue for cue in captions.cues if cue.start >= duration), None)
-    if late is not None:
-        raise _refuse(
-            "caption_file",
-            _(
-                "%(name)s, line %(line)s: the cue starts at %(start)s s, after the video ends (%(end)s s)."
-            )
-            % {"name": name, "line": late.line, "start": f"{late.start:g}", "end": f"{duration:g}"},
-        )
-
-
 # --- Upload -------------------------------------------------------------------------------
 def _require_drafter(actor: User) -> None:
     # The same rule as creating a content item (services.content_item_create).
@@ -454,7 +355,8 @@ def media_upload(
     if captions is not None and caption_file is not None:
         asset.caption_file.name = str(caption_file.name)  # until stored, as for the file
         asset.probe |= {"caption_format": captions.format, "caption_cues": len(captions.cues)}
-    _check_variants(actor=actor, asset=asset, variants=variants)
+    changes = [MediaChange(variant, add=[asset]) for variant in variants]
+    media_change_check(actor=actor, changes=changes, field="variants")
     with local_path(file) as path:  # accepted: its thumbnail for the media library
         thumbnail = thumbnail_bytes(path=path, kind=probe.kind, duration=probe.duration_seconds)
     stored = _Stored(
@@ -498,7 +400,8 @@ def _store(
                 target=asset,
                 after={**audit_snapshot(obj=asset, fields=_SNAPSHOT), "original_name": original},
             )
-            _set_variants(actor=actor, asset=asset, add=variants, remove=())
+            changes = [MediaChange(variant, add=[asset]) for variant in variants]
+            variant_media_change(actor=actor, changes=changes, field="variants")
     except BaseException:
         # The row rolled back: take its files away too, so a refusal leaves nothing behind.
         for name in filter(None, written):
@@ -529,32 +432,101 @@ def media_variant_ids(*, item: ContentItem) -> dict[int, list[int]]:
     return using
 
 
-# --- Variants using an asset ------------------------------------------------------------------
-def _check_variants(
-    *, actor: User, asset: MediaAsset, variants: Iterable[Variant], joining: bool = True
-) -> None:
-    """Every variant may be changed by ``actor`` (and, ``joining``, take this file); else
-    refuse them all."""
-    problems: list[str] = []
-    for variant in variants:
-        if variant.content_item_id != asset.content_item_id:
+# --- Which files a variant uses: the one core -------------------------------------------------
+# Every path that changes a variant's files goes through ``variant_media_change``: the media
+# page (one file, the item's variants), an upload for chosen variants, the campaign's media
+# library (one variant, exactly these files: library.variant_media_set) and the API (add one,
+# remove one). The rule is the library's promise (docs/campaigns.md, "Media library"): a
+# variant may use any file of its campaign that its platform takes.
+@dataclass(frozen=True)
+class MediaChange:
+    """Files to add to and take off one variant; the others it uses stay."""
+
+    variant: Variant
+    add: Sequence[MediaAsset] = ()
+    remove: Sequence[MediaAsset] = ()
+
+
+def _media_refusals(*, actor: User, variant: Variant, add: Iterable[MediaAsset]) -> list[str]:
+    """Why ``actor`` may not change ``variant``'s files, taking ``add``; empty when allowed."""
+    problems = []
+    reason = account_allows(user=actor, account=variant.account, duty=Duty.DRAFT)
+    if variant.status == Variant.Status.PUBLISHED:
+        reason = _("%(variant)s is already published.") % {"variant": variant}
+    problems.extend([reason] if reason else [])
+    campaign_id = variant.content_item.campaign_id
+    for asset in add:
+        if asset.content_item.campaign_id != campaign_id:
             problems.append(
-                _("%(variant)s belongs to another content item.") % {"variant": variant}
+                _("%(name)s belongs to another campaign than %(variant)s.")
+                % {"name": asset.file.name, "variant": variant}
             )
-            continue
-        reason = account_allows(user=actor, account=variant.account, duty=Duty.DRAFT)
-        if variant.status == Variant.Status.PUBLISHED:
-            reason = _("%(variant)s is already published.") % {"variant": variant}
-        problems.extend([reason] if reason else [])
-        if joining:
+        else:
             problems.extend(
                 failure.message for failure in asset_failures(asset=asset, variant=variant)
             )
+    return problems
+
+
+def _real_changes(changes: Iterable[MediaChange]) -> list[MediaChange]:
+    """Only what changes something: a file already used is not added again, one not used is
+    not taken off (so saving the same choice keeps an approval and checks nothing)."""
+    real = []
+    for change in changes:
+        using = set(change.variant.media.values_list("pk", flat=True))
+        add = [asset for asset in change.add if asset.pk is None or asset.pk not in using]
+        remove = [asset for asset in change.remove if asset.pk in using]
+        if add or remove:
+            real.append(MediaChange(change.variant, add, remove))
+    return real
+
+
+def media_change_check(
+    *, actor: User, changes: Iterable[MediaChange], field: str = "media"
+) -> list[MediaChange]:
+    """The changes that change something, once every one is allowed; else a ValidationError
+    on ``field`` with every reason (nothing written)."""
+    _require_drafter(actor)
+    real = _real_changes(changes)
+    problems = [
+        problem
+        for change in real
+        for problem in _media_refusals(actor=actor, variant=change.variant, add=change.add)
+    ]
     if problems:
-        raise ValidationError({"variants": problems})
+        raise ValidationError({field: list(dict.fromkeys(problems))})
+    return real
 
 
 @transaction.atomic
+def variant_media_change(
+    *, actor: User, changes: Iterable[MediaChange], field: str = "media"
+) -> list[Variant]:
+    """Apply ``changes`` whole or refuse them whole (``media_change_check``); returns the
+    variants changed.
+
+    Changing the files is an edit: through ``variant_update`` the actor becomes the last
+    editor (four eyes) and an approved or scheduled variant goes back to review with its
+    outbox row cancelled (refused while the post is on its way). Audited per variant
+    (``campaigns.variant.media``, the file ids before and after).
+    """
+    changed = []
+    for change in media_change_check(actor=actor, changes=changes, field=field):
+        variant = variant_update(actor=actor, variant=change.variant)
+        before = sorted(variant.media.values_list("pk", flat=True))
+        variant.media.add(*change.add)
+        variant.media.remove(*change.remove)
+        audit_record(
+            actor=actor,
+            action="campaigns.variant.media",
+            target=variant,
+            before={"media": before},
+            after={"media": sorted(variant.media.values_list("pk", flat=True))},
+        )
+        changed.append(variant)
+    return changed
+
+
 def media_attach(
     *,
     actor: User,
@@ -565,10 +537,9 @@ def media_attach(
     """Add ``asset`` to the variants in ``add`` and take it off those in ``remove``; every
     other variant keeps its media as it is.
 
-    Refused whole, changing nothing, when a variant is in both lists, belongs to another
-    content item, is published, is on an account the actor may not draft on, or (joining)
-    cannot take this file on its platform. A variant that was approved or scheduled goes
-    back to review (``variant_update``): its approval covered other media.
+    Refused whole, changing nothing (``variant_media_change``'s rule), when a variant is in
+    both lists, is published, is on an account the actor may not draft on, or (joining)
+    belongs to another campaign or cannot take this file on its platform.
     """
     _require_drafter(actor)
     both = {variant.pk for variant in add} & {variant.pk for variant in remove}
@@ -581,37 +552,17 @@ def media_attach(
                 ]
             }
         )
-    using = _using(asset)
-    joining = [variant for variant in add if variant.pk not in using]
-    leaving = [variant for variant in remove if variant.pk in using]
-    _check_variants(actor=actor, asset=asset, variants=joining)
-    _check_variants(actor=actor, asset=asset, variants=leaving, joining=False)
-    _set_variants(actor=actor, asset=asset, add=joining, remove=leaving)
+    changes = [
+        *(MediaChange(variant, add=[asset]) for variant in add),
+        *(MediaChange(variant, remove=[asset]) for variant in remove),
+    ]
+    variant_media_change(actor=actor, changes=changes, field="variants")
     return asset
 
 
 def _using(asset: MediaAsset) -> set[int]:
     through = Variant.media.through
     return set(through.objects.filter(mediaasset_id=asset.pk).values_list("variant_id", flat=True))
-
-
-def _set_variants(
-    *, actor: User, asset: MediaAsset, add: Iterable[Variant], remove: Iterable[Variant]
-) -> None:
-    for variant, adding in [*((v, True) for v in add), *((v, False) for v in remove)]:
-        # Changing the media is an edit: through variant_update the actor becomes the last
-        # editor (four eyes), and an approved or scheduled variant goes back to review with
-        # its outbox row cancelled (refused while the post is on its way).
-        variant = variant_update(actor=actor, variant=variant)
-        before = sorted(variant.media.values_list("pk", flat=True))
-        (variant.media.add if adding else variant.media.remove)(asset)
-        audit_record(
-            actor=actor,
-            action="campaigns.variant.media",
-            target=variant,
-            before={"media": before},
-            after={"media": sorted(variant.media.values_list("pk", flat=True))},
-        )
 
 
 @transaction.atomic

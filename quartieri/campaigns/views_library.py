@@ -22,7 +22,7 @@ from quartieri.campaigns.forms import apply_service_errors
 from quartieri.campaigns.library import media_describe, media_library, variant_media_set
 from quartieri.campaigns.media import media_public_url
 from quartieri.campaigns.models import Campaign, MediaAsset, Variant
-from quartieri.places.forms import StyledForm
+from quartieri.core.forms import StyledForm
 
 
 def _actor(request: HttpRequest) -> User:

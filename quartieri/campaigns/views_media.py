@@ -43,7 +43,7 @@ from quartieri.channels.base import ComposePanel
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import kind_for
 from quartieri.channels.selectors import Duty, account_allows, user_grants
-from quartieri.places.forms import StyledForm
+from quartieri.core.forms import StyledForm
 
 # Only these folders of MEDIA_ROOT are public (platforms fetch them without signing in);
 # anything another app keeps under MEDIA_ROOT stays private.
@@ -226,7 +226,11 @@ def media_variants_view(request: HttpRequest, pk: int) -> HttpResponse:
     # ("shown"); only those may lose the file, so a variant added meanwhile keeps its media.
     chosen, shown = (_ids(request.POST.getlist(name)) for name in ("variants", "shown"))
     using = set(media_variant_ids(item=asset.content_item).get(asset.pk, []))
-    variants = Variant.objects.filter(content_item=asset.content_item).select_related("account")
+    # The variants named, whatever their item: which may use the file is the core's rule
+    # (media.variant_media_change: any variant of its campaign), not this form's.
+    variants = Variant.objects.filter(pk__in=chosen | shown).select_related(
+        "account", "content_item"
+    )
     try:
         media_attach(
             actor=_actor(request),

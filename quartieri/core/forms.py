@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.translation import gettext_noop
 
@@ -16,3 +19,23 @@ class FieldGroupRenderer(DjangoTemplates):
     the help and error ids on the input) for every app's forms."""
 
     field_template_name = "core/field.html"
+
+
+def widget_classes(form: forms.BaseForm) -> None:
+    """Bootstrap Italia's class on every widget that takes one (a checkbox is styled by
+    ``core/field.html``'s ``form-check``): ``form-select`` on a select, ``form-control`` on
+    the rest; a class the form set is kept."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
+            continue
+        css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class StyledForm(forms.Form):
+    """A form whose widgets carry Bootstrap Italia's classes (``widget_classes``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        widget_classes(self)

@@ -38,10 +38,10 @@ from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
 from quartieri.campaigns.forms import apply_service_errors
 from quartieri.campaigns.models import Campaign, MediaAsset
+from quartieri.core.forms import StyledForm
 from quartieri.minisites import selectors, services
 from quartieri.minisites.build import site_build, sites_root
 from quartieri.minisites.models import StopPhoto
-from quartieri.places.forms import StyledForm
 from quartieri.places.models import Tour, TourStop
 from quartieri.posters.selectors import campaign_for
 

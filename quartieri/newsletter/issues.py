@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -212,8 +212,18 @@ def issue_variant_leave(*, issue: Issue, variant_id: int) -> Issue:
 EDITABLE = frozenset({"subject_it", "subject_en", "mjml_it", "mjml_en", "segment"})
 
 
+class IssueChanges(TypedDict, total=False):
+    """What an issue edit may change (EDITABLE, checked again for callers passing a dict)."""
+
+    subject_it: str
+    subject_en: str
+    mjml_it: str
+    mjml_en: str
+    segment: Segment | None
+
+
 @transaction.atomic
-def issue_update(*, actor: User, issue: Issue, **changes: Any) -> Issue:
+def issue_update(*, actor: User, issue: Issue, **changes: Unpack[IssueChanges]) -> Issue:
     """Edit the text; an approved issue goes back to review (four eyes covers edits)."""
     issue = _locked(issue)
     _require(actor=actor, newsletter_list=issue.newsletter_list, duty=Duty.DRAFT)

@@ -5,23 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from quartieri.core.forms import StyledForm, widget_classes
 from quartieri.places.models import Playlist, PointOfInterest, Tour
-
-
-def style(form: forms.BaseForm) -> None:
-    """Bootstrap classes on every widget (labels sit above the fields, never over them)."""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
-            continue
-        css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-
-class StyledForm(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        style(self)
 
 
 class TourForm(forms.ModelForm[Tour]):
@@ -41,7 +26,7 @@ class TourForm(forms.ModelForm[Tour]):
 
     def __init__(self, *args: Any, transport: list[PointOfInterest] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        style(self)
+        widget_classes(self)
         if transport is not None:
             ids = [p.pk for p in transport]
             qs = PointOfInterest.objects.filter(pk__in=ids)
@@ -89,7 +74,7 @@ class PlaylistForm(forms.ModelForm[Playlist]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        style(self)
+        widget_classes(self)
 
 
 class TrackForm(StyledForm):

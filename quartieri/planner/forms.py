@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from quartieri.audiences.models import Channel, Segment
+from quartieri.core.forms import StyledForm
 from quartieri.planner.build import LATEST, PlanRequest
 from quartieri.planner.model import Objective
 
@@ -28,7 +29,7 @@ def _label(name_en: str, name_it: str) -> str:
     return name_it if (get_language() or "").startswith("it") and name_it else name_en
 
 
-class PlanForm(forms.Form):
+class PlanForm(StyledForm):
     audiences = forms.MultipleChoiceField(
         label=_("Audiences"), widget=forms.CheckboxSelectMultiple, choices=()
     )
@@ -135,7 +136,7 @@ def plan_form_data(inputs: dict[str, Any], prefix: str) -> dict[str, Any]:
     return data
 
 
-class SavePlanForm(forms.Form):
+class SavePlanForm(StyledForm):
     name = forms.CharField(label=_("Plan name"), max_length=200)
     campaign = forms.CharField(label=_("Campaign"), max_length=200, required=False)
     inputs = forms.CharField(widget=forms.HiddenInput)

@@ -30,15 +30,16 @@ def _scenario(request: HttpRequest, prefix: str) -> dict[str, Any]:
             plan = plan_compute(request=form.plan_request())
         except PlanInputError as error:
             form.add_error(None, str(error))
+    inputs_json = json.dumps(form.inputs()) if plan is not None else ""
     return {
         "prefix": prefix,
         "form": form,
         "plan": plan,
-        "inputs_json": json.dumps(form.inputs()) if plan is not None else "",
+        "inputs_json": inputs_json,
         "curves": {c["channel"]: c["curve"] for c in plan.to_json()["channels"] if c["recommended"]}
         if plan
         else {},
-        "save_form": SavePlanForm(prefix=f"save-{prefix}"),
+        "save_form": SavePlanForm(prefix=f"save-{prefix}", initial={"inputs": inputs_json}),
     }
 
 

@@ -20,7 +20,7 @@ from quartieri.accounts.selectors import user_can
 from quartieri.analytics.links import LinkError
 from quartieri.campaigns.forms import apply_service_errors
 from quartieri.campaigns.models import Campaign, MediaAsset
-from quartieri.places.forms import StyledForm
+from quartieri.core.forms import StyledForm
 from quartieri.places.models import Neighbourhood
 from quartieri.posters import services
 from quartieri.posters.kind import poster_releases

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from quartieri.campaigns.models import Campaign
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import Platform
+from quartieri.core.forms import widget_classes
 from quartieri.places.models import TRANSPORT_CATEGORIES, Neighbourhood, PointOfInterest
 from quartieri.screens.models import Display, DisplayGroup, Playlist, Schedule, Slide
 
@@ -24,19 +25,7 @@ WEEKDAYS = [
 ]
 
 
-class _Styled:
-    """Bootstrap Italia classes on every widget."""
-
-    def style(self, fields: dict[str, forms.Field]) -> None:
-        for field in fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
-                continue
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            widget.attrs.setdefault("class", css)
-
-
-class DisplayForm(_Styled, forms.ModelForm[Display]):
+class DisplayForm(forms.ModelForm[Display]):
     place = forms.ModelChoiceField(
         label=_("Transport stop it stands at"),
         queryset=PointOfInterest.objects.none(),
@@ -73,10 +62,10 @@ class DisplayForm(_Styled, forms.ModelForm[Display]):
         self.fields["lat"].help_text = _(
             "Leave empty when the stop is chosen above, or when not known."
         )
-        self.style(self.fields)
+        widget_classes(self)
 
 
-class GroupForm(_Styled, forms.ModelForm[DisplayGroup]):
+class GroupForm(forms.ModelForm[DisplayGroup]):
     class Meta:
         model = DisplayGroup
         fields = ["name", "description", "account"]
@@ -94,10 +83,10 @@ class GroupForm(_Styled, forms.ModelForm[DisplayGroup]):
             "approve and schedule slides for it, and its scheduled posts play on the group's "
             "displays."
         )
-        self.style(self.fields)
+        widget_classes(self)
 
 
-class SlideForm(_Styled, forms.ModelForm[Slide]):
+class SlideForm(forms.ModelForm[Slide]):
     upload = forms.FileField(
         label=_("File"),
         required=False,
@@ -132,20 +121,20 @@ class SlideForm(_Styled, forms.ModelForm[Slide]):
         self.fields["neighbourhood"].queryset = Neighbourhood.objects.order_by("name_it")  # type: ignore[attr-defined]
         if self.instance.pk:
             self.fields.pop("kind")
-        self.style(self.fields)
+        widget_classes(self)
 
 
-class PlaylistForm(_Styled, forms.ModelForm[Playlist]):
+class PlaylistForm(forms.ModelForm[Playlist]):
     class Meta:
         model = Playlist
         fields = ["name"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.style(self.fields)
+        widget_classes(self)
 
 
-class ScheduleForm(_Styled, forms.ModelForm[Schedule]):
+class ScheduleForm(forms.ModelForm[Schedule]):
     displays = forms.ModelMultipleChoiceField(
         label=_("Displays"),
         queryset=Display.objects.all(),
@@ -192,13 +181,13 @@ class ScheduleForm(_Styled, forms.ModelForm[Schedule]):
         super().__init__(*args, **kwargs)
         if not self.instance.pk:
             self.initial.setdefault("weekdays", [day for day, _label in WEEKDAYS])
-        self.style(self.fields)
+        widget_classes(self)
 
 
-class PlaylistAddForm(_Styled, forms.Form):
+class PlaylistAddForm(forms.Form):
     slide = forms.ModelChoiceField(label=_("Slide"), queryset=Slide.objects.order_by("name"))
     seconds = forms.IntegerField(label=_("Seconds"), min_value=1, max_value=3600, initial=10)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.style(self.fields)
+        widget_classes(self)

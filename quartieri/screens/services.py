@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -54,6 +54,23 @@ _DISPLAY_FIELDS = [
     "orientation",
     "active",
 ]
+
+
+class DisplayChanges(TypedDict, total=False):
+    """What a display edit may change (_DISPLAY_FIELDS, checked again for a dict)."""
+
+    name: str
+    neighbourhood: Neighbourhood | None
+    place: PointOfInterest | None
+    place_label: str
+    lat: float | None
+    lon: float | None
+    width: int
+    height: int
+    orientation: str
+    active: bool
+
+
 _SCHEDULE_FIELDS = [
     "name",
     "playlist",
@@ -177,7 +194,7 @@ def display_update(
     actor: User | None,
     display: Display,
     groups: Iterable[DisplayGroup] | None = None,
-    **changes: Any,
+    **changes: Unpack[DisplayChanges],
 ) -> Display:
     require_manager(actor)
     unknown = set(changes) - set(_DISPLAY_FIELDS)
@@ -286,6 +303,14 @@ def display_seen(*, display: Display, now: dt.datetime, version: str) -> None:
 _GROUP_FIELDS = ["name", "description", "account"]
 
 
+class GroupChanges(TypedDict, total=False):
+    """What a group edit may change (_GROUP_FIELDS, checked again for a dict)."""
+
+    name: str
+    description: str
+    account: ChannelAccount | None
+
+
 def _check_account(group: DisplayGroup) -> None:
     account = group.account
     if account is None:
@@ -332,7 +357,9 @@ def group_create(
 
 
 @transaction.atomic
-def group_update(*, actor: User | None, group: DisplayGroup, **changes: Any) -> DisplayGroup:
+def group_update(
+    *, actor: User | None, group: DisplayGroup, **changes: Unpack[GroupChanges]
+) -> DisplayGroup:
     require_manager(actor)
     if set(changes) - set(_GROUP_FIELDS):
         raise ValueError(f"group_update cannot change {sorted(set(changes) - set(_GROUP_FIELDS))}")

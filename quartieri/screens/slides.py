@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -59,6 +59,21 @@ _SNAPSHOT = [
 ]
 # What a person may set on a slide; kind and file change only through an upload.
 EDITABLE = frozenset(_SNAPSHOT) - {"kind", "media"}
+
+
+class SlideChanges(TypedDict, total=False):
+    """What a slide edit may change (EDITABLE, checked again for callers passing a dict)."""
+
+    name: str
+    campaign: Campaign | None
+    neighbourhood: Neighbourhood | None
+    alt_text: str
+    title: str
+    text: str
+    qr_target: str
+    show_map: bool
+    duration_seconds: int
+    is_default: bool
 
 
 class RenderError(Exception):
@@ -175,7 +190,11 @@ def slide_create(
 
 
 def slide_update(
-    *, actor: User | None, slide: Slide, upload: UploadedFile[Any] | None = None, **changes: Any
+    *,
+    actor: User | None,
+    slide: Slide,
+    upload: UploadedFile[Any] | None = None,
+    **changes: Unpack[SlideChanges],
 ) -> Slide:
     """Change a slide's texts or settings, or replace its file (same kind)."""
     require_manager(actor)

@@ -149,7 +149,7 @@ def test_filters_by_neighbourhood(client_for, analyst, two_accounts, item, campa
     client = client_for(analyst)
     assert _shown(client, neighbourhood=baggio.pk) == {v.pk for v in two_accounts}
     html = english(client).get(CALENDAR, MAY).content.decode()
-    assert '<label for="id_neighbourhood">Neighbourhood</label>' in html
+    assert '<label for="id_neighbourhood" class="form-label">Neighbourhood</label>' in html
     assert ">Baggio</option>" in html
 
 

@@ -65,7 +65,7 @@ def test_the_page_form_links_the_plan_and_shows_reach_and_channels(
     html = client.get(reverse("campaigns:campaign_detail", args=[campaign.slug])).content.decode()
     assert "123,456 people" in html
     assert "TikTok, Instagram" in html  # the recommended channels only
-    assert '<label for="id_plan">Saved plan</label>' in html
+    assert '<label for="id_plan" class="form-label">Saved plan</label>' in html
 
 
 def test_the_analyst_sees_the_plan_but_gets_no_form_and_a_403(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
+from django.tasks import TaskResultStatus
 from django.utils import translation
 
 from quartieri.campaigns.models import Campaign, ContentItem
@@ -16,6 +18,7 @@ from quartieri.channels.kinds.instagram.client import InstagramConnector
 from quartieri.channels.kinds.instagram.fake import IG_USER, FakeInstagram
 from quartieri.channels.kinds.tiktok.client import ChunkRule, TikTokConnector
 from quartieri.channels.kinds.tiktok.fake import FakeTikTok
+from quartieri.publishing import outbox
 
 # Short enough that a "timeout after the side effect" fault costs a fraction of a second.
 FAST_TIMEOUT = httpx.Timeout(connect=2.0, read=0.5, write=2.0, pool=2.0)
@@ -23,6 +26,42 @@ FAST_TIMEOUT = httpx.Timeout(connect=2.0, read=0.5, write=2.0, pool=2.0)
 SMALL_CHUNKS = ChunkRule(
     min_bytes=5, max_bytes=64, max_last_bytes=128, max_chunks=1000, preferred_bytes=16
 )
+
+
+# --- The task queue the outbox enqueues into (one copy for every publishing test) -----------
+RUNNERS: dict[str, Callable[..., str]] = {
+    "publish_entry": outbox.outbox_publish,
+    "poll_entry": outbox.outbox_poll,
+    "reconcile_entry": outbox.outbox_reconcile,
+}
+
+
+def queue_backend() -> Any:
+    """The backend the publishing tasks enqueue into (asked of a task, as enqueue does: after
+    other tests have run, the handler can hold more than one instance per alias)."""
+    from quartieri.publishing import tasks
+
+    return tasks.publish_entry.get_backend()
+
+
+def drain(limit: int = 60, *, steps: int | None = None) -> list[str]:
+    """Run the queued tasks in order (what workers would do); returns their outcomes.
+
+    ``steps`` runs only that many tasks and leaves the rest queued; otherwise tasks still
+    queued after ``limit`` fail the test.
+    """
+    backend = queue_backend()
+    outcomes: list[str] = []
+    for _ in range(steps or limit):
+        ready = [r for r in backend.results if r.status == TaskResultStatus.READY]
+        if not ready:
+            return outcomes
+        result = ready[0]
+        backend.results.remove(result)
+        outcomes.append(RUNNERS[result.task.name](**result.kwargs))
+    if steps:
+        return outcomes
+    raise AssertionError(f"tasks still queued after {limit}: {outcomes[-5:]}")
 
 
 def campaign_item(*, title: str = "Isola", this_year: bool = False) -> ContentItem:

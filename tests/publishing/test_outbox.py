@@ -7,12 +7,10 @@ exact chain of tasks a worker would run; counts are read from the fakes' own rec
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core import mail
-from django.tasks import TaskResultStatus
 from django.utils import timezone
 
 from quartieri.accounts.models import AuditEvent, Role, User
@@ -30,16 +28,10 @@ from quartieri.publishing import outbox, payload
 from quartieri.publishing.models import OutboxEntry
 from tests.channels.options import as_options
 from tests.conftest import make_person
-from tests.publishing.conftest import campaign_item
+from tests.publishing.conftest import campaign_item, drain, queue_backend
 
 pytestmark = pytest.mark.django_db(transaction=True)
 State = OutboxEntry.State
-
-RUNNERS: dict[str, Callable[..., str]] = {
-    "publish_entry": outbox.outbox_publish,
-    "poll_entry": outbox.outbox_poll,
-    "reconcile_entry": outbox.outbox_reconcile,
-}
 
 
 @pytest.fixture(autouse=True)
@@ -57,33 +49,6 @@ def _outbox_settings(settings: Any, fake_tiktok: FakeTikTok) -> None:
     settings.PUBLISHING_POLL_DELAYS = (0, 0, 0)
     settings.PUBLISHING_RECONCILE_DELAY_SECONDS = 0
     settings.PUBLISHING_HTTP_TIMEOUT_SECONDS = 0.5
-
-
-def queue_backend() -> Any:
-    """The backend the publishing tasks enqueue into (asked of a task, as enqueue does: after
-    other tests have run, the handler can hold more than one instance per alias)."""
-    from quartieri.publishing import tasks
-
-    return tasks.publish_entry.get_backend()
-
-
-def drain(limit: int = 60, *, steps: int | None = None) -> list[str]:
-    """Run the queued tasks in order (what workers would do); returns their outcomes.
-
-    ``steps`` runs only that many tasks and leaves the rest queued.
-    """
-    backend = queue_backend()
-    outcomes: list[str] = []
-    for _ in range(steps or limit):
-        ready = [r for r in backend.results if r.status == TaskResultStatus.READY]
-        if not ready:
-            return outcomes
-        result = ready[0]
-        backend.results.remove(result)
-        outcomes.append(RUNNERS[result.task.name](**result.kwargs))
-    if steps:
-        return outcomes
-    raise AssertionError(f"tasks still queued after {limit}: {outcomes[-5:]}")
 
 
 def queued() -> list[tuple[str, dict[str, Any], dt.datetime | None]]:

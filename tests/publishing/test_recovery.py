@@ -7,13 +7,11 @@ audit row; an allowed retry of a failed post publishes it once on the (fake) pla
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.forms.models import model_to_dict
-from django.tasks import TaskResultStatus
 from django.test import Client
 from django.utils import timezone
 
@@ -32,18 +30,12 @@ from quartieri.channels.connectors.fakeserver import FaultKind
 from quartieri.channels.kinds.facebook.fake import PAGE_ID, FakeFacebook
 from quartieri.channels.models import AccountGrant, ChannelAccount, PlatformCredential
 from quartieri.channels.services import credential_mark_reconnect_needed, credential_store
-from quartieri.publishing import outbox
 from quartieri.publishing.models import OutboxEntry
 from tests.conftest import make_person
+from tests.publishing.conftest import drain, queue_backend
 
 pytestmark = pytest.mark.django_db(transaction=True)
 State = OutboxEntry.State
-
-RUNNERS: dict[str, Callable[..., str]] = {
-    "publish_entry": outbox.outbox_publish,
-    "poll_entry": outbox.outbox_poll,
-    "reconcile_entry": outbox.outbox_reconcile,
-}
 
 
 @pytest.fixture(autouse=True)
@@ -59,29 +51,11 @@ def _publishing_settings(settings: Any, fake_facebook: FakeFacebook) -> None:
     settings.PUBLISHING_RECONCILE_DELAY_SECONDS = 60
     settings.PUBLISHING_HTTP_TIMEOUT_SECONDS = 0.5
     settings.SANDBOX = False
-    backend().clear()
-
-
-def backend() -> Any:
-    from quartieri.publishing import tasks
-
-    return tasks.publish_entry.get_backend()
+    queue_backend().clear()
 
 
 def queued() -> list[tuple[str, dict[str, Any]]]:
-    return [(r.task.name, r.kwargs) for r in backend().results]
-
-
-def drain(limit: int = 30) -> list[str]:
-    """Run the queued tasks in order, as a worker would; returns their outcomes."""
-    outcomes: list[str] = []
-    for _ in range(limit):
-        ready = [r for r in backend().results if r.status == TaskResultStatus.READY]
-        if not ready:
-            return outcomes
-        backend().results.remove(ready[0])
-        outcomes.append(RUNNERS[ready[0].task.name](**ready[0].kwargs))
-    raise AssertionError(f"tasks still queued: {outcomes[-5:]}")
+    return [(r.task.name, r.kwargs) for r in queue_backend().results]
 
 
 # --- Data: the city's Facebook page, where Giulia publishes and Marco only drafts -----------
@@ -290,7 +264,7 @@ def test_an_unconfirmed_post_is_checked_on_the_platform_not_sent(
 
     assert "Quartieri will ask the platform at" in response.content.decode()
     assert model_to_dict(OutboxEntry.objects.get(pk=failed.pk)) == before  # row unchanged
-    [result] = backend().results
+    [result] = queue_backend().results
     assert (result.task.name, result.kwargs) == ("reconcile_entry", {"entry_id": failed.pk})
     assert result.task.run_after is not None
     assert result.task.run_after <= timezone.now()  # the send was long ago: at once
@@ -307,7 +281,7 @@ def test_a_reconcile_asked_right_after_a_lost_answer_waits_for_late_requests(
     sent = timezone.now()
     OutboxEntry.objects.filter(pk=failed.pk).update(state=State.UNCONFIRMED, sent_at=sent)
     press(client_for(approver), failed, "reconcile")
-    [result] = backend().results
+    [result] = queue_backend().results
     # Not before the outbox's own delay: a timed-out request may still land.
     assert result.task.run_after == sent + dt.timedelta(seconds=60)
 

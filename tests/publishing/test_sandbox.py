@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from django.conf import settings
-from django.tasks import TaskResultStatus
 from django.test import Client
 from django.utils import timezone
 
@@ -24,17 +23,12 @@ from quartieri.publishing import outbox
 from quartieri.publishing.demo_sandbox import Sandbox, sandbox_build
 from quartieri.publishing.models import OutboxEntry
 from tests.channels.options import as_options
+from tests.publishing.conftest import drain, queue_backend
 
 pytestmark = pytest.mark.django_db(transaction=True)
 State = OutboxEntry.State
 IG_USER = "17841400000000123"
 PAGE = "104000000000777"
-
-RUNNERS: dict[str, Callable[..., str]] = {
-    "publish_entry": outbox.outbox_publish,
-    "poll_entry": outbox.outbox_poll,
-    "reconcile_entry": outbox.outbox_reconcile,
-}
 
 
 @pytest.fixture
@@ -54,25 +48,9 @@ def sandbox(settings: Any) -> Iterator[Sandbox]:
     running.start()
     settings.TIKTOK_API_URL = running.tiktok.url
     settings.META_GRAPH_URL = running.meta.url
-    backend().clear()
+    queue_backend().clear()
     yield running
     running.stop()
-
-
-def backend() -> Any:
-    from quartieri.publishing import tasks
-
-    return tasks.publish_entry.get_backend()
-
-
-def drain(limit: int = 40) -> None:
-    for _ in range(limit):
-        ready = [r for r in backend().results if r.status == TaskResultStatus.READY]
-        if not ready:
-            return
-        backend().results.remove(ready[0])
-        RUNNERS[ready[0].task.name](**ready[0].kwargs)
-    raise AssertionError("tasks still queued")
 
 
 def english(client: Client) -> Client:
