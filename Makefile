@@ -4,7 +4,7 @@
 BIN := .venv/bin
 SOURCES := $(wildcard quartieri tests bench)
 
-.PHONY: demo test install system-packages lint messages ci-postgres mutation
+.PHONY: demo test install system-packages lint messages ci-postgres mutation screenshots
 
 .venv/.installed: requirements.lock pyproject.toml scripts/bootstrap
 	scripts/bootstrap
@@ -45,3 +45,8 @@ MUTATION_JOBS ?= 2
 mutation: install
 	$(BIN)/mutmut run --max-children $(MUTATION_JOBS)
 	scripts/mutation-report
+
+# Refresh docs/screenshots/ and docs/screenshot.png: the demo in a throw-away folder, served on
+# a free port, photographed in Debian's headless Chromium at 1366 and 390 px (issue 20).
+screenshots: install
+	$(BIN)/python scripts/screenshots
