@@ -14,7 +14,7 @@ accounts and posts. It
 4. records the 2021 posts as gone out in the outbox too, so that no worker tries to send
    history again (and then withdraws it while its campaign says "published");
 5. with ``--from-today``, schedules one Facebook post of the current campaign a minute
-   after loading, to watch a post go out live.
+   after loading (``QUARTIERI_DEMO_LIVE_DELAY_SECONDS``), to watch a post go out live.
 
 Idempotent: each step skips what is already there.
 """
@@ -52,7 +52,6 @@ DEMO_AFTER_OTHERS = True
 PHOTO = Path(__file__).parent / "static" / "publishing" / "sandbox-photo.jpg"
 PHOTO_ALT = "A map-like drawing of a neighbourhood: blue blocks and a green park."
 LIVE_CAPTION = "Chiaravalle questo fine settimana: il chiostro dell'abbazia è aperto. #Chiaravalle"
-LIVE_DELAY = dt.timedelta(minutes=1)
 # What the sandbox's TikTok fake answers for a token's lifetimes (FakeTikTok); Meta Page
 # tokens have none (platform-apis.md §3.1).
 TIKTOK_LIFETIMES = {"expires_in": 7200, "refresh_expires_in": 15_552_000}
@@ -167,6 +166,6 @@ def _live_post(accounts: list[ChannelAccount]) -> dt.datetime | None:
     )
     variant = variant_submit(actor=author, variant=variant)
     variant = variant_approve(actor=reviewer, variant=variant)
-    at = timezone.now() + LIVE_DELAY
+    at = timezone.now() + dt.timedelta(seconds=settings.DEMO_LIVE_DELAY_SECONDS)
     variant_schedule(actor=reviewer, variant=variant, at=at)
     return at
