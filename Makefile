@@ -4,7 +4,7 @@
 BIN := .venv/bin
 SOURCES := $(wildcard quartieri tests bench)
 
-.PHONY: demo test install system-packages lint messages ci-postgres mutation
+.PHONY: demo test install system-packages lint messages ci-postgres mutation screenshots
 
 .venv/.installed: requirements.lock pyproject.toml scripts/bootstrap
 	scripts/bootstrap
@@ -51,3 +51,8 @@ mutation: install
 	if [ -n "$(MODULE)" ] && [ -z "$$names" ]; then echo "every mutant of $(MODULE) is killed"; \
 	else nice -n 10 $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $$names; fi
 	scripts/mutation-report $(foreach m,$(MODULE),--module quartieri/$(m))
+
+# Refresh docs/screenshots/ and docs/screenshot.png: the demo in a throw-away folder, served on
+# a free port, photographed in Debian's headless Chromium at 1366 and 390 px (issue 20).
+screenshots: install
+	$(BIN)/python scripts/screenshots

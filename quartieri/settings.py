@@ -262,6 +262,8 @@ SANDBOX_MARKER = DATA_DIR / "sandbox"
 SANDBOX = env_bool("QUARTIERI_SANDBOX", default=SANDBOX_MARKER.is_file())
 DEMO_SANDBOX = env_bool("QUARTIERI_SANDBOX", default=True)  # may `quartieri demo` mark it?
 SANDBOX_PORT = env_int("QUARTIERI_SANDBOX_PORT", default=8771, minimum=1024)
+# How long after loading `quartieri demo --from-today` its live post is due (tests shorten it).
+DEMO_LIVE_DELAY_SECONDS = env_int("QUARTIERI_DEMO_LIVE_DELAY_SECONDS", default=60, minimum=5)
 # The sandbox's media address: this platform's own /media/ (the fakes never fetch it).
 SANDBOX_MEDIA_URL = f"{PUBLIC_URL}/media/"
 

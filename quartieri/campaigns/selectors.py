@@ -74,6 +74,10 @@ def variant_next_step(*, user: User, variant: Variant, grants: dict[int, Account
     if step is None:
         return ""
     name, duty = step
+    if name == "publish" and kind_for(variant.account.platform).delivery() is not None:
+        # Its kind delivers it at its time (the outbox, the newsletter issue…): marking it
+        # published by hand would only stop that delivery, and nothing would go out.
+        return ""
     if account_allows(user=user, account=variant.account, duty=duty, grants=grants):
         return ""
     wrote_it = user.pk in (variant.drafted_by_id, variant.last_edited_by_id)

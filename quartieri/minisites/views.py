@@ -119,7 +119,12 @@ def public_site(request: HttpRequest, path: str = "") -> HttpResponseBase:
 def preview(request: HttpRequest, slug: str, path: str = "") -> HttpResponseBase:
     """The staff preview: every site of the campaign, released or not."""
     campaign = get_object_or_404(Campaign, slug=slug)
-    return _site_headers(_serve(request, selectors.preview_root(campaign=campaign), path), path)
+    root = selectors.preview_root(campaign=campaign)
+    if not root.is_dir():
+        # The sites page links the preview before anybody built it: say what to do, not 404.
+        messages.info(request, _("No preview is built yet: press “Build the preview”."))
+        return redirect(f"{reverse('minisites:index')}?campaign={campaign.slug}")
+    return _site_headers(_serve(request, root, path), path)
 
 
 @require_capability(Capability.VIEW_CONTENT)

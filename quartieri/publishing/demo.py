@@ -22,7 +22,7 @@ accounts and posts. It
    account to reconnect. The demo writes these outcomes; it does not provoke them against
    the fakes;
 6. with ``--from-today``, schedules one Facebook post of the current campaign a minute
-   after loading, to watch a post go out live.
+   after loading (``QUARTIERI_DEMO_LIVE_DELAY_SECONDS``), to watch a post go out live.
 
 Idempotent: each step skips what is already there.
 """
@@ -65,7 +65,6 @@ DEMO_AFTER_OTHERS = True
 PHOTO = Path(__file__).parent / "static" / "publishing" / "sandbox-photo.jpg"
 PHOTO_ALT = "A map-like drawing of a neighbourhood: blue blocks and a green park."
 LIVE_CAPTION = "Chiaravalle questo fine settimana: il chiostro dell'abbazia è aperto. #Chiaravalle"
-LIVE_DELAY = dt.timedelta(minutes=1)
 # What the sandbox's TikTok fake answers for a token's lifetimes (FakeTikTok); Meta Page
 # tokens have none (platform-apis.md §3.1).
 TIKTOK_LIFETIMES = {"expires_in": 7200, "refresh_expires_in": 15_552_000}
@@ -273,6 +272,6 @@ def _live_post(accounts: list[ChannelAccount]) -> dt.datetime | None:
     )
     variant = variant_submit(actor=author, variant=variant)
     variant = variant_approve(actor=reviewer, variant=variant)
-    at = timezone.now() + LIVE_DELAY
+    at = timezone.now() + dt.timedelta(seconds=settings.DEMO_LIVE_DELAY_SECONDS)
     variant_schedule(actor=reviewer, variant=variant, at=at)
     return at

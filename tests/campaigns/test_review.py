@@ -94,6 +94,21 @@ def test_approving_from_the_review_page_comes_back_to_it(
     assert variant.status == S.APPROVED
 
 
+def test_a_post_its_kind_delivers_is_not_offered_to_be_marked_published_by_hand(
+    client_for, editor, approver, item, instagram, make_variant
+):
+    # The outbox sends it at its time; "mark as published" would only cancel that delivery
+    # and nothing would go out (the outbox skips a variant no longer scheduled).
+    variant = make_variant(item=item, account=instagram, by=editor, status="scheduled")
+    html = client_for(approver).get(reverse("campaigns:variant_review", args=[variant.pk]))
+    assert f"/variants/{variant.pk}/publish/" not in html.content.decode()
+    campaign = client_for(approver).get(
+        reverse("campaigns:campaign_detail", args=[item.campaign.slug])
+    )
+    assert f"/variants/{variant.pk}/publish/" not in campaign.content.decode()
+    assert Variant.objects.get(pk=variant.pk).status == S.SCHEDULED
+
+
 def test_an_analyst_reads_the_review_page_but_gets_no_form(
     client_for, analyst, editor, item, instagram, make_variant
 ):

@@ -16,6 +16,7 @@ sandbox tests); the clock is moved by patching ``django.utils.timezone.now``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
@@ -24,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.tasks import TaskResultStatus
 from django.test import override_settings
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
@@ -200,12 +203,12 @@ def browser_errors(page: Any) -> list[str]:
     page.on(
         "console",
         lambda msg: (
-            errors.append(msg.text)
+            errors.append(f"{page.url}: {msg.text}")
             if msg.type == "error" and not any(text in msg.text for text in IGNORED_CONSOLE)
             else None
         ),
     )
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
     return errors
 
 
@@ -382,3 +385,127 @@ def sandbox_shows(page: Any, variant: Variant) -> None:
     expect(drawn).to_contain_text("@comunedimilano")
     expect(drawn.get_by_test_id("preview-caption")).to_contain_text("Chiaravalle questo sabato")
     assert django_settings.SANDBOX
+
+
+# --- axe-core on every page type, for each role, at both widths ------------------------------
+WIDTHS = {"desktop": (1366, 768), "phone": (390, 844)}
+WCAG_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],  # details of the violations only: less to send back
+}
+# Wider than the viewport by more than a rounding pixel is a horizontal scroll bar.
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+# The detail pages the menu's pages link to: view name -> the view whose page links to it
+# (a path, or another detail page found before it). Followed as a person clicks, so a page
+# that stops linking its details fails here too. A site's preview serves the built site's
+# pages, which tests/minisites/test_browser.py checks with axe-core page type by page type.
+DETAILS = {
+    "campaigns:campaign_detail": "/campaigns/",
+    "campaigns:item_detail": "campaigns:campaign_detail",
+    "campaigns:media_library": "campaigns:campaign_detail",
+    "campaigns:variant_review": "campaigns:item_detail",
+    "places:tour_detail": "/places/tours/",
+    "places:neighbourhood_detail": "/places/",
+    "screens:display_detail": "/screens/",
+    "newsletter:issue_detail": "/newsletter/",
+    "analytics:campaign": "/analytics/",
+    "publishing:outbox_entry": "/publishing/",
+    "posters:design": "/posters/",
+}
+# Where the other roles' pages differ from the administrator's: their own queue, and the
+# forms only they get (the approver's review, the editor's variant and upload forms).
+ROLE_DETAILS = {
+    "approver": {"campaigns:variant_review": "/todo/"},
+    "editor": {
+        "campaigns:variant_edit": "/todo/",
+        "campaigns:content_item_media": "campaigns:variant_edit",
+    },
+    "analyst": {},
+}
+ROLE_PAGES = {"approver": ["/todo/", "/campaigns/variants/review/"], "editor": ["/todo/"]}
+
+
+def serious(page: Any) -> list[str]:
+    results = Axe().run(page, options=WCAG_AA)
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def link_to(page: Any, view_name: str) -> str | None:
+    """The first link of the page that leads to ``view_name``, as a path."""
+    for href in page.eval_on_selector_all("main a[href]", "links => links.map(a => a.pathname)"):
+        with contextlib.suppress(Resolver404):
+            if resolve(href).view_name == view_name:
+                return str(href)
+    return None
+
+
+def find_details(page: Any, details: dict[str, str], problems: list[str]) -> list[str]:
+    found: dict[str, str] = {}
+    for view_name, source in details.items():
+        start = found.get(source, source)
+        page.goto(start)
+        path = link_to(page, view_name)
+        if path is None:
+            problems.append(f"no link to {view_name} on {start}")
+            continue
+        found[view_name] = path
+    return list(found.values())
+
+
+def check_page(page: Any, path: str) -> list[str]:
+    """One visit, checked at both widths: the layout answers the resize as it would a
+    phone's first load (CSS media queries), and a second load would only cost time."""
+    response = page.goto(path)
+    status = response.status if response else 0
+    if status != 200:
+        return [f"{path}: HTTP {status}"]
+    problems = []
+    for width, (w, h) in WIDTHS.items():
+        page.set_viewport_size({"width": w, "height": h})
+        problems += [f"{width} {path}: {v}" for v in serious(page)]
+        overflow = page.evaluate(OVERFLOW)
+        if overflow > 1:
+            problems.append(f"{width} {path}: {overflow}px wider than the screen")
+    page.set_viewport_size({"width": WIDTHS["desktop"][0], "height": WIDTHS["desktop"][1]})
+    return problems
+
+
+def role_pages(page: Any, username: str, problems: list[str]) -> list[str]:
+    if username == "admin":
+        menu = page.eval_on_selector_all(
+            "#main-menu a[href]", "links => links.map(a => a.pathname)"
+        )
+        paths = sorted(set(menu) | {"/"}) + find_details(page, DETAILS, problems)
+        return [*paths, plan_result(page)]
+    return ROLE_PAGES.get(username, ["/todo/"]) + find_details(
+        page, ROLE_DETAILS[username], problems
+    )
+
+
+def plan_result(page: Any) -> str:
+    """The planner's answer to its form as it opens (the demo's defaults)."""
+    page.goto("/planner/")
+    page.get_by_test_id("plan-form").locator("button[type=submit]").first.click()
+    page.wait_for_load_state()
+    return str(page.evaluate("location.pathname + location.search"))
+
+
+def test_every_page_type_passes_axe_and_fits_for_each_role_at_both_widths(
+    page: Any, browser_errors: list[str]
+) -> None:
+    problems: list[str] = []
+    checked = []
+    page.set_viewport_size({"width": WIDTHS["desktop"][0], "height": WIDTHS["desktop"][1]})
+    for username in ("admin", "approver", "editor", "analyst"):
+        sign_in(page, username)
+        for path in role_pages(page, username, problems):
+            problems += [f"as {username}: {p}" for p in check_page(page, path)]
+            checked.append(path)
+        sign_out(page)
+    assert len(checked) > 35  # every menu page and its details, and the roles' own
+    assert problems == [], "\n".join(problems)
+    assert browser_errors == []

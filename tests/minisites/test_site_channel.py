@@ -121,9 +121,11 @@ def test_q_serves_the_live_sites_to_anyone_and_nothing_else(campaign):
 def test_the_preview_shows_unreleased_sites_to_staff_only(campaign, client_for, analyst):
     assert Client().get("/sites/prova-2021/preview/testa-2-est/it/").status_code == 302
     reader = client_for(analyst)
-    assert (
-        reader.get("/sites/prova-2021/preview/testa-2-est/it/").status_code == 404
-    )  # not built yet
+    reader.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    # Not built yet: back to the sites page, which says how to build it (not a 404).
+    response = reader.get("/sites/prova-2021/preview/testa-2-est/it/", follow=True)
+    assert response.redirect_chain == [("/sites/?campaign=prova-2021", 302)]
+    assert "No preview is built yet" in response.text
 
 
 def test_an_analyst_cannot_build_and_nothing_is_built(campaign, client_for, analyst):
