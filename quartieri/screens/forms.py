@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from quartieri.campaigns.models import Campaign
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import Platform
+from quartieri.core.widgets import Combobox
 from quartieri.places.models import TRANSPORT_CATEGORIES, Neighbourhood, PointOfInterest
 from quartieri.screens.models import Display, DisplayGroup, Playlist, Schedule, Slide
 
@@ -42,6 +43,7 @@ class DisplayForm(_Styled, forms.ModelForm[Display]):
         queryset=PointOfInterest.objects.none(),
         required=False,
         help_text=_("Its coordinates and neighbourhood are taken from the open data."),
+        widget=Combobox,
     )
     groups = forms.ModelMultipleChoiceField(
         label=_("Groups"),
@@ -64,6 +66,7 @@ class DisplayForm(_Styled, forms.ModelForm[Display]):
             "orientation",
             "groups",
         ]
+        widgets = {"neighbourhood": Combobox}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -122,6 +125,7 @@ class SlideForm(_Styled, forms.ModelForm[Slide]):
             "is_default",
         ]
         widgets = {
+            "neighbourhood": Combobox,
             "alt_text": forms.Textarea(attrs={"rows": 2}),
             "text": forms.Textarea(attrs={"rows": 3}),
         }
