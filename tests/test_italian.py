@@ -87,3 +87,88 @@ def test_no_english_is_left_on_the_italian_pages(client_for, admin_user):
         if english := english_left(pages["it"], pages["en"]):
             left[path] = english
     assert left == {}
+
+
+# --- Pages with data (the demo's planner result, campaigns, calendar, outbox, screens) ----
+# Checked by tests/core/test_staff_crawl.py on the demo it loads anyway: loading the whole
+# demo again here would cost more than a minute per suite run.
+
+
+def data_pages() -> list[str]:
+    from quartieri.campaigns.models import Campaign
+    from quartieri.newsletter.models import Issue
+    from quartieri.planner.models import SavedPlan
+    from quartieri.screens.models import Display, Slide
+
+    plan = (
+        "/planner/?a-audiences=international-students&a-budget=10000&a-weeks=8"
+        "&a-hours_per_week=10&a-objective=reach&a-min_frequency=3"
+    )
+    pages = [plan, "/planner/saved/", "/campaigns/calendar/", "/publishing/", "/screens/"]
+    pages += [f"/planner/saved/{p.pk}/" for p in SavedPlan.objects.all()[:1]]
+    for campaign in Campaign.objects.all():
+        pages += [f"/campaigns/{campaign.slug}/", f"/analytics/campaigns/{campaign.slug}/"]
+    pages += ["/newsletter/"] + [f"/newsletter/issues/{i.pk}/" for i in Issue.objects.all()[:2]]
+    pages += [f"/screens/displays/{d.pk}/" for d in Display.objects.all()[:1]]
+    pages += [f"/screens/slides/{s.pk}/" for s in Slide.objects.all()[:1]]
+    return pages
+
+
+def data_texts() -> set[str]:
+    """Every sentence-like text the database holds (captions written in English for an
+    English account, a campaign's name, a source's title): data, the same in both languages."""
+    from django.apps import apps
+    from django.db import models
+
+    found: set[str] = set()
+    for model in apps.get_models():
+        names = [
+            f.name for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField)
+        ]  # fmt: skip
+        for row in model.objects.values_list(*names) if names else []:
+            found |= {v for v in row if isinstance(v, str) and len(v) >= 12 and " " in v}
+    return found
+
+
+def english_left_with_data(client, paths: list[str]) -> dict[str, list[str]]:
+    """Interface text left in English on pages that show data, the data itself aside."""
+    data = data_texts()
+    left = {}
+    for path in paths:
+        pages = {}
+        for language in ("it", "en"):
+            client.cookies["django_language"] = language
+            answer = client.get(path, headers={"accept-language": language})
+            assert answer.status_code == 200, path
+            pages[language] = texts(answer.content.decode())
+        english = [n for n in english_left(pages["it"], pages["en"]) if not _holds(n, data)]
+        if english:
+            left[path] = english
+    return left
+
+
+def _holds(node: str, data: set[str]) -> bool:
+    return any(value in node for value in data if len(value) <= len(node))
+
+
+def test_months_are_lower_case_mid_sentence_in_italian(client_for, analyst):
+    """ "Salvato … il 3 maggio 2021", not "3 Maggio": Django's Italian capitalises month
+    names; core's catalogue writes them as Italian does (quartieri/core/dates.py)."""
+    import datetime as dt
+
+    from django.template import Context, Template
+    from django.utils import timezone, translation
+
+    from quartieri.planner.models import SavedPlan
+
+    plan = SavedPlan.objects.create(name="Primavera", inputs={}, result={})
+    at = dt.datetime(2021, 5, 3, 10, 0, tzinfo=timezone.get_current_timezone())
+    SavedPlan.objects.filter(pk=plan.pk).update(created_at=at)
+    client = client_for(analyst)
+    client.cookies["django_language"] = "it"
+    html = client.get(f"/planner/saved/{plan.pk}/", headers={"accept-language": "it"})
+    assert "il 3 maggio 2021, 10:00" in html.content.decode()
+    with translation.override("it"):
+        heading = Template('{{ d|date:"F Y"|capfirst }}').render(Context({"d": at}))
+    assert heading == "Maggio 2021"  # a heading that starts with the month

@@ -45,6 +45,7 @@ from quartieri.analytics.tracking import Link, PlannerFeedback
 from quartieri.campaigns.models import Campaign
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import Platform
+from quartieri.core.widgets import Combobox
 from quartieri.lib.spreadsheet import safe_cell
 from quartieri.places.models import Neighbourhood
 
@@ -167,7 +168,7 @@ class LinkForm(forms.Form):
         queryset=Neighbourhood.objects.order_by("name_it"),
         to_field_name="slug",
         required=False,
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=Combobox(attrs={"class": "form-select"}),
     )
     campaign = forms.ModelChoiceField(
         label=gettext_lazy("Campaign"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import npgettext
 
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
@@ -24,7 +24,8 @@ def cards(request: HttpRequest) -> list[DashboardCard]:
             url_name="campaigns:campaign_list",
             figures=[
                 (_("In review"), str(in_review)),
-                (pgettext_lazy("posts count", "Scheduled"), str(scheduled)),
+                # "Programmato: 1", "Programmati: 3": the label agrees with the figure.
+                (npgettext("posts count", "Scheduled", "Scheduled", scheduled), str(scheduled)),
             ],
             order=30,
         )

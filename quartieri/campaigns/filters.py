@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from quartieri.campaigns.models import Campaign, Variant
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import kind_choices
+from quartieri.core.widgets import Combobox
 from quartieri.places.models import Neighbourhood
 
 
@@ -40,6 +41,7 @@ class CalendarFilterSet(django_filters.FilterSet):  # type: ignore[misc]  # djan
         label=gettext_lazy("Neighbourhood"),
         queryset=Neighbourhood.objects.only("pk", "name_it").order_by("name_it"),
         empty_label=gettext_lazy("All neighbourhoods"),
+        widget=Combobox,
     )
     status = django_filters.ChoiceFilter(
         label=gettext_lazy("Status"),

@@ -29,6 +29,7 @@ from quartieri.channels.models import ChannelAccount, Language
 from quartieri.channels.registry import kind_for
 from quartieri.channels.rules import PostType, RuleFailure
 from quartieri.core.forms import widget_classes
+from quartieri.core.widgets import Combobox, ComboboxMultiple
 from quartieri.places.models import Neighbourhood, Playlist, Tour
 
 
@@ -136,7 +137,7 @@ class CampaignForm(forms.Form):
         label=_("Neighbourhoods"),
         queryset=Neighbourhood.objects.order_by("name_it"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=ComboboxMultiple,
     )
     audiences = forms.MultipleChoiceField(
         label=_("Audiences"), required=False, widget=forms.CheckboxSelectMultiple
@@ -191,6 +192,7 @@ class ContentItemForm(forms.Form):
         queryset=Neighbourhood.objects.none(),
         required=False,
         empty_label=_("None"),
+        widget=Combobox,
     )
     tour = forms.TypedChoiceField(
         label=_("Tour"),

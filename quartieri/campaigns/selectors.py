@@ -158,6 +158,7 @@ def calendar_spacing_warnings(*, variants: list[Variant]) -> dict[int, str]:
 
 @dataclass(frozen=True)
 class PlanSummary:
+    pk: int
     name: str
     total_reach: int
     channels: list[str]
@@ -166,7 +167,7 @@ class PlanSummary:
 def plan_summary(*, plan: SavedPlan) -> PlanSummary:
     """The figures a campaign page shows of its saved plan: reach and recommended channels."""
     channels = [channel.name or channel.channel for channel in plan.plan().recommended]
-    return PlanSummary(name=plan.name, total_reach=plan.total_reach, channels=channels)
+    return PlanSummary(pk=plan.pk, name=plan.name, total_reach=plan.total_reach, channels=channels)
 
 
 def plan_choices() -> QuerySet[SavedPlan]:

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from quartieri.channels.models import Language
+from quartieri.core.widgets import ComboboxMultiple
 from quartieri.newsletter.models import ConsentWording, Issue, NewsletterList, Segment
 from quartieri.newsletter.tokens import email_normalise
 
@@ -32,7 +33,7 @@ class SubscribeForm(forms.Form):
     interests = forms.MultipleChoiceField(
         label=_("Neighbourhoods you are interested in"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=ComboboxMultiple,
     )
     consent = forms.BooleanField(
         label=_("I agree to receive the newsletter as described above"),
@@ -102,7 +103,7 @@ class PreferencesForm(forms.Form):
     interests = forms.MultipleChoiceField(
         label=_("Neighbourhoods you are interested in"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=ComboboxMultiple,
     )
 
     def __init__(

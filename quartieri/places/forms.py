@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from quartieri.core.forms import StyledForm, widget_classes
+from quartieri.core.widgets import Combobox
 from quartieri.places.models import Playlist, PointOfInterest, Tour
 
 
@@ -23,6 +24,7 @@ class TourForm(forms.ModelForm[Tour]):
             "neighbourhood", "title_it", "title_en", "theme", "languages",
             "description_it", "description_en", "start", "end",
         ]  # fmt: skip
+        widgets = {"neighbourhood": Combobox, "start": Combobox, "end": Combobox}
 
     def __init__(self, *args: Any, transport: list[PointOfInterest] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -35,7 +37,9 @@ class TourForm(forms.ModelForm[Tour]):
 
 
 class StopAddForm(StyledForm):
-    poi = forms.ModelChoiceField(label=_("Place"), queryset=PointOfInterest.objects.none())
+    poi = forms.ModelChoiceField(
+        label=_("Place"), queryset=PointOfInterest.objects.none(), widget=Combobox
+    )
     text_it = forms.CharField(
         label=_("Text (Italian)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -71,6 +75,7 @@ class PlaylistForm(forms.ModelForm[Playlist]):
     class Meta:
         model = Playlist
         fields = ["neighbourhood", "title", "description", "curator"]
+        widgets = {"neighbourhood": Combobox}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -60,7 +60,8 @@ class ChannelInfo:
     usage: dict[str, Usage] = field(default_factory=dict)  # by segment slug
     exclusion: str = ""  # a code: not_selected, purpose, no_usage, no_vehicle
     exclusion_detail: str = ""
-    assumptions: list[str] = field(default_factory=list)
+    # Figures without a source, by catalogue key (the explanation names them for people).
+    assumptions: list[tuple[str, Figure]] = field(default_factory=list)
     sources: list[Figure] = field(default_factory=list)
 
 
@@ -407,11 +408,8 @@ def _penetration(
 def _note(info: ChannelInfo, figure: Figure, key: str) -> None:
     """Record a figure as a source, or as an assumption when it has none."""
     if figure.assumption:
-        text = f"{info.spec.slug}.{key} = {figure.value:g}" + (
-            f" ({figure.note})" if figure.note else ""
-        )
-        if text not in info.assumptions:
-            info.assumptions.append(text)
+        if (key, figure) not in info.assumptions:
+            info.assumptions.append((key, figure))
     elif figure not in info.sources:
         info.sources.append(figure)
 

@@ -13,6 +13,7 @@ import numpy as np
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from quartieri.audiences.models import FigureKey
 from quartieri.audiences.specs import Figure, SegmentSpec
 from quartieri.planner.build import Built, ChannelInfo, PlanRequest, Usage
 from quartieri.planner.model import (
@@ -34,7 +35,7 @@ from quartieri.planner.result import (
 CURVE_POINTS = 12
 
 
-def _pct(value: float) -> str:
+def pct(value: float) -> str:
     """34.5 or 34,5 as the active language writes it; 50 rather than 50.0."""
     rounded = round(value, 1)
     if rounded == int(rounded):
@@ -42,13 +43,17 @@ def _pct(value: float) -> str:
     return number_format(rounded, decimal_pos=1)
 
 
-def _people(value: float) -> str:
+def people(value: float) -> str:
     return number_format(round(value), force_grouping=True)
 
 
 def _short(figure: Figure) -> str:
+    return short_source(figure.source, figure.year)
+
+
+def short_source(source: str, year: int | None) -> str:
     """'Censis 2021' from 'Censis 17th Communication Report via corriereuniv.it', 2021."""
-    publisher = figure.source.split(" via ")[0].split("(")[0].strip()
+    publisher = source.split(" via ")[0].split("(")[0].strip()
     words = publisher.split()
     head = (
         " ".join(words[:2])
@@ -57,7 +62,7 @@ def _short(figure: Figure) -> str:
     )
     if publisher.startswith("Pew"):
         head = "Pew"
-    return f"{head} {figure.year}" if figure.year else head
+    return f"{head} {year}" if year else head
 
 
 @dataclass
@@ -142,14 +147,14 @@ def _usage_phrase(usage: Usage) -> str:
             "used by %(pen)s %% of people aged %(band)s against %(ref)s %% of all ages "
             "(affinity %(aff)d, %(source)s)"
         ) % {
-            "pen": _pct(float(band_pct)),
+            "pen": pct(float(band_pct)),
             "band": usage.band_label.replace("-", "–"),
-            "ref": _pct(float(all_pct)),
+            "ref": pct(float(all_pct)),
             "aff": round(usage.affinity),
             "source": _short(pair_source),
         } + (
             _("; reach based on %(pen)s %% (%(source)s)")
-            % {"pen": _pct(usage.share * 100), "source": _short(first)}
+            % {"pen": pct(usage.share * 100), "source": _short(first)}
             if first is not None and first.year != int(_year)
             else ""
         )
@@ -158,7 +163,7 @@ def _usage_phrase(usage: Usage) -> str:
             "used by %(pen)s %% of people aged %(band)s (%(source)s); no all-ages figure of the "
             "same survey, so no affinity index"
         ) % {
-            "pen": _pct(usage.share * 100),
+            "pen": pct(usage.share * 100),
             "band": usage.band_label.replace("-", "–"),
             "source": _short(first),
         }
@@ -168,16 +173,16 @@ def _usage_phrase(usage: Usage) -> str:
             "estimated %(pen)s %% of people aged %(band)s: all-ages use %(all)s %% (%(source)s) "
             "times the age affinity %(aff)d measured by %(borrowed)s"
         ) % {
-            "pen": _pct(usage.share * 100),
+            "pen": pct(usage.share * 100),
             "band": usage.band_label.replace("-", "–"),
-            "all": _pct(first.value),
+            "all": pct(first.value),
             "source": _short(first),
             "aff": round(usage.affinity or 100),
             "borrowed": _short(borrowed),
         }
     if usage.method == "all-ages" and first is not None:
         return _("used by %(pen)s %% of all ages (%(source)s)") % {
-            "pen": _pct(usage.share * 100),
+            "pen": pct(usage.share * 100),
             "source": _short(first),
         }
     return ""
@@ -189,17 +194,17 @@ def _owned_phrase(info: ChannelInfo) -> str:
     reachable = info.spec.figure("reach_share")
     if reachable is not None and info.spec.paid and not info.spec.platforms:
         return _("%(pct)s %% of the audience within reach (assumption)") % {
-            "pct": _pct(reachable.value * 100)
+            "pct": pct(reachable.value * 100)
         }
     if share is not None and audience is None and info.spec.owned:
         return _("own audience %(pct)s %% of the people in the city (assumption)") % {
-            "pct": _pct(share.value * 100)
+            "pct": pct(share.value * 100)
         }
     if audience is None or not info.spec.owned:
         return ""
     where = _short(audience) if not audience.assumption else _("assumption")
     return _("own audience %(size)s (%(source)s)") % {
-        "size": _people(audience.value),
+        "size": people(audience.value),
         "source": where,
     }
 
@@ -244,19 +249,19 @@ def _decision(
         return _(
             "not funded: at this budget the other channels add more people per euro or per hour "
             "(%(gain)s people for the next EUR 1,000 or hour a week here)"
-        ) % {"gain": _people(result.marginal)}
+        ) % {"gain": people(result.marginal)}
     others = [
         r.info.display_name or r.info.spec.name
         for r in ranked
         if r is not result and r.reach >= 0.5
     ][:2]
     text = _("reaches %(reach)s people (%(pct)s %% of the audience)") % {
-        "reach": _people(result.reach),
-        "pct": _pct(result.reach / total * 100 if total else 0),
+        "reach": people(result.reach),
+        "pct": pct(result.reach / total * 100 if total else 0),
     }
     if others:
         text += _("; adds %(new)s %% new reach on top of %(others)s") % {
-            "new": _pct(result.incremental / result.reach * 100),
+            "new": pct(result.incremental / result.reach * 100),
             "others": " + ".join(others),
         }
     return text
@@ -270,16 +275,29 @@ def _sources(info: ChannelInfo) -> list[SourceRef]:
     return [SourceRef(source=source, year=year) for source, year in seen]
 
 
-def _assumptions(info: ChannelInfo, built: Built) -> list[str]:
-    items = list(info.assumptions)
+def _assumed(key: str, figure: Figure) -> str:
+    """'CPM (EUR per 1,000 impressions) = 6 (no published TikTok CPM…)': the catalogue's
+    name of the figure in the active language, never its key; the note is the catalogue's."""
+    label = FigureKey(key).label if key in FigureKey.values else key
+    value = number_format(figure.value, decimal_pos=None, force_grouping=True)
+    text = _("%(figure)s = %(value)s") % {"figure": label, "value": value}
+    note = figure.note.removeprefix("assumption: ")
+    return f"{text} ({note})" if note else text
+
+
+def _assumptions(
+    info: ChannelInfo, built: Built, names: Mapping[str, str] | None = None
+) -> list[str]:
+    items = [_assumed(key, figure) for key, figure in info.assumptions]
+    name = info.display_name or info.spec.name
     for segment in built.segments:
         usage = info.usage.get(segment.slug)
         if usage is not None and info.spec.platforms and segment.usage_note:
-            items.append(f"{segment.slug}: {segment.usage_note}")
+            items.append(f"{(names or {}).get(segment.slug) or segment.name}: {segment.usage_note}")
         if usage is not None and usage.affinity is None and info.spec.platforms:
             items.append(
                 _("%(segment)s: no affinity index for %(channel)s, 100 assumed")
-                % {"segment": segment.slug, "channel": info.spec.slug}
+                % {"segment": (names or {}).get(segment.slug) or segment.name, "channel": name}
             )
     return list(dict.fromkeys(items))
 
@@ -328,7 +346,7 @@ def plan_result(
     total_people = float(built.problem.sizes.sum())
     total = float(total_reach(built.problem, x)) if built.problem.n_vehicles else 0.0
     channels = [
-        _channel_plan(result, rank, built=built, x=x, ranked=ranked, request=request)
+        _channel_plan(result, rank, built=built, x=x, ranked=ranked, request=request, names=names)
         for rank, result in enumerate(ranked, start=1)
     ]
     notes = [
@@ -362,6 +380,7 @@ def _channel_plan(
     x: FloatArray,
     ranked: list[ChannelResult],
     request: PlanRequest,
+    names: Mapping[str, str] | None,
 ) -> ChannelPlan:
     total_people = float(built.problem.sizes.sum())
     reached = result.reach >= 0.5
@@ -382,7 +401,7 @@ def _channel_plan(
         cost_per_thousand_reached=round(cptr, 2) if cptr is not None else None,
         reason=_reason(result, built, ranked, request),
         sources=_sources(result.info),
-        assumptions=_assumptions(result.info, built),
+        assumptions=_assumptions(result.info, built, names),
         curve=reach_curve(built, x, result, request),
         curve_unit="EUR" if paid else "hours/week",
     )

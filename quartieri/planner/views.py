@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,10 +14,21 @@ from quartieri.accounts.permissions import require_capability
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
 from quartieri.planner.forms import PlanForm, SavePlanForm, plan_form_data
-from quartieri.planner.selectors import PlanInputError, plan_compute, saved_plan_list
+from quartieri.planner.result import PlanResult
+from quartieri.planner.selectors import (
+    PlanInputError,
+    plan_compute,
+    saved_plan_inputs,
+    saved_plan_list,
+)
 from quartieri.planner.services import plan_save
 
 SCENARIOS = ("a", "b")
+
+
+def _curves(plan: PlanResult) -> dict[str, Any]:
+    """The reach curve of each recommended channel, for the charts (planner/plan.js)."""
+    return {c["channel"]: c["curve"] for c in plan.to_json()["channels"] if c["recommended"]}
 
 
 def _scenario(request: HttpRequest, prefix: str) -> dict[str, Any]:
@@ -36,9 +47,7 @@ def _scenario(request: HttpRequest, prefix: str) -> dict[str, Any]:
         "form": form,
         "plan": plan,
         "inputs_json": inputs_json,
-        "curves": {c["channel"]: c["curve"] for c in plan.to_json()["channels"] if c["recommended"]}
-        if plan
-        else {},
+        "curves": _curves(plan) if plan else {},
         "save_form": SavePlanForm(prefix=f"save-{prefix}", initial={"inputs": inputs_json}),
     }
 
@@ -85,7 +94,7 @@ def plan_save_view(request: HttpRequest) -> HttpResponse:
                     result=result,
                 )
                 messages.success(request, _("Plan “%(name)s” saved.") % {"name": saved.name})
-                return redirect("planner:saved_list")
+                return redirect("planner:saved_detail", pk=saved.pk)
         else:
             form.add_error(None, _("The plan inputs are not valid any more; run the plan again."))
     return render(request, "planner/save_error.html", {"form": form}, status=400)
@@ -94,5 +103,24 @@ def plan_save_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 @require_capability(Capability.RUN_PLANNER)
 def saved_list(request: HttpRequest) -> HttpResponse:
-    plans = saved_plan_list()[:100]
+    plans = saved_plan_list().prefetch_related("campaigns")[:100]
     return render(request, "planner/saved_list.html", {"plans": plans})
+
+
+@require_GET
+@require_capability(Capability.RUN_PLANNER)
+def saved_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A saved plan opened again: its inputs and its result as computed then."""
+    saved = get_object_or_404(saved_plan_list(), pk=pk)
+    plan = saved.plan()
+    return render(
+        request,
+        "planner/saved_detail.html",
+        {
+            "saved": saved,
+            "plan": plan,
+            "inputs": saved_plan_inputs(plan=saved),
+            "campaigns": saved.campaigns.order_by("name"),
+            "chart_data": {"saved": _curves(plan)},
+        },
+    )

@@ -11,6 +11,7 @@ from quartieri.campaigns.models import Campaign
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import Platform
 from quartieri.core.forms import widget_classes
+from quartieri.core.widgets import Combobox
 from quartieri.places.models import TRANSPORT_CATEGORIES, Neighbourhood, PointOfInterest
 from quartieri.screens.models import Display, DisplayGroup, Playlist, Schedule, Slide
 
@@ -31,6 +32,7 @@ class DisplayForm(forms.ModelForm[Display]):
         queryset=PointOfInterest.objects.none(),
         required=False,
         help_text=_("Its coordinates and neighbourhood are taken from the open data."),
+        widget=Combobox,
     )
     groups = forms.ModelMultipleChoiceField(
         label=_("Groups"),
@@ -53,6 +55,7 @@ class DisplayForm(forms.ModelForm[Display]):
             "orientation",
             "groups",
         ]
+        widgets = {"neighbourhood": Combobox}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -111,6 +114,7 @@ class SlideForm(forms.ModelForm[Slide]):
             "is_default",
         ]
         widgets = {
+            "neighbourhood": Combobox,
             "alt_text": forms.Textarea(attrs={"rows": 2}),
             "text": forms.Textarea(attrs={"rows": 3}),
         }

@@ -24,6 +24,8 @@ from django.urls import Resolver404, resolve
 
 from quartieri.accounts.models import User
 from quartieri.core.demo import DEMO_PEOPLE
+from quartieri.core.navigation import app_modules
+from tests.test_italian import data_pages, english_left_with_data
 
 PER_PATTERN = 2
 # The Django admin (linked from the people page) is the same generic views for every model:
@@ -135,3 +137,7 @@ def test_every_page_linked_for_every_role_answers_without_a_server_error(demo: N
         assert len(report.visited) > 20, (person.role, report.visited)
         failures += [f"as {person.role}: {failure}" for failure in report.failures]
     assert not failures, "\n".join(failures)
+    # On the same demo: the pages with data speak Italian (tests/test_italian.py).
+    admin = Client()
+    admin.force_login(User.objects.get(username="admin"))
+    assert english_left_with_data(admin, data_pages()) == {}

@@ -58,5 +58,10 @@ def test_an_editor_compares_two_scenarios_and_saves_one(page, login, editor):
     form = page.locator('[data-testid="save-form-b"]')
     form.locator("input[name=save-b-name]").fill("Residents, institutional")
     form.locator("button[type=submit]").click()
-    page.wait_for_url("**/planner/saved/")
+    # Saving opens the saved plan (its inputs and result), which passes axe too.
+    page.wait_for_url("**/planner/saved/*/")
+    assert page.get_by_role("heading", level=1).inner_text().endswith("«Residents, institutional»")
+    assert page.get_by_test_id("reasons-saved").is_visible()
+    assert axe_violations(page) == []
+    page.goto("/planner/saved/")
     assert page.get_by_test_id("saved-plans").get_by_text("Residents, institutional").count() == 1

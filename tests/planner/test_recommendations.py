@@ -60,7 +60,7 @@ def test_the_tiktok_reason_for_2021_cites_censis_2021_affinity_240(catalogue):
         in tiktok["reason"]
     )
     # The stand-in data for international students is said, not hidden.
-    assert any("international-students" in a and "14-29" in a for a in tiktok["assumptions"])
+    assert any("International students" in a and "14-29" in a for a in tiktok["assumptions"])
 
 
 def test_the_reason_is_translated_into_italian(catalogue):
