@@ -24,7 +24,6 @@ from django.urls import Resolver404, resolve
 
 from quartieri.accounts.models import User
 from quartieri.core.demo import DEMO_PEOPLE
-from quartieri.core.navigation import app_modules
 from tests.test_italian import data_pages, english_left_with_data
 
 PER_PATTERN = 2
