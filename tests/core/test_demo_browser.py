@@ -46,7 +46,8 @@ from quartieri.publishing.models import OutboxEntry
 from tests.campaigns.test_media import make_video
 from tests.core.conftest import demo_load
 from tests.core.shared_tasks import SharedDummyBackend
-from tests.publishing.test_sandbox import RUNNERS, backend, sandbox
+from tests.publishing.conftest import RUNNERS, queue_backend
+from tests.publishing.test_sandbox import sandbox
 
 __all__ = ["sandbox"]  # the sandbox's fakes on free ports, tasks kept for the test to run
 
@@ -99,7 +100,7 @@ def click(page: Any, locator: Any) -> None:
 def queued() -> list[str]:
     return [
         result.task.name
-        for result in backend().results
+        for result in queue_backend().results
         if result.status == TaskResultStatus.READY and result.task.name in RUNNERS
     ]
 
@@ -111,14 +112,14 @@ def run_due_tasks(*, limit: int = 20) -> list[str]:
         now = timezone.now()
         due = [
             result
-            for result in backend().results
+            for result in queue_backend().results
             if result.status == TaskResultStatus.READY
             and result.task.name in RUNNERS
             and (result.task.run_after is None or result.task.run_after <= now)
         ]
         if not due:
             return ran
-        backend().results.remove(due[0])
+        queue_backend().results.remove(due[0])
         ran.append(str(RUNNERS[due[0].task.name](**due[0].kwargs)))
     raise AssertionError(f"tasks still due after {limit}: {ran}")
 

@@ -21,10 +21,10 @@ from quartieri.core.workers import heartbeat_beat
 from quartieri.publishing import outbox
 from quartieri.publishing.models import OutboxEntry
 from tests.conftest import make_person
+from tests.publishing.conftest import queue_backend
 from tests.publishing.test_recovery import (  # noqa: F401 - fixtures shared with retry/reconcile
     Untouched,
     _publishing_settings,
-    backend,
     drain,
     failed,
     mayor,
@@ -184,7 +184,7 @@ def test_on_a_personal_account_only_its_owner_settles(
     OutboxEntry.objects.filter(pk=entry.pk).update(
         state=State.UNCONFIRMED, sent_at=timezone.now() - LONG_AGO
     )
-    backend().clear()
+    queue_backend().clear()
     untouched = Untouched(entry)
     response = answer(client_for(approver), entry, "found")
     assert "only its owner may do this" in response.content.decode()
