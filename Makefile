@@ -39,18 +39,17 @@ ci-postgres: install
 	scripts/with-postgres-redis $(BIN)/pytest
 
 # Mutation testing of the modules that keep the platform's promises (issue 21); slow, not in
-# CI. Modules and their tests: [tool.mutmut] in pyproject.toml. Results stay in mutants/, so
-# a second run retries only what changed; scripts/mutation-report --survivors lists them.
-# One module at a time (each mutant runs only the tests that reach its function):
+# CI. One module at a time, against its own tests ([tool.quartieri-mutation] in pyproject.toml),
+# in var/mutation/<module>/; a second run retries only the mutants not yet killed.
 #   make mutation MODULE=lib/crypto.py    (a path under quartieri/; several: "a.py b.py")
+# Without MODULE, every module in turn. scripts/mutation-report --survivors lists survivors.
 MUTATION_JOBS ?= 2
-MODULE ?=
-# With MODULE, only its mutants not yet killed are named (mutmut re-runs every name given).
+MUTATION_MODULES = $(or $(MODULE),$(patsubst quartieri/%,%,$(shell $(BIN)/python -c \
+    'import tomllib; print(*tomllib.load(open("pyproject.toml","rb"))["tool"]["mutmut"]["only_mutate"])')))
 mutation: install
-	names="$(foreach m,$(MODULE),$$(scripts/mutation-report --to-run quartieri/$(m)))"; \
-	if [ -n "$(MODULE)" ] && [ -z "$$names" ]; then echo "every mutant of $(MODULE) is killed"; \
-	else nice -n 10 $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $$names; fi
-	scripts/mutation-report $(foreach m,$(MODULE),--module quartieri/$(m))
+	for module in $(MUTATION_MODULES); do \
+	    scripts/mutation-run quartieri/$$module --jobs $(MUTATION_JOBS) || exit 1; done
+	scripts/mutation-report $(foreach m,$(MUTATION_MODULES),--module quartieri/$(m))
 
 # Refresh docs/screenshots/ and docs/screenshot.png: the demo in a throw-away folder, served on
 # a free port, photographed in Debian's headless Chromium at 1366 and 390 px (issue 20).

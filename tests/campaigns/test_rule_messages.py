@@ -20,6 +20,7 @@ from quartieri.campaigns.validation import (
     mention_count,
     variant_validate,
 )
+from quartieri.campaigns.writing import draft_counters
 from quartieri.channels.registry import Platform, kind_for
 from quartieri.channels.rules import ACCESSIBILITY_SOURCE, RuleFailure
 from tests.campaigns.test_validation import _media, _one, _variant
@@ -367,3 +368,16 @@ def test_a_probed_duration_is_shown_to_three_decimals(item):
         "2.999 s",
         f"{CLIP} duration_seconds: 2.999 s, limit 3–900 s (Instagram)",
     )
+
+
+def test_the_editors_counter_shows_whole_utf16_units(item):
+    # An emoji outside the BMP is two UTF-16 units; the counter never shows half a unit.
+    variant = _variant(item, Platform.TIKTOK, caption="🙂" * 1100 + "é!")
+    counter = draft_counters(variant)[0]
+    assert (counter.field, counter.value, counter.over, counter.text) == (
+        "caption",
+        2202,
+        True,
+        "2,202 / 2,200 UTF-16 units",
+    )
+    assert type(counter.as_json()["value"]) is int
