@@ -173,11 +173,12 @@ FAILED_POST = (
     "feed",
     "Isola after dark: the gardens of the Stecca at sunset. #Isola",
 )
+# Baggio's, not Chiaravalle's: the newcomer's tour (README) drafts Chiaravalle's first TikTok post.
 UNCONFIRMED_POST = (
-    "34",
+    "55",
     "@comunedimilano",
     "photo",
-    "Chiaravalle: l'abbazia al tramonto, a venti minuti dal Duomo. #Chiaravalle",
+    "Baggio: il lago del Parco delle Cave al tramonto. #Baggio",
 )
 # What Instagram answers when it cannot fetch a post's media (error subcode 2207052).
 MEDIA_DOWNLOAD_SUBCODE = 2207052

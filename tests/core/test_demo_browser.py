@@ -364,6 +364,12 @@ def approver_schedules(page: Any, variant: Variant) -> dt.datetime:
     click(page, page.get_by_role("link", name="Calendario editoriale"))
     if scheduled.date().replace(day=1) != timezone.localdate().replace(day=1):
         page.goto(f"/campaigns/calendar/?date={scheduled.date().isoformat()}")
+    # A busy day shows its first posts and links the rest ("altri N post"), as a person follows.
+    more = page.locator(
+        f'[data-testid="calendar-more"][href*="date={scheduled.date().isoformat()}"]'
+    )
+    if more.count():
+        click(page, more)
     entry = page.get_by_role("listitem").filter(has_text=ACCOUNT).filter(has_text="Chiaravalle")
     expect(entry).to_have_count(1)
     expect(entry).to_contain_text(scheduled.strftime("%H:%M"))
