@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from quartieri.campaigns.models import Campaign, Variant
 from quartieri.campaigns.services import variant_comment_add, variant_reject, variant_submit
-from tests.campaigns.conftest import give_media
+from tests.campaigns.conftest import added_length, give_media
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -73,11 +73,13 @@ def test_the_editor_counts_and_redraws_the_preview_as_one_types(
     login(editor)
     page.goto(f"/campaigns/variants/{variant.pk}/edit/")
     assert axe_violations(page) == []
-    caption = "a" * 2199 + "🌆"  # one UTF-16 unit over TikTok's 2,200
+    room = 2200 - added_length(tiktok)  # TikTok's 2,200 less the outbox's marker line
+    caption = "a" * (room - 1) + "🌆"  # one UTF-16 unit over the room
     page.fill("#id_caption", caption)
     counter = page.locator('#writing-counters li[data-field="caption"]')
     counter.and_(page.locator("[data-over]")).wait_for()
-    assert "2.201 / 2.200" in counter.inner_text()  # Italian grouping, the server's count
+    # Italian grouping, the server's count
+    assert f"{room + 1:,} / {room:,}".replace(",", ".") in counter.inner_text()
     assert page.locator('[data-testid="live-failures"] li').count() == 1
     assert "a" * 50 in page.locator("#preview-live").inner_text()  # redrawn, cut at the fold
     # Nothing was saved by checking.

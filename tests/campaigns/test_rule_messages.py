@@ -23,6 +23,7 @@ from quartieri.campaigns.validation import (
 from quartieri.campaigns.writing import draft_counters
 from quartieri.channels.registry import Platform, kind_for
 from quartieri.channels.rules import ACCESSIBILITY_SOURCE, RuleFailure
+from tests.campaigns.conftest import added_length
 from tests.campaigns.test_validation import _media, _one, _variant
 
 pytestmark = pytest.mark.django_db
@@ -57,24 +58,33 @@ def as_tuple(failure: RuleFailure) -> tuple[str, str, str, str, str]:
     return (failure.field, failure.limit, failure.actual, str(failure), failure.source)
 
 
+def _kept(item: Any, platform: str) -> int:
+    """What the outbox adds to a caption on this platform (its marker line): the rules keep it."""
+    return added_length(_variant(item, platform, caption="").account)
+
+
 def test_a_caption_over_the_limit_names_its_length_in_characters(item):
+    kept = _kept(item, Platform.INSTAGRAM)
     failure = refusal(item, Platform.INSTAGRAM, None, caption="a" * 2201)
     assert as_tuple(failure) == (
         "caption",
-        "2,200",
+        f"{2200 - kept:,}",
         "2,201",
-        "caption: 2,201 characters, limit 2,200 (Instagram)",
+        f"caption: 2,201 characters, limit {2200 - kept:,} (Instagram: {kept} more are kept "
+        "for the links quartieri adds)",
         INSTAGRAM.caption_max.source,
     )
 
 
 def test_a_tiktok_caption_is_counted_in_utf16_units(item):
+    kept = _kept(item, Platform.TIKTOK)
     failure = refusal(item, Platform.TIKTOK, None, caption="🙂" * 1101)
     assert as_tuple(failure) == (
         "caption",
-        "2,200",
+        f"{2200 - kept:,}",
         "2,202",
-        "caption: 2,202 UTF-16 units, limit 2,200 (TikTok)",
+        f"caption: 2,202 UTF-16 units, limit {2200 - kept:,} (TikTok: {kept} more are kept "
+        "for the links quartieri adds)",
         TIKTOK.caption_max.source,
     )
 
@@ -374,10 +384,11 @@ def test_the_editors_counter_shows_whole_utf16_units(item):
     # An emoji outside the BMP is two UTF-16 units; the counter never shows half a unit.
     variant = _variant(item, Platform.TIKTOK, caption="🙂" * 1100 + "é!")
     counter = draft_counters(variant)[0]
+    kept = added_length(variant.account)
     assert (counter.field, counter.value, counter.over, counter.text) == (
         "caption",
         2202,
         True,
-        "2,202 / 2,200 UTF-16 units",
+        f"2,202 / {2200 - kept:,} UTF-16 units ({kept} more for the links quartieri adds)",
     )
     assert type(counter.as_json()["value"]) is int

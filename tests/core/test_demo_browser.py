@@ -28,6 +28,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.core.servers.basehttp import WSGIServer
 from django.tasks import TaskResultStatus
 from django.test import override_settings
 from django.urls import Resolver404, resolve
@@ -124,6 +125,14 @@ def run_due_tasks(*, limit: int = 20) -> list[str]:
     raise AssertionError(f"tasks still due after {limit}: {ran}")
 
 
+class OneRequestAtATime(WSGIServer):
+    """Django's WSGI server without threads; the live server thread has already put the
+    shared connection in place for the requests it serves itself."""
+
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
 @dataclass(frozen=True)
 class DemoSite:
     url: str
@@ -140,7 +149,14 @@ def demo_site(
     when the module ends, as a transactional test leaves it."""
     folder = tmp_path_factory.mktemp("demo")
     with django_db_blocker.unblock():
-        server = LiveServer("127.0.0.1")
+        server = LiveServer("127.0.0.1", start=False)
+        if server.thread.connections_override:
+            # In-memory SQLite: every request thread would share the test's one connection,
+            # and a page's images fetched at once misuse it ("bad parameter or other API
+            # misuse"), leaving it broken for the tests after. One request at a time (Django
+            # then closes each connection, so the browser's next request is never stuck).
+            server.thread.server_class = OneRequestAtATime
+        server.start()
         url = server.url
         try:
             with override_settings(

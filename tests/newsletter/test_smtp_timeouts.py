@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -56,7 +57,9 @@ def _send(url: str, *, data_timeout: float) -> list[smtp.Result]:
         finally:
             await connection.close()
 
-    return asyncio.run(run())
+    # In a thread of its own: a browser test's Playwright may hold this thread's event loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def test_the_reply_after_the_end_of_data_is_waited_for_longer_than_the_others(slow_server):
