@@ -127,7 +127,13 @@ def data_texts() -> set[str]:
             if isinstance(f, models.CharField | models.TextField)
         ]  # fmt: skip
         for row in model.objects.values_list(*names) if names else []:
-            found |= {v for v in row if isinstance(v, str) and len(v) >= 12 and " " in v}
+            # Sentence-like texts are found inside a node; a short value (a link's random
+            # code, a handle) only as the whole node, so it never hides interface words.
+            found |= {
+                v if len(v) >= 12 and " " in v else f"\0{v}"
+                for v in row
+                if isinstance(v, str) and v
+            }
     return found
 
 
@@ -149,6 +155,8 @@ def english_left_with_data(client, paths: list[str]) -> dict[str, list[str]]:
 
 
 def _holds(node: str, data: set[str]) -> bool:
+    if f"\0{node}" in data:
+        return True
     return any(value in node for value in data if len(value) <= len(node))
 
 

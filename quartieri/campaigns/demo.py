@@ -3,7 +3,7 @@
 * "Milano quartieri spring-summer 2021" is history: every post went out in 2021, and its
   timeline (drafted, submitted, approved, scheduled, published) is dated then, not when the
   demo was loaded.
-* "Milano quartieri: the next weeks" runs from the day the demo is loaded for six weeks, so
+* "Milano quartieri: le prossime settimane" runs from the day the demo is loaded for six weeks, so
   every role has something to do at once: the editor a post sent back with a comment and a
   draft, the approver posts to review and one to schedule, and posts already on the
   calendar go out to the sandbox.
@@ -49,7 +49,7 @@ from quartieri.planner.models import SavedPlan
 SLUG = "milano-quartieri-spring-summer-2021"
 START, END = dt.date(2021, 5, 3), dt.date(2021, 9, 30)
 CURRENT_SLUG = "milano-quartieri-next-weeks"
-CURRENT_NAME = "Milano quartieri: the next weeks"
+CURRENT_NAME = "Milano quartieri: le prossime settimane"
 CURRENT_WEEKS = 6
 MAYOR = ("mayor", "mayor-quartieri")  # username, demo password (printed below)
 SENT_BACK = "Aggiungi come arrivarci in tram (linee e fermata)."

@@ -68,6 +68,10 @@ class ChannelAccount(models.Model):
         ]
 
     def __str__(self) -> str:
+        # A city channel's one account carries its kind's slug as handle ("newsletter"):
+        # "Newsletter", not "Newsletter newsletter".
+        if self.handle in ("", self.platform):
+            return str(self.get_platform_display())
         return f"{self.get_platform_display()} {self.handle}"
 
     @property
