@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
 from django.test import Client
+from pytest_django.live_server_helper import LiveServer
 
 from quartieri.accounts.models import User
 from quartieri.accounts.roles import Role
@@ -142,3 +144,23 @@ def login(page: Any) -> Callable[[User], Any]:
         return page
 
     return sign_in
+
+
+class OneRequestAtATime(WSGIServer):
+    """Django's WSGI server without threads, for a live server on in-memory SQLite: every
+    request thread would share the test's one connection, and a page's requests fetched at
+    once misuse it ("bad parameter or other API misuse"), breaking it for the tests after.
+    The live server thread has already put the shared connection in place; Django closes
+    each HTTP connection of a server without threads, so the browser is never stuck."""
+
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+def serial_live_server(addr: str) -> LiveServer:
+    """A started live server that serves one request at a time on in-memory SQLite."""
+    server = LiveServer(addr, start=False)
+    if server.thread.connections_override:
+        server.thread.server_class = OneRequestAtATime
+    server.start()
+    return server

@@ -28,13 +28,11 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.core.servers.basehttp import WSGIServer
 from django.tasks import TaskResultStatus
 from django.test import override_settings
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from playwright.sync_api import expect
-from pytest_django.live_server_helper import LiveServer
 
 from quartieri.accounts.models import User
 from quartieri.campaigns.demo import CURRENT_SLUG
@@ -45,6 +43,7 @@ from quartieri.publishing import outbox
 from quartieri.publishing.demo_sandbox import Sandbox
 from quartieri.publishing.models import OutboxEntry
 from tests.campaigns.test_media import make_video
+from tests.conftest import serial_live_server
 from tests.core.conftest import demo_load
 from tests.core.shared_tasks import SharedDummyBackend
 from tests.publishing.conftest import RUNNERS, queue_backend
@@ -125,14 +124,6 @@ def run_due_tasks(*, limit: int = 20) -> list[str]:
     raise AssertionError(f"tasks still due after {limit}: {ran}")
 
 
-class OneRequestAtATime(WSGIServer):
-    """Django's WSGI server without threads; the live server thread has already put the
-    shared connection in place for the requests it serves itself."""
-
-    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-
-
 @dataclass(frozen=True)
 class DemoSite:
     url: str
@@ -149,14 +140,7 @@ def demo_site(
     when the module ends, as a transactional test leaves it."""
     folder = tmp_path_factory.mktemp("demo")
     with django_db_blocker.unblock():
-        server = LiveServer("127.0.0.1", start=False)
-        if server.thread.connections_override:
-            # In-memory SQLite: every request thread would share the test's one connection,
-            # and a page's images fetched at once misuse it ("bad parameter or other API
-            # misuse"), leaving it broken for the tests after. One request at a time (Django
-            # then closes each connection, so the browser's next request is never stuck).
-            server.thread.server_class = OneRequestAtATime
-        server.start()
+        server = serial_live_server("127.0.0.1")
         url = server.url
         try:
             with override_settings(

@@ -12,16 +12,28 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from pytest_django.live_server_helper import LiveServer
 
 from quartieri.accounts.models import User
 from quartieri.screens import services, slides
 from quartieri.screens.models import Display, Play, Playlist, Slide
+from tests.conftest import serial_live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def live_server() -> Iterator[LiveServer]:
+    """The player fetches its manifest, slides and plays at once: one request at a time on
+    in-memory SQLite (tests/conftest.py, serial_live_server)."""
+    server = serial_live_server("localhost")
+    yield server
+    server.stop()
+
 
 # Installed before every page's own scripts: records every slide shown and, when one
 # replaces another, the one that finished, in sessionStorage so that the record outlives a

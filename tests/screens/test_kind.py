@@ -198,7 +198,7 @@ def test_a_link_outside_the_allowed_destinations_is_refused_when_scheduling(
 def test_the_account_s_grants_say_who_drafts_its_slides(channel_group, item, account, other_editor):
     other = ChannelAccount.objects.create(platform=Platform.SCREENS, handle="other-screens")
     AccountGrant.objects.create(account=other, user=other_editor, can_draft=True)
-    with pytest.raises(PermissionDenied, match="no grant to draft on City screens screens"):
+    with pytest.raises(PermissionDenied, match=r"no grant to draft on City screens\."):
         variant_create(actor=other_editor, content_item=item, account=account, post_type="feed",
                        caption="Not mine")  # fmt: skip
     assert not Variant.objects.exists()
