@@ -356,13 +356,13 @@ def media_upload(
         asset.caption_file.name = str(caption_file.name)  # until stored, as for the file
         asset.probe |= {"caption_format": captions.format, "caption_cues": len(captions.cues)}
     changes = [MediaChange(variant, add=[asset]) for variant in variants]
-    media_change_check(actor=actor, changes=changes, field="variants")
+    checked = media_change_check(actor=actor, changes=changes, field="variants")
     with local_path(file) as path:  # accepted: its thumbnail for the media library
         thumbnail = thumbnail_bytes(path=path, kind=probe.kind, duration=probe.duration_seconds)
     stored = _Stored(
         file, probe.extension, caption_file, captions.format if captions else "", thumbnail
     )
-    return _store(actor=actor, asset=asset, files=stored, variants=variants)
+    return _store(actor=actor, asset=asset, files=stored, changes=checked)
 
 
 @dataclass(frozen=True)
@@ -375,8 +375,9 @@ class _Stored:
 
 
 def _store(
-    *, actor: User, asset: MediaAsset, files: _Stored, variants: Sequence[Variant]
+    *, actor: User, asset: MediaAsset, files: _Stored, changes: Sequence[MediaChange]
 ) -> MediaAsset:
+    """Write ``asset`` and its files, then ``changes`` (already checked, adding it)."""
     original = asset.file.name or "media"
     written: list[str] = []
     try:
@@ -400,8 +401,7 @@ def _store(
                 target=asset,
                 after={**audit_snapshot(obj=asset, fields=_SNAPSHOT), "original_name": original},
             )
-            changes = [MediaChange(variant, add=[asset]) for variant in variants]
-            variant_media_change(actor=actor, changes=changes, field="variants")
+            _media_apply(actor=actor, changes=changes)  # the asset now has its pk
     except BaseException:
         # The row rolled back: take its files away too, so a refusal leaves nothing behind.
         for name in filter(None, written):
@@ -445,6 +445,8 @@ class MediaChange:
     variant: Variant
     add: Sequence[MediaAsset] = ()
     remove: Sequence[MediaAsset] = ()
+    # The file ids the variant used when checked (``media_change_check`` fills it in).
+    using: frozenset[int] = frozenset()
 
 
 def _media_refusals(*, actor: User, variant: Variant, add: Iterable[MediaAsset]) -> list[str]:
@@ -471,13 +473,20 @@ def _media_refusals(*, actor: User, variant: Variant, add: Iterable[MediaAsset])
 def _real_changes(changes: Iterable[MediaChange]) -> list[MediaChange]:
     """Only what changes something: a file already used is not added again, one not used is
     not taken off (so saving the same choice keeps an approval and checks nothing)."""
+    changes = list(changes)
+    through = Variant.media.through.objects.filter(
+        variant_id__in={change.variant.pk for change in changes}
+    )
+    used: dict[int, set[int]] = {}
+    for variant_id, asset_id in through.values_list("variant_id", "mediaasset_id"):
+        used.setdefault(variant_id, set()).add(asset_id)
     real = []
     for change in changes:
-        using = set(change.variant.media.values_list("pk", flat=True))
+        using = frozenset(used.get(change.variant.pk, ()))
         add = [asset for asset in change.add if asset.pk is None or asset.pk not in using]
         remove = [asset for asset in change.remove if asset.pk in using]
         if add or remove:
-            real.append(MediaChange(change.variant, add, remove))
+            real.append(MediaChange(change.variant, add, remove, using))
     return real
 
 
@@ -510,18 +519,32 @@ def variant_media_change(
     outbox row cancelled (refused while the post is on its way). Audited per variant
     (``campaigns.variant.media``, the file ids before and after).
     """
+    return _media_apply(
+        actor=actor, changes=media_change_check(actor=actor, changes=changes, field=field)
+    )
+
+
+@transaction.atomic
+def _media_apply(*, actor: User, changes: Iterable[MediaChange]) -> list[Variant]:
+    """Write changes ``media_change_check`` returned; each file id set after one is the one
+    before it plus what it adds, less what it takes off (no read back)."""
+    media: dict[int, set[int]] = {}  # variant id → its file ids, as the changes leave them
     changed = []
-    for change in media_change_check(actor=actor, changes=changes, field=field):
+    for change in changes:
         variant = variant_update(actor=actor, variant=change.variant)
-        before = sorted(variant.media.values_list("pk", flat=True))
+        before = media.setdefault(variant.pk, set(change.using))
         variant.media.add(*change.add)
         variant.media.remove(*change.remove)
+        after = (before | {asset.pk for asset in change.add}) - {
+            asset.pk for asset in change.remove
+        }
+        media[variant.pk] = after
         audit_record(
             actor=actor,
             action="campaigns.variant.media",
             target=variant,
-            before={"media": before},
-            after={"media": sorted(variant.media.values_list("pk", flat=True))},
+            before={"media": sorted(before)},
+            after={"media": sorted(after)},
         )
         changed.append(variant)
     return changed
