@@ -225,7 +225,6 @@ def media_variants_view(request: HttpRequest, pk: int) -> HttpResponse:
     # The form lists the variants it showed with a checkbox the person could change
     # ("shown"); only those may lose the file, so a variant added meanwhile keeps its media.
     chosen, shown = (_ids(request.POST.getlist(name)) for name in ("variants", "shown"))
-    using = set(media_variant_ids(item=asset.content_item).get(asset.pk, []))
     # The variants named, whatever their item: which may use the file is the core's rule
     # (media.variant_media_change: any variant of its campaign), not this form's.
     variants = Variant.objects.filter(pk__in=chosen | shown).select_related(
@@ -235,8 +234,9 @@ def media_variants_view(request: HttpRequest, pk: int) -> HttpResponse:
         media_attach(
             actor=_actor(request),
             asset=asset,
-            add=[variant for variant in variants if variant.pk in chosen - using],
-            remove=[variant for variant in variants if variant.pk in (shown & using) - chosen],
+            # Already using it or not: the core changes only what changes (disjoint lists).
+            add=[variant for variant in variants if variant.pk in chosen],
+            remove=[variant for variant in variants if variant.pk in shown - chosen],
         )
     except ValidationError as error:
         for message in error.messages:
