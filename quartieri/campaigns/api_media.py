@@ -157,7 +157,8 @@ def media_remove(request: HttpRequest, pk: PathId) -> Any:
 
 
 def _assets_of(ids: list[int]) -> list[MediaAsset]:
-    assets = {a.pk: a for a in MediaAsset.objects.filter(pk__in=ids)}
+    found = MediaAsset.objects.filter(pk__in=ids).select_related("content_item")
+    assets = {a.pk: a for a in found}
     missing = [pk for pk in ids if pk not in assets]
     if missing:
         raise InvalidError(
