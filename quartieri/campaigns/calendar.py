@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -149,11 +150,11 @@ class Entry:
         """The channel's kind: its label, colour and icon mark the entry."""
         return kind_for(self.variant.account.platform)
 
-    @property
+    @cached_property
     def thumbnail_url(self) -> str:
-        """The first picture or video frame of the post (media prefetched by the selector);
-        '' when it has none or its thumbnail could not be made."""
-        media = sorted(self.variant.media.all(), key=lambda asset: asset.pk)
+        """The first picture or video frame of the post (media prefetched in pk order by
+        ``selectors.calendar_base``); '' when it has none or its thumbnail could not be made."""
+        media = list(self.variant.media.all())
         return media_public_url(media[0].thumbnail) if media else ""
 
     @property

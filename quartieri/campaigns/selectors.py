@@ -13,7 +13,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from quartieri.accounts.models import User
-from quartieri.campaigns.models import Campaign, ContentItem, Transition, Variant
+from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Transition, Variant
 from quartieri.channels.base import ReportsTrouble
 from quartieri.channels.models import AccountGrant
 from quartieri.channels.registry import kind_for
@@ -95,9 +95,11 @@ def calendar_base() -> QuerySet[Variant]:
     """The variants the calendar may show, with what an entry names joined (one query, and
     one for their media).
     ``campaigns.filters.CalendarFilterSet`` narrows it to the page's filters."""
-    # The entries' thumbnails: one more query for all their media, whatever their number.
+    # The entries' thumbnails: one more query for all their media, whatever their number,
+    # in pk order (an entry shows its first file) and only what a thumbnail needs.
+    thumbnails = MediaAsset.objects.only("pk", "thumbnail").order_by("pk")
     return Variant.objects.select_related("content_item__campaign", "account").prefetch_related(
-        "media"
+        Prefetch("media", queryset=thumbnails)
     )
 
 
