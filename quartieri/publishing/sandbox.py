@@ -25,9 +25,8 @@ from quartieri.channels.connectors.http import SANDBOX_LISTING, tls_context
 from quartieri.channels.preview import Preview, PreviewMedia, PreviewPost
 from quartieri.channels.registry import Platform, kind_for
 from quartieri.channels.rules import PostType
+from quartieri.lib.env import LOOPBACK_HOSTS
 from quartieri.publishing.models import OutboxEntry
-
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def sandbox_viewer_base() -> str:
@@ -114,7 +113,7 @@ def _post(platform: str, item: Any) -> SandboxPost | None:
 
 
 def _is_local(url: str) -> bool:
-    return (urlsplit(url).hostname or "") in _LOOPBACK
+    return (urlsplit(url).hostname or "") in LOOPBACK_HOSTS  # hostname: no brackets
 
 
 def _read(name: str, base: str, platform: str) -> tuple[list[SandboxPost], str]:

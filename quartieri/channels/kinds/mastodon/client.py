@@ -67,6 +67,7 @@ from quartieri.channels.connectors.http import (
     tls_context,
 )
 from quartieri.channels.kinds.mastodon.errors import mastodon_error
+from quartieri.lib.env import LOOPBACK_HOSTS
 
 PAGE_SIZE = 40  # the most a status list gives at once (twice the default of 20)
 MEDIA_CHECKS = 10  # how often a processing upload is looked at before giving up for now
@@ -91,7 +92,8 @@ def server_of(handle: str) -> str:
             action=_("Write the account's handle as @name@server, e.g. @comune@mastodon.uno."),
         )
     host = parts[1]
-    scheme = "http" if host.split(":")[0] in ("127.0.0.1", "localhost") else "https"
+    # Before any port: a bracketed IPv6 address never matches, so it stays https.
+    scheme = "http" if host.split(":")[0] in LOOPBACK_HOSTS else "https"
     return f"{scheme}://{host}"
 
 
