@@ -24,7 +24,7 @@ from quartieri.campaigns.writing import draft_counters
 from quartieri.channels.registry import Platform, kind_for
 from quartieri.channels.rules import ACCESSIBILITY_SOURCE, RuleFailure
 from tests.campaigns.conftest import added_length
-from tests.campaigns.test_validation import _media, _one, _variant
+from tests.campaigns.test_validation import _account_for, _media, _one, _variant
 
 pytestmark = pytest.mark.django_db
 
@@ -58,13 +58,8 @@ def as_tuple(failure: RuleFailure) -> tuple[str, str, str, str, str]:
     return (failure.field, failure.limit, failure.actual, str(failure), failure.source)
 
 
-def _kept(item: Any, platform: str) -> int:
-    """What the outbox adds to a caption on this platform (its marker line): the rules keep it."""
-    return added_length(_variant(item, platform, caption="").account)
-
-
 def test_a_caption_over_the_limit_names_its_length_in_characters(item):
-    kept = _kept(item, Platform.INSTAGRAM)
+    kept = added_length(_account_for(Platform.INSTAGRAM))
     failure = refusal(item, Platform.INSTAGRAM, None, caption="a" * 2201)
     assert as_tuple(failure) == (
         "caption",
@@ -77,7 +72,7 @@ def test_a_caption_over_the_limit_names_its_length_in_characters(item):
 
 
 def test_a_tiktok_caption_is_counted_in_utf16_units(item):
-    kept = _kept(item, Platform.TIKTOK)
+    kept = added_length(_account_for(Platform.TIKTOK))
     failure = refusal(item, Platform.TIKTOK, None, caption="🙂" * 1101)
     assert as_tuple(failure) == (
         "caption",

@@ -9,14 +9,20 @@ from quartieri.campaigns.validation import composed_caption, variant_validate
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import Platform, all_kinds, kind_for
 from quartieri.channels.rules import RuleFailure, text_length
-from tests.campaigns.conftest import give_media
+from tests.campaigns.conftest import added_length, give_media
 from tests.channels.options import as_options
 
 MB = 1024 * 1024
 
 
-def _variant(item: ContentItem, platform: str, **fields) -> Variant:
+def _account_for(platform: str) -> ChannelAccount:
+    """The one account of ``platform`` these tests post on."""
     account, _ = ChannelAccount.objects.get_or_create(platform=platform, handle=f"@{platform}")
+    return account
+
+
+def _variant(item: ContentItem, platform: str, **fields) -> Variant:
+    account = _account_for(platform)
     defaults = {
         Platform.TIKTOK: {"post_type": "video", "tiktok_privacy_level": "PUBLIC_TO_EVERYONE"},
         Platform.INSTAGRAM: {"post_type": "feed"},
@@ -58,11 +64,10 @@ def test_a_clean_variant_passes(platform, item):
     assert variant_validate(_variant(item, platform, caption="Isola, BAM e La Stecca")) == []
 
 
-def _added(item: ContentItem, platform: str) -> int:
-    """What the outbox adds to the caption (its marker line): the rules keep room for it."""
+@pytest.mark.parametrize("platform", [Platform.TIKTOK, Platform.INSTAGRAM])
+def test_the_outbox_adds_its_text_on_a_line_of_its_own(platform, item):
     added = kind_for(platform).added_text(variant=_variant(item, platform))
     assert added.startswith("\n")
-    return len(added)
 
 
 def _kept(added: int) -> str:
@@ -70,7 +75,7 @@ def _kept(added: int) -> str:
 
 
 def test_tiktok_counts_caption_in_utf16_units(item):
-    added = _added(item, Platform.TIKTOK)
+    added = added_length(_account_for(Platform.TIKTOK))
     room = 2200 - added
     # ASCII characters + 2 emoji outside the BMP: as many characters as the room, 2 units more
     caption = "a" * (room - 2) + "🌳🎶"
@@ -89,12 +94,12 @@ def test_tiktok_counts_caption_in_utf16_units(item):
 
 
 def test_tiktok_caption_at_the_limit_passes(item):
-    room = 2200 - _added(item, Platform.TIKTOK)
+    room = 2200 - added_length(_account_for(Platform.TIKTOK))
     assert variant_validate(_variant(item, Platform.TIKTOK, caption="a" * room)) == []
 
 
 def test_tiktok_caption_2305_units(item):
-    added = _added(item, Platform.TIKTOK)
+    added = added_length(_account_for(Platform.TIKTOK))
     failure = _one(variant_validate(_variant(item, Platform.TIKTOK, caption="é" * 2305)))
     assert failure.message == (
         f"caption: 2,305 UTF-16 units, limit {2200 - added:,} (TikTok: {_kept(added)})"
@@ -102,7 +107,7 @@ def test_tiktok_caption_2305_units(item):
 
 
 def test_tiktok_photo_title_and_description(item):
-    added = _added(item, Platform.TIKTOK)
+    added = added_length(_account_for(Platform.TIKTOK))
     room = 4000 - added  # the marker goes in the description, not in the title
     variant = _variant(
         item, Platform.TIKTOK, post_type="photo", title="t" * 91, caption="d" * (room + 1)
@@ -148,7 +153,7 @@ def test_tiktok_photo_count(item):
 
 
 def test_instagram_caption_counts_characters(item):
-    added = _added(item, Platform.INSTAGRAM)
+    added = added_length(_account_for(Platform.INSTAGRAM))
     room = 2200 - added
     variant = _variant(item, Platform.INSTAGRAM, caption="🌳" * (room + 1))
     failure = _one(variant_validate(variant))
