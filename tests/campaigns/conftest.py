@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import translation
 
 from quartieri.accounts.models import AuditEvent, User
@@ -38,6 +39,20 @@ def _english():
     # Messages are asserted in their English msgids; test_locale checks the Italian.
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def english_client_for(client_for: Callable[[User], Client]) -> Callable[[User], Client]:
+    """``client_for`` whose pages answer in English, as the messages asserted are their
+    msgids. A module that asserts English pages overrides ``client_for`` with it (not this
+    whole folder: test_locale asserts the Italian)."""
+
+    def make(user: User) -> Client:
+        client = client_for(user)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    return make
 
 
 # "Now" for the rule that refuses posting times in the past (services._require_future):

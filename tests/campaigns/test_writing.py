@@ -18,15 +18,8 @@ from tests.campaigns.conftest import Unchanged, added_length, give_media
 
 
 @pytest.fixture
-def client_for(client_for):
-    """Answers in English: messages are asserted as their msgids."""
-
-    def make(user):
-        client = client_for(user)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return make
+def client_for(english_client_for):
+    return english_client_for  # pages in English: messages asserted as their msgids
 
 
 def _check(client, variant: Variant, **data: object):
