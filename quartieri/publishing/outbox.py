@@ -138,6 +138,13 @@ def sweep_grace() -> timedelta:
     return setting_seconds("PUBLISHING_SWEEP_GRACE_SECONDS", 300)
 
 
+def reconcile_delay() -> timedelta:
+    """How long after a send the platform is first asked about a post whose outcome is not
+    known: a request that timed out may still be on its way, and looking earlier could
+    wrongly find nothing and lead to a duplicate."""
+    return setting_seconds("PUBLISHING_RECONCILE_DELAY_SECONDS", 60)
+
+
 # --- Small helpers ----------------------------------------------------------------------------
 def _this_process() -> str:
     # Services called outside a worker (tests, the shell) still sign their claims.
@@ -168,10 +175,7 @@ def _enqueue_publish(entry: OutboxEntry, *, run_after: datetime | None = None) -
 
 
 def _enqueue_reconcile(entry: OutboxEntry) -> None:
-    # A request that timed out may still be on its way to the platform: give it time to
-    # land before looking, or "not found" could be followed by a duplicate.
-    delay = setting_seconds("PUBLISHING_RECONCILE_DELAY_SECONDS", 60)
-    _enqueue("reconcile_entry", run_after=timezone.now() + delay, entry_id=entry.pk)
+    _enqueue("reconcile_entry", run_after=timezone.now() + reconcile_delay(), entry_id=entry.pk)
 
 
 def _enqueue_poll(entry: OutboxEntry, *, run_after: datetime | None = None) -> None:

@@ -30,7 +30,6 @@ import re
 from functools import partial
 from typing import Protocol
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -48,6 +47,7 @@ from quartieri.publishing.outbox import (
     outbox_record_missing,
     outbox_schedule,
     outbox_take,
+    reconcile_delay,
 )
 from quartieri.publishing.selectors import outbox_recovery_refusal, outbox_settle_refusal
 from quartieri.publishing.tasks import reconcile_entry
@@ -164,7 +164,7 @@ def outbox_reconcile_now(*, actor: User, entry_id: int) -> dt.datetime:
             % {"state": entry.get_state_display()}
         )
     now = timezone.now()
-    run_after = max(now, (entry.sent_at or now) + _reconcile_wait())
+    run_after = max(now, (entry.sent_at or now) + reconcile_delay())
     snapshot = audit_snapshot(obj=entry, fields=_SNAPSHOT)
     audit_record(
         actor=actor,
@@ -176,11 +176,6 @@ def outbox_reconcile_now(*, actor: User, entry_id: int) -> dt.datetime:
     task = reconcile_entry.using(run_after=run_after)
     transaction.on_commit(partial(task.enqueue, entry_id=entry.pk))
     return run_after
-
-
-def _reconcile_wait() -> dt.timedelta:
-    # The outbox's own wait (outbox._enqueue_reconcile), with the same default.
-    return dt.timedelta(seconds=float(getattr(settings, "PUBLISHING_RECONCILE_DELAY_SECONDS", 60)))
 
 
 def _settling(*, actor: User, entry_id: int) -> OutboxEntry:
@@ -255,11 +250,11 @@ def outbox_settle_missing(*, actor: User, entry_id: int, confirmed: bool) -> Out
         raise ValidationError(
             {"confirm": _("Confirm that you checked the account and the post is not there.")}
         )
-    now = timezone.now()
-    if entry.sent_at and entry.sent_at + _reconcile_wait() > now:
+    may_land_until = entry.sent_at + reconcile_delay() if entry.sent_at else None
+    if may_land_until is not None and may_land_until > timezone.now():
         raise ValidationError(
             _("The last send was a moment ago and may still land: look again after %(time)s.")
-            % {"time": timezone.localtime(entry.sent_at + _reconcile_wait()).strftime("%H:%M:%S")}
+            % {"time": timezone.localtime(may_land_until).strftime("%H:%M:%S")}
         )
     before = audit_snapshot(obj=entry, fields=_SNAPSHOT)
     outbox_record_missing(entry=entry)
