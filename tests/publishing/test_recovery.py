@@ -134,10 +134,10 @@ class Untouched:
         assert AuditEvent.objects.count() == self.audit
 
 
-def press(client: Client, entry: OutboxEntry, action: str) -> Any:
+def press(client: Client, entry: OutboxEntry, action: str, **data: str) -> Any:
     # Staff pages speak Italian by default; these tests read the English msgids.
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client.post(f"/publishing/{entry.pk}/{action}/", follow=True)
+    return client.post(f"/publishing/{entry.pk}/{action}/", data, follow=True)
 
 
 # --- Who may press ------------------------------------------------------------------------------
