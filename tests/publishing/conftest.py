@@ -44,6 +44,11 @@ def queue_backend() -> Any:
     return tasks.publish_entry.get_backend()
 
 
+def queued() -> list[tuple[str, dict[str, Any], dt.datetime | None]]:
+    """The tasks in the queue: name, arguments and the time they may run from."""
+    return [(r.task.name, r.kwargs, r.task.run_after) for r in queue_backend().results]
+
+
 def drain(limit: int = 60, *, steps: int | None = None, due_only: bool = False) -> list[str]:
     """Run the queued publishing tasks in order (what workers would do); returns their
     outcomes.
