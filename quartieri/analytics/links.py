@@ -209,14 +209,19 @@ def link_get_or_create(*, spec: LinkSpec, actor: User | None = None) -> tuple[Li
     raise LinkError(_("no free code found; try again"))
 
 
+def _short_url_base() -> str:
+    """What every short URL starts with: its code follows."""
+    return f"{settings.PUBLIC_URL}/l/"
+
+
 def short_url(link: Link) -> str:
-    return f"{settings.PUBLIC_URL}/l/{link.code}"
+    return f"{_short_url_base()}{link.code}"
 
 
 def short_url_width() -> int:
     """How many characters a short URL of ``link_for`` has (its codes are all CODE_LENGTH
     long): the room a post's link takes in its text (publishing.payload.added_text)."""
-    return len(f"{settings.PUBLIC_URL}/l/") + CODE_LENGTH
+    return len(_short_url_base()) + CODE_LENGTH
 
 
 def link_for(

@@ -58,7 +58,7 @@ from quartieri.channels.registry import Platform
 from quartieri.channels.services import credential_store
 from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.outbox import _fail, _update
-from quartieri.publishing.payload import post_request_for
+from quartieri.publishing.payload import reconcile_request_for
 
 DEMO_AFTER_OTHERS = True
 
@@ -238,7 +238,7 @@ def _trouble(accounts: list[ChannelAccount]) -> int:
     unconfirmed = _troubled_post(accounts, UNCONFIRMED_POST)
     if unconfirmed is not None:
         # What reconcile leaves for a person when TikTok's listing cannot show the post.
-        reason = str(TikTokConnector.unlisted_reason(post_request_for(unconfirmed)))
+        reason = str(TikTokConnector.unlisted_reason(reconcile_request_for(unconfirmed)))
         _update(unconfirmed, state=OutboxEntry.State.UNCONFIRMED, last_error=reason)
         made += 1
     return made

@@ -138,6 +138,13 @@ def sweep_grace() -> timedelta:
     return setting_seconds("PUBLISHING_SWEEP_GRACE_SECONDS", 300)
 
 
+def reconcile_delay() -> timedelta:
+    """How long after a send the platform is first asked about a post whose outcome is not
+    known: a request that timed out may still be on its way, and looking earlier could
+    wrongly find nothing and lead to a duplicate."""
+    return setting_seconds("PUBLISHING_RECONCILE_DELAY_SECONDS", 60)
+
+
 # --- Small helpers ----------------------------------------------------------------------------
 def _this_process() -> str:
     # Services called outside a worker (tests, the shell) still sign their claims.
@@ -168,10 +175,7 @@ def _enqueue_publish(entry: OutboxEntry, *, run_after: datetime | None = None) -
 
 
 def _enqueue_reconcile(entry: OutboxEntry) -> None:
-    # A request that timed out may still be on its way to the platform: give it time to
-    # land before looking, or "not found" could be followed by a duplicate.
-    delay = setting_seconds("PUBLISHING_RECONCILE_DELAY_SECONDS", 60)
-    _enqueue("reconcile_entry", run_after=timezone.now() + delay, entry_id=entry.pk)
+    _enqueue("reconcile_entry", run_after=timezone.now() + reconcile_delay(), entry_id=entry.pk)
 
 
 def _enqueue_poll(entry: OutboxEntry, *, run_after: datetime | None = None) -> None:
@@ -219,6 +223,21 @@ def _held_by_other(entry: OutboxEntry, *, worker: str, live: set[str]) -> bool:
     return entry.claimed_at is not None and entry.claimed_at > timezone.now() - lease
 
 
+def outbox_take(entry: OutboxEntry, *, worker: str, live: set[str] | None = None) -> bool:
+    """Claim ``entry`` (read under its row lock, in the caller's transaction) for ``worker``;
+    False, writing nothing, while another live worker is working on it.
+
+    A compare-and-swap on the state and claim read: another taking the entry meanwhile
+    wins. ``live``: the live workers when the caller read them already.
+    """
+    if _held_by_other(entry, worker=worker, live=live_worker_ids() if live is None else live):
+        return False
+    taken = OutboxEntry.objects.filter(
+        pk=entry.pk, state=entry.state, claimed_by=entry.claimed_by
+    ).update(claimed_by=worker, claimed_at=timezone.now())
+    return bool(taken)
+
+
 def _take(*, entry_id: int, state: str, worker: str) -> OutboxEntry | None:
     """Take an entry in ``state`` for this worker, unless a live worker is working on it."""
     live = live_worker_ids()
@@ -226,13 +245,7 @@ def _take(*, entry_id: int, state: str, worker: str) -> OutboxEntry | None:
         entry = _locked(entry_id)
         if entry is None or entry.state != state:
             return None
-        holder = entry.claimed_by
-        if _held_by_other(entry, worker=worker, live=live):
-            return None
-        taken = OutboxEntry.objects.filter(pk=entry.pk, state=state, claimed_by=holder).update(
-            claimed_by=worker, claimed_at=timezone.now()
-        )
-        if not taken:
+        if not outbox_take(entry, worker=worker, live=live):
             return None
         _reread(entry)
         return entry
@@ -739,7 +752,7 @@ def _resubmit(entry: OutboxEntry) -> None:
 
 
 # A person settles an unconfirmed post (publishing.recovery): the caller holds the entry,
-# taken from ``unconfirmed`` by a compare-and-swap in its transaction.
+# taken from ``unconfirmed`` by ``outbox_take`` in its transaction.
 def outbox_record_found(*, entry: OutboxEntry, post_id: str, permalink: str, note: str) -> None:
     """A person found the post on the platform: published, never checked or sent again."""
     _published(entry, post_id=post_id, permalink=permalink, note=note)
@@ -748,11 +761,6 @@ def outbox_record_found(*, entry: OutboxEntry, post_id: str, permalink: str, not
 def outbox_record_missing(*, entry: OutboxEntry) -> None:
     """A person found no such post on the platform: sent once more, now."""
     _resubmit(entry)
-
-
-def entry_in_hand(entry: OutboxEntry) -> bool:
-    """Whether a live worker is working on ``entry`` right now (a reconcile in progress)."""
-    return _held_by_other(entry, worker="", live=live_worker_ids())
 
 
 def _release_and_retry_reconcile(entry: OutboxEntry, worker: str) -> Step:

@@ -28,8 +28,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import partial
+from typing import Protocol
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -43,10 +43,11 @@ from quartieri.channels.models import PlatformCredential
 from quartieri.channels.selectors import credentials_by_account
 from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.outbox import (
-    entry_in_hand,
     outbox_record_found,
     outbox_record_missing,
     outbox_schedule,
+    outbox_take,
+    reconcile_delay,
 )
 from quartieri.publishing.selectors import outbox_recovery_refusal, outbox_settle_refusal
 from quartieri.publishing.tasks import reconcile_entry
@@ -54,6 +55,14 @@ from quartieri.publishing.tasks import reconcile_entry
 State = OutboxEntry.State
 _SNAPSHOT = ["state", "due_at", "version", "attempts", "publish_id", "last_error"]
 _SETTLE_SNAPSHOT = [*_SNAPSHOT, "platform_post_id", "permalink"]
+
+
+class Refusal(Protocol):
+    """Why ``user`` may not act on ``entry`` ("" when they may): the selectors' refusals."""
+
+    def __call__(self, *, user: User, entry: OutboxEntry) -> str: ...
+
+
 # A post id as platforms give them (digits, Meta's "<page>_<post>", letters): no spaces.
 _POST_ID = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 
@@ -76,12 +85,14 @@ def _refusal_for_state(entry: OutboxEntry) -> str:
     return reasons.get(State(entry.state), _("This post cannot be sent again."))
 
 
-def _entry_for(*, actor: User, entry_id: int) -> OutboxEntry:
-    """The entry, once the actor is known to be allowed (checked before any lock)."""
+def _entry_for(
+    *, actor: User, entry_id: int, refusal: Refusal = outbox_recovery_refusal
+) -> OutboxEntry:
+    """The entry, once ``refusal`` finds the actor allowed (checked before any lock)."""
     entry = OutboxEntry.objects.select_related("account").get(pk=entry_id)
-    refusal = outbox_recovery_refusal(user=actor, entry=entry)
-    if refusal:
-        raise PermissionDenied(refusal)
+    reason = refusal(user=actor, entry=entry)
+    if reason:
+        raise PermissionDenied(reason)
     return entry
 
 
@@ -153,7 +164,7 @@ def outbox_reconcile_now(*, actor: User, entry_id: int) -> dt.datetime:
             % {"state": entry.get_state_display()}
         )
     now = timezone.now()
-    run_after = max(now, (entry.sent_at or now) + _reconcile_wait())
+    run_after = max(now, (entry.sent_at or now) + reconcile_delay())
     snapshot = audit_snapshot(obj=entry, fields=_SNAPSHOT)
     audit_record(
         actor=actor,
@@ -167,19 +178,10 @@ def outbox_reconcile_now(*, actor: User, entry_id: int) -> dt.datetime:
     return run_after
 
 
-def _reconcile_wait() -> dt.timedelta:
-    # The outbox's own wait (outbox._enqueue_reconcile), with the same default.
-    return dt.timedelta(seconds=float(getattr(settings, "PUBLISHING_RECONCILE_DELAY_SECONDS", 60)))
-
-
 def _settling(*, actor: User, entry_id: int) -> OutboxEntry:
     """The unconfirmed entry, taken for the person in the caller's transaction; refuses
     (writing nothing) a person who may not, another state, or a worker checking it now."""
-    entry = OutboxEntry.objects.select_related("account").get(pk=entry_id)
-    refusal = outbox_settle_refusal(user=actor, entry=entry)
-    if refusal:
-        raise PermissionDenied(refusal)
-    entry = _lock(entry)
+    entry = _lock(_entry_for(actor=actor, entry_id=entry_id, refusal=outbox_settle_refusal))
     if entry.state != State.UNCONFIRMED:
         raise ValidationError(
             _(
@@ -187,11 +189,8 @@ def _settling(*, actor: User, entry_id: int) -> OutboxEntry:
             )
             % {"state": entry.get_state_display()}
         )
-    # Compare-and-swap on the claim read: a reconcile task taking the entry meanwhile wins.
-    taken = OutboxEntry.objects.filter(
-        pk=entry.pk, state=State.UNCONFIRMED, claimed_by=entry.claimed_by
-    ).update(claimed_by=f"person-{actor.pk}")
-    if not taken or entry_in_hand(entry):
+    # Taken as a worker takes it: a reconcile task holding it, or taking it meanwhile, wins.
+    if not outbox_take(entry, worker=f"person-{actor.pk}"):
         raise ValidationError(
             _("Quartieri is checking this post on the platform right now: look again in a minute.")
         )
@@ -251,11 +250,11 @@ def outbox_settle_missing(*, actor: User, entry_id: int, confirmed: bool) -> Out
         raise ValidationError(
             {"confirm": _("Confirm that you checked the account and the post is not there.")}
         )
-    now = timezone.now()
-    if entry.sent_at and entry.sent_at + _reconcile_wait() > now:
+    may_land_until = entry.sent_at + reconcile_delay() if entry.sent_at else None
+    if may_land_until is not None and may_land_until > timezone.now():
         raise ValidationError(
             _("The last send was a moment ago and may still land: look again after %(time)s.")
-            % {"time": timezone.localtime(entry.sent_at + _reconcile_wait()).strftime("%H:%M:%S")}
+            % {"time": timezone.localtime(may_land_until).strftime("%H:%M:%S")}
         )
     before = audit_snapshot(obj=entry, fields=_SNAPSHOT)
     outbox_record_missing(entry=entry)

@@ -14,7 +14,12 @@ from django.utils.translation import gettext_lazy
 from quartieri.accounts.models import AuditEvent, User
 from quartieri.channels.models import AccountGrant, AccountState, ChannelAccount, PlatformCredential
 from quartieri.channels.registry import kind_for, platform_slugs
-from quartieri.channels.selectors import Duty, account_allows, credentials_by_account
+from quartieri.channels.selectors import (
+    Duty,
+    account_allows,
+    credentials_by_account,
+    user_grants,
+)
 from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.outbox import NEXT_TASKS, sweep_grace
 
@@ -88,6 +93,8 @@ def outbox_settle_refusal(
     there" / "it is missing, send again"), else why not: an approver of the account who may
     also publish on it (both grants; a personal account: its owner only). Stricter than
     retry: sending a post that is in fact there publishes it twice."""
+    if grants is None:
+        grants = user_grants(user=user)  # read once for both duties
     return account_allows(
         user=user, account=entry.account, duty=Duty.APPROVE, grants=grants
     ) or account_allows(user=user, account=entry.account, duty=Duty.PUBLISH, grants=grants)

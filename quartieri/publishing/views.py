@@ -7,6 +7,7 @@ their answers into pages and messages. Connecting accounts is ``views_oauth``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -173,24 +174,34 @@ def outbox_entry_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "publishing/outbox_entry.html", context)
 
 
-def _recover(request: HttpRequest, pk: int, *, retry: bool) -> HttpResponse:
-    entry = get_object_or_404(OutboxEntry, pk=pk)
+def _act(request: HttpRequest, action: Callable[[], str]) -> bool:
+    """Run a person's action on an outbox entry and say how it went: the message ``action``
+    returns when done, or why the service refused. False when it refused what was asked
+    (ValidationError: the person may change the answer); True otherwise."""
     try:
-        if retry:
-            recovery.outbox_retry(actor=_person(request), entry_id=entry.pk)
-            messages.success(request, _("The post is going out again; this page shows how."))
-        else:
-            at = recovery.outbox_reconcile_now(actor=_person(request), entry_id=entry.pk)
-            messages.success(
-                request,
-                _("Quartieri will ask the platform at %(time)s.")
-                % {"time": timezone.localtime(at).strftime("%H:%M:%S")},
-            )
+        messages.success(request, action())
     except PermissionDenied as denied:
         messages.error(request, str(denied))
     except ValidationError as invalid:
         for message in invalid.messages:
             messages.error(request, message)
+        return False
+    return True
+
+
+def _recover(request: HttpRequest, pk: int, *, retry: bool) -> HttpResponse:
+    entry = get_object_or_404(OutboxEntry, pk=pk)
+
+    def action() -> str:
+        if retry:
+            recovery.outbox_retry(actor=_person(request), entry_id=entry.pk)
+            return _("The post is going out again; this page shows how.")
+        at = recovery.outbox_reconcile_now(actor=_person(request), entry_id=entry.pk)
+        return _("Quartieri will ask the platform at %(time)s.") % {
+            "time": timezone.localtime(at).strftime("%H:%M:%S")
+        }
+
+    _act(request, action)
     back = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=False):
         return redirect(back)
@@ -211,24 +222,21 @@ def outbox_reconcile_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _settle(request: HttpRequest, entry: OutboxEntry, answer: str) -> HttpResponse | None:
     """Act on the person's answer; None when the form must be shown again (errors said)."""
-    try:
+
+    def action() -> str:
         if answer == "found":
             recovery.outbox_settle_found(
                 actor=_person(request), entry_id=entry.pk, where=request.POST.get("where", "")
             )
-            messages.success(request, _("The post is recorded as published."))
-        else:
-            recovery.outbox_settle_missing(
-                actor=_person(request),
-                entry_id=entry.pk,
-                confirmed=request.POST.get("confirm") == "yes",
-            )
-            messages.success(request, _("The post is going out again; this page shows how."))
-    except PermissionDenied as denied:
-        messages.error(request, str(denied))
-    except ValidationError as invalid:
-        for message in invalid.messages:
-            messages.error(request, message)
+            return _("The post is recorded as published.")
+        recovery.outbox_settle_missing(
+            actor=_person(request),
+            entry_id=entry.pk,
+            confirmed=request.POST.get("confirm") == "yes",
+        )
+        return _("The post is going out again; this page shows how.")
+
+    if not _act(request, action):
         return None
     return redirect("publishing:outbox_entry", pk=entry.pk)
 

@@ -236,3 +236,32 @@ def added_length(account: ChannelAccount, *, link: str = "") -> int:
     """What the outbox adds to a post's text on ``account`` (its marker line, and the
     tracked link's when the post has a link): the rules keep that much room for it."""
     return len(kind_for(account.platform).added_text(variant=Variant(account=account, link=link)))
+
+
+# --- A variant for one platform's rules (test_validation, publishing/test_caption_room) ----
+VARIANT_DEFAULTS: dict[str, dict[str, Any]] = {
+    Platform.TIKTOK: {"post_type": "video", "tiktok_privacy_level": "PUBLIC_TO_EVERYONE"},
+    Platform.INSTAGRAM: {"post_type": "feed"},
+    Platform.FACEBOOK: {"post_type": "feed"},
+    Platform.NEWSLETTER: {"post_type": "text"},
+    Platform.MASTODON: {"post_type": "text"},
+}
+
+
+def platform_account(platform: str) -> ChannelAccount:
+    """The one account, ``@<platform>``, that the rules tests post on."""
+    account, _ = ChannelAccount.objects.get_or_create(platform=platform, handle=f"@{platform}")
+    return account
+
+
+def variant_for(item: ContentItem, platform: str, **fields: Any) -> Variant:
+    """A variant on ``platform_account(platform)``, of the platform's usual post type unless
+    ``fields`` say otherwise, with the files its post type needs (``give_media``): only the
+    rule a test looks at can fail."""
+    variant = Variant.objects.create(
+        content_item=item,
+        account=platform_account(platform),
+        **as_options(VARIANT_DEFAULTS[platform] | fields),
+    )
+    give_media(variant)
+    return variant

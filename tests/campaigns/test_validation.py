@@ -6,34 +6,11 @@ import pytest
 
 from quartieri.campaigns.models import ContentItem, MediaAsset, Variant
 from quartieri.campaigns.validation import composed_caption, variant_validate
-from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import Platform, all_kinds, kind_for
 from quartieri.channels.rules import RuleFailure, text_length
-from tests.campaigns.conftest import added_length, give_media
-from tests.channels.options import as_options
+from tests.campaigns.conftest import added_length, platform_account, variant_for
 
 MB = 1024 * 1024
-
-
-def _account_for(platform: str) -> ChannelAccount:
-    """The one account of ``platform`` these tests post on."""
-    account, _ = ChannelAccount.objects.get_or_create(platform=platform, handle=f"@{platform}")
-    return account
-
-
-def _variant(item: ContentItem, platform: str, **fields) -> Variant:
-    account = _account_for(platform)
-    defaults = {
-        Platform.TIKTOK: {"post_type": "video", "tiktok_privacy_level": "PUBLIC_TO_EVERYONE"},
-        Platform.INSTAGRAM: {"post_type": "feed"},
-        Platform.FACEBOOK: {"post_type": "feed"},
-        Platform.NEWSLETTER: {"post_type": "text"},
-    }[platform]
-    variant = Variant.objects.create(
-        content_item=item, account=account, **as_options(defaults | fields)
-    )
-    give_media(variant)  # the files its post type needs, so only the rule tested fails
-    return variant
 
 
 def _media(item: ContentItem, variant: Variant, **fields) -> MediaAsset:
@@ -61,12 +38,12 @@ def _one(failures: list[RuleFailure]) -> RuleFailure:
 
 @pytest.mark.parametrize("platform", [Platform.TIKTOK, Platform.INSTAGRAM, Platform.FACEBOOK])
 def test_a_clean_variant_passes(platform, item):
-    assert variant_validate(_variant(item, platform, caption="Isola, BAM e La Stecca")) == []
+    assert variant_validate(variant_for(item, platform, caption="Isola, BAM e La Stecca")) == []
 
 
 @pytest.mark.parametrize("platform", [Platform.TIKTOK, Platform.INSTAGRAM])
 def test_the_outbox_adds_its_text_on_a_line_of_its_own(platform, item):
-    added = kind_for(platform).added_text(variant=_variant(item, platform))
+    added = kind_for(platform).added_text(variant=variant_for(item, platform))
     assert added.startswith("\n")
 
 
@@ -75,13 +52,13 @@ def _kept(added: int) -> str:
 
 
 def test_tiktok_counts_caption_in_utf16_units(item):
-    added = added_length(_account_for(Platform.TIKTOK))
+    added = added_length(platform_account(Platform.TIKTOK))
     room = 2200 - added
     # ASCII characters + 2 emoji outside the BMP: as many characters as the room, 2 units more
     caption = "a" * (room - 2) + "🌳🎶"
     assert len(caption) == room
     assert text_length(caption, kind_for(Platform.TIKTOK).rules().text_unit) == room + 2
-    failure = _one(variant_validate(_variant(item, Platform.TIKTOK, caption=caption)))
+    failure = _one(variant_validate(variant_for(item, Platform.TIKTOK, caption=caption)))
     assert (failure.field, failure.limit, failure.actual) == (
         "caption",
         f"{room:,}",
@@ -94,22 +71,22 @@ def test_tiktok_counts_caption_in_utf16_units(item):
 
 
 def test_tiktok_caption_at_the_limit_passes(item):
-    room = 2200 - added_length(_account_for(Platform.TIKTOK))
-    assert variant_validate(_variant(item, Platform.TIKTOK, caption="a" * room)) == []
+    room = 2200 - added_length(platform_account(Platform.TIKTOK))
+    assert variant_validate(variant_for(item, Platform.TIKTOK, caption="a" * room)) == []
 
 
 def test_tiktok_caption_2305_units(item):
-    added = added_length(_account_for(Platform.TIKTOK))
-    failure = _one(variant_validate(_variant(item, Platform.TIKTOK, caption="é" * 2305)))
+    added = added_length(platform_account(Platform.TIKTOK))
+    failure = _one(variant_validate(variant_for(item, Platform.TIKTOK, caption="é" * 2305)))
     assert failure.message == (
         f"caption: 2,305 UTF-16 units, limit {2200 - added:,} (TikTok: {_kept(added)})"
     )
 
 
 def test_tiktok_photo_title_and_description(item):
-    added = added_length(_account_for(Platform.TIKTOK))
+    added = added_length(platform_account(Platform.TIKTOK))
     room = 4000 - added  # the marker goes in the description, not in the title
-    variant = _variant(
+    variant = variant_for(
         item, Platform.TIKTOK, post_type="photo", title="t" * 91, caption="d" * (room + 1)
     )
     failures = {failure.field: failure for failure in variant_validate(variant)}
@@ -121,12 +98,12 @@ def test_tiktok_photo_title_and_description(item):
 
 
 def test_tiktok_photo_description_may_exceed_the_video_caption_limit(item):
-    variant = _variant(item, Platform.TIKTOK, post_type="photo", caption="d" * 3000)
+    variant = variant_for(item, Platform.TIKTOK, post_type="photo", caption="d" * 3000)
     assert variant_validate(variant) == []
 
 
 def test_tiktok_privacy_level_must_be_chosen(item):
-    failure = _one(variant_validate(_variant(item, Platform.TIKTOK, tiktok_privacy_level="")))
+    failure = _one(variant_validate(variant_for(item, Platform.TIKTOK, tiktok_privacy_level="")))
     assert (failure.field, failure.limit, failure.actual) == (
         "tiktok_privacy_level",
         "chosen explicitly",
@@ -135,7 +112,7 @@ def test_tiktok_privacy_level_must_be_chosen(item):
 
 
 def test_tiktok_interactions_are_off_by_default(item):
-    variant = _variant(item, Platform.TIKTOK)
+    variant = variant_for(item, Platform.TIKTOK)
     options = kind_for(Platform.TIKTOK).parse_options(variant.options)
     assert (
         options.allow_comment,
@@ -145,7 +122,7 @@ def test_tiktok_interactions_are_off_by_default(item):
 
 
 def test_tiktok_photo_count(item):
-    variant = _variant(item, Platform.TIKTOK, post_type="photo")
+    variant = variant_for(item, Platform.TIKTOK, post_type="photo")
     for number in range(36):
         _media(item, variant, file=f"campaigns/media/{number}.jpg")
     failure = _one(variant_validate(variant))
@@ -153,9 +130,9 @@ def test_tiktok_photo_count(item):
 
 
 def test_instagram_caption_counts_characters(item):
-    added = added_length(_account_for(Platform.INSTAGRAM))
+    added = added_length(platform_account(Platform.INSTAGRAM))
     room = 2200 - added
-    variant = _variant(item, Platform.INSTAGRAM, caption="🌳" * (room + 1))
+    variant = variant_for(item, Platform.INSTAGRAM, caption="🌳" * (room + 1))
     failure = _one(variant_validate(variant))
     assert failure.message == (
         f"caption: {room + 1:,} characters, limit {room:,} (Instagram: {_kept(added)})"
@@ -163,7 +140,7 @@ def test_instagram_caption_counts_characters(item):
 
 
 def test_instagram_hashtags_default_five(item):
-    variant = _variant(
+    variant = variant_for(
         item,
         Platform.INSTAGRAM,
         caption="#milano #isola",
@@ -179,14 +156,14 @@ def test_instagram_hashtags_default_five(item):
 
 def test_instagram_hashtag_limit_is_configurable(item, settings):
     settings.QUARTIERI_INSTAGRAM_MAX_HASHTAGS = 30
-    variant = _variant(item, Platform.INSTAGRAM, hashtags=[f"t{n}" for n in range(30)])
+    variant = variant_for(item, Platform.INSTAGRAM, hashtags=[f"t{n}" for n in range(30)])
     assert variant_validate(variant) == []
     variant.hashtags.append("t30")
     assert _one(variant_validate(variant)).message == "hashtags: 31 hashtags, limit 30 (Instagram)"
 
 
 def test_instagram_mentions(item):
-    variant = _variant(
+    variant = variant_for(
         item, Platform.INSTAGRAM, caption="@yesmilano", mentions=[f"p{n}" for n in range(20)]
     )
     failure = _one(variant_validate(variant))
@@ -198,7 +175,7 @@ def test_instagram_mentions(item):
     [(1080, 1350, True), (1080, 566, True), (1080, 1400, False), (1080, 560, False)],
 )
 def test_instagram_image_aspect(item, width, height, ok):
-    variant = _variant(item, Platform.INSTAGRAM)
+    variant = variant_for(item, Platform.INSTAGRAM)
     _media(item, variant, width=width, height=height)
     failures = variant_validate(variant)
     if ok:
@@ -211,7 +188,7 @@ def test_instagram_image_aspect(item, width, height, ok):
 
 
 def test_instagram_image_must_be_jpeg_under_8_mb(item):
-    variant = _variant(item, Platform.INSTAGRAM)
+    variant = variant_for(item, Platform.INSTAGRAM)
     _media(item, variant, mime_type="image/png", size_bytes=8 * MB + 1)
     failures = {failure.field.split()[-1]: failure for failure in variant_validate(variant)}
     assert set(failures) == {"mime_type", "size_bytes"}
@@ -223,7 +200,7 @@ def test_instagram_image_must_be_jpeg_under_8_mb(item):
 
 @pytest.mark.parametrize(("seconds", "ok"), [(2.9, False), (3, True), (900, True), (900.5, False)])
 def test_instagram_reel_duration(item, seconds, ok):
-    variant = _variant(item, Platform.INSTAGRAM, post_type="reel")
+    variant = variant_for(item, Platform.INSTAGRAM, post_type="reel")
     _media(
         item,
         variant,
@@ -245,7 +222,7 @@ def test_instagram_reel_duration(item, seconds, ok):
 
 
 def test_instagram_reel_size(item):
-    variant = _variant(item, Platform.INSTAGRAM, post_type="reel")
+    variant = variant_for(item, Platform.INSTAGRAM, post_type="reel")
     _media(
         item,
         variant,
@@ -260,7 +237,7 @@ def test_instagram_reel_size(item):
 
 
 def test_instagram_carousel_at_most_ten(item):
-    variant = _variant(item, Platform.INSTAGRAM, post_type="carousel")
+    variant = variant_for(item, Platform.INSTAGRAM, post_type="carousel")
     for number in range(11):
         _media(item, variant, file=f"campaigns/media/{number}.jpg")
     failure = _one(variant_validate(variant))
@@ -268,7 +245,7 @@ def test_instagram_carousel_at_most_ten(item):
 
 
 def test_instagram_alt_text_at_most_1000(item):
-    variant = _variant(item, Platform.INSTAGRAM)
+    variant = variant_for(item, Platform.INSTAGRAM)
     _media(item, variant, alt_text="x" * 1001)
     failure = _one(variant_validate(variant))
     assert (failure.limit, failure.actual) == ("1,000", "1,001")
@@ -276,7 +253,7 @@ def test_instagram_alt_text_at_most_1000(item):
 
 @pytest.mark.parametrize("platform", [Platform.FACEBOOK, Platform.NEWSLETTER, Platform.INSTAGRAM])
 def test_every_image_needs_alt_text(item, platform):
-    variant = _variant(item, platform)
+    variant = variant_for(item, platform)
     _media(item, variant, alt_text="  ")
     failure = _one(variant_validate(variant))
     assert failure.field == "campaigns/media/baggio.jpg alt_text"
@@ -287,7 +264,7 @@ def test_every_image_needs_alt_text(item, platform):
 
 @pytest.mark.parametrize("platform", [Platform.FACEBOOK, Platform.TIKTOK])
 def test_every_video_needs_a_caption_file(item, platform):
-    variant = _variant(item, platform, post_type="video")
+    variant = variant_for(item, platform, post_type="video")
     _media(item, variant, kind="video", file="campaigns/media/v.mp4", mime_type="video/mp4")
     failure = _one(variant_validate(variant))
     assert failure.field == "campaigns/media/v.mp4 caption_file"
@@ -296,11 +273,11 @@ def test_every_video_needs_a_caption_file(item, platform):
 
 def test_facebook_has_no_invented_caption_limit(item):
     # platform-apis.md §3.2: the caption maximum is [UNVERIFIED], so none is enforced.
-    assert variant_validate(_variant(item, Platform.FACEBOOK, caption="a" * 10_000)) == []
+    assert variant_validate(variant_for(item, Platform.FACEBOOK, caption="a" * 10_000)) == []
 
 
 def test_post_type_must_exist_on_the_platform(item):
-    failure = _one(variant_validate(_variant(item, Platform.TIKTOK, post_type="story")))
+    failure = _one(variant_validate(variant_for(item, Platform.TIKTOK, post_type="story")))
     assert failure.message == "post type: story, allowed photo, video (TikTok)"
 
 

@@ -46,7 +46,7 @@ from tests.campaigns.test_media import make_video
 from tests.conftest import serial_live_server
 from tests.core.conftest import demo_load
 from tests.core.shared_tasks import SharedDummyBackend
-from tests.publishing.conftest import RUNNERS, queue_backend
+from tests.publishing.conftest import RUNNERS, drain, queue_backend
 from tests.publishing.test_sandbox import sandbox
 
 __all__ = ["sandbox"]  # the sandbox's fakes on free ports, tasks kept for the test to run
@@ -103,25 +103,6 @@ def queued() -> list[str]:
         for result in queue_backend().results
         if result.status == TaskResultStatus.READY and result.task.name in RUNNERS
     ]
-
-
-def run_due_tasks(*, limit: int = 20) -> list[str]:
-    """What a worker does: run each queued publishing task whose time has come."""
-    ran = []
-    for _ in range(limit):
-        now = timezone.now()
-        due = [
-            result
-            for result in queue_backend().results
-            if result.status == TaskResultStatus.READY
-            and result.task.name in RUNNERS
-            and (result.task.run_after is None or result.task.run_after <= now)
-        ]
-        if not due:
-            return ran
-        queue_backend().results.remove(due[0])
-        ran.append(str(RUNNERS[due[0].task.name](**due[0].kwargs)))
-    raise AssertionError(f"tasks still due after {limit}: {ran}")
 
 
 @dataclass(frozen=True)
@@ -254,13 +235,13 @@ def test_a_newcomer_drafts_approves_schedules_and_publishes_a_tiktok_video(
     entry = OutboxEntry.objects.get(variant=variant)
     assert (entry.state, entry.due_at) == (OutboxEntry.State.SCHEDULED, at)
     assert queued() == ["publish_entry"]
-    assert run_due_tasks() == []
+    assert drain(20, due_only=True) == []
     assert outbox.outbox_publish(entry_id=entry.pk, version=entry.version) == "not_due"
     assert not [post for post in tiktok_posts(tiktok) if TYPED.strip() in post]
     # Two minutes later (the clock moved, not waited for), the worker publishes it once.
     real_now: Callable[[], dt.datetime] = timezone.now
     monkeypatch.setattr(timezone, "now", lambda: real_now() + dt.timedelta(minutes=2, seconds=5))
-    assert "published" in run_due_tasks()
+    assert "published" in drain(20, due_only=True)
     monkeypatch.undo()
     entry.refresh_from_db()
     assert entry.state == OutboxEntry.State.PUBLISHED

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from django.tasks import TaskResultStatus
-from django.utils import translation
+from django.utils import timezone, translation
 
 from quartieri.campaigns.models import Campaign, ContentItem
 from quartieri.channels.connectors.base import AccountAuth, AppCredentials
@@ -44,16 +44,24 @@ def queue_backend() -> Any:
     return tasks.publish_entry.get_backend()
 
 
-def drain(limit: int = 60, *, steps: int | None = None) -> list[str]:
-    """Run the queued tasks in order (what workers would do); returns their outcomes.
+def queued() -> list[tuple[str, dict[str, Any], dt.datetime | None]]:
+    """The tasks in the queue: name, arguments and the time they may run from."""
+    return [(r.task.name, r.kwargs, r.task.run_after) for r in queue_backend().results]
+
+
+def drain(limit: int = 60, *, steps: int | None = None, due_only: bool = False) -> list[str]:
+    """Run the queued publishing tasks in order (what workers would do); returns their
+    outcomes.
 
     ``steps`` runs only that many tasks and leaves the rest queued; otherwise tasks still
-    queued after ``limit`` fail the test.
+    queued after ``limit`` fail the test. ``due_only``: only those whose time has come (by
+    ``timezone.now``, which a test may move), as a worker does.
     """
     backend = queue_backend()
     outcomes: list[str] = []
     for _ in range(steps or limit):
-        ready = [r for r in backend.results if r.status == TaskResultStatus.READY]
+        due_by = timezone.now() if due_only else None
+        ready = [r for r in backend.results if _to_run(r, due_by=due_by)]
         if not ready:
             return outcomes
         result = ready[0]
@@ -62,6 +70,14 @@ def drain(limit: int = 60, *, steps: int | None = None) -> list[str]:
     if steps:
         return outcomes
     raise AssertionError(f"tasks still queued after {limit}: {outcomes[-5:]}")
+
+
+def _to_run(result: Any, *, due_by: dt.datetime | None) -> bool:
+    """A queued publishing task (due by ``due_by`` when given)."""
+    if result.status != TaskResultStatus.READY or result.task.name not in RUNNERS:
+        return False
+    run_after = result.task.run_after
+    return due_by is None or run_after is None or run_after <= due_by
 
 
 def campaign_item(*, title: str = "Isola", this_year: bool = False) -> ContentItem:

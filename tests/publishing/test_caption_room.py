@@ -11,16 +11,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from quartieri.campaigns.models import ContentItem, Variant
+from quartieri.campaigns.models import Variant
 from quartieri.campaigns.validation import variant_validate
 from quartieri.campaigns.writing import draft_counters
-from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import Platform, kind_for
 from quartieri.channels.rules import text_length
 from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.payload import MARKER_TOKEN_WIDTH, entry_marker, post_request_for
-from tests.campaigns.conftest import give_media
-from tests.channels.options import as_options
+from tests.campaigns.conftest import variant_for
 
 TIKTOK_VIDEO = {"post_type": "video", "tiktok_privacy_level": "PUBLIC_TO_EVERYONE"}
 TIKTOK_PHOTO = {"post_type": "photo", "tiktok_privacy_level": "PUBLIC_TO_EVERYONE", "title": "t"}
@@ -34,16 +32,6 @@ CASES = [
     (Platform.INSTAGRAM, {"post_type": "feed"}, "caption", 2200, "é"),
     (Platform.MASTODON, {"post_type": "text"}, "caption", 500, "a"),
 ]
-
-
-def _variant(item: ContentItem, platform: str, fields: dict[str, str], **more: str) -> Variant:
-    account, _ = ChannelAccount.objects.get_or_create(platform=platform, handle=f"@{platform}")
-    variant = Variant.objects.create(content_item=item, account=account, **as_options(fields))
-    give_media(variant)
-    for name, value in more.items():
-        setattr(variant, name, value)
-    variant.save()
-    return variant
 
 
 def _room(variant: Variant, field: str) -> int:
@@ -71,7 +59,7 @@ def _sent(variant: Variant) -> str:
 def test_a_caption_at_the_room_shown_goes_out_at_the_platform_s_limit(
     item, platform, fields, field, limit, filler
 ):
-    variant = _variant(item, platform, fields)
+    variant = variant_for(item, platform, **fields)
     room = _room(variant, field)
     unit = kind_for(platform).rules().text_unit
     assert 0 < room < limit  # the marker line is kept out of the room
@@ -91,9 +79,9 @@ def test_a_caption_at_the_room_shown_goes_out_at_the_platform_s_limit(
 
 def test_a_post_s_tracked_link_is_counted_too(item, settings):
     settings.LINK_ALLOWED_DOMAINS = ["visit.example.org"]
-    bare = _variant(item, Platform.INSTAGRAM, {"post_type": "feed"})
-    linked = _variant(
-        item, Platform.INSTAGRAM, {"post_type": "feed"}, link="https://visit.example.org/baggio"
+    bare = variant_for(item, Platform.INSTAGRAM, post_type="feed")
+    linked = variant_for(
+        item, Platform.INSTAGRAM, post_type="feed", link="https://visit.example.org/baggio"
     )
     room = _room(linked, "caption")
     assert room < _room(bare, "caption")
@@ -108,7 +96,7 @@ def test_a_post_s_tracked_link_is_counted_too(item, settings):
 
 
 def test_every_marker_has_the_width_the_rules_keep(item):
-    variant = _variant(item, Platform.INSTAGRAM, {"post_type": "feed"})
+    variant = variant_for(item, Platform.INSTAGRAM, post_type="feed")
     for pk in (1, 12345, 9_876_543_210):
         entry = OutboxEntry(pk=pk, variant=variant, account=variant.account)
         token = entry_marker(entry).rsplit("/", 1)[1]

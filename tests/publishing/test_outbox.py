@@ -28,7 +28,7 @@ from quartieri.publishing import outbox, payload
 from quartieri.publishing.models import OutboxEntry
 from tests.channels.options import as_options
 from tests.conftest import make_person
-from tests.publishing.conftest import campaign_item, drain, queue_backend
+from tests.publishing.conftest import campaign_item, drain, queue_backend, queued
 
 pytestmark = pytest.mark.django_db(transaction=True)
 State = OutboxEntry.State
@@ -49,10 +49,6 @@ def _outbox_settings(settings: Any, fake_tiktok: FakeTikTok) -> None:
     settings.PUBLISHING_POLL_DELAYS = (0, 0, 0)
     settings.PUBLISHING_RECONCILE_DELAY_SECONDS = 0
     settings.PUBLISHING_HTTP_TIMEOUT_SECONDS = 0.5
-
-
-def queued() -> list[tuple[str, dict[str, Any], dt.datetime | None]]:
-    return [(r.task.name, r.kwargs, r.task.run_after) for r in queue_backend().results]
 
 
 # --- Data -------------------------------------------------------------------------------------

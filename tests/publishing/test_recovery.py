@@ -33,6 +33,7 @@ from quartieri.channels.services import credential_mark_reconnect_needed, creden
 from quartieri.publishing.models import OutboxEntry
 from tests.conftest import make_person
 from tests.publishing.conftest import drain, queue_backend
+from tests.publishing.conftest import queued as timed_queue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 State = OutboxEntry.State
@@ -55,7 +56,8 @@ def _publishing_settings(settings: Any, fake_facebook: FakeFacebook) -> None:
 
 
 def queued() -> list[tuple[str, dict[str, Any]]]:
-    return [(r.task.name, r.kwargs) for r in queue_backend().results]
+    """The queued tasks without their times (a press enqueues for now or for the check)."""
+    return [(name, kwargs) for name, kwargs, _at in timed_queue()]
 
 
 # --- Data: the city's Facebook page, where Giulia publishes and Marco only drafts -----------
@@ -134,10 +136,10 @@ class Untouched:
         assert AuditEvent.objects.count() == self.audit
 
 
-def press(client: Client, entry: OutboxEntry, action: str) -> Any:
+def press(client: Client, entry: OutboxEntry, action: str, **data: str) -> Any:
     # Staff pages speak Italian by default; these tests read the English msgids.
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client.post(f"/publishing/{entry.pk}/{action}/", follow=True)
+    return client.post(f"/publishing/{entry.pk}/{action}/", data, follow=True)
 
 
 # --- Who may press ------------------------------------------------------------------------------

@@ -21,15 +21,15 @@ from quartieri.core.workers import heartbeat_beat
 from quartieri.publishing import outbox
 from quartieri.publishing.models import OutboxEntry
 from tests.conftest import make_person
-from tests.publishing.conftest import queue_backend
+from tests.publishing.conftest import drain, queue_backend
 from tests.publishing.test_recovery import (  # noqa: F401 - fixtures shared with retry/reconcile
     Untouched,
     _publishing_settings,
-    drain,
     failed,
     mayor,
     mayor_page,
     page,
+    press,
     queued,
     scheduled,
 )
@@ -51,11 +51,6 @@ def unconfirmed(failed: OutboxEntry) -> OutboxEntry:
     return failed
 
 
-def answer(client, entry: OutboxEntry, which: str, **data: str):
-    client.cookies["django_language"] = "en"
-    return client.post(f"/publishing/{entry.pk}/{which}/", data, follow=True)
-
-
 def never_again(entry: OutboxEntry, fake_facebook, posts: int) -> None:
     """The outbox leaves a settled entry alone: the sweep finds nothing to recheck, a
     reconcile task still queued does nothing, nothing more reaches the platform."""
@@ -69,7 +64,7 @@ def never_again(entry: OutboxEntry, fake_facebook, posts: int) -> None:
 def test_it_is_there_records_it_published_with_its_address(
     unconfirmed, approver, client_for, fake_facebook
 ):
-    response = answer(
+    response = press(
         client_for(approver), unconfirmed, "found", where="https://www.facebook.com/1_2"
     )
     assert "The post is recorded as published." in response.content.decode()
@@ -87,7 +82,7 @@ def test_it_is_there_records_it_published_with_its_address(
 
 
 def test_it_is_there_takes_a_post_id_or_nothing(unconfirmed, approver, client_for):
-    answer(client_for(approver), unconfirmed, "found", where=" 104000_998877 ")
+    press(client_for(approver), unconfirmed, "found", where=" 104000_998877 ")
     entry = OutboxEntry.objects.get(pk=unconfirmed.pk)
     assert (entry.state, entry.platform_post_id, entry.permalink) == (
         State.PUBLISHED,
@@ -99,7 +94,7 @@ def test_it_is_there_takes_a_post_id_or_nothing(unconfirmed, approver, client_fo
 @pytest.mark.parametrize("where", ["javascript:alert(1)", "not an id", "https://"])
 def test_a_bad_address_is_refused_and_changes_nothing(unconfirmed, approver, client_for, where):
     untouched = Untouched(unconfirmed)
-    response = answer(client_for(approver), unconfirmed, "found", where=where)
+    response = press(client_for(approver), unconfirmed, "found", where=where)
     assert "Paste the post" in response.content.decode()
     untouched.check()
 
@@ -112,11 +107,11 @@ def test_it_is_missing_sends_it_once_more_after_the_confirmation(
     page_text = client.get(f"/publishing/{unconfirmed.pk}/missing/").content.decode()
     assert "publishes it twice" in page_text
     untouched = Untouched(unconfirmed)
-    response = answer(client, unconfirmed, "missing")  # the box not ticked
+    response = press(client, unconfirmed, "missing")  # the box not ticked
     assert "Confirm that you checked the account" in response.content.decode()
     untouched.check()
 
-    answer(client, unconfirmed, "missing", confirm="yes")
+    press(client, unconfirmed, "missing", confirm="yes")
     assert OutboxEntry.objects.get(pk=unconfirmed.pk).state == State.SCHEDULED
     [event] = AuditEvent.objects.filter(action="publishing.outbox.settle_missing")
     assert event.actor == approver
@@ -129,7 +124,7 @@ def test_it_is_missing_sends_it_once_more_after_the_confirmation(
 def test_it_is_missing_waits_for_a_send_that_may_still_land(unconfirmed, approver, client_for):
     OutboxEntry.objects.filter(pk=unconfirmed.pk).update(sent_at=timezone.now())
     untouched = Untouched(unconfirmed)
-    response = answer(client_for(approver), unconfirmed, "missing", confirm="yes")
+    response = press(client_for(approver), unconfirmed, "missing", confirm="yes")
     assert "may still land" in response.content.decode()
     untouched.check()
 
@@ -144,14 +139,14 @@ def test_neither_answer_while_a_worker_is_checking_the_post(
         claimed_by="checking", claimed_at=timezone.now()
     )
     untouched = Untouched(unconfirmed)
-    response = answer(client_for(approver), unconfirmed, which, confirm="yes")
+    response = press(client_for(approver), unconfirmed, which, confirm="yes")
     assert "checking this post on the platform right now" in response.content.decode()
     untouched.check()
 
 
 def test_only_an_unconfirmed_post_is_settled(failed, approver, client_for):
     untouched = Untouched(failed)
-    response = answer(client_for(approver), failed, "found")
+    response = press(client_for(approver), failed, "found")
     assert "Only a post whose outcome is not confirmed can be settled" in response.content.decode()
     untouched.check()
 
@@ -169,10 +164,10 @@ def test_who_may_not_settle_changes_nothing(
     publisher = _publisher_not_approver(page)
     untouched = Untouched(unconfirmed)
     for person in (editor, analyst):  # roles without approval: refused before the service
-        response = answer(client_for(person), unconfirmed, which, confirm="yes")
+        response = press(client_for(person), unconfirmed, which, confirm="yes")
         assert response.status_code == 403
     # An approver's role, but only the publish grant on this account (no approve grant).
-    response = answer(client_for(publisher), unconfirmed, which, confirm="yes")
+    response = press(client_for(publisher), unconfirmed, which, confirm="yes")
     assert "You have no grant to approve on" in response.content.decode()
     untouched.check()
 
@@ -186,10 +181,10 @@ def test_on_a_personal_account_only_its_owner_settles(
     )
     queue_backend().clear()
     untouched = Untouched(entry)
-    response = answer(client_for(approver), entry, "found")
+    response = press(client_for(approver), entry, "found")
     assert "only its owner may do this" in response.content.decode()
     untouched.check()
-    answer(client_for(mayor), entry, "found")
+    press(client_for(mayor), entry, "found")
     assert OutboxEntry.objects.get(pk=entry.pk).state == State.PUBLISHED
 
 
