@@ -209,17 +209,17 @@ def issue_variant_leave(*, issue: Issue, variant_id: int) -> Issue:
     )
 
 
-EDITABLE = frozenset({"subject_it", "subject_en", "mjml_it", "mjml_en", "segment"})
-
-
 class IssueChanges(TypedDict, total=False):
-    """What an issue edit may change (EDITABLE, checked again for callers passing a dict)."""
+    """What an issue edit may change (checked again for callers passing a dict)."""
 
     subject_it: str
     subject_en: str
     mjml_it: str
     mjml_en: str
     segment: Segment | None
+
+
+EDITABLE = IssueChanges.__optional_keys__
 
 
 @transaction.atomic

@@ -57,12 +57,11 @@ _SNAPSHOT = [
     "duration_seconds",
     "is_default",
 ]
-# What a person may set on a slide; kind and file change only through an upload.
-EDITABLE = frozenset(_SNAPSHOT) - {"kind", "media"}
 
 
 class SlideChanges(TypedDict, total=False):
-    """What a slide edit may change (EDITABLE, checked again for callers passing a dict)."""
+    """What a person may set on a slide (checked again for callers passing a dict); kind
+    and file change only through an upload."""
 
     name: str
     campaign: Campaign | None
@@ -74,6 +73,9 @@ class SlideChanges(TypedDict, total=False):
     show_map: bool
     duration_seconds: int
     is_default: bool
+
+
+EDITABLE = SlideChanges.__optional_keys__
 
 
 class RenderError(Exception):
