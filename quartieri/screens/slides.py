@@ -348,14 +348,12 @@ def rendition_for(
     if slide.kind == Slide.Kind.VIDEO:
         raise ValueError("videos play as uploaded; they have no rendition")
     source = _source_digest(slide, width, height)
-    candidates = (
-        known
-        if known is not None
-        else Rendition.objects.filter(slide=slide, width=width, height=height, source=source)
-    )
-    found = next(
-        (r for r in candidates if (r.width, r.height, r.source) == (width, height, source)), None
-    )
+    if known is not None:
+        found = next((rendition for rendition in known if rendition.source == source), None)
+    else:
+        found = Rendition.objects.filter(
+            slide=slide, width=width, height=height, source=source
+        ).first()
     if found is not None:
         return found
     data, mime, extension = _render(slide, width, height)
