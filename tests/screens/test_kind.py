@@ -260,24 +260,8 @@ def test_the_first_play_records_the_post_published_once(
 
 
 # --- The periodic safety net --------------------------------------------------------------------
-@pytest.fixture
-def every_tick_looks(monkeypatch):
-    """The tick digests at most once a minute per process; these tests tick in a row."""
-    monkeypatch.setattr(periodic, "_last_look", [])
-    monkeypatch.setattr(periodic, "EVERY_SECONDS", 0)
-
-
-def test_the_tick_looks_at_most_once_a_minute(channel_group, monkeypatch):
-    monkeypatch.setattr(periodic, "_last_look", [])
-    assert periodic.tick(now=AT) is True  # first look
-    ContentVersion.objects.filter(pk=1).update(variants_fingerprint="moved")
-    assert periodic.tick(now=AT) is False  # looked a moment ago
-    monkeypatch.setattr(periodic, "_last_look", [])
-    assert periodic.tick(now=AT) is True
-
-
 def test_the_tick_brings_in_a_campaign_s_new_end(
-    channel_group, item, account, editor, approver, campaign, every_tick_looks
+    channel_group, item, account, editor, approver, campaign
 ):
     assert periodic.tick(now=AT) is True  # first look
     variant = post(item, account, editor, approver)
@@ -290,7 +274,7 @@ def test_the_tick_brings_in_a_campaign_s_new_end(
 
 
 def test_two_workers_ticking_together_sync_once(
-    channel_group, item, account, editor, approver, monkeypatch, campaign, every_tick_looks
+    channel_group, item, account, editor, approver, monkeypatch, campaign
 ):
     periodic.tick(now=AT)
     post(item, account, editor, approver)
@@ -315,7 +299,7 @@ def test_two_workers_ticking_together_sync_once(
 
 
 def test_a_post_whose_campaign_ended_leaves_the_playlist_with_the_day(
-    channel_group, item, account, editor, approver, every_tick_looks
+    channel_group, item, account, editor, approver
 ):
     variant = post(item, account, editor, approver)
     periodic.tick(now=AT)
@@ -329,7 +313,7 @@ def test_a_post_whose_campaign_ended_leaves_the_playlist_with_the_day(
 
 
 def test_only_what_the_playlist_shows_moves_the_tick_s_fingerprint(
-    channel_group, item, account, editor, approver, every_tick_looks
+    channel_group, item, account, editor, approver
 ):
     live = post(item, account, editor, approver)
     periodic.tick(now=AT)
