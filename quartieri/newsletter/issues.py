@@ -156,7 +156,8 @@ def _carry_change(
 ) -> Issue:
     """Rewrite the issue's text in both languages (``rewrite(mjml, language)``, None when
     the marks it needs were edited away: ``refused`` is then raised), lapse its approval
-    and log ``action``. Inside the campaigns service's transaction (delivery.py)."""
+    and log ``action``; the caller then adds or removes the variant. Inside the campaigns
+    service's transaction (delivery.py)."""
     issue = _locked(issue)
     _require_unsent(issue)
     before = audit_snapshot(obj=issue, fields=_SNAPSHOT)
@@ -168,10 +169,6 @@ def _carry_change(
     _render_into(issue)
     _lapse_approval(issue)
     issue.save()
-    if action == "join":
-        issue.variants.add(variant_id)
-    else:
-        issue.variants.remove(variant_id)
     _log_carried(issue, action=action, variant_id=variant_id, before=before)
     return issue
 
@@ -188,9 +185,11 @@ def issue_variant_join(*, issue: Issue, item: DayItem) -> Issue:
         "The issue of %(date)s was edited without the mark of its items: add "
         "“%(item)s” in the issue's editor, or schedule it on another day."
     ) % {"date": issue.date.isoformat(), "item": item.title}
-    return _carry_change(
+    issue = _carry_change(
         issue, action="join", variant_id=item.variant_id, rewrite=rewrite, refused=refused
     )
+    issue.variants.add(item.variant_id)
+    return issue
 
 
 def issue_variant_leave(*, issue: Issue, variant_id: int) -> Issue:
@@ -200,26 +199,28 @@ def issue_variant_leave(*, issue: Issue, variant_id: int) -> Issue:
         "The issue of %(date)s carries this item but its text was edited by "
         "hand: take the item out in the issue's editor first."
     ) % {"date": issue.date.isoformat()}
-    return _carry_change(
+    issue = _carry_change(
         issue,
         action="leave",
         variant_id=variant_id,
         rewrite=lambda mjml, _language: mjml_without_block(mjml, variant_id=variant_id),
         refused=refused,
     )
-
-
-EDITABLE = frozenset({"subject_it", "subject_en", "mjml_it", "mjml_en", "segment"})
+    issue.variants.remove(variant_id)
+    return issue
 
 
 class IssueChanges(TypedDict, total=False):
-    """What an issue edit may change (EDITABLE, checked again for callers passing a dict)."""
+    """What an issue edit may change (checked again for callers passing a dict)."""
 
     subject_it: str
     subject_en: str
     mjml_it: str
     mjml_en: str
     segment: Segment | None
+
+
+EDITABLE = IssueChanges.__optional_keys__
 
 
 @transaction.atomic

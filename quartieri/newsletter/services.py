@@ -50,15 +50,16 @@ def rate_take(*, key: str, window: int, cap: int, want: int = 1) -> int:
     """
     if cap <= 0:
         return want
-    RateWindow.objects.get_or_create(key=key, window=window)
+    row, _created = RateWindow.objects.get_or_create(key=key, window=window)
     counter = RateWindow.objects.filter(key=key, window=window)
+    used = row.count
     for _attempt in range(RATE_SWAP_ATTEMPTS):
-        used = counter.values_list("count", flat=True).first() or 0
         take = min(want, cap - used)
         if take <= 0:
             return 0
         if counter.filter(count=used).update(count=F("count") + take):
             return take
+        used = counter.values_list("count", flat=True).first() or 0
     return 0  # contended all along: this second's slots go to the others
 
 

@@ -176,12 +176,14 @@ class Connection:
     extensions: set[str] = field(default_factory=set)
     broken: bool = False
 
-    async def _reply(self, timeout: float = TIMEOUT_SECONDS) -> tuple[int, str]:
+    async def _reply(self, timeout: float | None = None) -> tuple[int, str]:
+        """The next reply, waited for ``timeout`` seconds (TIMEOUT_SECONDS, read now)."""
         if self.reader is None:
             raise ConnectionError("not connected")
+        wait = TIMEOUT_SECONDS if timeout is None else timeout
         lines: list[str] = []
         while True:
-            raw = await asyncio.wait_for(self.reader.readline(), timeout)
+            raw = await asyncio.wait_for(self.reader.readline(), wait)
             if not raw:
                 raise ConnectionError("the server closed the connection")
             line = raw.decode("utf-8", "replace").rstrip("\r\n")

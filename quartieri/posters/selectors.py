@@ -39,23 +39,30 @@ def campaign_arg(slug: str) -> Campaign:
     return campaign
 
 
+def _scheduled_failures() -> QuerySet[PrintFailure]:
+    """Posters that could not be printed, of posts still scheduled, oldest first."""
+    return PrintFailure.objects.filter(variant__status=Variant.Status.SCHEDULED).order_by(
+        "failed_at", "pk"
+    )
+
+
+def failures_publishable(failures: QuerySet[PrintFailure], *, user: User) -> QuerySet[PrintFailure]:
+    """Those of ``failures`` on the accounts where ``user`` may publish (who can try them
+    again or move them)."""
+    return failures.filter(variant__account__in=accounts_allowing(user=user, duty=Duty.PUBLISH))
+
+
 def print_failures(*, user: User) -> QuerySet[PrintFailure]:
     """Posters that could not be printed, of posts still scheduled on the accounts where
-    ``user`` may publish (who can try them again or move them)."""
-    return (
-        PrintFailure.objects.filter(
-            variant__status=Variant.Status.SCHEDULED,
-            variant__account__in=accounts_allowing(user=user, duty=Duty.PUBLISH),
-        )
-        .select_related("variant__content_item__campaign", "variant__content_item__neighbourhood")
-        .order_by("failed_at", "pk")
+    ``user`` may publish."""
+    return failures_publishable(_scheduled_failures(), user=user).select_related(
+        "variant__content_item__campaign", "variant__content_item__neighbourhood"
     )
 
 
 def poster_failures(*, campaign: Campaign, neighbourhood: Neighbourhood) -> QuerySet[PrintFailure]:
     """The posts of this poster that could not be printed and are still scheduled."""
-    return PrintFailure.objects.filter(
-        variant__status=Variant.Status.SCHEDULED,
+    return _scheduled_failures().filter(
         variant__content_item__campaign=campaign,
         variant__content_item__neighbourhood=neighbourhood,
-    ).order_by("failed_at", "pk")
+    )

@@ -196,17 +196,10 @@ def poster_context(
     neighbourhood: Neighbourhood,
     language: str,
     design: PosterDesign,
-    base_url: str | None = None,
-    placement: str = PLACEMENT,
+    url: str,
 ) -> dict[str, Any]:
+    """What the poster's template draws; ``url`` is its QR code's link (``poster_link``)."""
     label, (width, height) = parse_size(design.size)
-    url = poster_link(
-        campaign=campaign,
-        neighbourhood=neighbourhood,
-        language=language,
-        placement=placement,
-        base_url=base_url,
-    )
     titles, places = _places(neighbourhood)
     photo = design.photo if design.layout == Layout.PHOTO else None
     tours = [(en or it) if language == "en" else (it or en) for it, en in titles]
@@ -269,14 +262,22 @@ def poster_render(
     design = design or design_for(campaign=campaign, neighbourhood=neighbourhood)
     if size:
         design.size = size
+    # The link before the poster's language: a LinkError reads in the caller's language
+    # (it is recorded for staff: ``print_failure_record``).
+    url = poster_link(
+        campaign=campaign,
+        neighbourhood=neighbourhood,
+        language=language,
+        placement=placement,
+        base_url=base_url,
+    )
     with translation.override(language):
         context = poster_context(
             campaign=campaign,
             neighbourhood=neighbourhood,
             language=language,
             design=design,
-            base_url=base_url,
-            placement=placement,
+            url=url,
         )
         html = render_to_string("posters/poster.html", context)
         warnings = []
@@ -314,9 +315,6 @@ def poster_print(*, campaign: Campaign, neighbourhood: Neighbourhood) -> dict[st
     half-written). The same input writes the same bytes, so a repeated release is harmless.
     Returns the posters by language, so that the release's site build offers these very
     files rather than rendering them again."""
-    # The link first, outside the posters' languages: a LinkError then reads in the
-    # caller's language (it is recorded for staff: ``print_failure_record``).
-    poster_link(campaign=campaign, neighbourhood=neighbourhood)
     folder = print_root(campaign=campaign)
     folder.mkdir(parents=True, exist_ok=True)
     posters = {

@@ -25,7 +25,7 @@ from quartieri.places.models import Neighbourhood
 from quartieri.posters import services
 from quartieri.posters.kind import poster_releases
 from quartieri.posters.models import Layout, PrintFailure
-from quartieri.posters.selectors import poster_failures, print_failures
+from quartieri.posters.selectors import failures_publishable, poster_failures, print_failures
 
 LANGUAGES = ("it", "en")
 
@@ -137,7 +137,7 @@ def _failures(
     rows = poster_failures(campaign=campaign, neighbourhood=place)
     if not isinstance(request.user, User):
         return [(row, False) for row in rows]
-    mine = {row.pk for row in print_failures(user=request.user)}
+    mine = set(failures_publishable(rows, user=request.user).values_list("pk", flat=True))
     return [(row, row.pk in mine) for row in rows]
 
 

@@ -248,8 +248,9 @@ def fingerprint(*, now: dt.datetime | None = None) -> str:
     """A digest of what the channel playlists show (three small queries): the live
     variants' drawn fields and media, the groups' accounts, and the day (an ended campaign
     drops out). A draft saved, or a live post recorded published, leaves it as it is."""
+    today = _today(now)
     groups = DisplayGroup.objects.filter(account__isnull=False)
-    live = _live(account_ids=groups.values("account_id"), today=_today(now))
+    live = _live(account_ids=groups.values("account_id"), today=today)
     shown = list(live.order_by("pk").values_list(*_SHOWN))
     media = list(
         Variant.media.through.objects.filter(variant__in=live.values("pk"))
@@ -257,7 +258,7 @@ def fingerprint(*, now: dt.datetime | None = None) -> str:
         .values_list(*_SHOWN_MEDIA)
     )
     accounts = list(groups.order_by("pk").values_list("pk", "account_id"))
-    summary = [_today(now).isoformat(), shown, media, accounts]
+    summary = [today.isoformat(), shown, media, accounts]
     return hashlib.sha256(json.dumps(summary, default=str).encode()).hexdigest()
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from quartieri.campaigns.models import Campaign
 from quartieri.channels.models import ChannelAccount
 from quartieri.channels.registry import Platform
-from quartieri.core.forms import widget_classes
+from quartieri.core.forms import StyledForm, widget_classes
 from quartieri.core.widgets import Combobox
 from quartieri.places.models import TRANSPORT_CATEGORIES, Neighbourhood, PointOfInterest
 from quartieri.screens.models import Display, DisplayGroup, Playlist, Schedule, Slide
@@ -188,10 +188,6 @@ class ScheduleForm(forms.ModelForm[Schedule]):
         widget_classes(self)
 
 
-class PlaylistAddForm(forms.Form):
+class PlaylistAddForm(StyledForm):
     slide = forms.ModelChoiceField(label=_("Slide"), queryset=Slide.objects.order_by("name"))
     seconds = forms.IntegerField(label=_("Seconds"), min_value=1, max_value=3600, initial=10)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        widget_classes(self)

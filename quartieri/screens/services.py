@@ -42,22 +42,10 @@ from quartieri.screens.models import (
 from quartieri.screens.versions import content_changed, displays_changed
 
 PLAYER_PATH = "/screens/player/{token}/"
-_DISPLAY_FIELDS = [
-    "name",
-    "neighbourhood",
-    "place",
-    "place_label",
-    "lat",
-    "lon",
-    "width",
-    "height",
-    "orientation",
-    "active",
-]
 
 
 class DisplayChanges(TypedDict, total=False):
-    """What a display edit may change (_DISPLAY_FIELDS, checked again for a dict)."""
+    """What a display edit may change (checked again for a dict), and what its audit records."""
 
     name: str
     neighbourhood: Neighbourhood | None
@@ -71,6 +59,7 @@ class DisplayChanges(TypedDict, total=False):
     active: bool
 
 
+_DISPLAY_FIELDS = sorted(DisplayChanges.__optional_keys__)
 _SCHEDULE_FIELDS = [
     "name",
     "playlist",
@@ -300,15 +289,15 @@ def display_seen(*, display: Display, now: dt.datetime, version: str) -> None:
 
 
 # --- Groups ----------------------------------------------------------------------------------
-_GROUP_FIELDS = ["name", "description", "account"]
-
-
 class GroupChanges(TypedDict, total=False):
-    """What a group edit may change (_GROUP_FIELDS, checked again for a dict)."""
+    """What a group edit may change (checked again for a dict), and what its audit records."""
 
     name: str
     description: str
     account: ChannelAccount | None
+
+
+_GROUP_FIELDS = sorted(GroupChanges.__optional_keys__)
 
 
 def _check_account(group: DisplayGroup) -> None:

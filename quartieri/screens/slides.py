@@ -57,12 +57,11 @@ _SNAPSHOT = [
     "duration_seconds",
     "is_default",
 ]
-# What a person may set on a slide; kind and file change only through an upload.
-EDITABLE = frozenset(_SNAPSHOT) - {"kind", "media"}
 
 
 class SlideChanges(TypedDict, total=False):
-    """What a slide edit may change (EDITABLE, checked again for callers passing a dict)."""
+    """What a person may set on a slide (checked again for callers passing a dict); kind
+    and file change only through an upload."""
 
     name: str
     campaign: Campaign | None
@@ -74,6 +73,9 @@ class SlideChanges(TypedDict, total=False):
     show_map: bool
     duration_seconds: int
     is_default: bool
+
+
+EDITABLE = SlideChanges.__optional_keys__
 
 
 class RenderError(Exception):
@@ -346,14 +348,12 @@ def rendition_for(
     if slide.kind == Slide.Kind.VIDEO:
         raise ValueError("videos play as uploaded; they have no rendition")
     source = _source_digest(slide, width, height)
-    candidates = (
-        known
-        if known is not None
-        else Rendition.objects.filter(slide=slide, width=width, height=height, source=source)
-    )
-    found = next(
-        (r for r in candidates if (r.width, r.height, r.source) == (width, height, source)), None
-    )
+    if known is not None:
+        found = next((rendition for rendition in known if rendition.source == source), None)
+    else:
+        found = Rendition.objects.filter(
+            slide=slide, width=width, height=height, source=source
+        ).first()
     if found is not None:
         return found
     data, mime, extension = _render(slide, width, height)
