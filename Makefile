@@ -39,13 +39,13 @@ ci-postgres: install
 	scripts/with-postgres-redis $(BIN)/pytest
 
 # Mutation testing of the modules that keep the platform's promises (issue 21); slow, not in
-# CI. One module at a time, against its own tests ([tool.quartieri-mutation] in pyproject.toml),
-# in var/mutation/<module>/; a second run retries only the mutants not yet killed.
+# CI. One module at a time, against its own tests ([tool.quartieri-mutation.tests] in
+# pyproject.toml), in var/mutation/<module>/; a second run retries only the mutants not yet
+# killed.
 #   make mutation MODULE=lib/crypto.py    (a path under quartieri/; several: "a.py b.py")
 # Without MODULE, every module in turn. scripts/mutation-report --survivors lists survivors.
 MUTATION_JOBS ?= 2
-MUTATION_MODULES = $(or $(MODULE),$(patsubst quartieri/%,%,$(shell $(BIN)/python -c \
-    'import tomllib; print(*tomllib.load(open("pyproject.toml","rb"))["tool"]["mutmut"]["only_mutate"])')))
+MUTATION_MODULES = $(or $(MODULE),$(patsubst quartieri/%,%,$(shell $(BIN)/python scripts/mutation_config.py)))
 mutation: install
 	for module in $(MUTATION_MODULES); do \
 	    scripts/mutation-run quartieri/$$module --jobs $(MUTATION_JOBS) || exit 1; done

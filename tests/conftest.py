@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -74,16 +75,24 @@ def client_for(db: None) -> Callable[[User], Client]:
     return make
 
 
+def isolated_settings(folder: Path) -> dict[str, Any]:
+    """The settings that keep a test's files in its own folder: uploads, built sites and
+    outgoing mail of one test never leak into another or var/."""
+    return {
+        "MEDIA_ROOT": folder / "media",
+        "BUILD_ROOT": folder / "build",
+        "MAILERS": {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}},
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        # Notification e-mails are tasks: tests of them turn this on (tests/notifications/);
+        # elsewhere they would join the task queues that publishing's tests drain and compare.
+        "NOTIFICATIONS_EMAIL": False,
+    }
+
+
 @pytest.fixture(autouse=True)
-def _isolated_files(settings: Any, tmp_path: Any) -> None:
-    # Uploads, built sites and outgoing mail of one test never leak into another or var/.
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.BUILD_ROOT = tmp_path / "build"
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Notification e-mails are tasks: tests of them turn this on (tests/notifications/);
-    # elsewhere they would join the task queues that publishing's tests drain and compare.
-    settings.NOTIFICATIONS_EMAIL = False
+def _isolated_files(settings: Any, tmp_path: Path) -> None:
+    for name, value in isolated_settings(tmp_path).items():
+        setattr(settings, name, value)
     # Tests serve static files from the finders; production serves collectstatic's output.
     settings.STORAGES = {
         **settings.STORAGES,

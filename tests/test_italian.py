@@ -69,6 +69,17 @@ def english_left(italian: list[str], english: list[str]) -> list[str]:
     )
 
 
+def texts_in_both_languages(client, path: str) -> dict[str, list[str]]:
+    """The page's text nodes as the client reads it in Italian ("it") and in English ("en")."""
+    pages = {}
+    for language in ("it", "en"):
+        client.cookies["django_language"] = language
+        answer = client.get(path, headers={"accept-language": language})
+        assert answer.status_code == 200, path
+        pages[language] = texts(answer.content.decode())
+    return pages
+
+
 def menu_paths() -> list[str]:
     return ["/", "/todo/"] + [reverse(item.url_name) for item in navigation_items()]
 
@@ -77,12 +88,7 @@ def test_no_english_is_left_on_the_italian_pages(client_for, admin_user):
     client = client_for(admin_user)
     left = {}
     for path in menu_paths():
-        pages = {}
-        for language in ("it", "en"):
-            client.cookies["django_language"] = language
-            answer = client.get(path, headers={"accept-language": language})
-            assert answer.status_code == 200, path
-            pages[language] = texts(answer.content.decode())
+        pages = texts_in_both_languages(client, path)
         assert pages["it"] != pages["en"], path  # the page did switch language
         if english := english_left(pages["it"], pages["en"]):
             left[path] = english
@@ -142,12 +148,7 @@ def english_left_with_data(client, paths: list[str]) -> dict[str, list[str]]:
     data = data_texts()
     left = {}
     for path in paths:
-        pages = {}
-        for language in ("it", "en"):
-            client.cookies["django_language"] = language
-            answer = client.get(path, headers={"accept-language": language})
-            assert answer.status_code == 200, path
-            pages[language] = texts(answer.content.decode())
+        pages = texts_in_both_languages(client, path)
         english = [n for n in english_left(pages["it"], pages["en"]) if not _holds(n, data)]
         if english:
             left[path] = english

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import translation
 from rich.console import Console
 
 from quartieri.planner.build import PlanRequest
@@ -25,10 +23,8 @@ def load(*, console: Console, from_today: bool) -> None:
     if SavedPlan.objects.filter(name=DEMO_PLAN_NAME).exists():
         console.print("Planner: demo plan already saved.")
         return
-    # A saved plan keeps its reasons as computed: in the staff's language, as a person saving
-    # it from the Italian interface would (a command runs without one).
-    with translation.override(settings.LANGUAGE_CODE):
-        result = plan_compute(request=DEMO_REQUEST)
+    # A saved plan keeps its reasons as computed: demo_run runs it in the staff's language.
+    result = plan_compute(request=DEMO_REQUEST)
     inputs = asdict(DEMO_REQUEST) | {"objective": DEMO_REQUEST.objective.value}
     inputs["audiences"] = list(DEMO_REQUEST.audiences)
     inputs["channels"] = []

@@ -285,19 +285,17 @@ def _assumed(key: str, figure: Figure) -> str:
     return f"{text} ({note})" if note else text
 
 
-def _assumptions(
-    info: ChannelInfo, built: Built, names: Mapping[str, str] | None = None
-) -> list[str]:
+def _assumptions(info: ChannelInfo, built: Built, audience_names: Mapping[str, str]) -> list[str]:
     items = [_assumed(key, figure) for key, figure in info.assumptions]
     name = info.display_name or info.spec.name
     for segment in built.segments:
         usage = info.usage.get(segment.slug)
         if usage is not None and info.spec.platforms and segment.usage_note:
-            items.append(f"{(names or {}).get(segment.slug) or segment.name}: {segment.usage_note}")
+            items.append(f"{audience_names[segment.slug]}: {segment.usage_note}")
         if usage is not None and usage.affinity is None and info.spec.platforms:
             items.append(
                 _("%(segment)s: no affinity index for %(channel)s, 100 assumed")
-                % {"segment": (names or {}).get(segment.slug) or segment.name, "channel": name}
+                % {"segment": audience_names[segment.slug], "channel": name}
             )
     return list(dict.fromkeys(items))
 
@@ -345,8 +343,17 @@ def plan_result(
     ranked = recommended + left_out
     total_people = float(built.problem.sizes.sum())
     total = float(total_reach(built.problem, x)) if built.problem.n_vehicles else 0.0
+    audience_names = {s.slug: (names or {}).get(s.slug) or s.name for s in built.segments}
     channels = [
-        _channel_plan(result, rank, built=built, x=x, ranked=ranked, request=request, names=names)
+        _channel_plan(
+            result,
+            rank,
+            built=built,
+            x=x,
+            ranked=ranked,
+            request=request,
+            audience_names=audience_names,
+        )
         for rank, result in enumerate(ranked, start=1)
     ]
     notes = [
@@ -356,7 +363,7 @@ def plan_result(
     ]
     objective_total = float(objective_value(built.problem, x)) if built.problem.n_vehicles else 0.0
     return PlanResult(
-        audiences=[_audience(segment, names) for segment in built.segments],
+        audiences=[_audience(segment, audience_names[segment.slug]) for segment in built.segments],
         budget=round(float(request.budget), 2),
         weeks=request.weeks,
         hours_per_week=float(request.hours_per_week),
@@ -380,7 +387,7 @@ def _channel_plan(
     x: FloatArray,
     ranked: list[ChannelResult],
     request: PlanRequest,
-    names: Mapping[str, str] | None,
+    audience_names: Mapping[str, str],
 ) -> ChannelPlan:
     total_people = float(built.problem.sizes.sum())
     reached = result.reach >= 0.5
@@ -401,17 +408,17 @@ def _channel_plan(
         cost_per_thousand_reached=round(cptr, 2) if cptr is not None else None,
         reason=_reason(result, built, ranked, request),
         sources=_sources(result.info),
-        assumptions=_assumptions(result.info, built, names),
+        assumptions=_assumptions(result.info, built, audience_names),
         curve=reach_curve(built, x, result, request),
         curve_unit="EUR" if paid else "hours/week",
     )
 
 
-def _audience(segment: SegmentSpec, names: Mapping[str, str] | None) -> AudiencePlan:
+def _audience(segment: SegmentSpec, name: str) -> AudiencePlan:
     size = segment.size
     return AudiencePlan(
         slug=segment.slug,
-        name=(names or {}).get(segment.slug) or segment.name,
+        name=name,
         size=round(size.value) if size else None,
         source=size.source if size else None,
         year=size.year if size else None,

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.utils.formats import number_format
@@ -12,6 +14,7 @@ from quartieri.audiences.models import Channel, Segment
 from quartieri.core.forms import StyledForm
 from quartieri.planner.build import LATEST, PlanRequest
 from quartieri.planner.model import Objective
+from quartieri.planner.result import PlanResult
 
 OBJECTIVES = [
     (Objective.REACH.value, _("Reach: people reached at least once")),
@@ -134,6 +137,30 @@ def plan_form_data(inputs: dict[str, Any], prefix: str) -> dict[str, Any]:
             continue
         data[f"{prefix}-{key}"] = value
     return data
+
+
+@dataclass(frozen=True)
+class SavedInputs:
+    """A saved plan's inputs as people read them, and the planner address that reruns them."""
+
+    audiences: list[str]
+    channels: list[str]
+    objective: str
+    purpose: str
+    rerun_query: str
+
+
+def saved_plan_inputs(*, inputs: dict[str, Any], result: PlanResult) -> SavedInputs:
+    """What the saved plan was asked, named as its result names audiences and channels."""
+    audience_names = {a.slug: a.name or a.slug for a in result.audiences}
+    channel_names = {c.channel: c.name or c.channel for c in result.channels}
+    return SavedInputs(
+        audiences=[audience_names.get(s, s) for s in inputs.get("audiences", [])],
+        channels=[channel_names.get(s, s) for s in inputs.get("channels", [])],
+        objective=str(dict(OBJECTIVES).get(inputs.get("objective", ""), inputs.get("objective"))),
+        purpose=str(dict(PURPOSES).get(inputs.get("purpose") or "", "")),
+        rerun_query=urlencode(plan_form_data(inputs, "a"), doseq=True),
+    )
 
 
 class SavePlanForm(StyledForm):

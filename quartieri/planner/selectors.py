@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.utils.translation import get_language
@@ -13,12 +11,11 @@ from quartieri.accounts.models import User
 from quartieri.audiences.selectors import Catalogue, catalogue_get
 from quartieri.planner.build import PlanInputError, PlanRequest, build
 from quartieri.planner.explain import plan_result
-from quartieri.planner.forms import OBJECTIVES, PURPOSES, plan_form_data
 from quartieri.planner.model import Resources, allocate
 from quartieri.planner.models import SavedPlan
 from quartieri.planner.result import PlanResult
 
-__all__ = ["PlanInputError", "plan_compute", "saved_plan_inputs", "saved_plan_list"]
+__all__ = ["PlanInputError", "plan_compute", "saved_plan_list"]
 
 
 def plan_compute(
@@ -47,29 +44,3 @@ def plan_compute(
 def saved_plan_list(*, user: User | None = None) -> QuerySet[SavedPlan]:
     plans = SavedPlan.objects.select_related("created_by")
     return plans.filter(created_by=user) if user is not None else plans
-
-
-@dataclass(frozen=True)
-class SavedInputs:
-    """A saved plan's inputs as people read them, and the planner address that reruns them."""
-
-    audiences: list[str]
-    channels: list[str]
-    objective: str
-    purpose: str
-    rerun_query: str
-
-
-def saved_plan_inputs(*, plan: SavedPlan) -> SavedInputs:
-    """What the saved plan was asked, named as its result names audiences and channels."""
-    result = plan.plan()
-    inputs = plan.inputs
-    audience_names = {a.slug: a.name or a.slug for a in result.audiences}
-    channel_names = {c.channel: c.name or c.channel for c in result.channels}
-    return SavedInputs(
-        audiences=[audience_names.get(s, s) for s in inputs.get("audiences", [])],
-        channels=[channel_names.get(s, s) for s in inputs.get("channels", [])],
-        objective=str(dict(OBJECTIVES).get(inputs.get("objective", ""), inputs.get("objective"))),
-        purpose=str(dict(PURPOSES).get(inputs.get("purpose") or "", "")),
-        rerun_query=urlencode(plan_form_data(inputs, "a"), doseq=True),
-    )

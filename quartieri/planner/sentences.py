@@ -8,11 +8,10 @@ click away on the page. Written in the active language (Italian by default for s
 
 from __future__ import annotations
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from quartieri.planner.explain import pct, short_source
+from quartieri.planner.explain import pct, people, short_source
 from quartieri.planner.result import ChannelPlan, PlanResult
 
 
@@ -28,7 +27,8 @@ def _audience(plan: PlanResult) -> str:
 
 
 def _money(amount: float) -> str:
-    return _("€%(amount)s") % {"amount": number_format(round(amount), force_grouping=True)}
+    # Whole euros, grouped as the language groups a count of people.
+    return _("€%(amount)s") % {"amount": people(amount)}
 
 
 def _cost(channel: ChannelPlan) -> str:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
@@ -13,14 +14,9 @@ from quartieri.accounts.models import User
 from quartieri.accounts.permissions import require_capability
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
-from quartieri.planner.forms import PlanForm, SavePlanForm, plan_form_data
+from quartieri.planner.forms import PlanForm, SavePlanForm, plan_form_data, saved_plan_inputs
 from quartieri.planner.result import PlanResult
-from quartieri.planner.selectors import (
-    PlanInputError,
-    plan_compute,
-    saved_plan_inputs,
-    saved_plan_list,
-)
+from quartieri.planner.selectors import PlanInputError, plan_compute, saved_plan_list
 from quartieri.planner.services import plan_save
 
 SCENARIOS = ("a", "b")
@@ -28,7 +24,7 @@ SCENARIOS = ("a", "b")
 
 def _curves(plan: PlanResult) -> dict[str, Any]:
     """The reach curve of each recommended channel, for the charts (planner/plan.js)."""
-    return {c["channel"]: c["curve"] for c in plan.to_json()["channels"] if c["recommended"]}
+    return {c.channel: [asdict(point) for point in c.curve] for c in plan.recommended}
 
 
 def _scenario(request: HttpRequest, prefix: str) -> dict[str, Any]:
@@ -119,7 +115,7 @@ def saved_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "saved": saved,
             "plan": plan,
-            "inputs": saved_plan_inputs(plan=saved),
+            "inputs": saved_plan_inputs(inputs=saved.inputs, result=plan),
             "campaigns": saved.campaigns.order_by("name"),
             "chart_data": {"saved": _curves(plan)},
         },

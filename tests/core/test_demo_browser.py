@@ -43,7 +43,7 @@ from quartieri.publishing import outbox
 from quartieri.publishing.demo_sandbox import Sandbox
 from quartieri.publishing.models import OutboxEntry
 from tests.campaigns.test_media import make_video
-from tests.conftest import serial_live_server
+from tests.conftest import isolated_settings, serial_live_server
 from tests.core.conftest import demo_load
 from tests.core.shared_tasks import SharedDummyBackend
 from tests.publishing.conftest import RUNNERS, drain, queue_backend
@@ -145,17 +145,6 @@ def _django_db_helper(demo_site: DemoSite) -> None:
     """Overrides pytest-django's per-test database handling for this module: the tests run
     on the demo the module loaded (committed, so the live server's thread sees it on
     PostgreSQL too), and the module's teardown empties the database."""
-
-
-def isolated_settings(folder: Path) -> dict[str, Any]:
-    """What tests/conftest.py's _isolated_files sets per test, for the module's folder."""
-    return {
-        "MEDIA_ROOT": folder / "media",
-        "BUILD_ROOT": folder / "build",
-        "MAILERS": {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}},
-        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
-        "NOTIFICATIONS_EMAIL": False,
-    }
 
 
 @pytest.fixture(autouse=True)

@@ -6,9 +6,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandParser
 
-from quartieri.core.demo import DEMO_PEOPLE
-from quartieri.core.navigation import app_modules
-from quartieri.lib.commands import QuartieriCommand, progress
+from quartieri.core.demo import DEMO_PEOPLE, demo_run
+from quartieri.lib.commands import QuartieriCommand
 
 
 class Command(QuartieriCommand):
@@ -35,11 +34,7 @@ class Command(QuartieriCommand):
         if options["reset"]:
             call_command("flush", interactive=False, verbosity=0)
             console.print("Database emptied (--reset).")
-        # Each app that has a demo.py adds its part, in settings order (people first); a
-        # demo that builds on the others' data says DEMO_AFTER_OTHERS = True and comes last.
-        steps = sorted(app_modules("demo"), key=lambda m: getattr(m, "DEMO_AFTER_OTHERS", False))
-        for module in progress(steps, description="Demo", console=console):
-            module.load(console=console, from_today=options["from_today"])
+        demo_run(console=console, from_today=options["from_today"])
         logins = [
             {"username": p.username, "password": p.password, "role": p.role.value}
             for p in DEMO_PEOPLE
