@@ -27,6 +27,7 @@ from quartieri.campaigns.services import (
 )
 from quartieri.channels.models import AccountGrant, ChannelAccount
 from quartieri.channels.registry import Platform, kind_for
+from quartieri.channels.rules import RuleFailure
 from tests.channels.options import as_options
 from tests.conftest import make_person
 
@@ -265,3 +266,27 @@ def variant_for(item: ContentItem, platform: str, **fields: Any) -> Variant:
     )
     give_media(variant)
     return variant
+
+
+def media_in_place(item: ContentItem, variant: Variant, **fields) -> MediaAsset:
+    """Give the variant this file in place of the fitting ones it was made with."""
+    variant.media.remove(*variant.media.filter(file__startswith="campaigns/media/fit."))
+    defaults = {
+        "kind": "image",
+        "file": "campaigns/media/baggio.jpg",
+        "alt_text": "Il laghetto del Parco delle Cave",
+        "width": 1080,
+        "height": 1350,
+        "size_bytes": 2 * 1024 * 1024,
+        "mime_type": "image/jpeg",
+        "probe": {"format": "jpeg"},
+    }
+    asset = MediaAsset.objects.create(content_item=item, **(defaults | fields))
+    variant.media.add(asset)
+    return asset
+
+
+def one_failure(failures: list[RuleFailure]) -> RuleFailure:
+    """The one failure a variant made to break one rule gives."""
+    assert len(failures) == 1, [str(failure) for failure in failures]
+    return failures[0]

@@ -23,8 +23,13 @@ from quartieri.campaigns.validation import (
 from quartieri.campaigns.writing import draft_counters
 from quartieri.channels.registry import Platform, kind_for
 from quartieri.channels.rules import ACCESSIBILITY_SOURCE, RuleFailure
-from tests.campaigns.conftest import added_length
-from tests.campaigns.test_validation import _account_for, _media, _one, _variant
+from tests.campaigns.conftest import (
+    added_length,
+    media_in_place,
+    one_failure,
+    platform_account,
+    variant_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,10 +53,10 @@ TIKTOK = kind_for(Platform.TIKTOK).rules()
 
 
 def refusal(item: Any, platform: str, media: dict[str, Any] | None, **fields: Any) -> RuleFailure:
-    variant = _variant(item, platform, **fields)
+    variant = variant_for(item, platform, **fields)
     if media is not None:
-        _media(item, variant, **media)
-    return _one(variant_validate(variant))
+        media_in_place(item, variant, **media)
+    return one_failure(variant_validate(variant))
 
 
 def as_tuple(failure: RuleFailure) -> tuple[str, str, str, str, str]:
@@ -59,7 +64,7 @@ def as_tuple(failure: RuleFailure) -> tuple[str, str, str, str, str]:
 
 
 def test_a_caption_over_the_limit_names_its_length_in_characters(item):
-    kept = added_length(_account_for(Platform.INSTAGRAM))
+    kept = added_length(platform_account(Platform.INSTAGRAM))
     failure = refusal(item, Platform.INSTAGRAM, None, caption="a" * 2201)
     assert as_tuple(failure) == (
         "caption",
@@ -72,7 +77,7 @@ def test_a_caption_over_the_limit_names_its_length_in_characters(item):
 
 
 def test_a_tiktok_caption_is_counted_in_utf16_units(item):
-    kept = added_length(_account_for(Platform.TIKTOK))
+    kept = added_length(platform_account(Platform.TIKTOK))
     failure = refusal(item, Platform.TIKTOK, None, caption="🙂" * 1101)
     assert as_tuple(failure) == (
         "caption",
@@ -121,7 +126,7 @@ def test_too_many_hashtags_and_mentions_are_counted_once_each(item):
 
 
 def test_composed_caption_adds_only_the_listed_hashtags_it_lacks(item):
-    variant = _variant(
+    variant = variant_for(
         item, Platform.INSTAGRAM, caption="Baggio #Milano", hashtags=[" #milano ", "#parchi", " "]
     )
     assert composed_caption(variant) == "Baggio #Milano\n\n#parchi"
@@ -136,10 +141,10 @@ def test_composed_caption_adds_only_the_listed_hashtags_it_lacks(item):
 
 
 def test_a_feed_post_with_two_images_is_one_too_many(item):
-    variant = _variant(item, Platform.INSTAGRAM)
-    _media(item, variant)
-    _media(item, variant, file="campaigns/media/second.jpg")
-    assert as_tuple(_one(variant_validate(variant))) == (
+    variant = variant_for(item, Platform.INSTAGRAM)
+    media_in_place(item, variant)
+    media_in_place(item, variant, file="campaigns/media/second.jpg")
+    assert as_tuple(one_failure(variant_validate(variant))) == (
         "media",
         "1",
         "2",
@@ -149,9 +154,9 @@ def test_a_feed_post_with_two_images_is_one_too_many(item):
 
 
 def test_a_carousel_of_one_asks_for_at_least_two(item):
-    variant = _variant(item, Platform.INSTAGRAM, post_type="carousel")
+    variant = variant_for(item, Platform.INSTAGRAM, post_type="carousel")
     variant.media.remove(*list(variant.media.all())[1:])
-    assert as_tuple(_one(variant_validate(variant))) == (
+    assert as_tuple(one_failure(variant_validate(variant))) == (
         "media",
         "at least 2",
         "1",
@@ -267,8 +272,8 @@ def test_an_image_missing_a_dimension_is_refused_not_a_server_error(item, width,
 
 
 def _media_variant(item: Any, media: dict[str, Any], platform: str, **fields: Any) -> Any:
-    variant = _variant(item, platform, **fields)
-    _media(item, variant, **media)
+    variant = variant_for(item, platform, **fields)
+    media_in_place(item, variant, **media)
     return variant
 
 
@@ -356,9 +361,9 @@ def test_a_reel_too_wide_gives_its_width(item):
 
 
 def test_asset_failures_checks_one_file_for_the_variant_it_would_join(item):
-    variant = _variant(item, Platform.INSTAGRAM)
-    fine = _media(item, variant)
-    png = _media(item, variant, file="campaigns/media/b.png", mime_type="image/png")
+    variant = variant_for(item, Platform.INSTAGRAM)
+    fine = media_in_place(item, variant)
+    png = media_in_place(item, variant, file="campaigns/media/b.png", mime_type="image/png")
     assert asset_failures(asset=fine, variant=variant) == []
     assert [f.field for f in asset_failures(asset=png, variant=variant)] == [
         "campaigns/media/b.png mime_type"
@@ -377,7 +382,7 @@ def test_a_probed_duration_is_shown_to_three_decimals(item):
 
 def test_the_editors_counter_shows_whole_utf16_units(item):
     # An emoji outside the BMP is two UTF-16 units; the counter never shows half a unit.
-    variant = _variant(item, Platform.TIKTOK, caption="🙂" * 1100 + "é!")
+    variant = variant_for(item, Platform.TIKTOK, caption="🙂" * 1100 + "é!")
     counter = draft_counters(variant)[0]
     kept = added_length(variant.account)
     assert (counter.field, counter.value, counter.over, counter.text) == (

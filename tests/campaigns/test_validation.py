@@ -4,36 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from quartieri.campaigns.models import ContentItem, MediaAsset, Variant
 from quartieri.campaigns.validation import composed_caption, variant_validate
 from quartieri.channels.registry import Platform, all_kinds, kind_for
-from quartieri.channels.rules import RuleFailure, text_length
-from tests.campaigns.conftest import added_length, platform_account, variant_for
+from quartieri.channels.rules import text_length
+from tests.campaigns.conftest import (
+    added_length,
+    media_in_place,
+    one_failure,
+    platform_account,
+    variant_for,
+)
 
 MB = 1024 * 1024
-
-
-def _media(item: ContentItem, variant: Variant, **fields) -> MediaAsset:
-    """Give the variant this file in place of the fitting ones it was made with."""
-    variant.media.remove(*variant.media.filter(file__startswith="campaigns/media/fit."))
-    defaults = {
-        "kind": "image",
-        "file": "campaigns/media/baggio.jpg",
-        "alt_text": "Il laghetto del Parco delle Cave",
-        "width": 1080,
-        "height": 1350,
-        "size_bytes": 2 * MB,
-        "mime_type": "image/jpeg",
-        "probe": {"format": "jpeg"},
-    }
-    asset = MediaAsset.objects.create(content_item=item, **(defaults | fields))
-    variant.media.add(asset)
-    return asset
-
-
-def _one(failures: list[RuleFailure]) -> RuleFailure:
-    assert len(failures) == 1, [str(failure) for failure in failures]
-    return failures[0]
 
 
 @pytest.mark.parametrize("platform", [Platform.TIKTOK, Platform.INSTAGRAM, Platform.FACEBOOK])
@@ -58,7 +40,7 @@ def test_tiktok_counts_caption_in_utf16_units(item):
     caption = "a" * (room - 2) + "🌳🎶"
     assert len(caption) == room
     assert text_length(caption, kind_for(Platform.TIKTOK).rules().text_unit) == room + 2
-    failure = _one(variant_validate(variant_for(item, Platform.TIKTOK, caption=caption)))
+    failure = one_failure(variant_validate(variant_for(item, Platform.TIKTOK, caption=caption)))
     assert (failure.field, failure.limit, failure.actual) == (
         "caption",
         f"{room:,}",
@@ -77,7 +59,7 @@ def test_tiktok_caption_at_the_limit_passes(item):
 
 def test_tiktok_caption_2305_units(item):
     added = added_length(platform_account(Platform.TIKTOK))
-    failure = _one(variant_validate(variant_for(item, Platform.TIKTOK, caption="é" * 2305)))
+    failure = one_failure(variant_validate(variant_for(item, Platform.TIKTOK, caption="é" * 2305)))
     assert failure.message == (
         f"caption: 2,305 UTF-16 units, limit {2200 - added:,} (TikTok: {_kept(added)})"
     )
@@ -103,7 +85,9 @@ def test_tiktok_photo_description_may_exceed_the_video_caption_limit(item):
 
 
 def test_tiktok_privacy_level_must_be_chosen(item):
-    failure = _one(variant_validate(variant_for(item, Platform.TIKTOK, tiktok_privacy_level="")))
+    failure = one_failure(
+        variant_validate(variant_for(item, Platform.TIKTOK, tiktok_privacy_level=""))
+    )
     assert (failure.field, failure.limit, failure.actual) == (
         "tiktok_privacy_level",
         "chosen explicitly",
@@ -124,8 +108,8 @@ def test_tiktok_interactions_are_off_by_default(item):
 def test_tiktok_photo_count(item):
     variant = variant_for(item, Platform.TIKTOK, post_type="photo")
     for number in range(36):
-        _media(item, variant, file=f"campaigns/media/{number}.jpg")
-    failure = _one(variant_validate(variant))
+        media_in_place(item, variant, file=f"campaigns/media/{number}.jpg")
+    failure = one_failure(variant_validate(variant))
     assert failure.message == "media: 36 media files, limit 35 (TikTok)"
 
 
@@ -133,7 +117,7 @@ def test_instagram_caption_counts_characters(item):
     added = added_length(platform_account(Platform.INSTAGRAM))
     room = 2200 - added
     variant = variant_for(item, Platform.INSTAGRAM, caption="🌳" * (room + 1))
-    failure = _one(variant_validate(variant))
+    failure = one_failure(variant_validate(variant))
     assert failure.message == (
         f"caption: {room + 1:,} characters, limit {room:,} (Instagram: {_kept(added)})"
     )
@@ -148,7 +132,7 @@ def test_instagram_hashtags_default_five(item):
     )
     # "isola" is already in the caption: 6 distinct hashtags go out
     assert composed_caption(variant) == "#milano #isola\n\n#bam #d #e #f"
-    failure = _one(variant_validate(variant))
+    failure = one_failure(variant_validate(variant))
     assert (failure.field, failure.limit, failure.actual) == ("hashtags", "5", "6")
     assert failure.message == "hashtags: 6 hashtags, limit 5 (Instagram)"
     assert "CONFLICT" in failure.source
@@ -159,14 +143,17 @@ def test_instagram_hashtag_limit_is_configurable(item, settings):
     variant = variant_for(item, Platform.INSTAGRAM, hashtags=[f"t{n}" for n in range(30)])
     assert variant_validate(variant) == []
     variant.hashtags.append("t30")
-    assert _one(variant_validate(variant)).message == "hashtags: 31 hashtags, limit 30 (Instagram)"
+    assert (
+        one_failure(variant_validate(variant)).message
+        == "hashtags: 31 hashtags, limit 30 (Instagram)"
+    )
 
 
 def test_instagram_mentions(item):
     variant = variant_for(
         item, Platform.INSTAGRAM, caption="@yesmilano", mentions=[f"p{n}" for n in range(20)]
     )
-    failure = _one(variant_validate(variant))
+    failure = one_failure(variant_validate(variant))
     assert failure.message == "mentions: 21 mentions, limit 20 (Instagram)"
 
 
@@ -176,12 +163,12 @@ def test_instagram_mentions(item):
 )
 def test_instagram_image_aspect(item, width, height, ok):
     variant = variant_for(item, Platform.INSTAGRAM)
-    _media(item, variant, width=width, height=height)
+    media_in_place(item, variant, width=width, height=height)
     failures = variant_validate(variant)
     if ok:
         assert failures == []
     else:
-        failure = _one(failures)
+        failure = one_failure(failures)
         assert failure.field == "campaigns/media/baggio.jpg aspect_ratio"
         assert failure.limit == "0.80–1.91"
         assert failure.actual == f"{width / height:.2f} ({width}×{height})"
@@ -189,7 +176,7 @@ def test_instagram_image_aspect(item, width, height, ok):
 
 def test_instagram_image_must_be_jpeg_under_8_mb(item):
     variant = variant_for(item, Platform.INSTAGRAM)
-    _media(item, variant, mime_type="image/png", size_bytes=8 * MB + 1)
+    media_in_place(item, variant, mime_type="image/png", size_bytes=8 * MB + 1)
     failures = {failure.field.split()[-1]: failure for failure in variant_validate(variant)}
     assert set(failures) == {"mime_type", "size_bytes"}
     assert failures["mime_type"].actual == "image/png"
@@ -201,7 +188,7 @@ def test_instagram_image_must_be_jpeg_under_8_mb(item):
 @pytest.mark.parametrize(("seconds", "ok"), [(2.9, False), (3, True), (900, True), (900.5, False)])
 def test_instagram_reel_duration(item, seconds, ok):
     variant = variant_for(item, Platform.INSTAGRAM, post_type="reel")
-    _media(
+    media_in_place(
         item,
         variant,
         kind="video",
@@ -216,14 +203,14 @@ def test_instagram_reel_duration(item, seconds, ok):
     if ok:
         assert failures == []
     else:
-        failure = _one(failures)
+        failure = one_failure(failures)
         assert failure.field == "campaigns/media/reel.mp4 duration_seconds"
         assert failure.limit == "3–900 s"
 
 
 def test_instagram_reel_size(item):
     variant = variant_for(item, Platform.INSTAGRAM, post_type="reel")
-    _media(
+    media_in_place(
         item,
         variant,
         kind="video",
@@ -232,30 +219,30 @@ def test_instagram_reel_size(item):
         duration_seconds=30,
         size_bytes=300 * MB + 1,
     )
-    failure = _one(variant_validate(variant))
+    failure = one_failure(variant_validate(variant))
     assert failure.message.endswith("bytes, limit 314,572,800 (Instagram)")
 
 
 def test_instagram_carousel_at_most_ten(item):
     variant = variant_for(item, Platform.INSTAGRAM, post_type="carousel")
     for number in range(11):
-        _media(item, variant, file=f"campaigns/media/{number}.jpg")
-    failure = _one(variant_validate(variant))
+        media_in_place(item, variant, file=f"campaigns/media/{number}.jpg")
+    failure = one_failure(variant_validate(variant))
     assert failure.message == "media: 11 media files, limit 10 (Instagram)"
 
 
 def test_instagram_alt_text_at_most_1000(item):
     variant = variant_for(item, Platform.INSTAGRAM)
-    _media(item, variant, alt_text="x" * 1001)
-    failure = _one(variant_validate(variant))
+    media_in_place(item, variant, alt_text="x" * 1001)
+    failure = one_failure(variant_validate(variant))
     assert (failure.limit, failure.actual) == ("1,000", "1,001")
 
 
 @pytest.mark.parametrize("platform", [Platform.FACEBOOK, Platform.NEWSLETTER, Platform.INSTAGRAM])
 def test_every_image_needs_alt_text(item, platform):
     variant = variant_for(item, platform)
-    _media(item, variant, alt_text="  ")
-    failure = _one(variant_validate(variant))
+    media_in_place(item, variant, alt_text="  ")
+    failure = one_failure(variant_validate(variant))
     assert failure.field == "campaigns/media/baggio.jpg alt_text"
     assert (
         failure.message == "campaigns/media/baggio.jpg alt_text: missing, alternative text required"
@@ -265,8 +252,8 @@ def test_every_image_needs_alt_text(item, platform):
 @pytest.mark.parametrize("platform", [Platform.FACEBOOK, Platform.TIKTOK])
 def test_every_video_needs_a_caption_file(item, platform):
     variant = variant_for(item, platform, post_type="video")
-    _media(item, variant, kind="video", file="campaigns/media/v.mp4", mime_type="video/mp4")
-    failure = _one(variant_validate(variant))
+    media_in_place(item, variant, kind="video", file="campaigns/media/v.mp4", mime_type="video/mp4")
+    failure = one_failure(variant_validate(variant))
     assert failure.field == "campaigns/media/v.mp4 caption_file"
     assert (failure.limit, failure.actual) == ("required", "missing")
 
@@ -277,7 +264,7 @@ def test_facebook_has_no_invented_caption_limit(item):
 
 
 def test_post_type_must_exist_on_the_platform(item):
-    failure = _one(variant_validate(variant_for(item, Platform.TIKTOK, post_type="story")))
+    failure = one_failure(variant_validate(variant_for(item, Platform.TIKTOK, post_type="story")))
     assert failure.message == "post type: story, allowed photo, video (TikTok)"
 
 
