@@ -26,7 +26,7 @@ from quartieri.accounts.selectors import user_can
 from quartieri.analytics.campaign_report import campaign_report
 from quartieri.analytics.reports import link_stats
 from quartieri.analytics.tracking import EventKind, Link, Period, Rollup
-from quartieri.campaigns.api import ERRORS, Page, PageOfAnswers, PathSlug
+from quartieri.campaigns.api import ERRORS, Page, PathSlug
 from quartieri.campaigns.models import Campaign
 
 router = Router(tags=["analytics"])
@@ -159,23 +159,9 @@ def rollups(
         rows = rows.filter(start__date__gte=since)
     if until is not None:
         rows = rows.filter(start__date__lte=until)
+    # A roll-up keeps its link as a plain id (0 for none); the answer names the link by code.
     codes = Link.objects.filter(pk=OuterRef("link_id")).values("code")[:1]
-    return PageOfAnswers(rows.annotate(link_code=Subquery(codes)), _rollup_out)
-
-
-def _rollup_out(rollup: Rollup) -> dict[str, Any]:
-    return {
-        "period": rollup.period,
-        "start": rollup.start,
-        "kind": rollup.kind,
-        "campaign": rollup.campaign,
-        "neighbourhood": rollup.neighbourhood,
-        "channel": rollup.channel,
-        "link": rollup.link_code,  # type: ignore[attr-defined]
-        "count": rollup.count,
-        "bots": rollup.bots,
-        "simulated": rollup.simulated,
-    }
+    return rows.annotate(link=Subquery(codes))
 
 
 @router.get("/links", response={200: list[LinkOut], **ERRORS})

@@ -16,10 +16,8 @@ is no boolean) and every text has a maximum length.
 import datetime as dt
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
-from zoneinfo import ZoneInfo
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -29,11 +27,9 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import URLPattern, URLResolver
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
@@ -48,27 +44,18 @@ from quartieri.accounts.models import User
 from quartieri.accounts.roles import Capability
 from quartieri.accounts.selectors import user_can
 from quartieri.campaigns import services
-from quartieri.campaigns.api_options import Mode, options_in, options_out, with_options
 from quartieri.campaigns.models import Campaign, ContentItem, Variant
-from quartieri.campaigns.scheduling import FoldPolicy, GapPolicy, WallTimeError, schedule_resolve
 from quartieri.campaigns.selectors import (
     api_campaign_list,
     api_content_item_list,
-    api_variant_calendar,
-    api_variant_list,
 )
 from quartieri.campaigns.services import StateConflictError
 from quartieri.campaigns.validation import RulesError
-from quartieri.channels.models import ChannelAccount
-from quartieri.channels.registry import Platform
-from quartieri.channels.rules import PostType
 from quartieri.places.models import Neighbourhood
 
-ROME = ZoneInfo("Europe/Rome")
 # Bounds keep generated ids inside what every database accepts (SQLite overflows past 2⁶³).
 MAX_ID = 2_147_483_647
 MAX_PAGE = 200
-MAX_CALENDAR_DAYS = 366
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 
 
@@ -291,95 +278,6 @@ class ContentItemOut(Schema):
         return item.neighbourhood.slug if item.neighbourhood else None
 
 
-class AccountOut(Schema):
-    id: int
-    platform: Platform
-    handle: str
-    kind: Annotated[ChannelAccount.Kind, _named_enum(ChannelAccount.Kind, "AccountKind")]
-
-
-class _VariantFields(In):
-    """What a person may write on a variant (``services.VariantFields``); each kind's
-    options join as ``<slug>_<option>`` (``api_options.with_options``)."""
-
-    title: Annotated[Text, Field(max_length=200)] = ""
-    caption: LongText = ""
-    hashtags: Tags = []
-    mentions: Tags = []
-    link: Annotated[Text, Field(max_length=500)] = ""
-
-
-class _VariantIn(_VariantFields):
-    content_item: Id
-    account: Id
-    post_type: PostType
-
-
-class _VariantPatch(In):
-    """Only the fields sent change; editing an approved or scheduled variant re-opens review."""
-
-    post_type: PostType | None = None
-    title: Annotated[Text, Field(max_length=200)] | None = None
-    caption: LongText | None = None
-    hashtags: Tags | None = None
-    mentions: Tags | None = None
-    link: Annotated[Text, Field(max_length=500)] | None = None
-
-
-class _VariantOut(Schema):
-    id: int
-    campaign: str
-    content_item: int
-    content_title: str
-    neighbourhood: str | None
-    account: AccountOut
-    post_type: str
-    title: str
-    caption: str
-    hashtags: list[str]
-    mentions: list[str]
-    link: str
-    media: list[int] = Field(description="ids of the media files the post carries")
-    status: VariantStatus
-    scheduled_at: dt.datetime | None = Field(description="UTC instant")
-    scheduled_local: str | None = Field(description="Europe/Rome wall time with its offset")
-    review_comment: str
-
-
-if TYPE_CHECKING:
-    VariantIn = _VariantIn
-    VariantPatch = _VariantPatch
-    VariantOut = _VariantOut
-else:
-    VariantIn = with_options(_VariantIn, "VariantIn", Mode.IN)
-    VariantPatch = with_options(_VariantPatch, "VariantPatch", Mode.PATCH)
-    VariantOut = with_options(_VariantOut, "VariantOut", Mode.OUT)
-
-
-class RejectIn(In):
-    comment: Annotated[Text, Field(min_length=1, max_length=5000)]
-
-
-class ApproveIn(In):
-    comment: Annotated[Text, Field(max_length=5000)] = ""
-
-
-class ScheduleIn(In):
-    date: Day = Field(description="Europe/Rome day")
-    time: dt.time = Field(description="Europe/Rome wall-clock time")
-    fold: FoldPolicy | None = Field(
-        None, description="Which 02:xx when the clocks go back: required on that night"
-    )
-    gap: GapPolicy = Field(
-        GapPolicy.REFUSE, description="A time skipped by the clocks: refuse, or move on"
-    )
-
-
-class ScheduleOut(Schema):
-    variant: VariantOut
-    warning: str
-
-
 # Every error an operation can answer, each with the one shape: reads cannot meet a body
 # problem or a state conflict; writes (WRITE_ERRORS) can meet all of them.
 ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -531,59 +429,6 @@ class Page(LimitOffsetPagination):
         super().__init__(max_limit=MAX_PAGE, **kwargs)
 
 
-@dataclass(frozen=True)
-class PageOfAnswers:
-    """A queryset whose page is answered through ``out`` (a variant's kind's options are
-    flat fields of its answer): ``Page`` slices and counts it like the queryset."""
-
-    rows: QuerySet[Any]
-    out: Callable[[Any], dict[str, Any]]
-
-    def all(self) -> QuerySet[Any]:
-        return self.rows
-
-    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
-        return [self.out(row) for row in self.rows[page]]
-
-
-def _variant_out(variant: Variant) -> dict[str, Any]:
-    item = variant.content_item
-    at = variant.scheduled_at
-    return {
-        "id": variant.pk,
-        "campaign": item.campaign.slug,
-        "content_item": item.pk,
-        "content_title": item.title,
-        "neighbourhood": item.neighbourhood.slug if item.neighbourhood else None,
-        "account": {
-            "id": variant.account.pk,
-            "platform": variant.account.platform,
-            "handle": variant.account.handle,
-            "kind": variant.account.kind,
-        },
-        "post_type": variant.post_type,
-        "title": variant.title,
-        "caption": variant.caption,
-        "hashtags": [str(tag) for tag in variant.hashtags],
-        "mentions": [str(name) for name in variant.mentions],
-        "link": variant.link,
-        "media": sorted(asset.pk for asset in variant.media.all()),
-        **options_out(variant),
-        "status": variant.status,
-        "scheduled_at": at,
-        "scheduled_local": at.astimezone(ROME).isoformat() if at else None,
-        "review_comment": variant.review_comment,
-    }
-
-
-def _variant(pk: int) -> Variant:
-    return get_object_or_404(api_variant_list(), pk=pk)
-
-
-def _fresh(variant: Variant) -> dict[str, Any]:
-    return _variant_out(_variant(variant.pk))
-
-
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 PathSlug = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=200)]
 
@@ -709,160 +554,13 @@ def content_items_create(request: HttpRequest, payload: ContentItemIn) -> Any:
     return Status(201, get_object_or_404(api_content_item_list(campaign=None), pk=item.pk))
 
 
-# ---------------------------------------------------------------------------- variants
+# The variants' and the media operations live in their own modules (same API, token, errors
+# and schema); they import the helpers above, so they join here, once this module is
+# complete, in this order (the schema lists the operations as they join).
+from quartieri.campaigns.api_variants import router as _variants_router  # noqa: E402
 
+api.add_router("", _variants_router)
 
-@api.get("/variants", response={200: list[VariantOut], **ERRORS}, tags=["variants"])
-@paginate(Page)
-def variants_list(
-    request: HttpRequest,
-    campaign: Annotated[str | None, Query(None, pattern=SLUG_PATTERN, max_length=200)] = None,
-    account: Annotated[int | None, Query(None, ge=1, le=MAX_ID)] = None,
-    platform: Platform | None = None,
-    neighbourhood: Annotated[str | None, Query(None, pattern=SLUG_PATTERN, max_length=200)] = None,
-    status: VariantStatus | None = None,
-) -> Any:
-    _reader(request)
-    queryset = api_variant_list(
-        campaign=campaign,
-        account_id=account,
-        platform=platform,
-        neighbourhood=neighbourhood,
-        status=status,
-    )
-    return PageOfAnswers(queryset, _variant_out)
-
-
-@api.get("/variants/{pk}", response={200: VariantOut, **ERRORS}, tags=["variants"])
-def variants_get(request: HttpRequest, pk: PathId) -> Any:
-    _reader(request)
-    return _variant_out(_variant(pk))
-
-
-@api.post("/variants", response={201: VariantOut, **BODY_ERRORS}, tags=["variants"])
-def variants_create(request: HttpRequest, payload: VariantIn) -> Any:
-    actor = _user(request)
-    item = get_object_or_404(ContentItem, pk=payload.content_item)
-    account = get_object_or_404(ChannelAccount, pk=payload.account)
-    fields = payload.dict(exclude={"content_item", "account", "post_type"})
-    options = options_in(fields, platform=account.platform, current=None)
-    variant = _write(
-        lambda: services.variant_create(
-            actor=actor,
-            content_item=item,
-            account=account,
-            post_type=payload.post_type,
-            options=options or {},
-            **fields,
-        ),
-        field="variant",
-    )
-    return Status(201, _fresh(variant))
-
-
-@api.patch("/variants/{pk}", response={200: VariantOut, **WRITE_ERRORS}, tags=["variants"])
-def variants_update(request: HttpRequest, pk: PathId, payload: VariantPatch) -> Any:
-    actor = _user(request)
-    variant = _variant(pk)
-    changes = payload.dict(exclude_unset=True)
-    options = options_in(changes, platform=variant.account.platform, current=variant.options)
-    # A null sent for a non-nullable field means "leave it", like an absent one.
-    changes = {name: value for name, value in changes.items() if value is not None}
-    if options is not None:
-        changes["options"] = options
-    _write(lambda: services.variant_update(actor=actor, variant=variant, **changes), field="status")
-    return _fresh(variant)
-
-
-# ---------------------------------------------------------------------------- workflow
-
-
-@api.post("/variants/{pk}/submit", response={200: VariantOut, **STATE_ERRORS}, tags=["workflow"])
-def variants_submit(request: HttpRequest, pk: PathId) -> Any:
-    actor = _user(request)
-    variant = _variant(pk)
-    _write(lambda: services.variant_submit(actor=actor, variant=variant), field="status")
-    return _fresh(variant)
-
-
-@api.post("/variants/{pk}/approve", response={200: VariantOut, **WRITE_ERRORS}, tags=["workflow"])
-def variants_approve(request: HttpRequest, pk: PathId, payload: ApproveIn | None = None) -> Any:
-    actor = _user(request)
-    variant = _variant(pk)
-    comment = payload.comment if payload else ""
-    _write(
-        lambda: services.variant_approve(actor=actor, variant=variant, comment=comment),
-        field="status",
-    )
-    return _fresh(variant)
-
-
-@api.post("/variants/{pk}/reject", response={200: VariantOut, **WRITE_ERRORS}, tags=["workflow"])
-def variants_reject(request: HttpRequest, pk: PathId, payload: RejectIn) -> Any:
-    actor = _user(request)
-    variant = _variant(pk)
-    _write(
-        lambda: services.variant_reject(actor=actor, variant=variant, comment=payload.comment),
-        field="comment",
-    )
-    return _fresh(variant)
-
-
-@api.post("/variants/{pk}/schedule", response={200: ScheduleOut, **WRITE_ERRORS}, tags=["workflow"])
-def variants_schedule(request: HttpRequest, pk: PathId, payload: ScheduleIn) -> Any:
-    actor = _user(request)
-    variant = _variant(pk)
-    try:
-        resolved = schedule_resolve(
-            date=payload.date,
-            wall_time=payload.time,
-            fold_policy=payload.fold,
-            gap_policy=payload.gap,
-        )
-    except WallTimeError as error:
-        raise InvalidError(
-            [{"field": "time", "message": str(error), "actual": payload.time.isoformat()}]
-        ) from error
-    _write(
-        lambda: services.variant_schedule(actor=actor, variant=variant, at=resolved.at),
-        field="scheduled_at",
-    )
-    return {"variant": _fresh(variant), "warning": resolved.warning}
-
-
-# ---------------------------------------------------------------------------- calendar
-
-
-@api.get("/calendar", response={200: list[VariantOut], **ERRORS}, tags=["calendar"])
-def calendar(
-    request: HttpRequest,
-    start: Annotated[Day, Query(...)],
-    end: Annotated[Day, Query(...)],
-    campaign: Annotated[str | None, Query(None, pattern=SLUG_PATTERN, max_length=200)] = None,
-) -> Any:
-    """Scheduled and published variants whose Europe/Rome day is within start–end."""
-    _reader(request)
-    days = (end - start).days
-    if not 0 <= days <= MAX_CALENDAR_DAYS:
-        raise InvalidError(
-            [
-                {
-                    "field": "end",
-                    "message": _("The range must run forward and span at most %(days)s days.")
-                    % {"days": MAX_CALENDAR_DAYS},
-                    "limit": str(MAX_CALENDAR_DAYS),
-                    "actual": str(days),
-                }
-            ]
-        )
-    since = timezone.make_aware(dt.datetime.combine(start, dt.time()), ROME)
-    until = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()), ROME)
-    rows = api_variant_calendar(since=since, until=until, campaign=campaign)
-    return [_variant_out(row) for row in rows]
-
-
-# The media operations live in their own module (same API, token, errors and schema); it
-# imports the helpers above, so it joins here, once this module is complete.
 from quartieri.campaigns.api_media import router as _media_router  # noqa: E402
 
 api.add_router("", _media_router)

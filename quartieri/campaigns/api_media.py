@@ -32,23 +32,21 @@ from quartieri.campaigns.api import (
     InvalidError,
     PathId,
     Text,
-    VariantOut,
-    _fresh,
     _named_enum,
     _reader,
     _user,
-    _variant,
     _write,
 )
+from quartieri.campaigns.api_variants import VariantOut, _fresh, _variant
 from quartieri.campaigns.media import (
     MediaChange,
     media_delete,
     media_public_url,
     media_upload,
-    media_variant_ids,
     variant_media_change,
 )
 from quartieri.campaigns.models import ContentItem, MediaAsset
+from quartieri.campaigns.selectors import api_media
 
 router = Router(tags=["media"])
 MAX_ALT_TEXT = 5_000  # Instagram takes 1,000 (§2.1): the rules say so per platform
@@ -69,30 +67,30 @@ class MediaOut(Schema):
     mime_type: str
     variants: list[int] = Field(description="ids of the variants carrying the file")
 
+    @staticmethod
+    def resolve_content_item(asset: MediaAsset) -> int:
+        return asset.content_item_id
+
+    @staticmethod
+    def resolve_url(asset: MediaAsset) -> str:
+        return media_public_url(asset.file)
+
+    @staticmethod
+    def resolve_caption_url(asset: MediaAsset) -> str:
+        return media_public_url(asset.caption_file)
+
+    @staticmethod
+    def resolve_variants(asset: MediaAsset) -> list[int]:
+        carried_by: str | None = asset.carried_by  # type: ignore[attr-defined]  # api_media()
+        return sorted(int(pk) for pk in carried_by.split(",")) if carried_by else []
+
 
 class AttachIn(In):
     media: Annotated[list[Id], Field(min_length=1, max_length=MAX_ATTACH)]
 
 
-def _media_out(asset: MediaAsset, using: dict[int, list[int]]) -> dict[str, Any]:
-    return {
-        "id": asset.pk,
-        "content_item": asset.content_item_id,
-        "kind": asset.kind,
-        "url": media_public_url(asset.file),
-        "caption_url": media_public_url(asset.caption_file),
-        "alt_text": asset.alt_text,
-        "width": asset.width,
-        "height": asset.height,
-        "duration_seconds": asset.duration_seconds,
-        "size_bytes": asset.size_bytes,
-        "mime_type": asset.mime_type,
-        "variants": using.get(asset.pk, []),
-    }
-
-
-def _one(asset: MediaAsset) -> dict[str, Any]:
-    return _media_out(asset, media_variant_ids(item=asset.content_item))
+def _one(pk: int) -> MediaAsset:
+    return get_object_or_404(api_media(), pk=pk)
 
 
 @router.get("/content-items/{pk}/media", response={200: list[MediaOut], **ERRORS})
@@ -100,8 +98,7 @@ def media_list(request: HttpRequest, pk: PathId) -> Any:
     """The item's images and videos, each with the variants carrying it."""
     _reader(request)
     item = get_object_or_404(ContentItem, pk=pk)
-    using = media_variant_ids(item=item)
-    return [_media_out(asset, using) for asset in item.media.order_by("pk")]
+    return api_media().filter(content_item=item).order_by("pk")
 
 
 @router.post("/content-items/{pk}/media", response={201: MediaOut, **BODY_ERRORS})
@@ -127,7 +124,7 @@ def media_create(
         ),
         field="file",
     )
-    return Status(201, _one(asset))
+    return Status(201, _one(asset.pk))
 
 
 def _refuse_oversized(file: UploadedFile[Any]) -> None:
@@ -144,7 +141,7 @@ def _refuse_oversized(file: UploadedFile[Any]) -> None:
 @router.get("/media/{pk}", response={200: MediaOut, **ERRORS})
 def media_get(request: HttpRequest, pk: PathId) -> Any:
     _reader(request)
-    return _one(get_object_or_404(MediaAsset.objects.select_related("content_item"), pk=pk))
+    return _one(pk)
 
 
 @router.delete("/media/{pk}", response={204: None, **STATE_ERRORS})

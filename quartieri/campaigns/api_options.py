@@ -14,8 +14,11 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
+import json
+import types
 import typing
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from ninja import Schema
@@ -75,7 +78,8 @@ _STRICT: dict[Any, Any] = {bool: StrictBool, int: StrictInt, str: StrictStr}
 
 
 def with_options(base: type[Schema], name: str, mode: Mode) -> type[Schema]:
-    """``base`` with every kind's option fields added, named ``name`` in the schema."""
+    """``base`` with every kind's option fields added, named ``name`` in the schema; an
+    answer's fields are read from the variant by resolvers (``option_value``)."""
     fields: dict[str, Any] = {}
     for option in _options():
         hint = _STRICT.get(option.hint, option.hint)
@@ -85,22 +89,35 @@ def with_options(base: type[Schema], name: str, mode: Mode) -> type[Schema]:
             fields[option.field] = (hint | None, None)
         else:
             fields[option.field] = (hint, option.default)
-    model: type[Schema] = create_model(name, __base__=base, **fields)
-    return model
+    if mode is not Mode.OUT:
+        model: type[Schema] = create_model(name, __base__=base, **fields)
+        return model
+    return types.new_class(name, (base,), exec_body=partial(_answer_body, base, fields))
 
 
-def options_out(variant: Variant) -> dict[str, Any]:
-    """Every kind's option fields for a variant's answer (its own kind's as stored)."""
-    own = variant.account.platform
-    parsed: dict[str, VariantOptions | None] = {}
-    out: dict[str, Any] = {}
+def _answer_body(base: type[Schema], fields: dict[str, Any], namespace: dict[str, Any]) -> None:
+    # An answer's class body: each option's field and its ninja resolver (``resolve_<field>``).
+    namespace["__module__"] = base.__module__
+    namespace["__annotations__"] = {field: hint for field, (hint, _required) in fields.items()}
     for option in _options():
-        kind = option.kind
-        if kind.slug not in parsed:
-            values = kind.parse_options(variant.options) if kind.slug == own else _defaults(kind)
-            parsed[kind.slug] = values
-        out[option.field] = getattr(parsed[kind.slug], option.name)
-    return out
+        namespace[f"resolve_{option.field}"] = staticmethod(partial(option_value, option=option))
+
+
+def option_value(variant: Variant, *, option: _Option) -> Any:
+    """One option field of a variant's answer: its own kind's as stored, another kind's at
+    its default."""
+    kind = option.kind
+    if kind.slug != variant.account.platform:
+        return getattr(_defaults(kind), option.name)
+    return getattr(_parsed(kind, json.dumps(variant.options, sort_keys=True)), option.name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(kind: ChannelKind, stored: str) -> VariantOptions | None:
+    # Keyed by the stored JSON: reading a kind's schema costs about 0.3 ms (type hints), and
+    # an answer reads each of its options apart, so a page would parse a variant's options
+    # once per option field. The parsed options are frozen, so sharing them is safe.
+    return kind.parse_options(json.loads(stored))
 
 
 def options_in(

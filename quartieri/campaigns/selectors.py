@@ -9,7 +9,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import (
+    CharField,
+    Count,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from quartieri.accounts.models import User
@@ -180,7 +190,7 @@ def plan_choices() -> QuerySet[SavedPlan]:
     return SavedPlan.objects.order_by("-created_at", "-pk")
 
 
-# --- REST API (api.py), iCal feed and CSV plan (feeds.py, csvplan.py) ----------------
+# --- REST API (api*.py), iCal feed and CSV plan (feeds.py, csvplan.py) ---------------
 
 
 def api_campaign_list() -> QuerySet[Campaign]:
@@ -236,6 +246,19 @@ def api_variant_calendar(
     if campaign:
         variants = variants.filter(content_item__campaign__slug=campaign)
     return variants.order_by("scheduled_at", "pk")
+
+
+def api_media() -> QuerySet[MediaAsset]:
+    """Media files, each with ``carried_by``: the ids of the variants carrying it, joined by
+    commas (None for none), read in the files' own query: no query per file."""
+    # (django-stubs cannot see an annotation of the auto-created through model: misc.)
+    carriers = (
+        Variant.media.through.objects.filter(mediaasset_id=OuterRef("pk"))
+        .values("mediaasset_id")
+        .annotate(ids=StringAgg(Cast("variant_id", CharField()), delimiter=Value(",")))
+        .values("ids")  # type: ignore[misc]
+    )
+    return MediaAsset.objects.annotate(carried_by=Subquery(carriers))
 
 
 def campaign_scheduled_variants(*, campaign: Campaign) -> QuerySet[Variant]:

@@ -170,6 +170,31 @@ def test_media_upload_list_attach_and_detach_through_the_api(
     assert not MediaAsset.objects.exists()
 
 
+@pytest.mark.parametrize("how_many", [1, 6])
+def test_the_media_list_reads_files_and_their_variants_in_a_fixed_number_of_queries(
+    how_many, item, instagram, tiktok, editor, make_variant, django_assert_num_queries
+):
+    feed = make_variant(item=item, account=instagram, by=editor)
+    photo = make_variant(item=item, account=tiktok, by=editor, post_type="photo")
+    assets = [
+        MediaAsset.objects.create(
+            content_item=item, kind="image", file=f"campaigns/media/{n}.jpg", mime_type="image/jpeg"
+        )
+        for n in range(how_many)
+    ]
+    photo.media.add(assets[0])  # attached first, listed in id order all the same
+    feed.media.add(*assets)
+    api = Api(editor)
+    # token lookup, last_used_at update, the item, its files with their variants' ids: 4
+    # whatever the number of files.
+    with django_assert_num_queries(4):
+        answer = api.get(f"/content-items/{item.pk}/media").json()
+    assert [row["id"] for row in answer] == [asset.pk for asset in assets]
+    assert [row["variants"] for row in answer] == [[feed.pk, photo.pk]] + [[feed.pk]] * (
+        how_many - 1
+    )
+
+
 def test_the_analyst_uploads_and_attaches_nothing(item, instagram, editor, analyst, make_variant):
     feed = make_variant(item=item, account=instagram, by=editor)
     [asset] = give_media(feed)
