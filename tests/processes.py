@@ -11,6 +11,7 @@ import contextlib
 import itertools
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
+import httpx
 import pytest
 from django.conf import settings
 
@@ -59,6 +61,28 @@ def quartieri(
         timeout=timeout,
         check=False,
     )
+
+
+def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`quartieri <args>` in this environment, less pytest's and Django's variables, plus
+    ``env``: the command as a person runs it, with no platform of its own."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
+    return quartieri({**base, **env}, *args)
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def answers(url: str, status: int) -> bool:
+    """Whether ``url`` answers with ``status`` now (a server not up yet answers nothing)."""
+    try:
+        return httpx.get(url, timeout=2).status_code == status
+    except httpx.HTTPError:
+        return False
 
 
 def spawn(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:

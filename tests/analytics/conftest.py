@@ -34,6 +34,22 @@ from quartieri.channels.services import credential_store
 from quartieri.publishing.models import OutboxEntry
 from tests.publishing.conftest import campaign_item
 
+# Deprecated names (platform-apis.md §0, §2.4, §3.3); prefixes stand for their families.
+DEPRECATED = {
+    "impressions",
+    "plays",
+    "clips_replays_count",
+    "ig_reels_aggregated_all_plays_count",
+    "video_views",
+    "page_engaged_users",
+}
+DEPRECATED_PREFIXES = (
+    "page_impressions",
+    "page_posts_impressions",
+    "post_impressions",
+    "page_fans",
+)
+
 
 @pytest.fixture(autouse=True)
 def _insights_settings(settings: Any) -> Iterator[None]:

@@ -16,8 +16,13 @@ from quartieri.channels.kinds.instagram.fake import IG_USER
 from quartieri.channels.kinds.meta.graph import GRAPH_VERSION
 from quartieri.channels.kinds.tiktok import client as tiktok
 from quartieri.channels.registry import kind_for
-from tests.analytics.conftest import facebook_post, instagram_image, tiktok_video
-from tests.analytics.test_pull import DEPRECATED, DEPRECATED_PREFIXES
+from tests.analytics.conftest import (
+    DEPRECATED,
+    DEPRECATED_PREFIXES,
+    facebook_post,
+    instagram_image,
+    tiktok_video,
+)
 
 
 def test_every_metric_the_connectors_ask_for_is_catalogued_and_current():

@@ -27,6 +27,7 @@ from quartieri.campaigns.services import api_token_create
 from quartieri.channels.models import ChannelAccount
 from quartieri.places.models import Neighbourhood
 from quartieri.planner.models import SavedPlan
+from tests.accessibility import axe_violations
 
 pytestmark = pytest.mark.django_db
 
@@ -331,8 +332,6 @@ def test_demo_figures_marked_simulated_show_a_banner(
 def test_in_a_browser_the_charts_draw_under_the_csp_and_the_pages_pass_axe(
     campaign: Campaign, traffic: Any, page: Any, login: Any, approver: Any
 ) -> None:
-    from tests.planner.test_browser import axe_violations
-
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     login(approver)

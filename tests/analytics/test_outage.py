@@ -16,8 +16,7 @@ import httpx
 import pytest
 
 from tests.analytics.conftest import IPHONE
-from tests.core.test_serve import answers, free_port
-from tests.processes import platform_env, quartieri, spawn, wait_for
+from tests.processes import answers, free_port, platform_env, quartieri, spawn, wait_for
 
 __all__ = ["platform_env"]
 

@@ -16,6 +16,8 @@ from quartieri.channels.kinds.facebook.fake import PAGE_ID
 from quartieri.channels.kinds.instagram.fake import IG_USER
 from quartieri.channels.models import AccountState, PlatformCredential
 from tests.analytics.conftest import (
+    DEPRECATED,
+    DEPRECATED_PREFIXES,
     connect,
     facebook_post,
     instagram_image,
@@ -24,22 +26,6 @@ from tests.analytics.conftest import (
 )
 
 pytestmark = pytest.mark.django_db
-
-# Deprecated names (platform-apis.md §0, §2.4, §3.3); prefixes stand for their families.
-DEPRECATED = {
-    "impressions",
-    "plays",
-    "clips_replays_count",
-    "ig_reels_aggregated_all_plays_count",
-    "video_views",
-    "page_engaged_users",
-}
-DEPRECATED_PREFIXES = (
-    "page_impressions",
-    "page_posts_impressions",
-    "post_impressions",
-    "page_fans",
-)
 
 
 def requested_metrics(fake: FakeServer) -> set[str]:

@@ -1,4 +1,5 @@
-"""The 2021 campaign, its channel accounts with grants, and helpers to reach a status.
+"""The 2021 campaign, its channel accounts with grants, and helpers to reach a status; the
+files the upload tests send (real images and videos) and a client of the API.
 
 Grants mirror the mission: the agency editors (Marco, Luca) draft on the institutional
 accounts; Giulia (comms office) approves and publishes there; the mayor's Instagram is
@@ -8,18 +9,25 @@ personal and owned by the mayor, an approver with no grant anywhere.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
+from PIL import Image
 
 from quartieri.accounts.models import AuditEvent, User
 from quartieri.accounts.roles import Role
 from quartieri.campaigns import scheduling
 from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Transition, Variant
 from quartieri.campaigns.services import (
+    api_token_create,
     variant_approve,
     variant_create,
     variant_schedule,
@@ -290,3 +298,73 @@ def one_failure(failures: list[RuleFailure]) -> RuleFailure:
     """The one failure a variant made to break one rule gives."""
     assert len(failures) == 1, [str(failure) for failure in failures]
     return failures[0]
+
+
+# --- Files made for the tests: images with Pillow, videos with ffmpeg's test sources -------
+VTT = b"WEBVTT\n\n00:00:00.000 --> 00:00:00.900\nParco delle Cave, Baggio\n"
+
+
+def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (1080, 1350)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (30, 120, 60)).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def make_video(
+    folder: Path,
+    *,
+    size: str = "360x640",
+    rate: int = 25,
+    seconds: float = 1,
+    codec: str = "libx264",
+    audio: str | None = "aac",
+    suffix: str = "mp4",
+) -> Path:
+    """A small real video from ffmpeg's test pattern (and silent audio), cached by recipe."""
+    path = folder / f"{size}-{rate}-{seconds}-{codec}-{audio}.{suffix}"
+    if path.exists():
+        return path
+    command = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi"]
+    command += ["-i", f"testsrc=duration={seconds}:size={size}:rate={rate}"]
+    if audio:
+        command += ["-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-shortest", "-c:a", audio]
+    command += ["-c:v", codec, "-pix_fmt", "yuv420p"]
+    command += ["-preset", "ultrafast"] if codec.startswith("libx26") else []
+    subprocess.run([*command, str(path)], check=True, timeout=60)  # noqa: S603
+    return path
+
+
+def upload(path_or_bytes: Path | bytes, name: str) -> SimpleUploadedFile:
+    data = path_or_bytes.read_bytes() if isinstance(path_or_bytes, Path) else path_or_bytes
+    return SimpleUploadedFile(name, data)
+
+
+def stored_files(settings: Any) -> list[str]:
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+# --- The API, called as a client does ---------------------------------------------------------
+API = "/api/v1"
+
+
+class Api:
+    """A JSON client for the API, authenticated with a real token of ``user``."""
+
+    def __init__(self, user: User | None, token: str | None = None) -> None:
+        if user is not None and token is None:
+            _row, token = api_token_create(actor=None, user=user, name="tests")
+        # Messages follow Accept-Language (Italian by default); tests assert the English.
+        headers = {"Accept-Language": "en"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.client = Client(headers=headers)
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(API + path, params)
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self.client.post(API + path, json.dumps(body or {}), content_type="application/json")
+
+    def patch(self, path: str, body: dict[str, Any]) -> Any:
+        return self.client.patch(API + path, json.dumps(body), content_type="application/json")

@@ -18,31 +18,7 @@ from quartieri.accounts.models import AuditEvent, User
 from quartieri.campaigns.models import ApiToken, Campaign, ContentItem, Transition, Variant
 from quartieri.campaigns.services import api_token_create
 from quartieri.channels.models import ChannelAccount
-from tests.campaigns.conftest import Unchanged, added_length, fit_media
-
-API = "/api/v1"
-
-
-class Api:
-    """A JSON client for the API, authenticated with a real token of ``user``."""
-
-    def __init__(self, user: User | None, token: str | None = None) -> None:
-        if user is not None and token is None:
-            _row, token = api_token_create(actor=None, user=user, name="tests")
-        # Messages follow Accept-Language (Italian by default); tests assert the English.
-        headers = {"Accept-Language": "en"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        self.client = Client(headers=headers)
-
-    def get(self, path: str, **params: Any) -> Any:
-        return self.client.get(API + path, params)
-
-    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        return self.client.post(API + path, json.dumps(body or {}), content_type="application/json")
-
-    def patch(self, path: str, body: dict[str, Any]) -> Any:
-        return self.client.patch(API + path, json.dumps(body), content_type="application/json")
+from tests.campaigns.conftest import API, Api, Unchanged, added_length, fit_media
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ from django.test import Client
 
 from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Variant
 from quartieri.publishing.models import OutboxEntry
-from tests.campaigns.conftest import Unchanged, give_media
-from tests.campaigns.test_api import API, Api
-from tests.campaigns.test_media import image_bytes
+from tests.campaigns.conftest import API, Api, Unchanged, give_media, image_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -5,23 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from quartieri.campaigns.models import Campaign, Variant
 from quartieri.campaigns.services import variant_comment_add, variant_reject, variant_submit
+from tests.accessibility import axe_violations
 from tests.campaigns.conftest import added_length, give_media
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def axe_violations(page) -> list[str]:
-    results = Axe().run(page, options=WCAG_AA)
-    return [
-        f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
-        for violation in results.response["violations"]
-    ]
 
 
 def test_an_analyst_follows_a_variant_timeline(

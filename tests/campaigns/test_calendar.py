@@ -16,6 +16,7 @@ from quartieri.campaigns.selectors import calendar_spacing_warnings
 from quartieri.campaigns.services import variant_schedule
 from quartieri.channels.models import AccountGrant
 from quartieri.places.models import Neighbourhood
+from tests.accessibility import axe_violations
 from tests.campaigns.conftest import IN_WINDOW, Unchanged
 
 S = Variant.Status
@@ -407,8 +408,6 @@ def _cell(page, day: str):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_an_approver_reschedules_with_the_keyboard_form(page, login, approver, scheduled):
-    from tests.campaigns.test_browser import axe_violations
-
     login(approver)
     page.goto(f"{CALENDAR}?date=2021-05-01")
     assert axe_violations(page) == []
@@ -498,8 +497,6 @@ def test_an_editor_without_the_publish_grant_cannot_drag_or_reschedule(
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_analyst_calendar_is_accessible_in_every_view(page, login, analyst, scheduled):
-    from tests.campaigns.test_browser import axe_violations
-
     login(analyst)
     for view in ("month", "week", "list"):
         page.goto(f"{CALENDAR}?view={view}&date=2021-05-15")

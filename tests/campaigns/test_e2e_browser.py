@@ -19,8 +19,8 @@ from quartieri.campaigns.models import Campaign, Variant
 from quartieri.channels.models import AccountGrant, ChannelAccount
 from quartieri.channels.registry import Platform
 from quartieri.publishing.models import OutboxEntry
-from tests.campaigns.test_browser import axe_violations
-from tests.campaigns.test_media import image_bytes
+from tests.accessibility import axe_violations
+from tests.campaigns.conftest import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -17,8 +17,7 @@ from quartieri.campaigns.library import media_describe, media_library, variant_m
 from quartieri.campaigns.media import media_upload
 from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Variant
 from quartieri.campaigns.thumbnails import THUMBNAIL_SIDE, media_thumbnail_make
-from tests.campaigns.conftest import Unchanged
-from tests.campaigns.test_media import VTT, image_bytes, make_video, upload
+from tests.campaigns.conftest import VTT, Unchanged, image_bytes, make_video, upload
 
 S = Variant.Status
 

@@ -15,63 +15,20 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from quartieri.accounts.models import AuditEvent
 from quartieri.campaigns.media import caption_parse, media_attach, media_delete, media_upload
 from quartieri.campaigns.models import MediaAsset, Variant
 from quartieri.publishing.models import OutboxEntry
-from tests.campaigns.conftest import Unchanged
+from tests.campaigns.conftest import VTT, Unchanged, image_bytes, make_video, stored_files, upload
 
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="Debian package ffmpeg missing"),
 ]
 
-VTT = b"WEBVTT\n\n00:00:00.000 --> 00:00:00.900\nParco delle Cave, Baggio\n"
 SRT = b"1\n00:00:00,000 --> 00:00:00,900\nParco delle Cave\n\n2\n00:00:00,900 --> 00:00:01,000\nBaggio\n"
-
-
-# --- Files made for the tests (helpers imported by the other test_media*.py) -----------------
-def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (1080, 1350)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (30, 120, 60)).save(buffer, format=fmt)
-    return buffer.getvalue()
-
-
-def make_video(
-    folder: Path,
-    *,
-    size: str = "360x640",
-    rate: int = 25,
-    seconds: float = 1,
-    codec: str = "libx264",
-    audio: str | None = "aac",
-    suffix: str = "mp4",
-) -> Path:
-    """A small real video from ffmpeg's test pattern (and silent audio), cached by recipe."""
-    path = folder / f"{size}-{rate}-{seconds}-{codec}-{audio}.{suffix}"
-    if path.exists():
-        return path
-    command = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi"]
-    command += ["-i", f"testsrc=duration={seconds}:size={size}:rate={rate}"]
-    if audio:
-        command += ["-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-shortest", "-c:a", audio]
-    command += ["-c:v", codec, "-pix_fmt", "yuv420p"]
-    command += ["-preset", "ultrafast"] if codec.startswith("libx26") else []
-    subprocess.run([*command, str(path)], check=True, timeout=60)  # noqa: S603
-    return path
-
-
-def upload(path_or_bytes: Path | bytes, name: str) -> SimpleUploadedFile:
-    data = path_or_bytes.read_bytes() if isinstance(path_or_bytes, Path) else path_or_bytes
-    return SimpleUploadedFile(name, data)
-
-
-def stored_files(settings: Any) -> list[str]:
-    root = Path(settings.MEDIA_ROOT)
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,7 @@ from quartieri.campaigns.models import MediaAsset, Variant
 from quartieri.campaigns.services import variant_schedule
 from quartieri.campaigns.validation import asset_failures, variant_validate
 from quartieri.publishing.models import OutboxEntry
-from tests.campaigns.conftest import IN_WINDOW, Unchanged
-from tests.campaigns.test_media import VTT, image_bytes, make_video, upload
+from tests.campaigns.conftest import IN_WINDOW, VTT, Unchanged, image_bytes, make_video, upload
 
 pytestmark = [
     pytest.mark.django_db,

@@ -15,8 +15,7 @@ from django.urls import reverse
 
 from quartieri.accounts.models import AuditEvent
 from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Variant
-from tests.campaigns.conftest import Unchanged, fit_media
-from tests.campaigns.test_api import Api
+from tests.campaigns.conftest import Api, Unchanged, fit_media
 
 pytestmark = pytest.mark.django_db
 

@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from quartieri.accounts.models import AuditEvent
 from quartieri.campaigns.media import media_upload
 from quartieri.campaigns.models import MediaAsset, Variant
-from tests.campaigns.test_media import VTT, image_bytes, make_video, stored_files, upload
+from tests.accessibility import axe_violations
+from tests.campaigns.conftest import VTT, image_bytes, make_video, stored_files, upload
 
 pytestmark = [
     pytest.mark.django_db,
@@ -218,15 +218,6 @@ def test_a_bucket_without_django_storages_stops_with_one_clear_line(tmp_path):
 
 
 # --- In the browser ---------------------------------------------------------------------------
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def axe_violations(page) -> list[str]:
-    results = Axe().run(page, options=WCAG_AA)
-    return [
-        f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
-        for violation in results.response["violations"]
-    ]
 
 
 @pytest.mark.browser

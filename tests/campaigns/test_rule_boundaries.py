@@ -18,8 +18,7 @@ from django.core.exceptions import ValidationError
 from quartieri.campaigns.models import ContentItem, MediaAsset, Variant
 from quartieri.channels.models import ChannelAccount
 from quartieri.publishing.models import OutboxEntry
-from tests.campaigns.conftest import added_length, give_media
-from tests.campaigns.test_api import Api
+from tests.campaigns.conftest import VTT, Api, added_length, give_media, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -285,7 +284,6 @@ def test_a_video_whose_header_says_infinite_duration_is_refused_at_upload(
     item, editor, settings, tmp_path
 ):
     from quartieri.campaigns.media import media_upload
-    from tests.campaigns.test_media import VTT, upload
 
     fake = tmp_path / "ffprobe"
     fake.write_text(FAKE_FFPROBE)

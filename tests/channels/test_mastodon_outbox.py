@@ -23,8 +23,7 @@ from quartieri.channels.services import credential_store
 from quartieri.publishing import outbox, payload
 from quartieri.publishing.models import OutboxEntry
 from tests.conftest import make_person
-from tests.publishing.conftest import campaign_item
-from tests.publishing.test_outbox import drain, queue_backend, queued, refreshed
+from tests.publishing.conftest import campaign_item, drain, queue_backend, queued, refreshed
 
 # Real commits, so the tasks enqueued on commit reach the queue that drain() runs.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,22 +9,9 @@ import sys
 
 import pytest
 
-from tests.processes import REPO, platform_env, quartieri
+from tests.processes import REPO, platform_env, quartieri, run
 
 __all__ = ["platform_env"]
-
-
-def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "quartieri.cli", *args],
-        cwd=REPO,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_help_explains_every_quartieri_command():

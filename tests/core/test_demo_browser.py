@@ -42,12 +42,11 @@ from quartieri.notifications.models import Notification
 from quartieri.publishing import outbox
 from quartieri.publishing.demo_sandbox import Sandbox
 from quartieri.publishing.models import OutboxEntry
-from tests.campaigns.test_media import make_video
+from tests.campaigns.conftest import make_video
 from tests.conftest import isolated_settings, serial_live_server
 from tests.core.conftest import demo_load
 from tests.core.shared_tasks import SharedDummyBackend
-from tests.publishing.conftest import RUNNERS, drain, queue_backend
-from tests.publishing.test_sandbox import sandbox
+from tests.publishing.conftest import RUNNERS, drain, queue_backend, sandbox
 
 __all__ = ["sandbox"]  # the sandbox's fakes on free ports, tasks kept for the test to run
 

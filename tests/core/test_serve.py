@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import signal
-import socket
 
 import httpx
 import pytest
 
-from tests.processes import platform_env, quartieri, spawn, wait_for
+from tests.processes import answers, free_port, platform_env, quartieri, spawn, wait_for
 
 __all__ = ["platform_env"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def answers(url: str, status: int) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == status
-    except httpx.HTTPError:
-        return False
 
 
 @pytest.mark.slow

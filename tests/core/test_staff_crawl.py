@@ -24,7 +24,7 @@ from django.urls import Resolver404, resolve
 
 from quartieri.accounts.models import User
 from quartieri.core.demo import DEMO_PEOPLE
-from tests.test_italian import data_pages, english_left_with_data
+from tests.untranslated import data_pages, english_left_with_data
 
 PER_PATTERN = 2
 # The Django admin (linked from the people page) is the same generic views for every model:

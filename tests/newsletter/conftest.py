@@ -4,7 +4,6 @@ what it receives per recipient."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,12 +15,7 @@ from quartieri.channels.models import AccountGrant, ChannelAccount
 from quartieri.channels.registry import Platform
 from quartieri.newsletter.models import ConsentWording, NewsletterList, Subscriber, Subscription
 from quartieri.newsletter.sink import SinkHandler, sink_start
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.processes import free_port
 
 
 @pytest.fixture(autouse=True)

@@ -19,9 +19,8 @@ from pathlib import Path
 
 from quartieri.newsletter.journal import journal_read
 from quartieri.newsletter.smtp import TIMEOUT_SECONDS
-from tests.newsletter.conftest import free_port
 from tests.newsletter.fast_sink import FastSink
-from tests.processes import python, quartieri, wait_for
+from tests.processes import free_port, python, quartieri, wait_for
 from tests.publishing.reliability import Fleet
 
 SETUP = """

@@ -12,8 +12,8 @@ import pytest
 from quartieri.newsletter.models import SendBatch, Subscriber, Subscription
 from quartieri.newsletter.sending import batch_send
 from quartieri.newsletter.sink import SinkHandler, sink_start
-from tests.core.test_browser import axe_violations
-from tests.newsletter.conftest import free_port
+from tests.accessibility import axe_violations
+from tests.processes import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

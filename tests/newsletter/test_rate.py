@@ -16,7 +16,7 @@ from quartieri.newsletter.models import Delivery, RateWindow, SendBatch
 from quartieri.newsletter.sending import _rate_plan, batch_send
 from quartieri.newsletter.sink import SinkHandler, sink_start
 from quartieri.newsletter.smtp import SmtpServer
-from tests.newsletter.conftest import free_port
+from tests.processes import free_port
 
 R = 5
 

@@ -29,9 +29,8 @@ from django.conf import settings
 
 from quartieri.newsletter.journal import journal_read
 from tests.newsletter import reliability
-from tests.newsletter.conftest import free_port
 from tests.newsletter.fast_sink import FastSink
-from tests.processes import platform, python
+from tests.processes import free_port, platform, python
 
 ELIGIBLE = 20_000
 RESERVE = 50

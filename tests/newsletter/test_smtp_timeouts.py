@@ -15,7 +15,7 @@ from quartieri.lib.loop_thread import run_async
 from quartieri.newsletter import smtp
 from quartieri.newsletter.sink import SinkHandler, sink_start
 from quartieri.newsletter.smtp import Connection, Outcome, Outgoing, smtp_servers
-from tests.newsletter.conftest import free_port
+from tests.processes import free_port
 
 SHORT = 0.3  # every reply but the one after the end of data (smtp.TIMEOUT_SECONDS)
 HOLD = 1.0  # how long the server takes to answer the end of data

@@ -9,6 +9,7 @@ import pytest
 from quartieri.accounts.models import User
 from quartieri.places import selectors
 from quartieri.places.models import Tour
+from tests.accessibility import WCAG_AA
 
 
 def stop_names(page: Any) -> list[str]:
@@ -56,9 +57,6 @@ def test_map_loads_and_keyboard_reorders_a_stop(
     page.wait_for_load_state()
     assert stop_names(page) == ["Chiesa", "Torre", "Mulino"]
     assert [s.poi.name_it for s in selectors.tour_stops(tour=tour)] == ["Chiesa", "Torre", "Mulino"]
-
-
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 @pytest.mark.browser

@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from quartieri.audiences.services import catalogue_load
+from tests.accessibility import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def axe_violations(page) -> list[str]:
-    results = Axe().run(page, options=WCAG_AA)
-    return [
-        f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
-        for violation in results.response["violations"]
-    ]
 
 
 def test_an_analyst_plans_for_international_students_and_sees_the_curves(page, login, analyst):

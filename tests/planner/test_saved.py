@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from quartieri.campaigns.models import Campaign
 from quartieri.planner.models import SavedPlan
-from tests.planner.test_views import save_data
+from tests.planner.conftest import save_data
 
 
 def saved_plan(client) -> SavedPlan:

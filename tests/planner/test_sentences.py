@@ -7,7 +7,7 @@ from django.utils import translation
 
 from quartieri.planner.result import AudiencePlan, ChannelPlan, PlanResult, SourceRef
 from quartieri.planner.sentences import channel_sentence
-from tests.planner.test_views import scenario
+from tests.planner.conftest import scenario
 
 CENSIS = SourceRef(source="Censis 17th Communication Report via corriereuniv.it", year=2021)
 TIKTOK = ChannelPlan(

@@ -8,21 +8,9 @@ import pytest
 
 from quartieri.accounts.models import AuditEvent
 from quartieri.planner.models import SavedPlan
+from tests.planner.conftest import save_data, scenario
 
 URL = "/planner/"
-
-
-def scenario(prefix="a", **values):
-    data = {
-        f"{prefix}-audiences": ["international-students"],
-        f"{prefix}-budget": "10000",
-        f"{prefix}-weeks": "8",
-        f"{prefix}-hours_per_week": "10",
-        f"{prefix}-objective": "reach",
-        f"{prefix}-min_frequency": "3",
-    }
-    data.update({f"{prefix}-{k}": v for k, v in values.items()})
-    return data
 
 
 def test_the_page_needs_a_signed_in_person(client, catalogue):
@@ -86,26 +74,6 @@ def test_bad_values_give_a_form_error_not_a_crash(client_for, analyst, catalogue
     assert field in form.errors
     assert response.context["scenarios"][0]["plan"] is None
     assert 'aria-invalid="true"' in response.content.decode()
-
-
-def save_data(name="Spring plan", campaign="Milano quartieri 2021"):
-    inputs = {
-        "audiences": ["international-students"],
-        "budget": 10000,
-        "weeks": 8,
-        "hours_per_week": 10,
-        "objective": "reach",
-        "min_frequency": 3,
-        "purpose": "",
-        "channels": [],
-        "year": None,
-    }
-    return {
-        "scenario": "a",
-        "save-a-name": name,
-        "save-a-campaign": campaign,
-        "save-a-inputs": json.dumps(inputs),
-    }
 
 
 def test_an_analyst_cannot_save_a_plan(client_for, analyst, catalogue):

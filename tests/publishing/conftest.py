@@ -1,4 +1,5 @@
-"""Fakes for the publishing tests: real HTTP servers on 127.0.0.1, one per test."""
+"""Fakes for the publishing tests: real HTTP servers on 127.0.0.1, one per test; the task
+queue the outbox enqueues into; posts scheduled by hand; the demo sandbox."""
 
 from __future__ import annotations
 
@@ -11,14 +12,30 @@ import pytest
 from django.tasks import TaskResultStatus
 from django.utils import timezone, translation
 
-from quartieri.campaigns.models import Campaign, ContentItem
-from quartieri.channels.connectors.base import AccountAuth, AppCredentials
-from quartieri.channels.kinds.facebook.fake import FakeFacebook
+from quartieri.accounts.models import Role, User
+from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Variant
+from quartieri.channels.connectors.base import (
+    AccountAuth,
+    AppCredentials,
+    MediaItem,
+    MediaKind,
+    PostKind,
+    PostRequest,
+    TokenSet,
+)
+from quartieri.channels.kinds.facebook.client import FacebookConnector
+from quartieri.channels.kinds.facebook.fake import PAGE_ID, FakeFacebook
 from quartieri.channels.kinds.instagram.client import InstagramConnector
 from quartieri.channels.kinds.instagram.fake import IG_USER, FakeInstagram
-from quartieri.channels.kinds.tiktok.client import ChunkRule, TikTokConnector
+from quartieri.channels.kinds.tiktok.client import ChunkRule, TikTokConnector, TikTokOptions
 from quartieri.channels.kinds.tiktok.fake import FakeTikTok
+from quartieri.channels.models import ChannelAccount
+from quartieri.channels.services import credential_store
 from quartieri.publishing import outbox
+from quartieri.publishing.demo_sandbox import Sandbox, sandbox_build
+from quartieri.publishing.models import OutboxEntry
+from tests.channels.options import as_options
+from tests.conftest import make_person
 
 # Short enough that a "timeout after the side effect" fault costs a fraction of a second.
 FAST_TIMEOUT = httpx.Timeout(connect=2.0, read=0.5, write=2.0, pool=2.0)
@@ -149,3 +166,145 @@ def instagram(fake_instagram: FakeInstagram) -> Iterator[InstagramConnector]:
     )
     yield connector
     connector.close()
+
+
+@pytest.fixture
+def facebook(fake_facebook: FakeFacebook) -> Iterator[FacebookConnector]:
+    connector = FacebookConnector(
+        auth=AccountAuth(access_token="page-tok", account_id=PAGE_ID),
+        app=AppCredentials(client_id="fake-app", client_secret="fake-app-secret"),
+        base_url=fake_facebook.url,
+        timeout=FAST_TIMEOUT,
+    )
+    yield connector
+    connector.close()
+
+
+# --- Posts scheduled by hand and sent through the outbox ----------------------------------------
+@pytest.fixture
+def owner(db: None) -> User:
+    return make_person("giulia", Role.APPROVER, first_name="Giulia")
+
+
+def tiktok_account(handle: str, *, token: str, owner: User | None = None) -> ChannelAccount:
+    account = ChannelAccount.objects.create(platform="tiktok", handle=handle, owner=owner)
+    credential_store(
+        actor=None,
+        account=account,
+        tokens=TokenSet(access_token=token, refresh_token="fake-refresh-0"),
+    )
+    return account
+
+
+def scheduled_variant(
+    item: ContentItem, account: ChannelAccount, *, caption: str = "Baggio, slow", **extra: Any
+) -> Variant:
+    fields: dict[str, Any] = {"post_type": "video", "tiktok_privacy_level": "PUBLIC_TO_EVERYONE"}
+    if account.platform != "tiktok":
+        fields = {"post_type": "feed"}
+    variant = Variant.objects.create(
+        content_item=item,
+        account=account,
+        caption=caption,
+        status=Variant.Status.SCHEDULED,
+        scheduled_at=timezone.now() - dt.timedelta(minutes=1),
+        **as_options(fields | extra),
+    )
+    kind = "image" if account.platform == "instagram" else "video"
+    if account.platform != "facebook":
+        asset = MediaAsset.objects.create(
+            content_item=item,
+            kind=kind,
+            file=f"campaigns/media/{kind}-{variant.pk}.bin",
+            mime_type="video/mp4" if kind == "video" else "image/jpeg",
+            alt_text="Il parco delle Cave al tramonto",
+        )
+        variant.media.add(asset)
+    return variant
+
+
+def schedule(variant: Variant) -> OutboxEntry:
+    entry = outbox.outbox_schedule(variant_id=variant.pk)
+    assert entry is not None
+    return entry
+
+
+def refreshed(entry: OutboxEntry) -> OutboxEntry:
+    entry.refresh_from_db()
+    return entry
+
+
+# --- A TikTok video request (connector tests) --------------------------------------------------
+VIDEO_URL = "https://media.example.org/tour.mp4"
+
+
+def video_by_url(
+    text: str = "Tour of Borgo #quartieri q.example/abc",
+    privacy_level: str = "PUBLIC_TO_EVERYONE",
+    **options: bool,
+) -> PostRequest:
+    return PostRequest(
+        kind=PostKind.VIDEO,
+        text=text,
+        media=(MediaItem(kind=MediaKind.VIDEO, url=VIDEO_URL),),
+        options=TikTokOptions(privacy_level=privacy_level, **options),
+        marker="q.example/abc",
+    )
+
+
+# --- The demo sandbox: its fakes on free ports behind the real connectors -----------------------
+@pytest.fixture
+def sandbox(settings: Any) -> Iterator[Sandbox]:
+    """The sandbox's two servers on free ports, and a platform pointed at them."""
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+            "QUEUES": settings.TASK_QUEUES,
+        }
+    }
+    settings.SANDBOX = True
+    settings.PUBLISHING_MEDIA_URL = settings.SANDBOX_MEDIA_URL
+    settings.PUBLISHING_POLL_DELAYS = (0, 0, 0)
+    running = sandbox_build(port=0)
+    running.tiktok.processing_seconds = running.meta.processing_seconds = 0
+    running.start()
+    settings.TIKTOK_API_URL = running.tiktok.url
+    settings.META_GRAPH_URL = running.meta.url
+    queue_backend().clear()
+    yield running
+    running.stop()
+
+
+def connected(platform: str, handle: str, external_id: str = "") -> ChannelAccount:
+    account = ChannelAccount.objects.create(platform=platform, handle=handle)
+    credential_store(
+        actor=None,
+        account=account,
+        tokens=TokenSet(access_token=f"sandbox-{platform}"),
+        external_id=external_id,
+    )
+    return account
+
+
+def post(item: ContentItem, account: ChannelAccount, caption: str, **fields: Any) -> OutboxEntry:
+    variant = Variant.objects.create(
+        content_item=item,
+        account=account,
+        caption=caption,
+        status=Variant.Status.SCHEDULED,
+        scheduled_at=timezone.now() - dt.timedelta(minutes=1),
+        **as_options(fields),
+    )
+    if account.platform != "facebook":
+        kind = "video" if account.platform == "tiktok" else "image"
+        asset = MediaAsset.objects.create(
+            content_item=item,
+            kind=kind,
+            file=f"campaigns/media/isola.{'mp4' if kind == 'video' else 'jpg'}",
+            mime_type="video/mp4" if kind == "video" else "image/jpeg",
+            alt_text="La Stecca degli artigiani",
+        )
+        variant.media.add(asset)
+    entry = outbox.outbox_schedule(variant_id=variant.pk)
+    assert entry is not None
+    return entry

@@ -3,55 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from quartieri.campaigns.models import Variant
 from quartieri.channels.connectors.fakeserver import FaultKind
 from quartieri.channels.models import AccountGrant, AccountState
 from quartieri.publishing import outbox
-from quartieri.publishing.demo_sandbox import Sandbox, sandbox_build
 from quartieri.publishing.models import OutboxEntry
-from tests.publishing.test_sandbox import connected, drain, post
+from tests.accessibility import axe_violations
+from tests.publishing.conftest import connected, drain, post
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 State = OutboxEntry.State
-
-
-def axe_violations(page: Any) -> list[str]:
-    results = Axe().run(page, options=WCAG_AA)
-    return [
-        f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
-        for violation in results.response["violations"]
-    ]
-
-
-@pytest.fixture
-def sandbox(settings: Any) -> Iterator[Sandbox]:
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
-            "QUEUES": settings.TASK_QUEUES,
-        }
-    }
-    settings.SANDBOX = True
-    settings.PUBLISHING_MEDIA_URL = settings.SANDBOX_MEDIA_URL
-    settings.PUBLISHING_POLL_DELAYS = (0, 0, 0)
-    running = sandbox_build(port=0)
-    running.tiktok.processing_seconds = running.meta.processing_seconds = 0
-    running.start()
-    settings.TIKTOK_API_URL = running.tiktok.url
-    settings.META_GRAPH_URL = running.meta.url
-    from quartieri.publishing import tasks
-
-    tasks.publish_entry.get_backend().clear()
-    yield running
-    running.stop()
 
 
 def test_an_approver_sends_a_failed_post_again_and_sees_it_in_the_sandbox(

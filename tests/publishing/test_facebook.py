@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from django.utils import timezone
 
 from quartieri.channels.connectors.base import (
     AccountAuth,
-    AppCredentials,
     MaybeSubmitted,
     MediaItem,
     MediaKind,
@@ -23,22 +20,10 @@ from quartieri.channels.connectors.base import (
 )
 from quartieri.channels.connectors.fakeserver import FaultKind
 from quartieri.channels.kinds.facebook.client import FacebookConnector, FacebookOptions
-from quartieri.channels.kinds.facebook.fake import PAGE_ID, FakeFacebook
+from quartieri.channels.kinds.facebook.fake import PAGE_ID
 from tests.publishing.conftest import FAST_TIMEOUT
 
 TEXT = "Walk the Borgo this Sunday q.example/fb1"
-
-
-@pytest.fixture
-def facebook(fake_facebook: FakeFacebook) -> Iterator[FacebookConnector]:
-    connector = FacebookConnector(
-        auth=AccountAuth(access_token="page-tok", account_id=PAGE_ID),
-        app=AppCredentials(client_id="fake-app", client_secret="fake-app-secret"),
-        base_url=fake_facebook.url,
-        timeout=FAST_TIMEOUT,
-    )
-    yield connector
-    connector.close()
 
 
 def text_post(**options: str) -> PostRequest:

@@ -28,8 +28,14 @@ from quartieri.channels.kinds.instagram.fake import IG_USER, FakeInstagram, Fake
 from quartieri.channels.models import AccountState, ChannelAccount
 from quartieri.channels.services import credential_store
 from quartieri.publishing.models import OutboxEntry
-from tests.publishing.conftest import campaign_item
-from tests.publishing.test_outbox import drain, queued, refreshed, schedule, scheduled_variant
+from tests.publishing.conftest import (
+    campaign_item,
+    drain,
+    queued,
+    refreshed,
+    schedule,
+    scheduled_variant,
+)
 
 CAPTION = "Sunset over Borgo #quartieri q.example/ig1"
 

@@ -9,25 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from quartieri.channels.connectors.fakeserver import FakeServer
 from quartieri.channels.kinds.facebook.fake import PAGE_ID
 from quartieri.channels.kinds.instagram.fake import IG_USER, FakeInstagram
 from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from quartieri.channels.models import ChannelAccount, PlatformCredential
+from tests.accessibility import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def axe_violations(page: Any) -> list[str]:
-    results = Axe().run(page, options=WCAG_AA)
-    return [
-        f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
-        for violation in results.response["violations"]
-    ]
 
 
 def allow(page: Any, fake: FakeServer) -> None:

@@ -7,112 +7,38 @@ exact chain of tasks a worker would run; counts are read from the fakes' own rec
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 from django.core import mail
 from django.utils import timezone
 
-from quartieri.accounts.models import AuditEvent, Role, User
-from quartieri.campaigns.models import ContentItem, MediaAsset, Transition, Variant
+from quartieri.accounts.models import AuditEvent, Role
+from quartieri.campaigns.models import Transition, Variant
 from quartieri.channels import connection
 from quartieri.channels.connectors.base import MaybeSubmitted, TokenSet
 from quartieri.channels.connectors.fakeserver import FaultKind
 from quartieri.channels.kinds.facebook.fake import PAGE_ID, FakeFacebook
 from quartieri.channels.kinds.instagram.fake import FakeInstagram
-from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from quartieri.channels.models import AccountGrant, AccountState, ChannelAccount, PlatformCredential
 from quartieri.channels.services import credential_store
 from quartieri.notifications.models import Event, Notification
 from quartieri.publishing import outbox, payload
 from quartieri.publishing.models import OutboxEntry
-from tests.channels.options import as_options
 from tests.conftest import make_person
-from tests.publishing.conftest import campaign_item, drain, queue_backend, queued
+from tests.publishing.conftest import (
+    drain,
+    queue_backend,
+    queued,
+    refreshed,
+    schedule,
+    scheduled_variant,
+    tiktok_account,
+)
+from tests.publishing.outbox_setup import _outbox_settings, item, tiktok
 
+__all__ = ["_outbox_settings", "item", "tiktok"]  # fixtures used here
 pytestmark = pytest.mark.django_db(transaction=True)
 State = OutboxEntry.State
-
-
-@pytest.fixture(autouse=True)
-def _outbox_settings(settings: Any, fake_tiktok: FakeTikTok) -> None:
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
-            "QUEUES": settings.TASK_QUEUES,
-        }
-    }
-    settings.TIKTOK_API_URL = fake_tiktok.url
-    settings.TIKTOK_CLIENT_KEY = fake_tiktok.client_key
-    settings.TIKTOK_CLIENT_SECRET = fake_tiktok.client_secret
-    settings.PUBLISHING_MEDIA_URL = "https://media.example.org/"
-    settings.PUBLISHING_POLL_DELAYS = (0, 0, 0)
-    settings.PUBLISHING_RECONCILE_DELAY_SECONDS = 0
-    settings.PUBLISHING_HTTP_TIMEOUT_SECONDS = 0.5
-
-
-# --- Data -------------------------------------------------------------------------------------
-@pytest.fixture
-def item(db: None) -> ContentItem:
-    return campaign_item(title="Baggio – Parco delle Cave", this_year=True)
-
-
-@pytest.fixture
-def owner(db: None) -> User:
-    return make_person("giulia", Role.APPROVER, first_name="Giulia")
-
-
-def tiktok_account(handle: str, *, token: str, owner: User | None = None) -> ChannelAccount:
-    account = ChannelAccount.objects.create(platform="tiktok", handle=handle, owner=owner)
-    credential_store(
-        actor=None,
-        account=account,
-        tokens=TokenSet(access_token=token, refresh_token="fake-refresh-0"),
-    )
-    return account
-
-
-def scheduled_variant(
-    item: ContentItem, account: ChannelAccount, *, caption: str = "Baggio, slow", **extra: Any
-) -> Variant:
-    fields: dict[str, Any] = {"post_type": "video", "tiktok_privacy_level": "PUBLIC_TO_EVERYONE"}
-    if account.platform != "tiktok":
-        fields = {"post_type": "feed"}
-    variant = Variant.objects.create(
-        content_item=item,
-        account=account,
-        caption=caption,
-        status=Variant.Status.SCHEDULED,
-        scheduled_at=timezone.now() - dt.timedelta(minutes=1),
-        **as_options(fields | extra),
-    )
-    kind = "image" if account.platform == "instagram" else "video"
-    if account.platform != "facebook":
-        asset = MediaAsset.objects.create(
-            content_item=item,
-            kind=kind,
-            file=f"campaigns/media/{kind}-{variant.pk}.bin",
-            mime_type="video/mp4" if kind == "video" else "image/jpeg",
-            alt_text="Il parco delle Cave al tramonto",
-        )
-        variant.media.add(asset)
-    return variant
-
-
-@pytest.fixture
-def tiktok(item: ContentItem, owner: User) -> ChannelAccount:
-    return tiktok_account("@visit.quartieri", token="tok-a", owner=owner)
-
-
-def schedule(variant: Variant) -> OutboxEntry:
-    entry = outbox.outbox_schedule(variant_id=variant.pk)
-    assert entry is not None
-    return entry
-
-
-def refreshed(entry: OutboxEntry) -> OutboxEntry:
-    entry.refresh_from_db()
-    return entry
 
 
 # --- Tests ------------------------------------------------------------------------------------

@@ -19,20 +19,17 @@ from django.utils import timezone
 from quartieri.core.workers import heartbeat_beat
 from quartieri.publishing import outbox, periodic
 from quartieri.publishing.models import OutboxEntry
-from tests.publishing.test_outbox import (
-    _outbox_settings,
+from tests.publishing.conftest import (
     drain,
-    item,
-    owner,
     queue_backend,
     queued,
     refreshed,
     schedule,
     scheduled_variant,
-    tiktok,
 )
+from tests.publishing.outbox_setup import _outbox_settings, item, tiktok
 
-__all__ = ["_outbox_settings", "item", "owner", "tiktok"]
+__all__ = ["_outbox_settings", "item", "tiktok"]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 State = OutboxEntry.State

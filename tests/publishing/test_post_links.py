@@ -15,13 +15,8 @@ from quartieri.channels.models import ChannelAccount
 from quartieri.channels.services import credential_store
 from quartieri.publishing import outbox
 from quartieri.publishing.models import OutboxEntry
-from tests.publishing.test_outbox import (
-    _outbox_settings,  # noqa: F401 - the outbox's task backend and fakes' settings
-    drain,
-    queued,
-    refreshed,
-    scheduled_variant,
-)
+from tests.publishing.conftest import drain, queued, refreshed, scheduled_variant
+from tests.publishing.outbox_setup import _outbox_settings  # noqa: F401 - the outbox tests' settings
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,7 +15,7 @@ from quartieri.channels.connectors import base
 from quartieri.channels.connectors.base import ReconcileQuery
 from quartieri.channels.kinds.instagram.fake import FakeInstagram, FakeMedia
 from quartieri.channels.kinds.tiktok.fake import FakeTikTok
-from tests.publishing.test_tiktok import video_by_url
+from tests.publishing.conftest import video_by_url
 
 HOUR_MS = 3_600_000
 

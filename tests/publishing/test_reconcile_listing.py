@@ -26,22 +26,19 @@ from quartieri.channels.models import ChannelAccount
 from quartieri.channels.services import credential_store
 from quartieri.publishing import outbox, payload
 from quartieri.publishing.models import OutboxEntry
-from tests.publishing.test_facebook import facebook
-from tests.publishing.test_outbox import (
-    _outbox_settings,
+from tests.publishing.conftest import (
     drain,
-    item,
-    owner,
     queue_backend,
     queued,
     refreshed,
     schedule,
     scheduled_variant,
     tiktok_account,
+    video_by_url,
 )
-from tests.publishing.test_tiktok import video_by_url
+from tests.publishing.outbox_setup import _outbox_settings, item
 
-__all__ = ["_outbox_settings", "facebook", "item", "owner"]  # fixtures used here
+__all__ = ["_outbox_settings", "item"]  # fixtures used here
 pytestmark = pytest.mark.django_db(transaction=True)
 State = OutboxEntry.State
 ALL_LEVELS = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"]

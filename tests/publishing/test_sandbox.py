@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -15,15 +14,11 @@ from django.test import Client
 from django.utils import timezone
 
 from quartieri.campaigns.models import ContentItem, MediaAsset, Variant
-from quartieri.channels.connectors.base import TokenSet
 from quartieri.channels.kinds.tiktok.fake import FakeTikTok
 from quartieri.channels.models import ChannelAccount, PlatformCredential
-from quartieri.channels.services import credential_store
-from quartieri.publishing import outbox
-from quartieri.publishing.demo_sandbox import Sandbox, sandbox_build
+from quartieri.publishing.demo_sandbox import Sandbox
 from quartieri.publishing.models import OutboxEntry
-from tests.channels.options import as_options
-from tests.publishing.conftest import drain, queue_backend
+from tests.publishing.conftest import connected, drain, post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 State = OutboxEntry.State
@@ -31,66 +26,9 @@ IG_USER = "17841400000000123"
 PAGE = "104000000000777"
 
 
-@pytest.fixture
-def sandbox(settings: Any) -> Iterator[Sandbox]:
-    """The sandbox's two servers on free ports, and a platform pointed at them."""
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
-            "QUEUES": settings.TASK_QUEUES,
-        }
-    }
-    settings.SANDBOX = True
-    settings.PUBLISHING_MEDIA_URL = settings.SANDBOX_MEDIA_URL
-    settings.PUBLISHING_POLL_DELAYS = (0, 0, 0)
-    running = sandbox_build(port=0)
-    running.tiktok.processing_seconds = running.meta.processing_seconds = 0
-    running.start()
-    settings.TIKTOK_API_URL = running.tiktok.url
-    settings.META_GRAPH_URL = running.meta.url
-    queue_backend().clear()
-    yield running
-    running.stop()
-
-
 def english(client: Client) -> Client:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
-
-
-def connected(platform: str, handle: str, external_id: str = "") -> ChannelAccount:
-    account = ChannelAccount.objects.create(platform=platform, handle=handle)
-    credential_store(
-        actor=None,
-        account=account,
-        tokens=TokenSet(access_token=f"sandbox-{platform}"),
-        external_id=external_id,
-    )
-    return account
-
-
-def post(item: ContentItem, account: ChannelAccount, caption: str, **fields: Any) -> OutboxEntry:
-    variant = Variant.objects.create(
-        content_item=item,
-        account=account,
-        caption=caption,
-        status=Variant.Status.SCHEDULED,
-        scheduled_at=timezone.now() - dt.timedelta(minutes=1),
-        **as_options(fields),
-    )
-    if account.platform != "facebook":
-        kind = "video" if account.platform == "tiktok" else "image"
-        asset = MediaAsset.objects.create(
-            content_item=item,
-            kind=kind,
-            file=f"campaigns/media/isola.{'mp4' if kind == 'video' else 'jpg'}",
-            mime_type="video/mp4" if kind == "video" else "image/jpeg",
-            alt_text="La Stecca degli artigiani",
-        )
-        variant.media.add(asset)
-    entry = outbox.outbox_schedule(variant_id=variant.pk)
-    assert entry is not None
-    return entry
 
 
 @pytest.fixture

@@ -13,15 +13,9 @@ import httpx
 import pytest
 
 from quartieri.publishing.demo import LIVE_CAPTION
-from tests.processes import platform_env, python, quartieri, spawn, wait_for
+from tests.processes import free_port, platform_env, python, quartieri, spawn, wait_for
 
 __all__ = ["platform_env"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def free_pair() -> int:

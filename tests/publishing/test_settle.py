@@ -22,7 +22,7 @@ from quartieri.publishing import outbox
 from quartieri.publishing.models import OutboxEntry
 from tests.conftest import make_person
 from tests.publishing.conftest import drain, queue_backend
-from tests.publishing.test_recovery import (  # noqa: F401 - fixtures shared with retry/reconcile
+from tests.publishing.recovery_setup import (  # noqa: F401 - fixtures shared with retry/reconcile
     Untouched,
     _publishing_settings,
     failed,

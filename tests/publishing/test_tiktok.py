@@ -20,24 +20,9 @@ from quartieri.channels.connectors.base import (
 )
 from quartieri.channels.connectors.fakeserver import FaultKind
 from quartieri.channels.kinds.tiktok.client import ChunkRule, TikTokConnector, TikTokOptions
-from tests.publishing.conftest import FAST_TIMEOUT
+from tests.publishing.conftest import FAST_TIMEOUT, VIDEO_URL, video_by_url
 
-VIDEO_URL = "https://media.example.org/tour.mp4"
 PUBLIC = TikTokOptions(privacy_level="PUBLIC_TO_EVERYONE")
-
-
-def video_by_url(
-    text: str = "Tour of Borgo #quartieri q.example/abc",
-    privacy_level: str = "PUBLIC_TO_EVERYONE",
-    **options: bool,
-) -> PostRequest:
-    return PostRequest(
-        kind=PostKind.VIDEO,
-        text=text,
-        media=(MediaItem(kind=MediaKind.VIDEO, url=VIDEO_URL),),
-        options=TikTokOptions(privacy_level=privacy_level, **options),
-        marker="q.example/abc",
-    )
 
 
 def poll(connector: TikTokConnector, publish_id: str, attempts: int = 10):

@@ -21,6 +21,7 @@ from pytest_django.live_server_helper import LiveServer
 from quartieri.accounts.models import User
 from quartieri.screens import services, slides
 from quartieri.screens.models import Display, Play, Playlist, Slide
+from tests.accessibility import WCAG_AA
 from tests.conftest import serial_live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -217,9 +218,6 @@ def test_the_playlist_editor_works_by_keyboard_alone(
         page.locator('[data-testid="save"]').press("Enter")
     assert _rows(page) == ["B", "A"]
     assert [item.slide.name for item in playlist.items.order_by("position")] == ["B", "A"]
-
-
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 def test_the_screens_pages_pass_axe(

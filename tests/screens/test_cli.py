@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from quartieri.screens import services
 from quartieri.screens.models import Display, Slide
-from tests.core.test_cli import run
+from tests.processes import run
 from tests.screens.conftest import play
 
 pytestmark = pytest.mark.django_db
