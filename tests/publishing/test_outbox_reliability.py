@@ -62,7 +62,7 @@ def test_sixty_posts_survive_faults_and_a_killed_worker(platform_env):
     # settle went through its page and is audited with her name and what she gave.
     assert outcome.settle_problems == []
     assert (outcome.missing, outcome.states) == (0, {"published": POSTS})
-    assert len(outcome.audited) == len(outcome.left_for_person)
+    assert len(outcome.audited) == len(outcome.pressed) >= len(outcome.left_for_person)
     # The faults did strike: refused and rate-limited creates were sent again on Facebook
     # (a third of the posts), and were not duplicated.
     assert outcome.calls["facebook feed"] > POSTS // 3
