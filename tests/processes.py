@@ -107,20 +107,22 @@ def python(
 
 
 def python_process(
-    env: dict[str, str], code: str, *, settings_module: str = "quartieri.settings"
+    env: dict[str, str], code: str, *, log: Path, settings_module: str = "quartieri.settings"
 ) -> subprocess.Popen[str]:
     """``code`` started in a Django process of the platform, its input and output piped: it
-    starts up now and is handed what it needs later (``communicate``)."""
+    starts up now and is handed what it needs later. What it logs goes to ``log`` (a pipe
+    nobody reads would fill up and stop it)."""
     script = "import django; django.setup()\n" + code
-    return subprocess.Popen(
-        [sys.executable, "-c", script],
-        cwd=REPO,
-        env={**env, "DJANGO_SETTINGS_MODULE": settings_module},
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    with log.open("a") as errors:
+        return subprocess.Popen(
+            [sys.executable, "-c", script],
+            cwd=REPO,
+            env={**env, "DJANGO_SETTINGS_MODULE": settings_module},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
 
 
 def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:

@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from quartieri.channels.connectors.fakeserver import FakeRequest, FakeResponse, Fault, FaultKind
@@ -581,7 +582,9 @@ def run(
             return found
 
         fleet = Fleet(env, workers, threads)
-        person = python_process(env, SETTLE, settings_module=env["DJANGO_SETTINGS_MODULE"])
+        log = Path(env["QUARTIERI_DATA_DIR"]) / "person.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        person = python_process(env, SETTLE, log=log, settings_module=env["DJANGO_SETTINGS_MODULE"])
         started = time.monotonic()
         fleet.start()
         try:
@@ -600,7 +603,7 @@ def run(
                 plan = person_looks(tiktok, facebook, final["entries"])
                 if not plan:
                     break
-                pressed += person_settles(person, plan)
+                pressed += person_settles(person, plan, log=log)
                 final = _wait_until(
                     env, on_platform, posts, settled, timeout=timeout,
                     what="every post a person had sent again published or left for her",
@@ -677,7 +680,9 @@ def person_looks(
     return plan
 
 
-def person_settles(person: subprocess.Popen[str], plan: list[list[str]]) -> list[dict[str, Any]]:
+def person_settles(
+    person: subprocess.Popen[str], plan: list[list[str]], *, log: Path
+) -> list[dict[str, Any]]:
     """She says on each post's page what she saw (``person``: the SETTLE process, run with
     the workers' settings, since the wait before "missing" is theirs): "it is there" with
     its id or address, or "it is missing, send again"."""
@@ -689,7 +694,7 @@ def person_settles(person: subprocess.Popen[str], plan: list[list[str]]) -> list
     line = person.stdout.readline() if ready else ""
     if not line:
         person.kill()
-        raise AssertionError(f"the person's settling failed:\n{person.communicate()[1]}")
+        raise AssertionError(f"the person's settling failed:\n{log.read_text()[-3000:]}")
     pressed: list[dict[str, Any]] = json.loads(line)
     return pressed
 
