@@ -110,18 +110,43 @@ def _end_groups(data_dir: str) -> None:
 
 
 def python(
-    env: dict[str, str], code: str, *, timeout: float = 60
+    env: dict[str, str],
+    code: str,
+    *,
+    timeout: float = 60,
+    settings_module: str = "quartieri.settings",
 ) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a Django process of the platform (``settings_module``: the settings
+    it runs with, e.g. the workers' own when what it does depends on their waits)."""
     script = "import django; django.setup()\n" + code
     return subprocess.run(
         [sys.executable, "-c", script],
         cwd=REPO,
-        env={**env, "DJANGO_SETTINGS_MODULE": "quartieri.settings"},
+        env={**env, "DJANGO_SETTINGS_MODULE": settings_module},
         capture_output=True,
         text=True,
         timeout=timeout,
         check=True,
     )
+
+
+def python_process(
+    env: dict[str, str], code: str, *, log: Path, settings_module: str = "quartieri.settings"
+) -> subprocess.Popen[str]:
+    """``code`` started in a Django process of the platform, its input and output piped: it
+    starts up now and is handed what it needs later. What it logs goes to ``log`` (a pipe
+    nobody reads would fill up and stop it)."""
+    script = "import django; django.setup()\n" + code
+    with log.open("a") as errors:
+        return subprocess.Popen(
+            [sys.executable, "-c", script],
+            cwd=REPO,
+            env={**env, "DJANGO_SETTINGS_MODULE": settings_module},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
 
 
 def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:

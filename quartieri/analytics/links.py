@@ -218,10 +218,11 @@ def short_url(link: Link) -> str:
     return f"{_short_url_base()}{link.code}"
 
 
-def short_url_width() -> int:
-    """How many characters a short URL of ``link_for`` has (its codes are all CODE_LENGTH
-    long): the room a post's link takes in its text (publishing.payload.added_text)."""
-    return len(_short_url_base()) + CODE_LENGTH
+def short_url_shape() -> str:
+    """A short URL of ``link_for`` as long as every one is (its codes are all CODE_LENGTH
+    long), its code filled in: the room a post's link takes in its text, as the platform
+    counts it (publishing.payload.added_text)."""
+    return f"{_short_url_base()}{'l' * CODE_LENGTH}"
 
 
 def link_for(

@@ -28,7 +28,6 @@ from quartieri.channels.rules import (
     RuleFailure,
     Span,
     TextUnit,
-    text_length,
 )
 
 _HASHTAG = re.compile(r"#(\w+)")
@@ -208,9 +207,7 @@ def text_checks(variant: Variant, rules: PlatformRules) -> list[TextCheck]:
     """Each text the platform limits for this post: what approval checks and what the
     editor's live counter counts."""
     text = composed_caption(variant)
-    added = text_length(
-        kind_for(variant.account.platform).added_text(variant=variant), rules.text_unit
-    )
+    added = rules.length(kind_for(variant.account.platform).added_text(variant=variant))
     is_photo = variant.post_type == "photo"
     if is_photo and rules.photo_description_max:
         # A TikTok photo post has a title and a description; video and elsewhere a caption.
@@ -235,7 +232,7 @@ def _sent_text(field: str, text: str, limit: Limit | None, added: int) -> TextCh
 def _texts(variant: Variant, rules: PlatformRules) -> Iterator[RuleFailure]:
     unit = text_unit_label(rules)
     for check in text_checks(variant, rules):
-        length = text_length(check.text, rules.text_unit)
+        length = rules.length(check.text)
         if check.limit is not None and length > check.limit.value:
             yield _over(check.field, length, check.limit, unit, rules.label, check.reserved)
 

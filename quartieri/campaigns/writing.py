@@ -35,7 +35,7 @@ from quartieri.channels.base import Capability, OptionsError, option_field_name
 from quartieri.channels.models import Language
 from quartieri.channels.preview import Preview
 from quartieri.channels.registry import kind_for
-from quartieri.channels.rules import RuleFailure, text_length
+from quartieri.channels.rules import RuleFailure
 from quartieri.lib.destinations import SETTING, allowed_destinations, refused_host
 from quartieri.lib.textdiff import DiffPart, diff_changed, word_diff
 
@@ -101,7 +101,7 @@ def draft_counters(variant: Variant) -> list[Counter]:
     counters = [
         Counter(
             check.field,
-            text_length(check.text, rules.text_unit),
+            rules.length(check.text),
             check.limit.value if check.limit else None,
             unit,
             reserved=check.reserved,

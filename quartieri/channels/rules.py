@@ -7,6 +7,7 @@ reference documents no limit for that kind, so quartieri does not invent one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
@@ -79,6 +80,9 @@ class PlatformRules:
     label: str
     post_types: frozenset[str]
     text_unit: TextUnit = TextUnit.CHARACTERS
+    # How the platform counts a text, when not simply in ``text_unit`` (Mastodon: every
+    # link counts 23 characters whatever its length): ``length`` then uses it.
+    text_counter: Callable[[str], int] | None = None
     caption_max: Limit | None = None
     photo_title_max: Limit | None = None
     photo_description_max: Limit | None = None
@@ -107,6 +111,12 @@ class PlatformRules:
     # (the connectors check again), so drafts are told, submit and approval refuse it.
     media_count_min: dict[str, Limit] = field(default_factory=dict)  # per post type
     media_kinds: dict[str, Choice] = field(default_factory=dict)  # per post type
+
+    def length(self, text: str) -> int:
+        """``text`` counted as the platform counts it against its text limits."""
+        if self.text_counter is not None:
+            return self.text_counter(text)
+        return text_length(text, self.text_unit)
 
 
 @dataclass(frozen=True)

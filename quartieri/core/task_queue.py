@@ -2,7 +2,7 @@
 
 Django's task API can enqueue a task and look one up by id, but cannot list what a queue
 holds. A sweeper that must tell "this work is waiting its turn" from "this work's task was
-lost" (``quartieri.publishing.outbox.outbox_sweep``) needs that list, so it is read here
+lost" (``quartieri.publishing.sweep.outbox_sweep``) needs that list, so it is read here
 from each backend quartieri runs on: the database (django-tasks-db), RQ on Redis, and
 Django's in-memory dummy backend used by the tests.
 """

@@ -37,8 +37,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
-from django.tasks import Task
+from django.db.models import F
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -70,7 +69,6 @@ from quartieri.channels.connectors.base import (
 )
 from quartieri.channels.models import AccountState
 from quartieri.channels.registry import kind_for
-from quartieri.core.task_queue import pending_tasks
 from quartieri.core.workers import live_worker_ids
 from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.payload import (
@@ -132,12 +130,6 @@ def next_poll_after(polls: int) -> timedelta:
     return timedelta(seconds=min(cap, first * 2 ** min(max(polls - 1, 0), 30)))
 
 
-def sweep_grace() -> timedelta:
-    """How long an entry stays untouched before the sweep looks for its task (and the
-    staff pages call a scheduled post late)."""
-    return setting_seconds("PUBLISHING_SWEEP_GRACE_SECONDS", 300)
-
-
 def reconcile_delay() -> timedelta:
     """How long after a send the platform is first asked about a post whose outcome is not
     known: a request that timed out may still be on its way, and looking earlier could
@@ -155,7 +147,7 @@ def _plain(reason: str | Promise, action: str | Promise) -> str:
     return f"{reason} {action}".strip()
 
 
-def _enqueue(name: str, *, run_after: datetime | None = None, **kwargs: int) -> None:
+def enqueue_task(name: str, *, run_after: datetime | None = None, **kwargs: int) -> None:
     """Enqueue a publishing task once the current transaction commits."""
     from quartieri.publishing import tasks  # tasks import this module
 
@@ -165,8 +157,8 @@ def _enqueue(name: str, *, run_after: datetime | None = None, **kwargs: int) -> 
     transaction.on_commit(partial(task.enqueue, **kwargs))
 
 
-def _enqueue_publish(entry: OutboxEntry, *, run_after: datetime | None = None) -> None:
-    _enqueue(
+def enqueue_publish(entry: OutboxEntry, *, run_after: datetime | None = None) -> None:
+    enqueue_task(
         "publish_entry",
         run_after=run_after or entry.due_at,
         entry_id=entry.pk,
@@ -175,11 +167,11 @@ def _enqueue_publish(entry: OutboxEntry, *, run_after: datetime | None = None) -
 
 
 def _enqueue_reconcile(entry: OutboxEntry) -> None:
-    _enqueue("reconcile_entry", run_after=timezone.now() + reconcile_delay(), entry_id=entry.pk)
+    enqueue_task("reconcile_entry", run_after=timezone.now() + reconcile_delay(), entry_id=entry.pk)
 
 
-def _enqueue_poll(entry: OutboxEntry, *, run_after: datetime | None = None) -> None:
-    _enqueue("poll_entry", run_after=run_after or timezone.now(), entry_id=entry.pk)
+def enqueue_poll(entry: OutboxEntry, *, run_after: datetime | None = None) -> None:
+    enqueue_task("poll_entry", run_after=run_after or timezone.now(), entry_id=entry.pk)
 
 
 def _update(entry: OutboxEntry, **fields: Any) -> None:
@@ -210,7 +202,7 @@ def _locked(entry_id: int) -> OutboxEntry | None:
     return rows.first()
 
 
-def _held_by_other(entry: OutboxEntry, *, worker: str, live: set[str]) -> bool:
+def held_by_other(entry: OutboxEntry, *, worker: str, live: set[str]) -> bool:
     """Whether another task is working on the entry right now.
 
     A claim counts while its worker beats its heartbeat and for at most the lease: a task
@@ -230,7 +222,7 @@ def outbox_take(entry: OutboxEntry, *, worker: str, live: set[str] | None = None
     A compare-and-swap on the state and claim read: another taking the entry meanwhile
     wins. ``live``: the live workers when the caller read them already.
     """
-    if _held_by_other(entry, worker=worker, live=live_worker_ids() if live is None else live):
+    if held_by_other(entry, worker=worker, live=live_worker_ids() if live is None else live):
         return False
     taken = OutboxEntry.objects.filter(
         pk=entry.pk, state=entry.state, claimed_by=entry.claimed_by
@@ -294,7 +286,7 @@ def outbox_schedule(*, variant_id: int) -> OutboxEntry | None:
             publish_id="",
             claimed_by="",
         )
-    _enqueue_publish(entry)
+    enqueue_publish(entry)
     return entry
 
 
@@ -365,9 +357,9 @@ def _claim(*, entry_id: int, version: int, worker: str) -> _Claim:
         if entry.state == State.SUBMITTING:
             return _Claim(None, _found_submitting(entry, worker=worker, live=live))
         if entry.state == State.SUBMITTED:
-            if _held_by_other(entry, worker=worker, live=live):
+            if held_by_other(entry, worker=worker, live=live):
                 return _Claim(None, Step.BUSY)
-            _enqueue_poll(entry)  # a worker died while polling: carry on
+            enqueue_poll(entry)  # a worker died while polling: carry on
             return _Claim(None, _now_in(entry))
         if entry.state != State.SCHEDULED:
             return _Claim(None, _now_in(entry))
@@ -390,7 +382,7 @@ def _claim(*, entry_id: int, version: int, worker: str) -> _Claim:
             paused_until = AccountState.objects.get(account_id=entry.account_id).paused_until
             assert paused_until is not None  # noqa: S101 (gate checked it)
             _update(entry, due_at=paused_until)
-            _enqueue_publish(entry)
+            enqueue_publish(entry)
             return _Claim(None, Step.PAUSED)
         claimed = OutboxEntry.objects.filter(
             pk=entry.pk, state=State.SCHEDULED, version=version
@@ -410,7 +402,7 @@ def _claim(*, entry_id: int, version: int, worker: str) -> _Claim:
 
 def _found_submitting(entry: OutboxEntry, *, worker: str, live: set[str]) -> Step:
     """A row left in submitting: its submit may or may not have reached the platform."""
-    if _held_by_other(entry, worker=worker, live=live):
+    if held_by_other(entry, worker=worker, live=live):
         return Step.BUSY  # its worker is alive and still sending
     _update(
         entry,
@@ -522,7 +514,7 @@ def _rate_limited(entry: OutboxEntry, worker: str, error: RateLimited) -> Step:
             )
             % {"time": timezone.localtime(until).strftime("%Y-%m-%d %H:%M")},
         )
-        _enqueue_publish(entry)
+        enqueue_publish(entry)
     return Step.RATE_LIMITED
 
 
@@ -548,7 +540,7 @@ def _retry_later(entry: OutboxEntry, worker: str, detail: str) -> Step:
             claimed_by="",
             last_error=_("The platform could not be reached; quartieri will try again."),
         )
-        _enqueue_publish(entry)
+        enqueue_publish(entry)
     return Step.RETRY
 
 
@@ -657,7 +649,7 @@ def _handover(entry: OutboxEntry, worker: str, *, run_after: datetime) -> Step:
         if not _mine(entry, worker):
             return _now_in(entry)
         _update(entry, claimed_by="")
-        _enqueue_poll(entry, run_after=run_after)
+        enqueue_poll(entry, run_after=run_after)
     return Step.POLLING
 
 
@@ -725,7 +717,7 @@ def _settle(entry: OutboxEntry, worker: str, result: ReconcileResult) -> Step:
             )
         elif entry.publish_id and result.state in (PublishState.PROCESSING, PublishState.READY):
             _update(entry, state=State.SUBMITTED, claimed_by="", last_error="")
-            _enqueue_poll(entry)
+            enqueue_poll(entry)
         elif not result.found:
             # The platform says there is no such post: a fresh submit cannot duplicate it.
             _resubmit(entry)
@@ -748,7 +740,7 @@ def _resubmit(entry: OutboxEntry) -> None:
         claimed_by="",
         last_error="",
     )
-    _enqueue_publish(entry)
+    enqueue_publish(entry)
 
 
 # A person settles an unconfirmed post (publishing.recovery): the caller holds the entry,
@@ -776,90 +768,3 @@ def _leave_for_person(entry: OutboxEntry, worker: str, message: str) -> Step:
         if _mine(entry, worker):
             _update(entry, claimed_by="", last_error=message)
     return _now_in(entry)
-
-
-# --- Sweep -----------------------------------------------------------------------------------------
-# The task that moves an entry on from each state in which it waits for a worker (the other
-# states are final). A publish task counts only for the entry's current version (an older
-# one does nothing); one finding a post already sent polls it.
-NEXT_TASKS = {
-    State.SCHEDULED: ("publish_entry",),
-    State.SUBMITTING: ("publish_entry",),
-    State.SUBMITTED: ("poll_entry", "publish_entry"),
-    State.UNCONFIRMED: ("reconcile_entry",),
-}
-
-
-def outbox_sweep(*, now: datetime | None = None) -> int:
-    """Enqueue again the next task of every entry whose task was lost; returns how many.
-
-    A task is lost when its process died between a commit and the enqueue after it, or
-    when it ended with an unexpected exception (the backend does not retry it). An entry
-    untouched for ``PUBLISHING_SWEEP_GRACE_SECONDS`` is looked up in the task queue: while
-    a task that moves it on waits there (however long the queue, e.g. a backlog of
-    thousands of posts due at once) or runs, nothing is added. An ``unconfirmed`` entry
-    with no check pending (a person was asked to look) is checked again every
-    ``PUBLISHING_RECHECK_SECONDS``. Enqueueing twice is harmless: each task claims its
-    entry by state and version first. Every worker runs this every few minutes
-    (``publishing.periodic``).
-    """
-    now = now or timezone.now()
-    quiet = _quiet_entries(now=now)
-    if not quiet.exists():
-        return 0
-    # The queue is read before the entries: an entry whose task ran in between has been
-    # touched since, and is no longer quiet.
-    waiting = _waiting_tasks()
-    live = live_worker_ids(now=now)
-    enqueued = 0
-    for entry in quiet:
-        names = NEXT_TASKS[State(entry.state)]
-        if _held_by_other(entry, worker="", live=live) or any(
-            _task_key(name, entry) in waiting for name in names
-        ):
-            continue
-        logger.warning("Outbox entry %s (%s) had no task: enqueued again", entry.pk, entry.state)
-        _enqueue_next(entry, names[0], now=now)
-        enqueued += 1
-    logger.info("Outbox sweep: %s task(s) enqueued again, %s waiting", enqueued, len(waiting))
-    return enqueued
-
-
-def _quiet_entries(*, now: datetime) -> QuerySet[OutboxEntry]:
-    grace = now - sweep_grace()
-    recheck = now - setting_seconds("PUBLISHING_RECHECK_SECONDS", 3600)
-    moving = [state for state in NEXT_TASKS if state != State.UNCONFIRMED]
-    # Only what the sweep reads: in a backlog these are thousands of rows, every sweep.
-    return (
-        OutboxEntry.objects.filter(
-            Q(state__in=moving, updated_at__lt=grace)
-            | Q(state=State.UNCONFIRMED, updated_at__lt=min(grace, recheck))
-        )
-        .only("state", "version", "due_at", "claimed_by", "claimed_at")
-        .order_by("pk")
-    )
-
-
-def _task_key(name: str, entry: OutboxEntry) -> tuple[str, int, int | None]:
-    return (name, entry.pk, entry.version if name == "publish_entry" else None)
-
-
-def _waiting_tasks() -> set[tuple[str, int, int | None]]:
-    from quartieri.publishing import tasks  # tasks import this module
-
-    movers: list[Task[Any, Any]] = [tasks.publish_entry, tasks.poll_entry, tasks.reconcile_entry]
-    keys: set[tuple[str, int, int | None]] = set()
-    for pending in pending_tasks(tasks=movers):
-        name = pending.path.rsplit(".", 1)[1]
-        version = pending.kwargs.get("version") if name == "publish_entry" else None
-        keys.add((name, int(pending.kwargs["entry_id"]), version))
-    return keys
-
-
-def _enqueue_next(entry: OutboxEntry, name: str, *, now: datetime) -> None:
-    if name == "publish_entry":
-        _enqueue_publish(entry, run_after=max(entry.due_at, now))
-    elif name == "poll_entry":
-        _enqueue_poll(entry, run_after=now)
-    else:
-        _enqueue("reconcile_entry", run_after=now, entry_id=entry.pk)

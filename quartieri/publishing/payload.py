@@ -35,7 +35,7 @@ from quartieri.publishing.models import OutboxEntry
 # Tracked links are the analytics app's, a layer above publishing: named by dotted path and
 # resolved when used (as channels.base.OUTBOX_DELIVERY), so the layers contract holds.
 LINK_MAKER = "quartieri.analytics.links.link_for"
-LINK_WIDTH = "quartieri.analytics.links.short_url_width"
+LINK_SHAPE = "quartieri.analytics.links.short_url_shape"
 
 # A marker's token (``<entry id>-<random>``) always has this many characters, so the room it
 # takes in a caption is known before the entry exists: ids of up to 10 digits keep at least
@@ -60,10 +60,13 @@ def entry_marker(entry: OutboxEntry) -> str:
 
 def added_text(*, variant: PostFacts) -> str:
     """What the outbox adds to a post's text, at its longest (``ChannelKind.added_text``):
-    the tracked link's line when the post has a link, and the marker's line. Both are ASCII,
-    so they count the same in characters and in UTF-16 units."""
-    lines = ["l" * int(import_string(LINK_WIDTH)())] if variant.link else []
-    lines.append("m" * (len(_marker_base()) + MARKER_TOKEN_WIDTH))
+    the tracked link's line when the post has a link, and the marker's line. Each is its
+    address as it goes out, the random part filled in: a platform that counts a link
+    otherwise than by its characters (``PlatformRules.text_counter``) counts it as it will
+    count the real one. Both are ASCII, so they count the same in characters and in UTF-16
+    units."""
+    lines = [str(import_string(LINK_SHAPE)())] if variant.link else []
+    lines.append(f"{_marker_base()}{'m' * MARKER_TOKEN_WIDTH}")
     return "".join(f"\n{line}" for line in lines)
 
 

@@ -19,7 +19,7 @@ import time
 from datetime import datetime
 
 from quartieri.channels.connection import credentials_due, refresh_margin, setting_number
-from quartieri.publishing.outbox import outbox_sweep
+from quartieri.publishing.sweep import outbox_sweep
 from quartieri.publishing.tasks import refresh_expiring_tokens
 
 # When this process last ran each job (monotonic seconds); per process, like the ticks.

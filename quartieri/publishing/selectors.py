@@ -21,7 +21,7 @@ from quartieri.channels.selectors import (
     user_grants,
 )
 from quartieri.publishing.models import OutboxEntry
-from quartieri.publishing.outbox import NEXT_TASKS, sweep_grace
+from quartieri.publishing.sweep import NEXT_TASKS, sweep_grace
 
 State = OutboxEntry.State
 

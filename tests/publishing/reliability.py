@@ -16,18 +16,20 @@ from __future__ import annotations
 import json
 import random
 import re
+import select
 import signal
 import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from quartieri.channels.connectors.fakeserver import FakeRequest, FakeResponse, Fault, FaultKind
 from quartieri.channels.kinds.facebook.fake import PAGE_ID, FakeFacebook, FakePost
 from quartieri.channels.kinds.tiktok.fake import FakePublish, FakeTikTok
-from tests.processes import python, spawn, wait_for
+from tests.processes import python, python_process, spawn, wait_for
 
 SETUP = """
 import datetime as dt, json
@@ -68,8 +70,12 @@ for n in range(POSTS):
     photo = tiktok and extra == "photo"
     # A third of the posts lose the answer to their first submit (the fakes act, then drop
     # it), in every round on a different account: the lost answers land on every style.
-    lose = " [lose]" if LOSE and (n // len(accounts) + n % len(accounts)) % 3 == 0 else ""
-    caption = f"Post {n} in Baggio{lose}" + ("" if photo or not tiktok else extra)
+    # Another third of the TikTok posts get a server error to their first submit before
+    # TikTok makes anything: the worker cannot tell, and those of them the listing cannot
+    # show are left for a person, who finds them missing.
+    turn = (n // len(accounts) + n % len(accounts)) % 3
+    mark = " [lose]" if LOSE and turn == 0 else " [500]" if LOSE and tiktok and turn == 1 else ""
+    caption = f"Post {n} in Baggio{mark}" + ("" if photo or not tiktok else extra)
     variant = Variant.objects.create(
         content_item=item, account=account, caption=caption, title=f"Baggio {n}",
         post_type=("photo" if photo else "video") if tiktok else "text",
@@ -87,10 +93,11 @@ print(json.dumps(markers))
 
 # Each entry: its state, its marker, and for an unconfirmed one whether its message is the
 # reason its connector gives for a post the platform's listing cannot show (in either
-# language: the workers write in the staff's).
+# language: the workers write in the staff's); and what a person settled (SETTLE).
 ENTRIES = """
 import json
 from django.utils import translation
+from quartieri.accounts.models import AuditEvent
 from quartieri.channels.registry import kind_for
 from quartieri.publishing.models import OutboxEntry
 from quartieri.publishing.payload import post_request_for
@@ -104,29 +111,105 @@ for entry in OutboxEntry.objects.select_related("account", "variant").order_by("
             with translation.override(language):
                 explained = explained or bool(reason) and entry.last_error == str(reason)
     rows.append([entry.state, entry.marker, explained])
-print(json.dumps(rows))
+# Each settle by a person the audit trail holds, with the entry it settled as it is now.
+settles = []
+settled_by = AuditEvent.objects.filter(action__startswith="publishing.outbox.settle_")
+for event in settled_by.order_by("pk"):
+    entry = OutboxEntry.objects.get(pk=event.target_id)
+    settles.append({
+        "marker": entry.marker, "action": event.action.rsplit("_", 1)[1],
+        "actor": event.actor.username if event.actor else "", "state": entry.state,
+        "post_id": entry.platform_post_id, "permalink": entry.permalink,
+    })
+print(json.dumps({"entries": rows, "settles": settles}))
 """
 
+# A person settles the posts left for her (publishing/recovery.py) through the staff's own
+# pages: an approver with the publish grant on every account opens the outbox list of posts
+# not confirmed (page by page), follows each one's "it is there" or "it is missing, send
+# again" link and sends its form. Started with the run (its start-up is not the run's
+# time), it reads a plan a line on stdin, a round each time the workers have done what they
+# could: [marker, answer, post id, TikTok's word for the post in its address] each; "it is
+# there" gets the id, or every other time the post's address on TikTok: she may copy
+# either. Prints a line of what each press did.
+SETTLE = """
+import json, re, sys
+from django.conf import settings
+from django.test import Client, override_settings
+from django.urls import reverse
+from quartieri.accounts.roles import Role
+from quartieri.accounts.services import user_create
+from quartieri.channels.models import AccountGrant, ChannelAccount
+from quartieri.publishing.models import OutboxEntry
 
-class LosesMarkedAnswers:
-    """Drops the answer to the first submit of each post whose text says ``[lose]``, after
-    acting on it: the post exists, the worker never hears so (a deterministic lost answer,
-    whichever worker sends the post and whenever)."""
+# The pages' static files from the finders, as the suite serves them (a deployment serves
+# collectstatic's output, which this platform of its own has not made).
+finders = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+override_settings(STORAGES={**settings.STORAGES, "staticfiles": finders}).enable()
+person = user_create(
+    actor=None, username="giulia", email="giulia@example.org", role=Role.APPROVER, password=None
+)
+for account in ChannelAccount.objects.all():
+    AccountGrant.objects.create(account=account, user=person, can_approve=True, can_publish=True)
+client = Client(HTTP_HOST="localhost")
+client.force_login(person)
+
+def settle(plan):
+    offered, page = set(), 1
+    while True:  # the list of posts not confirmed, page by page
+        listing = client.get(reverse("publishing:outbox"), {"state": "unconfirmed", "page": page})
+        links = set(re.findall(r'href="([^"]+/(?:found|missing)/)"', listing.content.decode()))
+        if listing.status_code != 200 or links <= offered:
+            break
+        offered, page = offered | links, page + 1
+    pressed = []
+    for marker, answer, post_id, word in plan:
+        entry = OutboxEntry.objects.select_related("account").get(marker=marker)
+        link = reverse(f"publishing:settle_{answer}", args=[entry.pk])
+        where = post_id
+        found = sum(1 for press in pressed if press["answer"] == "found")
+        if found % 2 and entry.account.platform == "tiktok":
+            where = f"https://www.tiktok.com/{entry.account.handle}/{word}/{post_id}"
+        answered = client.post(link, {"where": where} if answer == "found" else {"confirm": "yes"})
+        pressed.append({
+            "marker": marker, "answer": answer, "where": where if answer == "found" else "",
+            "offered": link in offered, "status": answered.status_code,
+            "to": answered.get("Location", ""),
+            "entry_page": reverse("publishing:outbox_entry", args=[entry.pk]),
+        })
+    return pressed
+
+
+for line in sys.stdin:  # a round each time the workers have done what they could
+    print(json.dumps(settle(json.loads(line))), flush=True)
+"""
+
+# What the first submit of a post gets when its text carries the mark: "[lose]" is acted
+# on and its answer dropped (the post exists, the worker never hears so); "[500]" is a
+# server error before anything is made (no post, and the worker cannot tell).
+_MARKS = {"[lose]": FaultKind.DROP_AFTER_EFFECT, "[500]": FaultKind.SERVER_ERROR}
+
+
+class MarkedFaults:
+    """The fault of its mark (``_MARKS``) on the first submit of each marked post: a
+    deterministic fault, whichever worker sends the post and whenever."""
 
     creates: re.Pattern[str]
     lock: Any
-    lost: set[str]
+    struck: set[str]
 
     def _take_fault(self, request: FakeRequest) -> Fault | None:
-        fault = super()._take_fault(request)  # type: ignore[misc]
+        fault: Fault | None = super()._take_fault(request)  # type: ignore[misc]
         if fault is not None or not self.creates.search(request.path):
             return fault
-        marker = _marker_in(_request_text(request))
+        text = _request_text(request)
+        kind = next((kind for mark, kind in _MARKS.items() if mark in text), None)
+        marker = _marker_in(text)
         with self.lock:
-            if "[lose]" not in _request_text(request) or marker in self.lost:
+            if kind is None or marker in self.struck:
                 return None
-            self.lost.add(marker)
-        return Fault(FaultKind.DROP_AFTER_EFFECT, self.creates)
+            self.struck.add(marker)
+        return Fault(kind, self.creates)
 
 
 def _request_text(request: FakeRequest) -> str:
@@ -136,7 +219,7 @@ def _request_text(request: FakeRequest) -> str:
     return request.param("message")
 
 
-class PerAccountTikTok(LosesMarkedAnswers, FakeTikTok):
+class PerAccountTikTok(MarkedFaults, FakeTikTok):
     """TikTok lists each creator's own videos; the base fake lists everyone's together, and a
     page of other accounts' posts would hide ours from reconcile."""
 
@@ -145,7 +228,7 @@ class PerAccountTikTok(LosesMarkedAnswers, FakeTikTok):
     def __init__(self, *, latency: tuple[float, float] | None = None, **kwargs: Any) -> None:
         self.owners: dict[str, str] = {}
         self.latency = latency
-        self.lost = set()
+        self.struck = set()
         super().__init__(**kwargs)
         self.privacy_level_options = [
             "PUBLIC_TO_EVERYONE",
@@ -171,6 +254,22 @@ class PerAccountTikTok(LosesMarkedAnswers, FakeTikTok):
                 self.owners[publish_id] = request.bearer_token()
         return response
 
+    def seen_by_person(self, marker: str) -> tuple[str, str] | None:
+        """(post id, "video" or "photo") of the post carrying ``marker`` as a person finds it
+        on the account, None when there is none. TikTok finishes processing a post whether
+        anyone asks or not; the fake does it as its status is read, so her look reads it."""
+        with self.lock:
+            for publish in self.publishes.values():
+                text = f"{publish.title}\n{publish.description}"
+                if not publish.upload_complete or publish.fail_reason or _marker_in(text) != marker:
+                    continue
+                for _read in range(self.processing_polls + 1):
+                    if publish.status != "PUBLISH_COMPLETE":
+                        publish.status_reads += 1
+                        self._advance(publish)
+                return publish.post_id, publish.kind
+        return None
+
     def listed_videos(self, request: FakeRequest) -> list[FakePublish]:
         token = request.bearer_token()
         videos = super().listed_videos(request)
@@ -178,7 +277,7 @@ class PerAccountTikTok(LosesMarkedAnswers, FakeTikTok):
             return [video for video in videos if self.owners.get(video.publish_id) == token]
 
 
-class PagesFacebook(LosesMarkedAnswers, FakeFacebook):
+class PagesFacebook(MarkedFaults, FakeFacebook):
     """Several Facebook Pages, each listing its own posts."""
 
     creates = re.compile(r"/feed$")
@@ -193,7 +292,7 @@ class PagesFacebook(LosesMarkedAnswers, FakeFacebook):
         self.pages = pages
         self.page_of: dict[str, str] = {}
         self.latency = latency
-        self.lost = set()
+        self.struck = set()
         super().__init__(**kwargs)
 
     def dispatch(self, request: FakeRequest) -> Any:
@@ -212,6 +311,13 @@ class PagesFacebook(LosesMarkedAnswers, FakeFacebook):
 
     def on_page(self, post: FakePost, page: str) -> bool:
         return self.page_of.get(post.id) == page
+
+    def seen_by_person(self, marker: str) -> tuple[str, str] | None:
+        """(post id, "posts") of the post carrying ``marker``, None when there is none."""
+        with self.lock:
+            found = (post.id for post in self.posts if _marker_in(post.message) == marker)
+            post_id = next(found, None)
+        return None if post_id is None else (post_id, "posts")
 
 
 def _wait(latency: tuple[float, float] | None) -> None:
@@ -238,6 +344,9 @@ def inject_faults(tiktok: FakeTikTok, facebook: FakeFacebook, *, scale: int = 1)
     facebook.inject(FaultKind.RATE_LIMITED, path="/feed$", times=1 * scale)  # no Retry-After
 
 
+# How many times a person looks at what is left for her before the run gives up on it.
+SETTLE_ROUNDS = 5
+
 # The shortened waits of the reliability test (outbox_process_settings, platform()'s heartbeats).
 TEST_ENV = {"DJANGO_SETTINGS_MODULE": "tests.publishing.outbox_process_settings"}
 # The real settings with the defaults a deployment starts from; only what points them at the
@@ -259,11 +368,16 @@ PRODUCTION_ENV = {
 class Outcome:
     posts: int
     on_platform: Counter[str]
-    # Each outbox entry: [state, marker, explained] (ENTRIES).
+    # Each outbox entry at the end: [state, marker, explained] (ENTRIES).
     entries: list[list[Any]]
-    seconds: float
+    seconds: float  # until the workers had done what they could
     kills: int = 0
     calls: dict[str, int] = field(default_factory=dict)
+    # The entries as the workers left them, before a person settled any.
+    unsettled: list[list[Any]] = field(default_factory=list)
+    pressed: list[dict[str, Any]] = field(default_factory=list)  # what she did (SETTLE)
+    audited: list[dict[str, Any]] = field(default_factory=list)  # the trail (ENTRIES)
+    settle_seconds: float = 0.0  # from her first look until every entry was published
 
     @property
     def states(self) -> Counter[str]:
@@ -279,47 +393,93 @@ class Outcome:
 
     @property
     def left_for_person(self) -> set[str]:
-        """Entries left unconfirmed with the reason the listing cannot show them."""
+        """Entries the workers left unconfirmed with the reason the listing cannot show them."""
         return {
             _marker_in(marker)
-            for state, marker, explained in self.entries
+            for state, marker, explained in self.unsettled
             if state == "unconfirmed" and explained
         }
 
     @property
     def unexplained(self) -> int:
-        """Entries neither published nor left for a person with their reason."""
+        """Entries the workers left neither published nor for a person with their reason."""
         return sum(
             1
-            for state, _marker, explained in self.entries
+            for state, _marker, explained in self.unsettled
             if state != "published" and not (state == "unconfirmed" and explained)
         )
 
+    def answered(self, answer: str) -> set[str]:
+        """The posts she said were there ("found") or missing ("missing")."""
+        return {_marker_in(press["marker"]) for press in self.pressed if press["answer"] == answer}
+
     @property
-    def missing_unexplained(self) -> int:
-        """Posts not on the platform whose entry does not say a person must look."""
-        markers = {_marker_in(marker) for _state, marker, _explained in self.entries}
-        return len(markers - set(self.on_platform) - self.left_for_person)
+    def settle_problems(self) -> list[str]:
+        """Where her settling went otherwise than the staff pages promise: each post left for
+        her offered in the outbox list and settled through its page, each press audited with
+        her name, found ones with the id or address she gave; none left unpublished."""
+        problems = [
+            f"not published at the end: {state} {marker}"
+            for state, marker, _e in self.entries
+            if state != "published"
+        ]
+        pressed = {_marker_in(press["marker"]) for press in self.pressed}
+        if not self.left_for_person <= pressed:
+            problems.append(f"left for her {self.left_for_person}, settled {pressed}")
+        problems += [
+            f"{press['answer']} {press['marker']}: offered in the list {press['offered']}, "
+            f"answer {press['status']} to {press['to']!r}"
+            for press in self.pressed
+            if (press["offered"], press["status"], press["to"]) != (True, 302, press["entry_page"])
+        ]
+        return problems + _audit_problems(self.pressed, self.audited)
 
     @property
     def good(self) -> bool:
-        """Every post exactly once, or left unconfirmed with its reason; never twice."""
-        return self.duplicated == 0 and self.unexplained == 0 and self.missing_unexplained == 0
+        """Every post exactly once, none left unconfirmed or unexplained; what the workers
+        could not settle settled by a person, audited; never twice."""
+        return (
+            self.duplicated == 0
+            and self.missing == 0
+            and self.unexplained == 0
+            and not self.settle_problems
+        )
 
     def summary(self) -> str:
         return (
             f"posts={self.posts} on platform={sum(self.on_platform.values())} "
             f"distinct={len(self.on_platform)} duplicated={self.duplicated} "
-            f"missing={self.missing} (unexplained {self.missing_unexplained}) "
+            f"missing={self.missing} unexplained={self.unexplained} "
             f"left unconfirmed with reason={len(self.left_for_person)} "
-            f"unexplained={self.unexplained} states={dict(self.states)} "
+            f"(a person found {len(self.answered('found'))} there and had "
+            f"{len(self.answered('missing'))} sent again, {self.settle_seconds:.1f} s; "
+            f"audited {len(self.audited)}) states={dict(self.states)} "
             f"workers killed={self.kills} seconds={self.seconds:.1f} calls={self.calls}"
         )
 
 
-def entries(env: dict[str, str]) -> list[list[Any]]:
-    rows: list[list[Any]] = json.loads(python(env, ENTRIES).stdout)
-    return rows
+def _audit_problems(pressed: list[dict[str, Any]], audited: list[dict[str, Any]]) -> list[str]:
+    """Each press has its audit event, in order, naming her; a post she last found there
+    ends with the id or address she gave."""
+    problems = []
+    for marker in {_marker_in(press["marker"]) for press in pressed}:
+        presses = [press for press in pressed if _marker_in(press["marker"]) == marker]
+        events = [row for row in audited if _marker_in(row["marker"]) == marker]
+        said = [(press["answer"], "giulia") for press in presses]
+        if [(row["action"], row["actor"]) for row in events] != said:
+            problems.append(f"{marker}: pressed {said}, audited {events}")
+            continue
+        where = presses[-1]["where"]
+        kept = ("", where) if where.startswith("https://") else (where, "")
+        if said[-1][0] == "found" and (events[-1]["post_id"], events[-1]["permalink"]) != kept:
+            problems.append(f"found {marker} at {where!r}, recorded {events[-1]}")
+    return problems
+
+
+def read_outbox(env: dict[str, str]) -> dict[str, Any]:
+    """The outbox as ENTRIES reads it: ``entries`` (rows) and ``settles`` (audited)."""
+    outbox: dict[str, Any] = json.loads(python(env, ENTRIES).stdout)
+    return outbox
 
 
 def settled(rows: list[list[Any]]) -> bool:
@@ -422,26 +582,49 @@ def run(
             return found
 
         fleet = Fleet(env, workers, threads)
+        log = Path(env["QUARTIERI_DATA_DIR"]) / "person.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        person = python_process(env, SETTLE, log=log, settings_module=env["DJANGO_SETTINGS_MODULE"])
         started = time.monotonic()
         fleet.start()
         try:
             if chaos is not None:
                 chaos(fleet, lambda: sum(on_platform().values()))
-            wait_for(
-                _settled_check(env, on_platform, posts),
-                timeout=timeout,
+            unsettled = _wait_until(
+                env, on_platform, posts, settled, timeout=timeout,
                 what="every entry published or left for a person with its reason",
-            )
+            )["entries"]  # fmt: skip
             seconds = time.monotonic() - started
+            final: dict[str, Any] = {"entries": unsettled, "settles": []}
+            pressed: list[dict[str, Any]] = []
+            # She looks again while posts are left for her: one she had sent again may be
+            # lost again (a request that timed out before the fake read it).
+            for _round in range(SETTLE_ROUNDS):
+                plan = person_looks(tiktok, facebook, final["entries"])
+                if not plan:
+                    break
+                pressed += person_settles(person, plan, log=log)
+                final = _wait_until(
+                    env, on_platform, posts, settled, timeout=timeout,
+                    what="every post a person had sent again published or left for her",
+                )  # fmt: skip
+            settle_seconds = time.monotonic() - started - seconds
         finally:
             fleet.stop()
+            if person.poll() is None:
+                person.kill()
+                person.wait()
         found = on_platform()
         assert set(found) <= markers, "a post on the platform that we never scheduled"
         return Outcome(
             posts=posts,
             on_platform=found,
-            entries=entries(env),
+            entries=final["entries"],
+            unsettled=unsettled,
+            pressed=pressed,
+            audited=final["settles"],
             seconds=seconds,
+            settle_seconds=settle_seconds if pressed else 0.0,
             kills=fleet.kills,
             calls={
                 "tiktok video/init": len(tiktok.requests_to("video/init")),
@@ -450,13 +633,20 @@ def run(
         )
 
 
-def _settled_check(
-    env: dict[str, str], on_platform: Callable[[], Counter[str]], posts: int
-) -> Callable[[], bool]:
-    """The end of a run. The fakes' own count first (in this process, cheap); the outbox
-    entries only when every post is out or the count stood still for two seconds (some may
-    be left for a person): reading them starts a Python process, a CPU the workers miss."""
-    last = {"count": -1, "since": time.monotonic()}
+def _wait_until(
+    env: dict[str, str],
+    on_platform: Callable[[], Counter[str]],
+    posts: int,
+    done: Callable[[list[list[Any]]], bool],
+    *,
+    timeout: float,
+    what: str,
+) -> dict[str, Any]:
+    """Wait until the outbox entries are ``done``; returns the outbox as last read
+    (``read_outbox``). The fakes' own count first (in this process, cheap); the entries only
+    when every post is out or the count stood still for two seconds (some may be left for a
+    person): reading them starts a Python process, a CPU the workers miss."""
+    last: dict[str, Any] = {"count": -1, "since": time.monotonic(), "outbox": {}}
 
     def check() -> bool:
         count = len(on_platform())
@@ -465,9 +655,48 @@ def _settled_check(
         if count < posts and time.monotonic() - last["since"] < 2:
             return False
         last["since"] = time.monotonic()  # at most one read per two seconds while stuck
-        return settled(entries(env))
+        last["outbox"] = read_outbox(env)
+        return done(last["outbox"]["entries"])
 
-    return check
+    wait_for(check, timeout=timeout, what=what)
+    outbox: dict[str, Any] = last["outbox"]
+    return outbox
+
+
+def person_looks(
+    tiktok: PerAccountTikTok, facebook: PagesFacebook, rows: list[list[Any]]
+) -> list[list[str]]:
+    """What a person finds for each post left for her when she looks on its account: [marker,
+    "found", post id, the platform's word for it] for one that is there, [marker, "missing",
+    "", ""] for one that is not."""
+    plan = []
+    for state, marker, explained in rows:
+        if state != "unconfirmed" or not explained:
+            continue
+        seen = tiktok.seen_by_person(_marker_in(marker)) or facebook.seen_by_person(
+            _marker_in(marker)
+        )
+        plan.append([marker, "found", *seen] if seen else [marker, "missing", "", ""])
+    return plan
+
+
+def person_settles(
+    person: subprocess.Popen[str], plan: list[list[str]], *, log: Path
+) -> list[dict[str, Any]]:
+    """She says on each post's page what she saw (``person``: the SETTLE process, run with
+    the workers' settings, since the wait before "missing" is theirs): "it is there" with
+    its id or address, or "it is missing, send again"."""
+    assert person.stdin is not None
+    assert person.stdout is not None
+    person.stdin.write(json.dumps(plan) + "\n")
+    person.stdin.flush()
+    ready, _w, _x = select.select([person.stdout], [], [], 60 + 2 * len(plan))
+    line = person.stdout.readline() if ready else ""
+    if not line:
+        person.kill()
+        raise AssertionError(f"the person's settling failed:\n{log.read_text()[-3000:]}")
+    pressed: list[dict[str, Any]] = json.loads(line)
+    return pressed
 
 
 _MARKER = re.compile(r"/p/\d+-[a-z2-9]{6}")

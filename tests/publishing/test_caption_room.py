@@ -73,7 +73,7 @@ def test_a_caption_at_the_room_shown_goes_out_at_the_platform_s_limit(
             sent = _sent(variant)
             assert variant.caption in sent
             # Exactly the platform's limit when full: the room shown was all there was.
-            assert text_length(sent, unit) == limit - (room - length)
+            assert kind_for(platform).rules().length(sent) == limit - (room - length)
             OutboxEntry.objects.filter(variant=variant).delete()
 
 

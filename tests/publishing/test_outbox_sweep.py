@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from quartieri.core.workers import heartbeat_beat
-from quartieri.publishing import outbox, periodic
+from quartieri.publishing import periodic, sweep
 from quartieri.publishing.models import OutboxEntry
 from tests.publishing.conftest import (
     drain,
@@ -59,8 +59,8 @@ def test_a_backlog_keeps_its_tasks_and_a_lost_task_is_given_again_once(item, tik
     for entry in [*waiting, lost]:
         untouched(entry)  # all late: the queue is long
 
-    assert outbox.outbox_sweep() == 1
-    assert outbox.outbox_sweep() == 0  # now it has a task too
+    assert sweep.outbox_sweep() == 1
+    assert sweep.outbox_sweep() == 0  # now it has a task too
     assert sorted(kwargs["entry_id"] for _name, kwargs, _at in queued()) == sorted(
         entry.pk for entry in [*waiting, lost]
     )
@@ -76,7 +76,7 @@ def test_a_post_due_later_whose_task_was_lost_gets_one_for_its_time(item, tiktok
     lose_tasks_of(entry)
     untouched(entry, due_then=False)
 
-    assert outbox.outbox_sweep() == 1
+    assert sweep.outbox_sweep() == 1
     assert tasks_for(entry) == [
         ("publish_entry", {"entry_id": entry.pk, "version": entry.version}, later)
     ]
@@ -90,7 +90,7 @@ def test_a_task_for_an_older_time_does_not_count(item, tiktok, fake_tiktok):
     backend.results[:] = [r for r in backend.results if r.kwargs["version"] == 1]
     untouched(entry)
 
-    assert outbox.outbox_sweep() == 1
+    assert sweep.outbox_sweep() == 1
     assert sorted(kwargs["version"] for _name, kwargs, _at in tasks_for(entry)) == [1, 2]
     drain()
     assert refreshed(entry).state == State.PUBLISHED
@@ -106,10 +106,10 @@ def test_a_post_being_processed_keeps_its_check_and_gets_one_if_lost(
     drain(steps=1)  # sent; TikTok is processing it; a status check is queued
     assert refreshed(entry).state == State.SUBMITTED
     untouched(entry, due_then=False)
-    assert outbox.outbox_sweep() == 0
+    assert sweep.outbox_sweep() == 0
 
     lose_tasks_of(entry)
-    assert outbox.outbox_sweep() == 1
+    assert sweep.outbox_sweep() == 1
     assert [name for name, _kwargs, _at in tasks_for(entry)] == ["poll_entry"]
     drain()
     assert refreshed(entry).state == State.PUBLISHED
@@ -123,10 +123,10 @@ def test_an_unconfirmed_post_left_to_a_person_is_checked_again_hourly_not_every_
         state=State.UNCONFIRMED, last_error="Quartieri cannot tell whether the post went out"
     )
     untouched(entry, for_minutes=30)
-    assert outbox.outbox_sweep() == 0
+    assert sweep.outbox_sweep() == 0
 
     untouched(entry, for_minutes=61)
-    assert outbox.outbox_sweep() == 1
+    assert sweep.outbox_sweep() == 1
     assert [name for name, _kwargs, _at in tasks_for(entry)] == ["reconcile_entry"]
 
 
@@ -139,7 +139,7 @@ def test_a_post_a_live_worker_is_sending_is_left_to_it(item, tiktok):
     )
     untouched(entry)
 
-    assert outbox.outbox_sweep() == 0
+    assert sweep.outbox_sweep() == 0
     assert queued() == []
 
 

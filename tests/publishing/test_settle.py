@@ -18,7 +18,7 @@ from quartieri.campaigns.models import Variant
 from quartieri.channels.models import AccountGrant
 from quartieri.core.todo import inbox_sections
 from quartieri.core.workers import heartbeat_beat
-from quartieri.publishing import outbox
+from quartieri.publishing import outbox, sweep
 from quartieri.publishing.models import OutboxEntry
 from tests.conftest import make_person
 from tests.publishing.conftest import drain, queue_backend
@@ -55,7 +55,7 @@ def never_again(entry: OutboxEntry, fake_facebook, posts: int) -> None:
     """The outbox leaves a settled entry alone: the sweep finds nothing to recheck, a
     reconcile task still queued does nothing, nothing more reaches the platform."""
     later = timezone.now() + dt.timedelta(days=2)
-    assert outbox.outbox_sweep(now=later) == 0
+    assert sweep.outbox_sweep(now=later) == 0
     assert outbox.outbox_reconcile(entry_id=entry.pk) == outbox.Step.BUSY
     drain()
     assert len(fake_facebook.posts) == posts

@@ -3,7 +3,8 @@
 What it checks and answers (docs.joinmastodon.org):
 
 - ``POST /api/v1/statuses``: ``status`` (form or JSON) of at most ``max_characters`` (500,
-  the documented default; every URL counts 23, ``characters_reserved_per_url``), at most
+  the documented default) counted as the server counts (every link 23 characters,
+  ``characters_reserved_per_url``; a remote mention without its domain: ``rules.py``), at most
   ``max_media_attachments`` (4) of the token's own uploaded attachments, ``visibility``
   public|unlisted|private|direct; 422 ``{"error": "Validation failed: …"}`` otherwise. An
   ``Idempotency-Key`` seen from the same token within ``idempotency_seconds`` (one hour)
@@ -47,11 +48,12 @@ from quartieri.channels.connectors.fakeserver import (
     route,
     run_standalone,
 )
+from quartieri.channels.kinds.mastodon.rules import MAX_CHARACTERS, status_length
 
 ACCOUNT_ID = "109000000000000001"
 USERNAME = "comune"
 TOKEN = "fake-mastodon-token"  # noqa: S105 (the fake's own test token)
-_URL = re.compile(r"https?://\S+")
+_URL = re.compile(r"https?://\S+")  # what the fake's HTML of a status links
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 
@@ -87,8 +89,7 @@ class FakeMastodon(FakeServer):
     """One Mastodon server with one account (``ACCOUNT_ID``, ``@comune``)."""
 
     name = "mastodon"
-    max_characters = 500  # configuration.statuses.max_characters (entities/Instance)
-    characters_per_url = 23  # configuration.statuses.characters_reserved_per_url
+    max_characters = MAX_CHARACTERS  # configuration.statuses.max_characters (entities/Instance)
     max_media_attachments = 4  # configuration.statuses.max_media_attachments
     idempotency_seconds = 3600.0  # "Idempotency keys are stored for up to 1 hour"
     rate_limit = 300  # api/rate-limits: 300 calls per account every 5 minutes
@@ -242,9 +243,9 @@ class FakeMastodon(FakeServer):
         return ""
 
     def counted_length(self, text: str) -> int:
-        """Characters as the server counts them: every URL is ``characters_per_url``."""
-        urls = _URL.findall(text)
-        return len(_URL.sub("", text)) + self.characters_per_url * len(urls)
+        """Characters as the server counts them: every link 23, a remote mention without
+        its domain (rules.status_length, the documented rule)."""
+        return status_length(text)
 
     def _find(self, status_id: str) -> FakeStatus:
         return next(status for status in self.statuses if status.id == status_id)

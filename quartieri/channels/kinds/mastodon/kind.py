@@ -4,8 +4,8 @@ network): the kind's declaration.
 Delivered through the outbox like every social kind; connected with a token made on the
 server (``quartieri publishing connect mastodon:@comune@server --access-token -``, with
 ``--external-id`` the account's id or nothing: the connector asks verify_credentials).
-Limits are the documented defaults of a Mastodon server (entities/Instance,
-``configuration``); a server may set others, which these rules then do not know.
+Limits, and how a status is counted against them (every link 23 characters), are in
+``rules.py``.
 """
 
 from __future__ import annotations
@@ -29,26 +29,9 @@ from quartieri.channels.base import (
 )
 from quartieri.channels.connectors.base import PlatformOptions
 from quartieri.channels.kinds.mastodon.client import MastodonOptions
+from quartieri.channels.kinds.mastodon.rules import RULES
 from quartieri.channels.registry import Platform
-from quartieri.channels.rules import MB, Limit, PlatformRules, PostType
-
-_INSTANCE = "docs.joinmastodon.org entities/Instance configuration (server default)"
-
-RULES = PlatformRules(
-    label="Mastodon",
-    post_types=frozenset({PostType.TEXT, PostType.FEED}),
-    # Every URL counts 23 characters there; counting it whole here is the stricter check.
-    caption_max=Limit(500, f"{_INSTANCE}: statuses.max_characters 500"),
-    image_mime_types=frozenset({"image/jpeg", "image/png", "image/webp"}),
-    image_mime_source=f"{_INSTANCE}: media_attachments.supported_mime_types",
-    image_max_bytes=Limit(10 * MB, f"{_INSTANCE}: media_attachments.image_size_limit 10 MB"),
-    video_max_bytes={
-        PostType.FEED: Limit(40 * MB, f"{_INSTANCE}: media_attachments.video_size_limit 40 MB")
-    },
-    media_count_max={
-        PostType.FEED: Limit(4, f"{_INSTANCE}: statuses.max_media_attachments 4"),
-    },
-)
+from quartieri.channels.rules import PlatformRules, PostType
 
 
 class Visibility(models.TextChoices):

@@ -18,7 +18,7 @@ from quartieri.channels.services import (
     credential_store,
 )
 from quartieri.lib.commands import QuartieriCommand, UsageError
-from quartieri.publishing.outbox import outbox_sweep
+from quartieri.publishing.sweep import outbox_sweep
 
 
 class Command(QuartieriCommand):
