@@ -200,7 +200,9 @@ def _accounts(*, mayor: User, editor: User, approver: User) -> dict[str, Channel
                 "kind": kind,
                 "owner": mayor if kind == "personal" else None,
                 "posting_slots": ["09:00", "12:30", "18:00"],
-                "min_spacing_minutes": 60,
+                # A website's pages have no feed to crowd: its launch posts all go up at the
+                # campaign's first minute (minisites/demo.py), whatever time the demo loads.
+                "min_spacing_minutes": 0 if platform == Platform.WEBSITE else 60,
             },
         )
         if kind != "personal":

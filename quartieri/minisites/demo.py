@@ -109,13 +109,14 @@ def _events(campaign: Campaign) -> int:
 
 
 def _launch(campaign: Campaign, *, editor: User, approver: User) -> int:
-    """One website post per neighbourhood, at 00:00, 01:00, 02:00 of the first day (the
-    account keeps posts an hour apart): the sites are live from the campaign's start."""
+    """One website post per neighbourhood, all at 00:00 of the first day: the sites are
+    live from the campaign's start, so a demo loaded just after midnight on the current
+    campaign's first day serves every site (an hour apart, Isola's waited until 02:00)."""
     account = ChannelAccount.objects.filter(platform=PLATFORM).order_by("pk").first()
     if account is None:
         return 0
     launched = 0
-    for hour, neighbourhood in enumerate(campaign.neighbourhoods.order_by("name_it")):
+    for neighbourhood in campaign.neighbourhoods.order_by("name_it"):
         item = campaigns_demo.item_for(campaign, neighbourhood)
         if Variant.objects.filter(content_item=item, account=account).exists():
             continue
@@ -128,7 +129,7 @@ def _launch(campaign: Campaign, *, editor: User, approver: User) -> int:
         variant = variant_approve(
             actor=approver, variant=variant_submit(actor=editor, variant=variant)
         )
-        at = schedule_resolve(date=campaign.start_date, wall_time=dt.time(hour, 0)).at
+        at = schedule_resolve(date=campaign.start_date, wall_time=dt.time(0, 0)).at
         variant_schedule(actor=approver, variant=variant, at=at, allow_past=True)
         launched += 1
     return launched

@@ -320,3 +320,11 @@ def test_hours_are_refined_too_when_there_is_no_money():
 def test_half_an_hour_a_week_is_allocated():
     problem = paid([0.5], [1e-3], [np.inf], resource=[HOURS])
     assert allocate(problem, Resources(0, 0.5)).tolist() == pytest.approx([0.5])
+
+
+def test_a_frequency_share_is_never_below_zero_when_the_sums_round_over_one():
+    # Two small buys: P(fewer than 5 exposures) sums to 1 + 2.2e-16 in floating point, so
+    # 1 - P would be a (tiny) negative share of people; the clip keeps it at zero.
+    problem = paid([0.67444713, 0.7569087], [3.25718873e-06, 3.53918591e-05], [np.inf, np.inf])
+    share = at_least_k(problem, np.array([1.0, 1.0]), 5)
+    assert share.tolist() == [0.0]
