@@ -1,5 +1,7 @@
 """Fakes for the publishing tests: real HTTP servers on 127.0.0.1, one per test; the task
-queue the outbox enqueues into; posts scheduled by hand; the demo sandbox."""
+queue the outbox enqueues into; posts scheduled by hand; the outbox tests' settings, item and
+TikTok account; the retry/reconcile and settle tests' Facebook page and presses; the demo
+sandbox."""
 
 from __future__ import annotations
 
@@ -9,11 +11,20 @@ from typing import Any
 
 import httpx
 import pytest
+from django.conf import settings as django_settings
+from django.forms.models import model_to_dict
 from django.tasks import TaskResultStatus
+from django.test import Client
 from django.utils import timezone, translation
 
-from quartieri.accounts.models import Role, User
+from quartieri.accounts.models import AuditEvent, Role, User
 from quartieri.campaigns.models import Campaign, ContentItem, MediaAsset, Variant
+from quartieri.campaigns.services import (
+    variant_approve,
+    variant_create,
+    variant_schedule,
+    variant_submit,
+)
 from quartieri.channels.connectors.base import (
     AccountAuth,
     AppCredentials,
@@ -23,17 +34,19 @@ from quartieri.channels.connectors.base import (
     PostRequest,
     TokenSet,
 )
+from quartieri.channels.connectors.fakeserver import FaultKind
 from quartieri.channels.kinds.facebook.client import FacebookConnector
 from quartieri.channels.kinds.facebook.fake import PAGE_ID, FakeFacebook
 from quartieri.channels.kinds.instagram.client import InstagramConnector
 from quartieri.channels.kinds.instagram.fake import IG_USER, FakeInstagram
 from quartieri.channels.kinds.tiktok.client import ChunkRule, TikTokConnector, TikTokOptions
 from quartieri.channels.kinds.tiktok.fake import FakeTikTok
-from quartieri.channels.models import ChannelAccount
+from quartieri.channels.models import AccountGrant, ChannelAccount
 from quartieri.channels.services import credential_store
 from quartieri.publishing import outbox
 from quartieri.publishing.demo_sandbox import Sandbox, sandbox_build
 from quartieri.publishing.models import OutboxEntry
+from tests.campaigns.conftest import IN_WINDOW
 from tests.channels.options import as_options
 from tests.conftest import make_person
 
@@ -64,6 +77,22 @@ def queue_backend() -> Any:
 def queued() -> list[tuple[str, dict[str, Any], dt.datetime | None]]:
     """The tasks in the queue: name, arguments and the time they may run from."""
     return [(r.task.name, r.kwargs, r.task.run_after) for r in queue_backend().results]
+
+
+def queued_untimed() -> list[tuple[str, dict[str, Any]]]:
+    """The tasks in the queue without their times (a press enqueues for now or for the
+    check)."""
+    return [(name, kwargs) for name, kwargs, _at in queued()]
+
+
+def keep_tasks(settings: Any) -> None:
+    """Tasks go to Django's DummyBackend, which keeps them for ``drain`` to run."""
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+            "QUEUES": settings.TASK_QUEUES,
+        }
+    }
 
 
 def drain(limit: int = 60, *, steps: int | None = None, due_only: bool = False) -> list[str]:
@@ -234,6 +263,135 @@ def refreshed(entry: OutboxEntry) -> OutboxEntry:
     return entry
 
 
+# --- The outbox tests' world (test_outbox, test_outbox_guards, test_outbox_sweep, ----------------
+# test_reconcile_listing, test_post_links: ``pytest.mark.usefixtures("outbox_settings")``)
+@pytest.fixture
+def outbox_settings(settings: Any, fake_tiktok: FakeTikTok) -> None:
+    """Tasks kept for ``drain``, the TikTok fake behind the real connector, no waits."""
+    keep_tasks(settings)
+    settings.TIKTOK_API_URL = fake_tiktok.url
+    settings.TIKTOK_CLIENT_KEY = fake_tiktok.client_key
+    settings.TIKTOK_CLIENT_SECRET = fake_tiktok.client_secret
+    settings.PUBLISHING_MEDIA_URL = "https://media.example.org/"
+    settings.PUBLISHING_POLL_DELAYS = (0, 0, 0)
+    settings.PUBLISHING_RECONCILE_DELAY_SECONDS = 0
+    settings.PUBLISHING_HTTP_TIMEOUT_SECONDS = 0.5
+
+
+@pytest.fixture
+def current_item(db: None) -> ContentItem:
+    """A content item of this year's campaign (``item`` is one of the 2021 campaign)."""
+    return campaign_item(title="Baggio – Parco delle Cave", this_year=True)
+
+
+@pytest.fixture
+def giulia_tiktok(current_item: ContentItem, owner: User) -> ChannelAccount:
+    """Giulia's TikTok account, connected to the fake (``tiktok`` is a connector)."""
+    return tiktok_account("@visit.quartieri", token="tok-a", owner=owner)
+
+
+# --- Retry, reconcile and settle pressed by people (test_recovery, test_settle: -----------------
+# ``pytest.mark.usefixtures("recovery_settings")``): the city's Facebook page, where Giulia
+# publishes and Marco only drafts, the mayor's own page, a post Facebook refused
+@pytest.fixture
+def recovery_settings(settings: Any, fake_facebook: FakeFacebook) -> None:
+    """Tasks kept for ``drain`` (the queue starts empty), the Facebook fake as the real
+    platform (not the sandbox), no waits but the reconcile's minute."""
+    keep_tasks(settings)
+    settings.META_GRAPH_URL = fake_facebook.url
+    settings.PUBLISHING_POLL_DELAYS = (0, 0, 0)
+    settings.PUBLISHING_RECONCILE_DELAY_SECONDS = 60
+    settings.PUBLISHING_HTTP_TIMEOUT_SECONDS = 0.5
+    settings.SANDBOX = False
+    queue_backend().clear()
+
+
+@pytest.fixture
+def mayor(db: None) -> User:
+    return make_person("mayor", Role.APPROVER, first_name="Beppe")
+
+
+def _facebook_account(handle: str, **extra: Any) -> ChannelAccount:
+    account = ChannelAccount.objects.create(platform="facebook", handle=handle, **extra)
+    credential_store(
+        actor=None, account=account, tokens=TokenSet(access_token="tok-fb"), external_id=PAGE_ID
+    )
+    return account
+
+
+@pytest.fixture
+def facebook_page(editor: User, approver: User) -> ChannelAccount:
+    """The city's page: the approver publishes, the editor only drafts (``page`` is the
+    browser's)."""
+    account = _facebook_account("ComunediMilano")
+    AccountGrant.objects.create(account=account, user=editor, can_draft=True)
+    AccountGrant.objects.create(
+        account=account, user=approver, can_draft=True, can_approve=True, can_publish=True
+    )
+    return account
+
+
+@pytest.fixture
+def mayor_page(mayor: User, approver: User) -> ChannelAccount:
+    account = _facebook_account("sindaco.demo", kind=ChannelAccount.Kind.PERSONAL, owner=mayor)
+    # A grant that would allow it on an institutional account must not matter here.
+    AccountGrant.objects.create(
+        account=account, user=approver, can_draft=True, can_approve=True, can_publish=True
+    )
+    return account
+
+
+def scheduled_after_review(
+    item: ContentItem, account: ChannelAccount, author: User, reviewer: User
+) -> OutboxEntry:
+    """A post written by ``author``, approved and scheduled by ``reviewer`` (due at once)."""
+    variant = variant_create(
+        actor=author, content_item=item, account=account, post_type="feed", caption="Isola #Isola"
+    )
+    variant = variant_submit(actor=author, variant=variant)
+    variant = variant_approve(actor=reviewer, variant=variant)
+    variant_schedule(actor=reviewer, variant=variant, at=IN_WINDOW, allow_past=True)
+    return OutboxEntry.objects.get(variant=variant)
+
+
+@pytest.fixture
+def failed(
+    item: ContentItem,
+    facebook_page: ChannelAccount,
+    editor: User,
+    approver: User,
+    fake_facebook: FakeFacebook,
+) -> OutboxEntry:
+    """A post Facebook refused (it could not read the link): failed, nothing on the page."""
+    fake_facebook.inject(FaultKind.PLATFORM_ERROR, path="/feed$", code=1609005)
+    entry = scheduled_after_review(item, facebook_page, editor, approver)
+    drain()
+    entry.refresh_from_db()
+    assert entry.state == OutboxEntry.State.FAILED
+    assert fake_facebook.posts == []
+    return entry
+
+
+class Untouched:
+    """Asserts that a refused press changed no field, queued no task, audited nothing."""
+
+    def __init__(self, entry: OutboxEntry) -> None:
+        self.entry = entry
+        self.fields = model_to_dict(OutboxEntry.objects.get(pk=entry.pk))
+        self.audit = AuditEvent.objects.count()
+
+    def check(self) -> None:
+        assert model_to_dict(OutboxEntry.objects.get(pk=self.entry.pk)) == self.fields
+        assert queued_untimed() == []
+        assert AuditEvent.objects.count() == self.audit
+
+
+def press(client: Client, entry: OutboxEntry, action: str, **data: str) -> Any:
+    # Staff pages speak Italian by default; these tests read the English msgids.
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client.post(f"/publishing/{entry.pk}/{action}/", data, follow=True)
+
+
 # --- A TikTok video request (connector tests) --------------------------------------------------
 VIDEO_URL = "https://media.example.org/tour.mp4"
 
@@ -256,12 +414,7 @@ def video_by_url(
 @pytest.fixture
 def sandbox(settings: Any) -> Iterator[Sandbox]:
     """The sandbox's two servers on free ports, and a platform pointed at them."""
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
-            "QUEUES": settings.TASK_QUEUES,
-        }
-    }
+    keep_tasks(settings)
     settings.SANDBOX = True
     settings.PUBLISHING_MEDIA_URL = settings.SANDBOX_MEDIA_URL
     settings.PUBLISHING_POLL_DELAYS = (0, 0, 0)

@@ -34,16 +34,14 @@ from tests.publishing.conftest import (
     scheduled_variant,
     tiktok_account,
 )
-from tests.publishing.outbox_setup import _outbox_settings, item, tiktok
 
-__all__ = ["_outbox_settings", "item", "tiktok"]  # fixtures used here
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("outbox_settings")]
 State = OutboxEntry.State
 
 
 # --- Tests ------------------------------------------------------------------------------------
-def test_a_scheduled_variant_is_published_exactly_once(item, tiktok, fake_tiktok):
-    variant = scheduled_variant(item, tiktok)
+def test_a_scheduled_variant_is_published_exactly_once(current_item, giulia_tiktok, fake_tiktok):
+    variant = scheduled_variant(current_item, giulia_tiktok)
     entry = schedule(variant)
     [(name, kwargs, run_after)] = queued()
     assert (name, kwargs, run_after) == (
@@ -71,12 +69,12 @@ def test_a_scheduled_variant_is_published_exactly_once(item, tiktok, fake_tiktok
 
 
 def test_a_post_still_processing_is_checked_again_later_not_slept_on(
-    settings, item, tiktok, fake_tiktok
+    settings, current_item, giulia_tiktok, fake_tiktok
 ):
     # A worker sleeping between status checks would publish nothing else meanwhile.
     settings.PUBLISHING_POLL_DELAYS = (0,)
     fake_tiktok.processing_polls = 4
-    entry = schedule(scheduled_variant(item, tiktok))
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     pauses = []
     for _round in range(3):
         assert drain(steps=1) == ["polling"]
@@ -89,10 +87,10 @@ def test_a_post_still_processing_is_checked_again_later_not_slept_on(
     assert len(fake_tiktok.posts) == 1
 
 
-def test_a_lost_answer_is_reconciled_not_resent(item, tiktok, fake_tiktok):
+def test_a_lost_answer_is_reconciled_not_resent(current_item, giulia_tiktok, fake_tiktok):
     # The platform makes the post, then answers too late for our timeout.
     fake_tiktok.inject(FaultKind.TIMEOUT_AFTER_EFFECT, path="video/init", delay=1.5)
-    entry = schedule(scheduled_variant(item, tiktok))
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
 
     first = drain(steps=1)
     assert first == [State.UNCONFIRMED]
@@ -106,19 +104,19 @@ def test_a_lost_answer_is_reconciled_not_resent(item, tiktok, fake_tiktok):
     assert len(fake_tiktok.requests_to("video/init")) == 1
 
 
-def test_a_rate_limit_pauses_only_that_account(item, tiktok, fake_tiktok, settings):
+def test_a_rate_limit_pauses_only_that_account(current_item, giulia_tiktok, fake_tiktok, settings):
     other = tiktok_account("@quartieri.sport", token="tok-b")
-    limited = schedule(scheduled_variant(item, tiktok))
+    limited = schedule(scheduled_variant(current_item, giulia_tiktok))
     fake_tiktok.inject(FaultKind.RATE_LIMITED, path="creator_info", retry_after=120)
     assert drain() == ["rate_limited", "not_due"]
 
-    unaffected = schedule(scheduled_variant(item, other))
+    unaffected = schedule(scheduled_variant(current_item, other))
     drain()
 
     assert refreshed(unaffected).state == State.PUBLISHED
     limited = refreshed(limited)
     assert limited.state == State.SCHEDULED
-    paused_until = AccountState.objects.get(account=tiktok).paused_until
+    paused_until = AccountState.objects.get(account=giulia_tiktok).paused_until
     assert paused_until is not None
     assert paused_until - timezone.now() > dt.timedelta(seconds=100)
     assert limited.due_at == paused_until
@@ -126,21 +124,23 @@ def test_a_rate_limit_pauses_only_that_account(item, tiktok, fake_tiktok, settin
     assert len(fake_tiktok.posts) == 1
 
     # When the pause is over the task enqueued for it publishes the post.
-    AccountState.objects.filter(account=tiktok).update(paused_until=timezone.now())
+    AccountState.objects.filter(account=giulia_tiktok).update(paused_until=timezone.now())
     OutboxEntry.objects.filter(pk=limited.pk).update(due_at=timezone.now())
     assert outbox.outbox_publish(entry_id=limited.pk, version=limited.version) == State.PUBLISHED
     assert refreshed(limited).state == State.PUBLISHED
     assert len(fake_tiktok.posts) == 2
 
 
-def test_an_expired_token_is_refreshed_and_the_post_goes_out(item, tiktok, fake_tiktok):
+def test_an_expired_token_is_refreshed_and_the_post_goes_out(
+    current_item, giulia_tiktok, fake_tiktok
+):
     fake_tiktok.expire_token("tok-a")
-    entry = schedule(scheduled_variant(item, tiktok))
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     drain()
 
     assert refreshed(entry).state == State.PUBLISHED
     assert len(fake_tiktok.posts) == 1
-    credential = PlatformCredential.objects.get(account=tiktok)
+    credential = PlatformCredential.objects.get(account=giulia_tiktok)
     # The rotated refresh token was stored with the new access token.
     assert credential.access_token.startswith("fake-access-")
     assert credential.refresh_token in fake_tiktok.refresh_tokens
@@ -148,18 +148,20 @@ def test_an_expired_token_is_refreshed_and_the_post_goes_out(item, tiktok, fake_
     assert mail.outbox == []
 
 
-def test_a_refused_refresh_asks_the_owner_to_reconnect(item, tiktok, fake_tiktok, owner):
+def test_a_refused_refresh_asks_the_owner_to_reconnect(
+    current_item, giulia_tiktok, fake_tiktok, owner
+):
     fake_tiktok.expire_token("tok-a")
     fake_tiktok.refresh_tokens.clear()  # the refresh token was revoked too
-    first = schedule(scheduled_variant(item, tiktok))
-    second = schedule(scheduled_variant(item, tiktok, caption="Gratosoglio"))
+    first = schedule(scheduled_variant(current_item, giulia_tiktok))
+    second = schedule(scheduled_variant(current_item, giulia_tiktok, caption="Gratosoglio"))
     drain()
 
     first, second = refreshed(first), refreshed(second)
     assert first.state == second.state == State.FAILED
     assert "Reconnect the account" in first.last_error
-    assert AccountState.objects.get(account=tiktok).reconnect_needed
-    credential = PlatformCredential.objects.get(account=tiktok)
+    assert AccountState.objects.get(account=giulia_tiktok).reconnect_needed
+    credential = PlatformCredential.objects.get(account=giulia_tiktok)
     assert credential.status == PlatformCredential.Status.RECONNECT_NEEDED
     [message] = mail.outbox
     assert message.to == [owner.email]
@@ -167,8 +169,8 @@ def test_a_refused_refresh_asks_the_owner_to_reconnect(item, tiktok, fake_tiktok
     assert fake_tiktok.posts == []
 
 
-def test_a_task_for_an_old_time_does_nothing(item, tiktok, fake_tiktok):
-    variant = scheduled_variant(item, tiktok)
+def test_a_task_for_an_old_time_does_nothing(current_item, giulia_tiktok, fake_tiktok):
+    variant = scheduled_variant(current_item, giulia_tiktok)
     entry = schedule(variant)
     # Moved to later before the first task ran: version 2, due in an hour.
     Variant.objects.filter(pk=variant.pk).update(
@@ -183,10 +185,12 @@ def test_a_task_for_an_old_time_does_nothing(item, tiktok, fake_tiktok):
     assert fake_tiktok.requests == []
 
 
-def test_a_task_started_a_fraction_of_a_second_early_still_publishes(item, tiktok, fake_tiktok):
+def test_a_task_started_a_fraction_of_a_second_early_still_publishes(
+    current_item, giulia_tiktok, fake_tiktok
+):
     # RQ stores a task's time in whole seconds: it may start up to a second early, and a
     # task turned away then would leave the post scheduled with no task left to send it.
-    variant = scheduled_variant(item, tiktok)
+    variant = scheduled_variant(current_item, giulia_tiktok)
     Variant.objects.filter(pk=variant.pk).update(
         scheduled_at=timezone.now() + dt.timedelta(seconds=0.9)
     )
@@ -196,16 +200,18 @@ def test_a_task_started_a_fraction_of_a_second_early_still_publishes(item, tikto
     assert len(fake_tiktok.posts) == 1
 
 
-def test_a_cancelled_post_is_not_published(item, tiktok, fake_tiktok):
-    entry = schedule(scheduled_variant(item, tiktok))
+def test_a_cancelled_post_is_not_published(current_item, giulia_tiktok, fake_tiktok):
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     assert outbox.outbox_cancel(variant_id=entry.variant_id)
     assert drain() == ["stale"]
     assert refreshed(entry).state == State.CANCELLED
     assert fake_tiktok.posts == []
 
 
-def test_a_post_left_submitting_is_reconciled_not_resubmitted(item, tiktok, fake_tiktok):
-    entry = schedule(scheduled_variant(item, tiktok))
+def test_a_post_left_submitting_is_reconciled_not_resubmitted(
+    current_item, giulia_tiktok, fake_tiktok
+):
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     queue_backend().clear()
     # A worker claimed it, sent it, and was killed before it could save the answer.
     now = timezone.now()
@@ -214,7 +220,9 @@ def test_a_post_left_submitting_is_reconciled_not_resubmitted(item, tiktok, fake
     )
     fake_tiktok.inject(FaultKind.DROP_AFTER_EFFECT, path="video/init")
     with pytest.raises(MaybeSubmitted):  # what the killed worker would have seen
-        connection.connector_for(tiktok).submit(request=payload.post_request_for(refreshed(entry)))
+        connection.connector_for(giulia_tiktok).submit(
+            request=payload.post_request_for(refreshed(entry))
+        )
     assert len(fake_tiktok.posts) == 1
 
     # The sweeper re-runs the task on another worker.
@@ -226,8 +234,8 @@ def test_a_post_left_submitting_is_reconciled_not_resubmitted(item, tiktok, fake
     assert len(fake_tiktok.requests_to("video/init")) == 1
 
 
-def test_a_platform_refusal_fails_with_plain_words(item, tiktok, fake_tiktok):
-    variant = scheduled_variant(item, tiktok, tiktok_privacy_level="")
+def test_a_platform_refusal_fails_with_plain_words(current_item, giulia_tiktok, fake_tiktok):
+    variant = scheduled_variant(current_item, giulia_tiktok, tiktok_privacy_level="")
     entry = schedule(variant)
     drain()
     entry = refreshed(entry)
@@ -236,9 +244,11 @@ def test_a_platform_refusal_fails_with_plain_words(item, tiktok, fake_tiktok):
     assert fake_tiktok.posts == []
 
 
-def test_a_failed_publish_on_the_platform_is_failed_here(item, tiktok, fake_tiktok, owner):
+def test_a_failed_publish_on_the_platform_is_failed_here(
+    current_item, giulia_tiktok, fake_tiktok, owner
+):
     fake_tiktok.fail_next_publish("frame_rate_check_failed")
-    variant = scheduled_variant(item, tiktok)
+    variant = scheduled_variant(current_item, giulia_tiktok)
     Variant.objects.filter(pk=variant.pk).update(drafted_by=owner)
     entry = schedule(variant)
     drain()
@@ -251,9 +261,9 @@ def test_a_failed_publish_on_the_platform_is_failed_here(item, tiktok, fake_tikt
     assert told.detail == entry.last_error
 
 
-def test_an_unreachable_platform_is_retried_later(item, tiktok, fake_tiktok):
+def test_an_unreachable_platform_is_retried_later(current_item, giulia_tiktok, fake_tiktok):
     fake_tiktok.inject(FaultKind.SERVER_ERROR, path="creator_info")
-    entry = schedule(scheduled_variant(item, tiktok))
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     assert drain() == ["retry", "not_due"]
     entry = refreshed(entry)
     assert entry.state == State.SCHEDULED
@@ -263,8 +273,8 @@ def test_an_unreachable_platform_is_retried_later(item, tiktok, fake_tiktok):
     assert len(fake_tiktok.posts) == 1
 
 
-def test_a_variant_sent_back_to_review_is_not_published(item, tiktok, fake_tiktok):
-    variant = scheduled_variant(item, tiktok)
+def test_a_variant_sent_back_to_review_is_not_published(current_item, giulia_tiktok, fake_tiktok):
+    variant = scheduled_variant(current_item, giulia_tiktok)
     entry = schedule(variant)
     Variant.objects.filter(pk=variant.pk).update(status=Variant.Status.IN_REVIEW, scheduled_at=None)
     drain()
@@ -272,8 +282,8 @@ def test_a_variant_sent_back_to_review_is_not_published(item, tiktok, fake_tikto
     assert fake_tiktok.requests == []
 
 
-def test_a_post_on_its_way_cannot_be_moved_or_cancelled(item, tiktok, fake_tiktok):
-    variant = scheduled_variant(item, tiktok)
+def test_a_post_on_its_way_cannot_be_moved_or_cancelled(current_item, giulia_tiktok, fake_tiktok):
+    variant = scheduled_variant(current_item, giulia_tiktok)
     entry = schedule(variant)
     OutboxEntry.objects.filter(pk=entry.pk).update(state=State.SUBMITTED)
     assert not outbox.outbox_cancel(variant_id=variant.pk)
@@ -281,10 +291,10 @@ def test_a_post_on_its_way_cannot_be_moved_or_cancelled(item, tiktok, fake_tikto
         schedule(variant)
 
 
-def test_other_channels_get_no_outbox_entry(item):
+def test_other_channels_get_no_outbox_entry(current_item):
     account = ChannelAccount.objects.create(platform="newsletter", handle="quartieri")
     variant = Variant.objects.create(
-        content_item=item,
+        content_item=current_item,
         account=account,
         post_type="text",
         status=Variant.Status.SCHEDULED,
@@ -295,7 +305,7 @@ def test_other_channels_get_no_outbox_entry(item):
 
 
 # --- Meta platforms ---------------------------------------------------------------------------
-def test_instagram_container_is_finalized_once(item, settings):
+def test_instagram_container_is_finalized_once(current_item, settings):
     with FakeInstagram() as fake:
         settings.META_GRAPH_URL = fake.url
         account = ChannelAccount.objects.create(platform="instagram", handle="@yesmilano")
@@ -306,14 +316,14 @@ def test_instagram_container_is_finalized_once(item, settings):
             external_id=fake.ig_user,
         )
         fake.inject(FaultKind.TIMEOUT_AFTER_EFFECT, path="media_publish", delay=1.5)
-        entry = schedule(scheduled_variant(item, account, caption="Baggio #quartieri"))
+        entry = schedule(scheduled_variant(current_item, account, caption="Baggio #quartieri"))
         drain()
         entry = refreshed(entry)
         assert entry.state == State.PUBLISHED
         assert len(fake.posts) == 1
 
 
-def test_facebook_dropped_answer_is_found_by_its_marker(item, settings):
+def test_facebook_dropped_answer_is_found_by_its_marker(current_item, settings):
     with FakeFacebook() as fake:
         settings.META_GRAPH_URL = fake.url
         account = ChannelAccount.objects.create(platform="facebook", handle="Comune")
@@ -326,7 +336,7 @@ def test_facebook_dropped_answer_is_found_by_its_marker(item, settings):
             external_id=PAGE_ID,
         )
         fake.inject(FaultKind.DROP_AFTER_EFFECT, path="/feed$")
-        entry = schedule(scheduled_variant(item, account, caption="Festa in Baggio"))
+        entry = schedule(scheduled_variant(current_item, account, caption="Festa in Baggio"))
         drain()
         entry = refreshed(entry)
         assert entry.state == State.PUBLISHED
@@ -350,13 +360,15 @@ def _lost_answer(entry: OutboxEntry) -> None:
     )
 
 
-def test_a_post_beyond_the_first_page_is_found_and_not_sent_again(item, tiktok, fake_tiktok):
-    entry = schedule(scheduled_variant(item, tiktok))
+def test_a_post_beyond_the_first_page_is_found_and_not_sent_again(
+    current_item, giulia_tiktok, fake_tiktok
+):
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     queue_backend().clear()
-    mine = connection.connector_for(tiktok)
+    mine = connection.connector_for(giulia_tiktok)
     mine.submit(request=payload.post_request_for(entry))  # it did reach TikTok
     mine.close()
-    _other_posts(entry, tiktok, 45)  # then 45 more: the post is on the third page of 20
+    _other_posts(entry, giulia_tiktok, 45)  # then 45 more: the post is on the third page of 20
     _lost_answer(entry)
 
     assert outbox.outbox_reconcile(entry_id=entry.pk) == State.PUBLISHED
@@ -368,10 +380,12 @@ def test_a_post_beyond_the_first_page_is_found_and_not_sent_again(item, tiktok, 
     assert all(cursors[1:])
 
 
-def test_not_found_after_reading_back_to_the_submit_is_sent_again(item, tiktok, fake_tiktok):
-    entry = schedule(scheduled_variant(item, tiktok))
+def test_not_found_after_reading_back_to_the_submit_is_sent_again(
+    current_item, giulia_tiktok, fake_tiktok
+):
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     queue_backend().clear()
-    _other_posts(entry, tiktok, 25)  # two pages, none of them ours
+    _other_posts(entry, giulia_tiktok, 25)  # two pages, none of them ours
     _lost_answer(entry)
 
     assert outbox.outbox_reconcile(entry_id=entry.pk) == State.SCHEDULED
@@ -379,13 +393,15 @@ def test_not_found_after_reading_back_to_the_submit_is_sent_again(item, tiktok, 
     assert len(fake_tiktok.requests_to("/v2/video/list/")) == 2
 
 
-def test_not_found_in_the_pages_read_is_no_proof(item, tiktok, fake_tiktok, monkeypatch):
+def test_not_found_in_the_pages_read_is_no_proof(
+    current_item, giulia_tiktok, fake_tiktok, monkeypatch
+):
     from quartieri.channels.connectors import base
 
     monkeypatch.setattr(base, "MAX_RECENT_PAGES", 1)
-    entry = schedule(scheduled_variant(item, tiktok))
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     queue_backend().clear()
-    _other_posts(entry, tiktok, 25)  # more than the one page reconcile may read
+    _other_posts(entry, giulia_tiktok, 25)  # more than the one page reconcile may read
     _lost_answer(entry)
 
     assert outbox.outbox_reconcile(entry_id=entry.pk) == State.UNCONFIRMED

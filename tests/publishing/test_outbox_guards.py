@@ -27,10 +27,8 @@ from tests.publishing.conftest import (
     schedule,
     scheduled_variant,
 )
-from tests.publishing.outbox_setup import _outbox_settings, item, tiktok
 
-__all__ = ["_outbox_settings", "item", "tiktok"]  # fixtures used here
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("outbox_settings")]
 State = OutboxEntry.State
 
 
@@ -45,7 +43,7 @@ def _alive(*workers: str) -> None:
 
 
 def test_an_unexpected_error_after_submit_is_reconciled_never_resent(
-    item, tiktok, fake_tiktok, monkeypatch
+    current_item, giulia_tiktok, fake_tiktok, monkeypatch
 ):
     sent = TikTokConnector.submit
 
@@ -54,7 +52,7 @@ def test_an_unexpected_error_after_submit_is_reconciled_never_resent(
         raise KeyError("publish_id")
 
     monkeypatch.setattr(TikTokConnector, "submit", crash_after_sending)
-    entry = schedule(scheduled_variant(item, tiktok))
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
 
     assert drain(steps=1) == [State.UNCONFIRMED]
     assert [name for name, _kwargs, _at in queued()] == ["reconcile_entry"]
@@ -65,9 +63,11 @@ def test_an_unexpected_error_after_submit_is_reconciled_never_resent(
     assert len(fake_tiktok.posts) == 1
 
 
-def test_a_reconcile_still_processing_is_polled_not_taken_as_published(item, tiktok, fake_tiktok):
+def test_a_reconcile_still_processing_is_polled_not_taken_as_published(
+    current_item, giulia_tiktok, fake_tiktok
+):
     fake_tiktok.processing_polls = 1000  # TikTok keeps answering PROCESSING_DOWNLOAD
-    entry = schedule(scheduled_variant(item, tiktok))
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     assert drain(steps=1) == [outbox.Step.POLLING]
     queue_backend().clear()
     OutboxEntry.objects.filter(pk=entry.pk).update(state=State.UNCONFIRMED)
@@ -81,10 +81,12 @@ def test_a_reconcile_still_processing_is_polled_not_taken_as_published(item, tik
     assert [name for name, _kwargs, _at in queued()] == ["poll_entry"]
 
 
-def test_each_claim_counts_an_attempt_until_the_limit(item, tiktok, fake_tiktok, settings):
+def test_each_claim_counts_an_attempt_until_the_limit(
+    current_item, giulia_tiktok, fake_tiktok, settings
+):
     settings.PUBLISHING_MAX_ATTEMPTS = 3
     fake_tiktok.inject(FaultKind.SERVER_ERROR, path="creator_info", times=10)
-    entry = schedule(scheduled_variant(item, tiktok))
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     outcomes = []
     for _ in range(3):
         _due_again(entry)
@@ -98,10 +100,12 @@ def test_each_claim_counts_an_attempt_until_the_limit(item, tiktok, fake_tiktok,
     assert fake_tiktok.posts == []
 
 
-def test_a_paused_account_moves_the_post_to_the_end_of_the_pause(item, tiktok, fake_tiktok):
+def test_a_paused_account_moves_the_post_to_the_end_of_the_pause(
+    current_item, giulia_tiktok, fake_tiktok
+):
     until = timezone.now() + dt.timedelta(minutes=10)
-    AccountState.objects.update_or_create(account=tiktok, defaults={"paused_until": until})
-    entry = schedule(scheduled_variant(item, tiktok))
+    AccountState.objects.update_or_create(account=giulia_tiktok, defaults={"paused_until": until})
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     queue_backend().clear()
 
     assert outbox.outbox_publish(entry_id=entry.pk, version=1) == outbox.Step.PAUSED
@@ -116,10 +120,12 @@ def test_a_paused_account_moves_the_post_to_the_end_of_the_pause(item, tiktok, f
     assert fake_tiktok.requests_to("/v2/post/") == []
 
 
-def test_a_handover_lets_another_worker_poll_while_the_first_lives(item, tiktok, fake_tiktok):
+def test_a_handover_lets_another_worker_poll_while_the_first_lives(
+    current_item, giulia_tiktok, fake_tiktok
+):
     fake_tiktok.processing_polls = 1000
     _alive("worker-a", "worker-b")
-    entry = schedule(scheduled_variant(item, tiktok))
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     queue_backend().clear()
 
     # Worker A sends and polls once: still processing, it hands the entry over.
@@ -132,9 +138,11 @@ def test_a_handover_lets_another_worker_poll_while_the_first_lives(item, tiktok,
     assert len(fake_tiktok.posts) == 1
 
 
-def test_a_publish_id_from_a_lost_last_chunk_is_kept(item, tiktok, fake_tiktok, settings):
+def test_a_publish_id_from_a_lost_last_chunk_is_kept(
+    current_item, giulia_tiktok, fake_tiktok, settings
+):
     settings.PUBLISHING_MEDIA_URL = ""  # the video goes from the media folder, in one chunk
-    variant = scheduled_variant(item, tiktok)
+    variant = scheduled_variant(current_item, giulia_tiktok)
     asset = variant.media.get()
     path = Path(settings.MEDIA_ROOT) / asset.file.name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -155,8 +163,8 @@ def test_a_publish_id_from_a_lost_last_chunk_is_kept(item, tiktok, fake_tiktok, 
     assert len(fake_tiktok.requests_to("video/init")) == 1
 
 
-def test_a_variant_no_longer_scheduled_is_not_marked_published(item, tiktok):
-    variant = scheduled_variant(item, tiktok)
+def test_a_variant_no_longer_scheduled_is_not_marked_published(current_item, giulia_tiktok):
+    variant = scheduled_variant(current_item, giulia_tiktok)
     Variant.objects.filter(pk=variant.pk).update(status=Variant.Status.APPROVED)
 
     assert variant_record_published(variant_id=variant.pk, permalink="https://x.example/1") is None
@@ -166,8 +174,8 @@ def test_a_variant_no_longer_scheduled_is_not_marked_published(item, tiktok):
     assert not Transition.objects.filter(variant=variant, to_status=Variant.Status.PUBLISHED)
 
 
-def test_a_transient_reconcile_error_queues_another_check(item, tiktok, fake_tiktok):
-    entry = schedule(scheduled_variant(item, tiktok))
+def test_a_transient_reconcile_error_queues_another_check(current_item, giulia_tiktok, fake_tiktok):
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     queue_backend().clear()
     OutboxEntry.objects.filter(pk=entry.pk).update(
         state=State.UNCONFIRMED, sent_at=timezone.now(), claimed_by=""
@@ -185,11 +193,13 @@ def test_a_transient_reconcile_error_queues_another_check(item, tiktok, fake_tik
     assert len(fake_tiktok.posts) == 1
 
 
-def test_the_poll_limit_is_reached_exactly_at_its_value(item, tiktok, fake_tiktok, settings):
+def test_the_poll_limit_is_reached_exactly_at_its_value(
+    current_item, giulia_tiktok, fake_tiktok, settings
+):
     settings.PUBLISHING_MAX_POLLS = 3
     settings.PUBLISHING_POLL_DELAYS = (0,)
     fake_tiktok.processing_polls = 1000
-    entry = schedule(scheduled_variant(item, tiktok))
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
 
     # Poll 1 inside the publish task, 2 in a poll task, 3 (= the limit) gives up.
     assert drain(steps=2) == [outbox.Step.POLLING, outbox.Step.POLLING]
@@ -200,10 +210,10 @@ def test_the_poll_limit_is_reached_exactly_at_its_value(item, tiktok, fake_tikto
 
 
 def test_a_post_left_submitting_by_a_dead_worker_is_released_with_a_reason(
-    item, tiktok, fake_tiktok
+    current_item, giulia_tiktok, fake_tiktok
 ):
     _alive("worker-b")
-    entry = schedule(scheduled_variant(item, tiktok))
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     queue_backend().clear()
     now = timezone.now()
     OutboxEntry.objects.filter(pk=entry.pk).update(

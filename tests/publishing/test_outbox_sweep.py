@@ -27,11 +27,8 @@ from tests.publishing.conftest import (
     schedule,
     scheduled_variant,
 )
-from tests.publishing.outbox_setup import _outbox_settings, item, tiktok
 
-__all__ = ["_outbox_settings", "item", "tiktok"]
-
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("outbox_settings")]
 State = OutboxEntry.State
 
 
@@ -52,9 +49,14 @@ def tasks_for(entry: OutboxEntry) -> list[tuple[str, dict[str, Any], dt.datetime
     return [task for task in queued() if task[1]["entry_id"] == entry.pk]
 
 
-def test_a_backlog_keeps_its_tasks_and_a_lost_task_is_given_again_once(item, tiktok, fake_tiktok):
-    waiting = [schedule(scheduled_variant(item, tiktok, caption=f"Isola {n}")) for n in range(3)]
-    lost = schedule(scheduled_variant(item, tiktok, caption="Chiaravalle"))
+def test_a_backlog_keeps_its_tasks_and_a_lost_task_is_given_again_once(
+    current_item, giulia_tiktok, fake_tiktok
+):
+    waiting = [
+        schedule(scheduled_variant(current_item, giulia_tiktok, caption=f"Isola {n}"))
+        for n in range(3)
+    ]
+    lost = schedule(scheduled_variant(current_item, giulia_tiktok, caption="Chiaravalle"))
     lose_tasks_of(lost)
     for entry in [*waiting, lost]:
         untouched(entry)  # all late: the queue is long
@@ -69,8 +71,8 @@ def test_a_backlog_keeps_its_tasks_and_a_lost_task_is_given_again_once(item, tik
     assert len(fake_tiktok.posts) == 4
 
 
-def test_a_post_due_later_whose_task_was_lost_gets_one_for_its_time(item, tiktok):
-    entry = schedule(scheduled_variant(item, tiktok))
+def test_a_post_due_later_whose_task_was_lost_gets_one_for_its_time(current_item, giulia_tiktok):
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     later = timezone.now() + dt.timedelta(hours=2)
     OutboxEntry.objects.filter(pk=entry.pk).update(due_at=later)
     lose_tasks_of(entry)
@@ -82,8 +84,8 @@ def test_a_post_due_later_whose_task_was_lost_gets_one_for_its_time(item, tiktok
     ]
 
 
-def test_a_task_for_an_older_time_does_not_count(item, tiktok, fake_tiktok):
-    variant = scheduled_variant(item, tiktok)
+def test_a_task_for_an_older_time_does_not_count(current_item, giulia_tiktok, fake_tiktok):
+    variant = scheduled_variant(current_item, giulia_tiktok)
     entry = schedule(variant)
     schedule(variant)  # moved: version 2, and a task for it
     backend = queue_backend()
@@ -98,11 +100,11 @@ def test_a_task_for_an_older_time_does_not_count(item, tiktok, fake_tiktok):
 
 
 def test_a_post_being_processed_keeps_its_check_and_gets_one_if_lost(
-    settings, item, tiktok, fake_tiktok
+    settings, current_item, giulia_tiktok, fake_tiktok
 ):
     settings.PUBLISHING_POLL_DELAYS = (0,)
     fake_tiktok.processing_polls = 2
-    entry = schedule(scheduled_variant(item, tiktok))
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     drain(steps=1)  # sent; TikTok is processing it; a status check is queued
     assert refreshed(entry).state == State.SUBMITTED
     untouched(entry, due_then=False)
@@ -116,8 +118,10 @@ def test_a_post_being_processed_keeps_its_check_and_gets_one_if_lost(
     assert len(fake_tiktok.posts) == 1
 
 
-def test_an_unconfirmed_post_left_to_a_person_is_checked_again_hourly_not_every_sweep(item, tiktok):
-    entry = schedule(scheduled_variant(item, tiktok))
+def test_an_unconfirmed_post_left_to_a_person_is_checked_again_hourly_not_every_sweep(
+    current_item, giulia_tiktok
+):
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     lose_tasks_of(entry)
     OutboxEntry.objects.filter(pk=entry.pk).update(
         state=State.UNCONFIRMED, last_error="Quartieri cannot tell whether the post went out"
@@ -130,8 +134,8 @@ def test_an_unconfirmed_post_left_to_a_person_is_checked_again_hourly_not_every_
     assert [name for name, _kwargs, _at in tasks_for(entry)] == ["reconcile_entry"]
 
 
-def test_a_post_a_live_worker_is_sending_is_left_to_it(item, tiktok):
-    entry = schedule(scheduled_variant(item, tiktok))
+def test_a_post_a_live_worker_is_sending_is_left_to_it(current_item, giulia_tiktok):
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     lose_tasks_of(entry)
     heartbeat_beat(worker_ids=["sending"], started_at=timezone.now())
     OutboxEntry.objects.filter(pk=entry.pk).update(
@@ -143,9 +147,9 @@ def test_a_post_a_live_worker_is_sending_is_left_to_it(item, tiktok):
     assert queued() == []
 
 
-def test_every_worker_sweeps_every_few_minutes(monkeypatch, settings, item, tiktok):
+def test_every_worker_sweeps_every_few_minutes(monkeypatch, settings, current_item, giulia_tiktok):
     monkeypatch.setattr(periodic, "_last_look", {})
-    entry = schedule(scheduled_variant(item, tiktok))
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     lose_tasks_of(entry)
     untouched(entry)
 
@@ -159,8 +163,8 @@ def test_every_worker_sweeps_every_few_minutes(monkeypatch, settings, item, tikt
     assert len(tasks_for(entry)) == 1
 
 
-def test_the_sweep_can_be_run_by_hand(item, tiktok, capsys):
-    entry = schedule(scheduled_variant(item, tiktok))
+def test_the_sweep_can_be_run_by_hand(current_item, giulia_tiktok, capsys):
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
     lose_tasks_of(entry)
     untouched(entry)
 

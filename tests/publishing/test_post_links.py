@@ -16,9 +16,8 @@ from quartieri.channels.services import credential_store
 from quartieri.publishing import outbox
 from quartieri.publishing.models import OutboxEntry
 from tests.publishing.conftest import drain, queued, refreshed, scheduled_variant
-from tests.publishing.outbox_setup import _outbox_settings  # noqa: F401 - the outbox tests' settings
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("outbox_settings")]
 
 
 @pytest.fixture

@@ -33,13 +33,10 @@ from tests.publishing.conftest import (
     refreshed,
     schedule,
     scheduled_variant,
-    tiktok_account,
     video_by_url,
 )
-from tests.publishing.outbox_setup import _outbox_settings, item
 
-__all__ = ["_outbox_settings", "item"]  # fixtures used here
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("outbox_settings")]
 State = OutboxEntry.State
 ALL_LEVELS = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"]
 LONG = ("Baggio " + "tra cave e cascine, " * 10).strip()  # 206 characters on one line
@@ -62,18 +59,17 @@ def test_the_tiktok_list_shows_public_videos_only_cut_at_150(tiktok, fake_tiktok
 
 
 # --- The outbox: TikTok ----------------------------------------------------------------------
-@pytest.fixture
-def account(item, owner) -> ChannelAccount:
-    return tiktok_account("@visit.quartieri", token="tok-a", owner=owner)
-
-
 def _lose_the_answer(fake: FakeTikTok, path: str = "video/init") -> None:
     fake.inject(FaultKind.TIMEOUT_AFTER_EFFECT, path=path, delay=1.5)
 
 
-def test_a_public_post_with_a_long_caption_is_settled_once(item, account, fake_tiktok):
+def test_a_public_post_with_a_long_caption_is_settled_once(
+    current_item, giulia_tiktok, fake_tiktok
+):
     _lose_the_answer(fake_tiktok)
-    entry = schedule(scheduled_variant(item, account, caption=f"Festa a Baggio\n{LONG}"))
+    entry = schedule(
+        scheduled_variant(current_item, giulia_tiktok, caption=f"Festa a Baggio\n{LONG}")
+    )
 
     drain()
 
@@ -86,10 +82,12 @@ def test_a_public_post_with_a_long_caption_is_settled_once(item, account, fake_t
 
 
 @pytest.mark.parametrize("level", ["SELF_ONLY", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR"])
-def test_a_post_that_is_not_public_is_never_sent_twice(item, account, fake_tiktok, level):
+def test_a_post_that_is_not_public_is_never_sent_twice(
+    current_item, giulia_tiktok, fake_tiktok, level
+):
     fake_tiktok.privacy_level_options = ALL_LEVELS
     _lose_the_answer(fake_tiktok)
-    entry = schedule(scheduled_variant(item, account, tiktok_privacy_level=level))
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok, tiktok_privacy_level=level))
 
     drain()
 
@@ -102,16 +100,18 @@ def test_a_post_that_is_not_public_is_never_sent_twice(item, account, fake_tikto
     assert queued() == []
 
 
-def test_a_photo_post_is_never_sent_twice(item, account, fake_tiktok):
+def test_a_photo_post_is_never_sent_twice(current_item, giulia_tiktok, fake_tiktok):
     _lose_the_answer(fake_tiktok, path="content/init")
-    variant = scheduled_variant(item, account, tiktok_privacy_level="PUBLIC_TO_EVERYONE")
+    variant = scheduled_variant(
+        current_item, giulia_tiktok, tiktok_privacy_level="PUBLIC_TO_EVERYONE"
+    )
     variant.post_type = "photo"
     variant.title = "Baggio"
     variant.save()
     variant.media.set(
         [
             MediaAsset.objects.create(
-                content_item=item,
+                content_item=current_item,
                 kind="image",
                 file=f"campaigns/media/cave-{variant.pk}.jpg",
                 mime_type="image/jpeg",
@@ -130,11 +130,15 @@ def test_a_photo_post_is_never_sent_twice(item, account, fake_tiktok):
     assert len(fake_tiktok.posts) == 1
 
 
-def test_a_post_not_public_with_its_handle_is_settled_by_status(item, account, fake_tiktok):
+def test_a_post_not_public_with_its_handle_is_settled_by_status(
+    current_item, giulia_tiktok, fake_tiktok
+):
     # No listing is needed when TikTok gave a publish_id: status/fetch knows every post.
-    entry = schedule(scheduled_variant(item, account, tiktok_privacy_level="SELF_ONLY"))
+    entry = schedule(
+        scheduled_variant(current_item, giulia_tiktok, tiktok_privacy_level="SELF_ONLY")
+    )
     queue_backend().clear()
-    connector = connection.connector_for(account)
+    connector = connection.connector_for(giulia_tiktok)
     submitted = connector.submit(request=payload.post_request_for(entry))
     connector.close()
     OutboxEntry.objects.filter(pk=entry.pk).update(
@@ -209,7 +213,7 @@ def test_instagram_follows_paging_by_time(instagram, fake_instagram: FakeInstagr
     assert all("until" in query and "after" not in query for query in queries[1:])
 
 
-def test_a_time_paged_facebook_post_beyond_the_first_page_is_not_sent_again(item, settings):
+def test_a_time_paged_facebook_post_beyond_the_first_page_is_not_sent_again(current_item, settings):
     with FakeFacebook() as fake:
         fake.time_paging = True
         settings.META_GRAPH_URL = fake.url
@@ -221,7 +225,7 @@ def test_a_time_paged_facebook_post_beyond_the_first_page_is_not_sent_again(item
             external_id=PAGE_ID,
         )
         fake.inject(FaultKind.DROP_AFTER_EFFECT, path="/feed$")
-        entry = schedule(scheduled_variant(item, account, caption="Festa in Baggio"))
+        entry = schedule(scheduled_variant(current_item, account, caption="Festa in Baggio"))
         drain(steps=1)
         assert refreshed(entry).state == State.UNCONFIRMED
         _facebook_posts(fake, 40, marker_at=-1)  # 40 newer posts push ours to the second page

@@ -3,8 +3,6 @@
 A refused press must leave the outbox row exactly as it was, enqueue no task and write no
 audit row; an allowed retry of a failed post publishes it once on the (fake) platform.
 """
-# recovery_setup's fixtures are imported by name and taken as parameters:
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -22,20 +20,19 @@ from quartieri.channels.connectors.fakeserver import FaultKind
 from quartieri.channels.models import PlatformCredential
 from quartieri.channels.services import credential_mark_reconnect_needed
 from quartieri.publishing.models import OutboxEntry
-from tests.publishing.conftest import drain, queue_backend
-from tests.publishing.recovery_setup import (  # noqa: F401 - fixtures shared with settle
+from tests.publishing.conftest import (
     Untouched,
-    _publishing_settings,
-    failed,
-    mayor,
-    mayor_page,
-    page,
+    drain,
     press,
-    queued,
-    scheduled,
+    queue_backend,
+    queued_untimed,
+    scheduled_after_review,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("recovery_settings"),
+]
 State = OutboxEntry.State
 
 
@@ -69,7 +66,7 @@ def test_on_a_personal_account_only_its_owner_may_retry(
     item, mayor_page, mayor, approver, fake_facebook, client_for
 ):
     fake_facebook.inject(FaultKind.PLATFORM_ERROR, path="/feed$", code=1609005)
-    entry = scheduled(item, mayor_page, mayor, mayor)
+    entry = scheduled_after_review(item, mayor_page, mayor, mayor)
     drain()
     untouched = Untouched(entry)
 
@@ -91,7 +88,7 @@ def test_retrying_a_failed_post_publishes_it_once_on_the_platform(
     assert "The post is going out again" in response.content.decode()
     entry = OutboxEntry.objects.get(pk=failed.pk)
     assert (entry.state, entry.attempts, entry.last_error) == (State.SCHEDULED, 0, "")
-    assert queued() == [("publish_entry", {"entry_id": entry.pk, "version": entry.version})]
+    assert queued_untimed() == [("publish_entry", {"entry_id": entry.pk, "version": entry.version})]
 
     drain()
     entry.refresh_from_db()
@@ -99,7 +96,7 @@ def test_retrying_a_failed_post_publishes_it_once_on_the_platform(
     assert [post.message for post in fake_facebook.posts] == [f"Isola #Isola\n{entry.marker}"]
     # Pressing again now is refused: it is out.
     press(client_for(approver), entry, "retry")
-    assert queued() == []
+    assert queued_untimed() == []
     assert len(fake_facebook.posts) == 1
     event = AuditEvent.objects.get(action="publishing.outbox.retry")
     assert (event.actor, event.before["state"], event.after["state"]) == (
@@ -142,8 +139,8 @@ def test_a_failed_post_edited_since_is_not_sent_again(failed, editor, approver, 
     untouched.check()
 
 
-def test_retry_waits_for_the_account_to_be_reconnected(failed, page, approver, client_for):
-    credential = PlatformCredential.objects.get(account=page)
+def test_retry_waits_for_the_account_to_be_reconnected(failed, facebook_page, approver, client_for):
+    credential = PlatformCredential.objects.get(account=facebook_page)
     credential_mark_reconnect_needed(actor=None, credential_id=credential.pk, reason="190")
     untouched = Untouched(failed)
     response = press(client_for(approver), failed, "retry")

@@ -2,8 +2,6 @@
 records it published (naming the person), "it is missing, send again" sends it once more
 after a confirmation. Only approvers of the account who may publish on it; a refused press
 changes nothing; a settled post is never checked or sent again by the outbox afterwards."""
-# The retry/reconcile tests' fixtures are imported by name and taken as parameters:
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -21,20 +19,19 @@ from quartieri.core.workers import heartbeat_beat
 from quartieri.publishing import outbox, sweep
 from quartieri.publishing.models import OutboxEntry
 from tests.conftest import make_person
-from tests.publishing.conftest import drain, queue_backend
-from tests.publishing.recovery_setup import (  # noqa: F401 - fixtures shared with retry/reconcile
+from tests.publishing.conftest import (
     Untouched,
-    _publishing_settings,
-    failed,
-    mayor,
-    mayor_page,
-    page,
+    drain,
     press,
-    queued,
-    scheduled,
+    queue_backend,
+    queued_untimed,
+    scheduled_after_review,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("recovery_settings"),
+]
 State = OutboxEntry.State
 LONG_AGO = dt.timedelta(minutes=10)
 
@@ -151,17 +148,17 @@ def test_only_an_unconfirmed_post_is_settled(failed, approver, client_for):
     untouched.check()
 
 
-def _publisher_not_approver(page) -> User:
+def _publisher_not_approver(account) -> User:
     person = make_person("paolo", Role.APPROVER)
-    AccountGrant.objects.create(account=page, user=person, can_draft=True, can_publish=True)
+    AccountGrant.objects.create(account=account, user=person, can_draft=True, can_publish=True)
     return person
 
 
 @pytest.mark.parametrize("which", ["found", "missing"])
 def test_who_may_not_settle_changes_nothing(
-    unconfirmed, page, editor, analyst, approver, mayor_page, client_for, which
+    unconfirmed, facebook_page, editor, analyst, approver, mayor_page, client_for, which
 ):
-    publisher = _publisher_not_approver(page)
+    publisher = _publisher_not_approver(facebook_page)
     untouched = Untouched(unconfirmed)
     for person in (editor, analyst):  # roles without approval: refused before the service
         response = press(client_for(person), unconfirmed, which, confirm="yes")
@@ -175,7 +172,7 @@ def test_who_may_not_settle_changes_nothing(
 def test_on_a_personal_account_only_its_owner_settles(
     item, mayor_page, mayor, approver, editor, client_for
 ):
-    entry = scheduled(item, mayor_page, mayor, mayor)
+    entry = scheduled_after_review(item, mayor_page, mayor, mayor)
     OutboxEntry.objects.filter(pk=entry.pk).update(
         state=State.UNCONFIRMED, sent_at=timezone.now() - LONG_AGO
     )
@@ -189,9 +186,9 @@ def test_on_a_personal_account_only_its_owner_settles(
 
 
 def test_the_answers_are_offered_on_the_outbox_row_and_in_the_inbox(
-    unconfirmed, approver, page, client_for
+    unconfirmed, approver, facebook_page, client_for
 ):
-    publisher = _publisher_not_approver(page)
+    publisher = _publisher_not_approver(facebook_page)
     row = client_for(approver).get("/publishing/").content.decode()
     assert f"/publishing/{unconfirmed.pk}/found/" in row
     assert f"/publishing/{unconfirmed.pk}/missing/" in row
@@ -214,7 +211,7 @@ def test_the_answers_are_offered_on_the_outbox_row_and_in_the_inbox(
     assert seen.actions == ()
     inbox = client_for(approver).get("/todo/").content.decode()
     assert f"/publishing/{unconfirmed.pk}/missing/" in inbox
-    assert queued() == []
+    assert queued_untimed() == []
 
 
 def test_reconcile_needs_no_tracked_link_where_the_listing_shows_every_post(unconfirmed):
