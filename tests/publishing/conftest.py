@@ -226,27 +226,40 @@ def tiktok_account(handle: str, *, token: str, owner: User | None = None) -> Cha
 
 
 def scheduled_variant(
-    item: ContentItem, account: ChannelAccount, *, caption: str = "Baggio, slow", **extra: Any
+    item: ContentItem,
+    account: ChannelAccount,
+    *,
+    caption: str = "Baggio, slow",
+    defaults: dict[str, Any] | None = None,
+    file_name: str = "{kind}-{pk}.bin",
+    alt_text: str = "Il parco delle Cave al tramonto",
+    **fields: Any,
 ) -> Variant:
-    fields: dict[str, Any] = {"post_type": "video", "tiktok_privacy_level": "PUBLIC_TO_EVERYONE"}
-    if account.platform != "tiktok":
-        fields = {"post_type": "feed"}
+    """A variant due a minute ago, with its medium unless on Facebook (an image on
+    Instagram, else a video). ``fields`` go over ``defaults``, which are by default a
+    public video on TikTok and a feed post elsewhere; ``file_name`` may name ``kind``,
+    ``pk`` (the variant's) and ``ext``."""
+    if defaults is None:
+        defaults = {"post_type": "feed"}
+        if account.platform == "tiktok":
+            defaults = {"post_type": "video", "tiktok_privacy_level": "PUBLIC_TO_EVERYONE"}
     variant = Variant.objects.create(
         content_item=item,
         account=account,
         caption=caption,
         status=Variant.Status.SCHEDULED,
         scheduled_at=timezone.now() - dt.timedelta(minutes=1),
-        **as_options(fields | extra),
+        **as_options(defaults | fields),
     )
     kind = "image" if account.platform == "instagram" else "video"
     if account.platform != "facebook":
         asset = MediaAsset.objects.create(
             content_item=item,
             kind=kind,
-            file=f"campaigns/media/{kind}-{variant.pk}.bin",
+            file="campaigns/media/"
+            + file_name.format(kind=kind, pk=variant.pk, ext="mp4" if kind == "video" else "jpg"),
             mime_type="video/mp4" if kind == "video" else "image/jpeg",
-            alt_text="Il parco delle Cave al tramonto",
+            alt_text=alt_text,
         )
         variant.media.add(asset)
     return variant
@@ -440,24 +453,16 @@ def connected(platform: str, handle: str, external_id: str = "") -> ChannelAccou
 
 
 def post(item: ContentItem, account: ChannelAccount, caption: str, **fields: Any) -> OutboxEntry:
-    variant = Variant.objects.create(
-        content_item=item,
-        account=account,
-        caption=caption,
-        status=Variant.Status.SCHEDULED,
-        scheduled_at=timezone.now() - dt.timedelta(minutes=1),
-        **as_options(fields),
-    )
-    if account.platform != "facebook":
-        kind = "video" if account.platform == "tiktok" else "image"
-        asset = MediaAsset.objects.create(
-            content_item=item,
-            kind=kind,
-            file=f"campaigns/media/isola.{'mp4' if kind == 'video' else 'jpg'}",
-            mime_type="video/mp4" if kind == "video" else "image/jpeg",
+    """A post of the sandbox tests sent to the outbox: only the ``fields`` given (no post
+    type unless named) and Isola's picture or video."""
+    return schedule(
+        scheduled_variant(
+            item,
+            account,
+            caption=caption,
+            defaults={},
+            file_name="isola.{ext}",
             alt_text="La Stecca degli artigiani",
+            **fields,
         )
-        variant.media.add(asset)
-    entry = outbox.outbox_schedule(variant_id=variant.pk)
-    assert entry is not None
-    return entry
+    )
