@@ -409,9 +409,16 @@ DETAILS = {
     "posters:design": "/posters/",
 }
 # Where the other roles' pages differ from the administrator's: their own queue, and the
-# forms only they get (the approver's review, the editor's variant and upload forms).
+# forms only they get (the approver's review and settle pages, the editor's variant and upload
+# forms).
 ROLE_DETAILS = {
-    "approver": {"campaigns:variant_review": "/todo/"},
+    "approver": {
+        "campaigns:variant_review": "/todo/",
+        # The demo's unconfirmed TikTok post, settled by an approver who may publish on its
+        # account: "it is there" / "it is missing, send again".
+        "publishing:settle_found": "/publishing/",
+        "publishing:settle_missing": "/publishing/",
+    },
     "editor": {
         "campaigns:variant_edit": "/todo/",
         "campaigns:content_item_media": "campaigns:variant_edit",
