@@ -6,10 +6,15 @@ and its refusal is worded here with the file and the line. A SubRip cue differs 
 WebVTT one only by the comma before its milliseconds (its number is read as the WebVTT
 identifier), so both formats go through the one strict reader. Refusals are ValidationErrors
 on "caption_file" (the upload form's field).
+
+Browsers play only WebVTT in a <track>; ``caption_webvtt`` gives the preview a WebVTT
+rendering of an SRT file (the stored file, what platforms get, stays SRT).
 """
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -176,3 +181,26 @@ def caption_check_timing(*, captions: Captions, duration: float, name: str) -> N
             )
             % {"name": name, "line": late.line, "start": f"{late.start:g}", "end": f"{duration:g}"},
         )
+
+
+# SubRip's cue text is plain text with a few HTML-like tags (<i>, <b>, <u>, <font …>); in
+# WebVTT cue text any other "<" opens a tag (the text after it would vanish) and "-->" ends
+# nothing but is forbidden. Both are written as character references.
+_STRAY_LT = re.compile(r"<(?!/?[A-Za-z])")
+
+
+def _webvtt_cue_text(line: str) -> str:
+    return _STRAY_LT.sub("&lt;", line).replace("-->", "--&gt;")
+
+
+def caption_webvtt(*, data: bytes, caption_format: str) -> str:
+    """The captions as WebVTT text for a browser's <track>: a WebVTT file as stored, an SRT
+    file converted by webvtt-py (times with a dot, the cues' text and order kept; SRT's cue
+    numbers are dropped, WebVTT needs none). ``data`` passed ``caption_parse`` when stored."""
+    text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    if caption_format == "vtt":
+        return text
+    converted = webvtt.from_buffer(io.StringIO(text), format="srt")
+    for caption in converted.captions:
+        caption.lines = [_webvtt_cue_text(line) for line in caption.lines]
+    return str(converted.content)

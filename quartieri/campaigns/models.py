@@ -245,6 +245,17 @@ class Transition(models.Model):
     def __str__(self) -> str:
         return f"{self.variant_id}: {self.from_status} → {self.to_status}"
 
+    @property
+    def summary(self) -> str:
+        """The timeline's line: "Draft → In review"; a record that moved no status (the
+        variant's creation, recorded as draft → draft) says what happened, not an arrow."""
+        if self.from_status == self.to_status:
+            return str(_UNMOVED.get(self.action, self.get_to_status_display()))
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+_UNMOVED = {"create": _("Created as a draft")}
+
 
 class VariantComment(models.Model):
     """One message of a variant's review thread; ``mentioned`` are the colleagues named with

@@ -25,6 +25,7 @@ urlpatterns = [
     path("items/<int:pk>/media/", views_media.content_item_media_view, name="content_item_media"),
     path("items/<int:pk>/media/upload/", views_media.media_upload_view, name="media_upload"),
     path("media/<int:pk>/variants/", views_media.media_variants_view, name="media_variants"),
+    path("media/<int:pk>/captions.vtt", views_media.media_captions_view, name="media_captions"),
     path("media/<int:pk>/delete/", views_media.media_delete_view, name="media_delete"),
     path("media/<int:pk>/describe/", views_library.media_describe_view, name="media_describe"),
     path("variants/review/", views_review.review_queue_view, name="review_queue"),

@@ -38,6 +38,7 @@ from quartieri.campaigns.media import (
     media_variant_ids,
 )
 from quartieri.campaigns.models import ContentItem, MediaAsset, Variant
+from quartieri.campaigns.preview import asset_captions_webvtt
 from quartieri.channels.base import Capability as KindCapability
 from quartieri.channels.base import ComposePanel
 from quartieri.channels.models import ChannelAccount
@@ -189,6 +190,20 @@ def media_page_url(item: ContentItem | int) -> str:
 @require_capability(Capability.VIEW_CONTENT)
 def content_item_media_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, _item(pk))
+
+
+@require_GET
+@require_capability(Capability.VIEW_CONTENT)  # whoever may see the previews that play it
+def media_captions_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A video's captions as WebVTT, for the previews' <track> (campaigns.preview)."""
+    asset = get_object_or_404(MediaAsset, pk=pk)
+    if not asset.caption_file:
+        raise Http404(pk)
+    try:
+        text = asset_captions_webvtt(asset)
+    except FileNotFoundError:
+        raise Http404(pk) from None
+    return HttpResponse(text, content_type="text/vtt; charset=utf-8")
 
 
 @require_POST

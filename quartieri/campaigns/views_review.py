@@ -31,7 +31,7 @@ from quartieri.campaigns.models import Transition, Variant, VariantComment
 from quartieri.campaigns.preview import variant_preview
 from quartieri.campaigns.queue import review_queue
 from quartieri.campaigns.selectors import variant_next_step
-from quartieri.campaigns.services.comments import COMMENT_MAX, comment_refusal
+from quartieri.campaigns.services.comments import COMMENT_MAX, comment_refusal, mention_example
 from quartieri.campaigns.validation import variant_validate
 from quartieri.campaigns.views import _schedule_min
 from quartieri.campaigns.views_edit import EDITABLE, _variant_to_edit, may_edit
@@ -79,6 +79,7 @@ def _actions(user: User, variant: Variant) -> dict[str, Any]:
         "step": variant_next_step(user=user, variant=variant, grants=grants),
         "editable": may_edit(user=user, variant=variant, grants=grants),
         "can_comment": not comment_refusal(user=user, variant=variant),
+        "mention_example": mention_example(user=user, variant=variant),
     }
 
 

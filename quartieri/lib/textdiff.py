@@ -10,12 +10,19 @@ from typing import Literal
 Op = Literal["same", "added", "removed"]
 # Words and the spaces between them, so that joining the parts gives the texts back.
 _TOKEN = re.compile(r"\s+|[^\s]+")
+_LINE_BREAK = re.compile(r"(\n)")
 
 
 @dataclass(frozen=True)
 class DiffPart:
     op: Op
     text: str
+
+    @property
+    def segments(self) -> list[tuple[str, bool]]:
+        """The text cut at its line breaks: (text, False) runs and (line break, True) pieces, so
+        that a page can mark an added or removed break, which shows nothing by itself."""
+        return [(piece, piece == "\n") for piece in _LINE_BREAK.split(self.text) if piece]
 
 
 def word_diff(before: str, after: str) -> list[DiffPart]:

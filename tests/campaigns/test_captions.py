@@ -8,9 +8,10 @@ timestamp fields, NOTE/STYLE/REGION blocks, byte order marks, SubRip's index and
 from __future__ import annotations
 
 import pytest
+import webvtt
 from django.core.exceptions import ValidationError
 
-from quartieri.campaigns.captions import caption_parse
+from quartieri.campaigns.captions import caption_parse, caption_webvtt
 
 
 def refusal(data: bytes, name: str = "c.vtt") -> str:
@@ -92,3 +93,37 @@ def test_one_utf8_bom_is_read_and_a_second_one_is_not_a_header():
     cue = b"\n\n00:00.000 --> 00:01.000\nCiao\n"
     assert caption_parse(data=b"\xef\xbb\xbfWEBVTT" + cue, name="c.vtt").format == "vtt"
     assert refusal(b"\xef\xbb\xbf\xef\xbb\xbfWEBVTT" + cue).startswith("c.vtt: neither WebVTT")
+
+
+# --- WebVTT for the preview's <track> (browsers read no SRT) --------------------------------
+SRT_CUES = (
+    "1\r\n00:00:00,000 --> 00:00:01,500\r\nParco delle Cave\r\n\r\n"
+    "2\r\n00:00:01,500 --> 00:01:02,040\r\n<i>Baggio</i>, a < b\r\nseconda riga\r\n\r\n"
+    "3\r\n01:00:00,000 --> 01:00:00,001\r\nFine --> ora\r\n"
+)
+
+
+def cues(vtt: str) -> list[tuple[str, str, list[str]]]:
+    read = webvtt.from_string(vtt, strict=True)
+    return [(cue.start, cue.end, cue.lines) for cue in read.captions]
+
+
+def test_an_srt_file_becomes_webvtt_with_the_same_cues_in_order():
+    vtt = caption_webvtt(data=("\ufeff" + SRT_CUES).encode(), caption_format="srt")
+    assert vtt.startswith("WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nParco delle Cave\n")
+    assert "," not in vtt.replace("<i>Baggio</i>,", "")  # no SubRip comma left in a time
+    assert cues(vtt) == [
+        ("00:00:00.000", "00:00:01.500", ["Parco delle Cave"]),
+        # SubRip's tags stay (WebVTT has <i>); a lone "<" would open a tag and hide the text
+        ("00:00:01.500", "00:01:02.040", ["<i>Baggio</i>, a &lt; b", "seconda riga"]),
+        ("01:00:00.000", "01:00:00.001", ["Fine --&gt; ora"]),
+    ]
+    # what the upload's strict reader takes as WebVTT, with the SRT's three cues
+    assert len(caption_parse(data=vtt.encode(), name="c.vtt").cues) == 3
+
+
+def test_a_webvtt_file_is_given_as_stored():
+    data = b"WEBVTT Baggio\r\n\r\nintro\r\n00:00.000 --> 00:01.000 align:start\r\nCiao\r\n"
+    assert caption_webvtt(data=data, caption_format="vtt") == (
+        "WEBVTT Baggio\n\nintro\n00:00.000 --> 00:01.000 align:start\nCiao\n"
+    )

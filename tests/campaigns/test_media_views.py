@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from quartieri.accounts.models import AuditEvent
+from quartieri.accounts.roles import ROLE_CAPABILITIES, Role
 from quartieri.campaigns.media import media_upload
 from quartieri.campaigns.models import MediaAsset, Variant
 from tests.accessibility import axe_violations
@@ -217,7 +218,77 @@ def test_a_bucket_without_django_storages_stops_with_one_clear_line(tmp_path):
     )
 
 
+# --- Captions for the previews' <track> ------------------------------------------------------
+SRT = b"1\n00:00:00,000 --> 00:00:00,600\nParco delle Cave\n\n2\n00:00:00,600 --> 00:00:00,900\nBaggio\n"
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("videos")
+
+
+def video_with(editor, item, videos: Path, captions: bytes, name: str) -> MediaAsset:
+    return media_upload(
+        actor=editor,
+        content_item=item,
+        file=upload(make_video(videos), "baggio.mp4"),
+        caption_file=upload(captions, name),
+    )
+
+
+def test_the_preview_plays_an_srt_file_as_webvtt_and_platforms_still_get_the_srt(
+    client_for, client, editor, analyst, item, tiktok, make_variant, videos
+):
+    variant = make_variant(item=item, account=tiktok, by=editor)
+    asset = video_with(editor, item, videos, SRT, "baggio.srt")
+    variant.media.add(asset)
+    url = f"/campaigns/media/{asset.pk}/captions.vtt"
+    review = client_for(analyst).get(f"/campaigns/variants/{variant.pk}/review/")
+    assert f'<track kind="captions" src="{url}"' in review.content.decode()
+
+    answer = client_for(analyst).get(url)
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "text/vtt; charset=utf-8"
+    assert answer.content.decode() == (
+        "WEBVTT\n\n00:00:00.000 --> 00:00:00.600\nParco delle Cave\n\n"
+        "00:00:00.600 --> 00:00:00.900\nBaggio\n"
+    )
+    # The stored file, the one platforms fetch, is the SRT as uploaded.
+    original = client.get(f"/media/{asset.caption_file.name}")
+    assert b"".join(original.streaming_content) == SRT
+
+
+def test_a_webvtt_file_reaches_the_preview_from_this_platform_as_stored(
+    client_for, editor, item, videos, settings
+):
+    settings.PUBLISHING_MEDIA_URL = "https://media.example.org/"  # another origin
+    asset = video_with(editor, item, videos, VTT, "baggio.vtt")
+    answer = client_for(editor).get(f"/campaigns/media/{asset.pk}/captions.vtt")
+    assert answer["Content-Type"] == "text/vtt; charset=utf-8"
+    assert answer.content == VTT
+
+
+def test_captions_only_for_whoever_may_see_the_preview(
+    client_for, client, editor, analyst, item, videos, monkeypatch
+):
+    asset = video_with(editor, item, videos, SRT, "baggio.srt")
+    image = media_upload(
+        actor=editor, content_item=item, file=upload(image_bytes(), "a.jpg"), alt_text="A"
+    )
+    url = f"/campaigns/media/{asset.pk}/captions.vtt"
+    signed_out = client.get(url)
+    assert (signed_out.status_code, signed_out["Location"]) == (302, f"/accounts/login/?next={url}")
+    monkeypatch.setitem(ROLE_CAPABILITIES, Role.ANALYST, frozenset())  # a role without it
+    assert client_for(analyst).get(url).status_code == 403
+    assert client_for(editor).get(f"/campaigns/media/{image.pk}/captions.vtt").status_code == 404
+    assert client_for(editor).get("/campaigns/media/999999/captions.vtt").status_code == 404
+    assert client_for(editor).post(url).status_code == 405
+
+
 # --- In the browser ---------------------------------------------------------------------------
+
+
+LOADED = "t => t.readyState >= 2"  # HTMLTrackElement: 2 LOADED, 3 ERROR
 
 
 @pytest.mark.browser
@@ -227,8 +298,8 @@ def test_an_editor_uploads_a_video_with_captions_in_the_browser(
 ):
     variant = make_variant(item=item, account=tiktok, by=editor)
     video = make_video(tmp_path)
-    captions = tmp_path / "baggio.vtt"
-    captions.write_bytes(VTT)
+    captions = tmp_path / "baggio.srt"  # SubRip: the preview plays it all the same
+    captions.write_bytes(SRT)
     login(editor)
     page.goto(page_url(item))
     assert axe_violations(page) == []
@@ -252,3 +323,15 @@ def test_an_editor_uploads_a_video_with_captions_in_the_browser(
     assert page.locator(f"#media-{asset.pk}").is_visible()
     assert list(Variant.objects.get(pk=variant.pk).media.all()) == [asset]
     assert axe_violations(page) == []
+
+    # The variant's preview plays the SRT file's two cues (a browser's <track> reads WebVTT).
+    page.goto(f"/campaigns/variants/{variant.pk}/edit/")
+    track = page.locator("#preview-live video track")
+    assert track.count() == 1
+    page.wait_for_function(LOADED, arg=track.element_handle())  # shown by default: loaded
+    assert track.evaluate("t => [t.readyState, t.track.mode, t.track.cues.length]") == [
+        2,
+        "showing",
+        2,
+    ]
+    assert track.evaluate("t => t.track.cues[1].text") == "Baggio"

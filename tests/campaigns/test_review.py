@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from quartieri.accounts.models import AuditEvent
+from quartieri.campaigns.media import media_attach
 from quartieri.campaigns.models import Variant, VariantComment
 from quartieri.campaigns.notices import variant_failed_notify
 from quartieri.campaigns.services import (
@@ -24,7 +25,7 @@ from quartieri.campaigns.services import (
     variants_bulk_schedule,
 )
 from quartieri.notifications.models import Event, Notification
-from tests.campaigns.conftest import IN_WINDOW, Unchanged, give_media
+from tests.campaigns.conftest import IN_WINDOW, Unchanged, fit_media, give_media
 
 S = Variant.Status
 
@@ -102,6 +103,24 @@ def test_a_post_its_kind_delivers_is_not_offered_to_be_marked_published_by_hand(
     assert Variant.objects.get(pk=variant.pk).status == S.SCHEDULED
 
 
+def timeline(client, variant: Variant) -> list[str]:
+    html = client.get(reverse("campaigns:variant_review", args=[variant.pk])).content.decode()
+    found = re.search(r'<ol data-testid="timeline">(.*?)</ol>', html, re.S)
+    assert found, "no timeline"
+    return [line.split(" · ")[-1] for line in re.findall(r"</time>(.*?)</li>", found[1])]
+
+
+def test_the_timeline_shows_a_new_draft_as_created_and_only_moves_as_arrows(
+    client_for, editor, item, tiktok, make_variant
+):
+    variant = make_variant(item=item, account=tiktok, by=editor)
+    media_attach(actor=editor, asset=fit_media(item, "video"), add=[variant])
+    client = client_for(editor)
+    assert timeline(client, variant) == ["Created as a draft"]  # not "Draft → Draft"
+    variant_submit(actor=editor, variant=variant)
+    assert timeline(client, variant) == ["Created as a draft", "Draft → In review"]
+
+
 def test_an_analyst_reads_the_review_page_but_gets_no_form(
     client_for, analyst, editor, item, instagram, make_variant
 ):
@@ -113,6 +132,31 @@ def test_an_analyst_reads_the_review_page_but_gets_no_form(
 
 
 # --- Comments and @mentions -----------------------------------------------------------------
+def comment_help(client, variant: Variant) -> str:
+    html = client.get(reverse("campaigns:variant_review", args=[variant.pk])).content.decode()
+    found = re.search(r'<p id="comment-help"[^>]*>(.*?)</p>', html)
+    assert found, "no comment help"
+    return found[1]
+
+
+def test_the_comment_help_names_a_real_colleague_of_the_review_or_nobody(
+    client_for, editor, approver, item, instagram, make_variant
+):
+    variant = make_variant(item=item, account=instagram, by=editor, status="in_review")
+    # The approver is shown the post's author; the author, alone on it so far, nobody.
+    assert comment_help(client_for(approver), variant) == (
+        "Write @username to notify a colleague (e.g. @marco)."
+    )
+    assert comment_help(client_for(editor), variant) == "Write @username to notify a colleague."
+    variant_comment_add(actor=approver, variant=variant, body="Va bene")
+    assert comment_help(client_for(editor), variant) == (
+        "Write @username to notify a colleague (e.g. @giulia)."
+    )
+    approver.is_active = False  # a former colleague is no example
+    approver.save()
+    assert comment_help(client_for(editor), variant) == "Write @username to notify a colleague."
+
+
 def test_a_mention_notifies_the_colleague_and_an_unknown_name_nobody(
     editor, approver, other_editor, item, instagram, make_variant
 ):

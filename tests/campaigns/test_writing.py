@@ -4,6 +4,7 @@ what the server's rules say of it, without saving anything; the same rules refus
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -158,6 +159,29 @@ def test_a_published_variant_is_not_checked_as_a_draft(
     variant = variant_mark_published(actor=approver, variant=variant)
     answer = _check(client_for(approver), variant, post_type="feed", caption="x")
     assert answer.status_code == 403
+
+
+def test_a_line_break_the_variant_adds_or_removes_is_marked_in_the_diff(
+    client_for, editor, item, instagram, make_variant
+):
+    item.master_text_it = "Isola di sera.\n\nLa Stecca e la biblioteca"
+    item.save()
+    # The blank line became a space; a space before "la biblioteca" became a line break.
+    caption = "Isola di sera. La Stecca e\nla biblioteca"
+    variant = make_variant(item=item, account=instagram, by=editor, caption=caption)
+    page = client_for(editor).get(reverse("campaigns:variant_edit", args=[variant.pk]))
+    diff = re.search(
+        r'<p class="textdiff" data-testid="diff">(.*?)</p>', page.content.decode(), re.S
+    )
+    assert diff, "no diff"
+    # Each break a visible mark (and "new line" to a screen reader), never an empty block.
+    mark = (
+        '<span class="textdiff-nl" aria-hidden="true">↵</span>'
+        '<span class="visually-hidden">new line</span>\n'
+    )
+    part = r'<(ins|del)><span [^>]*>\[\w+: </span>(.*?)<span class="visually-hidden">\]</span>'
+    changed = re.findall(part, diff[1], re.S)
+    assert changed == [("del", mark * 2), ("ins", " "), ("del", " "), ("ins", mark)]
 
 
 def test_the_editor_page_shows_counters_preview_and_the_master_diff(

@@ -409,9 +409,16 @@ DETAILS = {
     "posters:design": "/posters/",
 }
 # Where the other roles' pages differ from the administrator's: their own queue, and the
-# forms only they get (the approver's review, the editor's variant and upload forms).
+# forms only they get (the approver's review and settle pages, the editor's variant and upload
+# forms).
 ROLE_DETAILS = {
-    "approver": {"campaigns:variant_review": "/todo/"},
+    "approver": {
+        "campaigns:variant_review": "/todo/",
+        # The demo's unconfirmed TikTok post, settled by an approver who may publish on its
+        # account: "it is there" / "it is missing, send again".
+        "publishing:settle_found": "/publishing/",
+        "publishing:settle_missing": "/publishing/",
+    },
     "editor": {
         "campaigns:variant_edit": "/todo/",
         "campaigns:content_item_media": "campaigns:variant_edit",
@@ -430,21 +437,26 @@ def serious(page: Any) -> list[str]:
     ]
 
 
-def link_to(page: Any, view_name: str) -> str | None:
-    """The first link of the page that leads to ``view_name``, as a path."""
-    for href in page.eval_on_selector_all("main a[href]", "links => links.map(a => a.pathname)"):
+def link_to(links: list[str], view_name: str) -> str | None:
+    """The first of a page's ``links`` (paths) that leads to ``view_name``."""
+    for href in links:
         with contextlib.suppress(Resolver404):
             if resolve(href).view_name == view_name:
-                return str(href)
+                return href
     return None
 
 
 def find_details(page: Any, details: dict[str, str], problems: list[str]) -> list[str]:
     found: dict[str, str] = {}
+    links: dict[str, list[str]] = {}  # each page read once for all the details it links to
     for view_name, source in details.items():
         start = found.get(source, source)
-        page.goto(start)
-        path = link_to(page, view_name)
+        if start not in links:
+            page.goto(start)
+            links[start] = page.eval_on_selector_all(
+                "main a[href]", "links => links.map(a => a.pathname)"
+            )
+        path = link_to(links[start], view_name)
         if path is None:
             problems.append(f"no link to {view_name} on {start}")
             continue

@@ -29,3 +29,27 @@ def test_the_parts_give_back_both_texts(before, after):
     parts = word_diff(before, after)
     assert "".join(p.text for p in parts if p.op != "added") == before
     assert "".join(p.text for p in parts if p.op != "removed") == after
+
+
+def test_a_part_is_cut_at_its_line_breaks_for_marking_them():
+    parts = word_diff("Baggio Parco", "Baggio\nParco")
+    assert parts == [
+        DiffPart("same", "Baggio"),
+        DiffPart("removed", " "),
+        DiffPart("added", "\n"),
+        DiffPart("same", "Parco"),
+    ]
+    assert parts[2].segments == [("\n", True)]
+    assert DiffPart("added", "fine.\n\nOra ").segments == [
+        ("fine.", False),
+        ("\n", True),
+        ("\n", True),
+        ("Ora ", False),
+    ]
+
+
+@given(st.text(alphabet="ab \n"))
+def test_the_segments_give_back_the_text(text):
+    segments = DiffPart("added", text).segments
+    assert "".join(piece for piece, _ in segments) == text
+    assert all(line_break == (piece == "\n") for piece, line_break in segments)

@@ -48,6 +48,17 @@ def comment_refusal(*, user: User, variant: Variant) -> str:
     return "" if not approve else draft
 
 
+def mention_example(*, user: User, variant: Variant) -> str:
+    """A colleague of ``user`` in ``variant``'s review to name in the comment help ("e.g.
+    @marco"): its author, last editor or an earlier writer; "" when there is none (the help
+    then names nobody rather than an invented person). Reads the prefetched thread."""
+    authors = (comment.author for comment in variant.comments.all())
+    for person in (variant.drafted_by, variant.last_edited_by, *authors):
+        if person is not None and person.is_active and person.pk != user.pk:
+            return person.get_username()
+    return ""
+
+
 def mention_names(body: str) -> list[str]:
     """The ``@usernames`` of a comment, in order, each once (case kept as written)."""
     seen: dict[str, str] = {}
