@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -119,7 +120,8 @@ def at_least_k(problem: Problem, allocation: FloatArray, k: int) -> FloatArray:
         for m in range(k):
             mixed[..., m:] += total[..., : k - m] * step[..., m : m + 1]
         total = mixed
-    result: FloatArray = np.clip(1.0 - total.sum(axis=-1), 0.0, 1.0)
+    # Never above 1 (the probabilities summed are >= 0), but rounding can take it below 0.
+    result: FloatArray = np.maximum(1.0 - total.sum(axis=-1), 0.0)
     return result
 
 
@@ -172,25 +174,26 @@ def feasible_start(problem: Problem, resources: Resources) -> FloatArray:
     return start
 
 
-def _best_step(
-    problem: Problem,
-    allocation: FloatArray,
-    mask: NDArray[np.bool_],
-    step: float,
-    current: float,
-) -> tuple[int, float, float]:
-    """The vehicle among ``mask`` where ``step`` more units adds the most; (v, units, gain).
+class _Step(NamedTuple):
+    vehicle: int
+    units: float
+    value: float  # the objective once ``units`` more go to ``vehicle``
 
-    ``current`` is the objective at ``allocation``, which the caller already knows."""
+
+def _best_step(
+    problem: Problem, allocation: FloatArray, mask: NDArray[np.bool_], step: float
+) -> _Step | None:
+    """The vehicle among ``mask`` where ``step`` more units add the most; None when every
+    vehicle of ``mask`` is at its maximum."""
     room = np.minimum(problem.upper - allocation, step)
     candidates = np.flatnonzero(mask & (room > 1e-12))
     if candidates.size == 0:
-        return -1, 0.0, 0.0
+        return None
     batch = np.repeat(allocation[None, :], candidates.size, axis=0)
     batch[np.arange(candidates.size), candidates] += room[candidates]
-    gains = (objective_value(problem, batch) - current) / step
-    best = int(np.argmax(gains))
-    return int(candidates[best]), float(room[candidates[best]]), float(gains[best])
+    values = objective_value(problem, batch)
+    best = int(np.argmax(values))
+    return _Step(int(candidates[best]), float(room[candidates[best]]), float(values[best]))
 
 
 def _greedy(
@@ -202,39 +205,38 @@ def _greedy(
     step = amount / steps
     current = float(objective_value(problem, allocation))
     while left > 1e-9 * max(amount, 1.0):
-        size = min(step, left)
-        vehicle, units, gain = _best_step(problem, allocation, mask, size, current)
-        if vehicle < 0 or gain <= 0:
+        best = _best_step(problem, allocation, mask, min(step, left))
+        if best is None or best.value <= current:
             break
-        allocation[vehicle] += units
-        current += gain * size
-        left -= units
+        allocation[best.vehicle] += best.units
+        current = best.value
+        left -= best.units
     return allocation
 
 
 def _exchange(problem: Problem, allocation: FloatArray, kind: int, step: float) -> bool:
-    """Move ``step`` units from the vehicle where they add least to where they add most."""
+    """Move ``step`` units from the vehicle where they add least to where they add most,
+    if that raises the objective; False when no such move is left."""
     mask = problem.resource == kind
     funded = np.flatnonzero(mask & (allocation - problem.lower >= step))
     if funded.size == 0:
         return False
-    current = float(objective_value(problem, allocation))
     batch = np.repeat(allocation[None, :], funded.size, axis=0)
     batch[np.arange(funded.size), funded] -= step
-    losses = current - objective_value(problem, batch)
-    donor = int(funded[int(np.argmin(losses))])
+    donor = int(funded[int(np.argmax(objective_value(problem, batch)))])
     reduced = allocation.copy()
     reduced[donor] -= step
     others = mask & (np.arange(mask.size) != donor)
-    after_loss = current - float(losses.min())
-    receiver, units, _ = _best_step(problem, reduced, others, step, after_loss)
-    if receiver < 0 or units < step:
+    best = _best_step(problem, reduced, others, step)
+    # A receiver with less room than ``step`` would leave part of the budget unspent.
+    if best is None or best.units < step:
         return False
-    reduced[receiver] += units
-    if float(objective_value(problem, reduced)) > current * (1 + 1e-12) + 1e-9:
-        allocation[:] = reduced
-        return True
-    return False
+    current = float(objective_value(problem, allocation))
+    if best.value <= current * (1 + 1e-12) + 1e-9:
+        return False
+    allocation[donor] -= step
+    allocation[best.vehicle] += step
+    return True
 
 
 def allocate(
@@ -251,20 +253,19 @@ def allocate(
     """
     allocation = feasible_start(problem, resources)
     for kind in (MONEY, HOURS):
-        mask = problem.resource == kind
-        amount = resources.of(kind) - float(allocation[mask].sum())
-        if amount > 0 and mask.any():
-            allocation = _greedy(problem, allocation, kind, amount, steps)
+        # Nothing left to give, or no vehicle to give it to: _greedy hands out nothing.
+        amount = resources.of(kind) - float(allocation[problem.resource == kind].sum())
+        allocation = _greedy(problem, allocation, kind, amount, steps)
     for kind in (MONEY, HOURS):
         total = resources.of(kind)
-        if total <= 0 or not (problem.resource == kind).any():
-            continue
         # Large moves first: with the frequency objective (S-shaped curves) greedy steps
-        # can stall below the point where a channel starts paying off.
+        # can stall below the point where a channel starts paying off. A resource of zero
+        # (or without vehicles) makes no move.
         quantum = total / 2
         while quantum > total / (steps * 2**refine_levels):
             quantum /= 2
-            moves = 0
-            while moves < 4 * problem.n_vehicles and _exchange(problem, allocation, kind, quantum):
-                moves += 1
+            # A bound on the moves per quantum, so a flat ridge cannot make it slow.
+            for _ in range(4 * problem.n_vehicles):
+                if not _exchange(problem, allocation, kind, quantum):
+                    break
     return allocation
