@@ -388,3 +388,60 @@ def test_an_overlap_below_zero_never_counts_more_people_than_each_row_s_channels
     overlap = np.array([[0.0, -1.0], [-1.0, 0.0]])
     batch = pairwise_union(shares, np.broadcast_to(reachable, shares.shape), overlap)
     assert batch.tolist() == pytest.approx([0.5, 0.2])
+
+
+# One exchange step (model._exchange), the refinement's unit: it moves ``step`` units only
+# when that raises the objective, keeps the budget, and says whether it moved.
+
+
+def exchange(problem: Problem, allocation: np.ndarray, step: float) -> tuple[bool, float, float]:
+    before = float(objective_value(problem, allocation))
+    moved = model._exchange(problem, allocation, MONEY, step)
+    return moved, before, float(objective_value(problem, allocation))
+
+
+@pytest.mark.parametrize("problem", [small_problem(), s_shaped_problem()], ids=["reach", "3+"])
+def test_an_exchange_at_the_optimum_makes_no_move_and_says_so(problem):
+    x = allocate(problem, Resources(3000, 0))
+    for step in (500.0, 100.0, 10.0):
+        kept = x.copy()
+        moved, before, after = exchange(problem, x, step)
+        assert (moved, x.tolist(), after) == (False, kept.tolist(), before)
+
+
+def test_an_exchange_from_random_mixes_only_ever_raises_the_objective_and_keeps_the_budget():
+    rng = np.random.default_rng(21)
+    outcomes = set()
+    for problem in (small_problem(), s_shaped_problem()):
+        for _ in range(30):
+            x = rng.dirichlet(np.ones(3)) * 3000
+            start, step = x.copy(), float(rng.choice([500.0, 100.0, 10.0]))
+            moved, before, after = exchange(problem, x, step)
+            outcomes.add(moved)
+            if moved:
+                assert after > before
+                assert x.sum() == pytest.approx(start.sum())
+                assert sorted(np.abs(x - start).tolist()) == pytest.approx([0.0, step, step])
+            else:
+                assert x.tolist() == start.tolist()
+    assert outcomes == {True, False}
+
+
+def test_nothing_above_the_minimums_or_no_room_to_receive_makes_no_exchange():
+    problem = paid([0.1, 0.8], [4e-4, 6e-4], [np.inf, 50.0])
+    at_minimums = np.zeros(2)
+    assert exchange(problem, at_minimums, 10.0)[0] is False
+    assert at_minimums.tolist() == [0.0, 0.0]
+    # Channel 1 pays more but has room for 50 only: a 100 move would leave money unspent.
+    capped = np.array([1000.0, 0.0])
+    assert exchange(problem, capped, 100.0)[0] is False
+    assert capped.tolist() == [1000.0, 0.0]
+
+
+def test_a_channel_exactly_one_step_above_its_minimum_can_give_that_step():
+    problem = paid([0.1, 0.8], [4e-4, 6e-4], [np.inf, np.inf])
+    x = np.array([100.0, 1000.0])
+    moved, before, after = exchange(problem, x, 100.0)
+    assert moved
+    assert after > before
+    assert x.tolist() == [0.0, 1100.0]
