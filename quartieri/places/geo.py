@@ -39,8 +39,8 @@ class GeoDataError(ValueError):
 class Feature:
     index: int
     properties: dict[str, Any]
-    geometry: dict[str, Any] | None
-    shape: BaseGeometry | None
+    geometry: dict[str, Any]
+    shape: BaseGeometry
 
 
 def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -219,7 +219,6 @@ def iter_features(
     *,
     required_fields: Iterable[str] = (),
     geometry_types: set[str] | None = None,
-    allow_missing_geometry: bool = False,
     repair_invalid: bool = False,
 ) -> list[Feature]:
     """Validate every feature first; raise on the first bad one naming its index.
@@ -240,9 +239,6 @@ def iter_features(
                 raise GeoDataError(f"feature {index}: field {name!r} is missing or empty")
         geometry = raw.get("geometry")
         if geometry is None:
-            if allow_missing_geometry:
-                out.append(Feature(index, props, None, None))
-                continue
             raise GeoDataError(f"feature {index}: geometry is missing (null)")
         if not isinstance(geometry, dict) or "type" not in geometry:
             raise GeoDataError(f"feature {index}: geometry is not a GeoJSON geometry")

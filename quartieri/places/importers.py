@@ -65,8 +65,6 @@ def read_neighbourhoods(
     rows: list[NeighbourhoodRow] = []
     seen: dict[str, int] = {}
     for feature in features:
-        if feature.shape is None or feature.geometry is None:  # iter_features refuses these
-            continue
         code = str(feature.properties[id_field]).strip()
         if code in seen:
             raise geo.GeoDataError(
@@ -203,8 +201,6 @@ def read_layer(spec: LayerSpec, path: Path) -> list[PoiRow]:
     rows: list[PoiRow] = []
     grouped: dict[str, tuple[float, PoiRow]] = {}
     for feature in features:
-        if feature.shape is None:
-            continue
         props = feature.properties
         name = _name(spec, props)
         if not name:

@@ -347,6 +347,18 @@ def test_a_landmark_row_keeps_its_hint_and_notes(tmp_path: Path) -> None:
     )
 
 
+def test_a_file_saved_on_windows_keeps_a_note_written_over_two_lines_as_written(
+    tmp_path: Path,
+) -> None:
+    # CRLF line ends and a quoted note with its own line break: the csv module reads the
+    # bytes as written only from a file opened with newline="" (its documented requirement).
+    text = LANDMARK_HEADER + 'Isola,Stecca,verde,,,NOT FOUND,,ODbL-1.0,"first line\r\nsecond"\n'
+    path = tmp_path / "windows.csv"
+    path.write_bytes(text.replace("\n", "\r\n").replace("\r\r\n", "\r\n").encode())
+    [row] = read_landmarks(path)
+    assert row.extra["note"] == "first line\r\nsecond"
+
+
 @pytest.mark.parametrize(
     ("theme", "category"),
     [("storia", Category.HERITAGE), ("verde urbano", Category.PARK), ("Cultura/musica", Category.THEATRE),
