@@ -42,7 +42,7 @@ def _within(value: float, span: Span) -> bool:
 
 def _num(value: int | float | Fraction) -> str:
     if isinstance(value, Fraction):
-        value = int(value) if value.denominator == 1 else float(value)
+        value = float(value)
     if isinstance(value, float):
         # 25.0 FPS reads "25"; probed values keep at most three decimals (1.022 s).
         value = int(value) if value.is_integer() else round(value, 3)
@@ -208,23 +208,20 @@ def text_checks(variant: Variant, rules: PlatformRules) -> list[TextCheck]:
     editor's live counter counts."""
     text = composed_caption(variant)
     added = rules.length(kind_for(variant.account.platform).added_text(variant=variant))
-    is_photo = variant.post_type == "photo"
-    if is_photo and rules.photo_description_max:
-        # A TikTok photo post has a title and a description; video and elsewhere a caption.
+    if variant.post_type == "photo" and rules.photo_description_max:
+        # A TikTok photo post (the one kind with photo limits) has a title and a description;
+        # video and elsewhere a caption.
         return [
             TextCheck("title", variant.title, rules.photo_title_max),
             _sent_text("description", text, rules.photo_description_max, added),
         ]
-    checks = [_sent_text("caption", text, rules.caption_max, added)]
-    if is_photo and rules.photo_title_max:
-        checks.insert(0, TextCheck("title", variant.title, rules.photo_title_max))
-    return checks
+    return [_sent_text("caption", text, rules.caption_max, added)]
 
 
 def _sent_text(field: str, text: str, limit: Limit | None, added: int) -> TextCheck:
     """The text the outbox adds to: its limit is the room left after what is added."""
-    if limit is None or not added:
-        return TextCheck(field, text, limit)
+    if limit is None:
+        return TextCheck(field, text, None)
     room = Limit(max(limit.value - added, 0), limit.source)
     return TextCheck(field, text, room, reserved=added)
 
@@ -261,7 +258,8 @@ def _media_count(
 
 
 def _post_type_label(variant: Variant) -> str:
-    return str(PostType(variant.post_type).label) if variant.post_type in PostType else "—"
+    """Only the rules of a known post type count or sort its media, so it has a label."""
+    return str(PostType(variant.post_type).label)
 
 
 def _under(variant: Variant, count: int, least: Limit, platform: str) -> RuleFailure:
@@ -280,8 +278,8 @@ def _under(variant: Variant, count: int, least: Limit, platform: str) -> RuleFai
 
 def _wrong_kind(variant: Variant, wrong: list[str], kinds: Choice, platform: str) -> RuleFailure:
     labels = dict(MediaAsset.Kind.choices)
-    allowed = ", ".join(str(labels.get(kind, kind)) for kind in sorted(kinds.values))
-    actual = ", ".join(str(labels.get(kind, kind)) for kind in wrong)
+    allowed = ", ".join(str(labels[kind]) for kind in sorted(kinds.values))
+    actual = ", ".join(str(labels[kind]) for kind in wrong)
     message = _("media: %(actual)s, a “%(post_type)s” takes %(allowed)s (%(platform)s)") % {
         "actual": actual,
         "post_type": _post_type_label(variant),

@@ -84,6 +84,8 @@ class PlatformRules:
     # link counts 23 characters whatever its length): ``length`` then uses it.
     text_counter: Callable[[str], int] | None = None
     caption_max: Limit | None = None
+    # A photo post with a title and a description of its own (TikTok's): the two go together,
+    # and a kind without photo_description_max counts a photo's text as its caption.
     photo_title_max: Limit | None = None
     photo_description_max: Limit | None = None
     hashtags_max: Limit | None = None

@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import translation
 
+from quartieri.campaigns.models import Variant
 from quartieri.campaigns.validation import (
     asset_failures,
     composed_caption,
@@ -392,3 +394,79 @@ def test_the_editors_counter_shows_whole_utf16_units(item):
         f"2,202 / {2200 - kept:,} UTF-16 units ({kept} more for the links quartieri adds)",
     )
     assert type(counter.as_json()["value"]) is int
+
+
+def test_an_italian_editor_reads_the_field_in_italian(item):
+    tags = " ".join(f"#tag{n}" for n in range(6))
+    with translation.override("it"):
+        failure = refusal(item, Platform.INSTAGRAM, None, caption=tags)
+        assert str(failure) == "hashtag: 6 hashtag, limite 5 (Instagram)"
+    assert failure.field == "hashtags"
+
+
+def test_a_caption_with_no_limit_is_still_counted_for_the_editor(item):
+    # Facebook sets no caption limit: the counter names the caption and shows no limit.
+    variant = variant_for(item, Platform.FACEBOOK, caption="Baggio, il lago")
+    counter = draft_counters(variant)[0]
+    assert (counter.field, counter.value, counter.limit, counter.over) == (
+        "caption",
+        15,
+        None,
+        False,
+    )
+
+
+def test_a_video_without_its_duration_names_the_rule_it_cannot_check(item):
+    failure = refusal(
+        item, Platform.INSTAGRAM, {**REEL, "duration_seconds": None}, post_type="reel"
+    )
+    assert as_tuple(failure) == (
+        f"{CLIP} duration_seconds",
+        "required",
+        "missing",
+        f"{CLIP} duration_seconds: missing, duration required",
+        INSTAGRAM.video_seconds["reel"].source,
+    )
+
+
+def test_an_image_with_no_recorded_format_shows_a_dash(item):
+    failure = refusal(item, Platform.INSTAGRAM, {"mime_type": ""})
+    assert (failure.actual, str(failure)) == (
+        "",
+        f"{FILE} mime_type: —, allowed image/jpeg (Instagram)",
+    )
+
+
+def test_a_variant_without_a_post_type_shows_a_dash(item):
+    failure = one_failure(variant_validate(variant_for(item, Platform.FACEBOOK, post_type="")))
+    assert (failure.field, failure.actual, str(failure)) == (
+        "post_type",
+        "",
+        "post type: —, allowed feed, photo, video (Facebook)",
+    )
+
+
+def test_a_video_never_read_is_not_judged_by_the_format_its_row_claims(item):
+    # The container a hand-made row claims was never read from the file: only the missing
+    # reading is reported (upload it through the media page), not a container it may not be.
+    media = {**REEL, "mime_type": "video/webm", "probe": {}}
+    failure = refusal(item, Platform.INSTAGRAM, media, post_type="reel")
+    assert failure.field == f"{CLIP} probe"
+
+
+def test_an_unsaved_draft_is_checked_without_its_files(item):
+    # The live check runs on the form's values before the variant exists (no media yet).
+    variant = Variant(
+        content_item=item, account=platform_account(Platform.INSTAGRAM), post_type="feed",
+        caption="Baggio",
+    )  # fmt: skip
+    assert [f.field for f in variant_validate(variant)] == ["media"]
+
+
+def test_listed_hashtags_and_mentions_lose_only_their_sign():
+    # Only a leading "#" or "@" goes: a name that starts like a sign's neighbour keeps it.
+    variant = Variant(
+        caption="Con @Xavier.Milano", hashtags=["#XMilano"], mentions=["Xavier.Milano"]
+    )
+    assert composed_caption(variant) == "Con @Xavier.Milano\n\n#XMilano"
+    assert mention_count(variant) == 1
