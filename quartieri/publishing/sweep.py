@@ -74,7 +74,7 @@ def outbox_sweep(*, now: datetime | None = None) -> int:
         ):
             continue
         logger.warning("Outbox entry %s (%s) had no task: enqueued again", entry.pk, entry.state)
-        _enqueue_next(entry, names[0], now=now)
+        _enqueue_next(entry, names[0])
         enqueued += 1
     logger.info("Outbox sweep: %s task(s) enqueued again, %s waiting", enqueued, len(waiting))
     return enqueued
@@ -111,10 +111,11 @@ def _waiting_tasks() -> set[tuple[str, int, int | None]]:
     return keys
 
 
-def _enqueue_next(entry: OutboxEntry, name: str, *, now: datetime) -> None:
+def _enqueue_next(entry: OutboxEntry, name: str) -> None:
+    # Each runs at once, except a publish due later, which waits for its time.
     if name == "publish_entry":
-        enqueue_publish(entry, run_after=max(entry.due_at, now))
+        enqueue_publish(entry)
     elif name == "poll_entry":
-        enqueue_poll(entry, run_after=now)
+        enqueue_poll(entry)
     else:
-        enqueue_task("reconcile_entry", run_after=now, entry_id=entry.pk)
+        enqueue_task("reconcile_entry", entry_id=entry.pk)
