@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from quartieri.campaigns.models import ContentItem
+from quartieri.channels.models import ChannelAccount
 from quartieri.core.workers import heartbeat_beat
 from quartieri.publishing import periodic, sweep
 from quartieri.publishing.models import OutboxEntry
@@ -47,6 +53,33 @@ def untouched(entry: OutboxEntry, *, for_minutes: float = 10, due_then: bool = T
 
 def tasks_for(entry: OutboxEntry) -> list[tuple[str, dict[str, Any], dt.datetime | None]]:
     return [task for task in queued() if task[1]["entry_id"] == entry.pk]
+
+
+def seconds_after(moment: dt.datetime, seconds: float) -> dt.datetime:
+    return moment + dt.timedelta(seconds=seconds)
+
+
+class KeptLog(logging.Handler):
+    """Keeps each record's level and message as an operator reads them."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.lines: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append((record.levelname, record.getMessage()))
+
+
+@pytest.fixture
+def sweep_log() -> Iterator[KeptLog]:
+    """What the sweep logs. Not caplog: mutation runs turn pytest's logging plugin off."""
+    logger = logging.getLogger("quartieri.publishing.sweep")
+    handler, level = KeptLog(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)  # whatever QUARTIERI_LOG_LEVEL the run has
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(level)
 
 
 def test_a_backlog_keeps_its_tasks_and_a_lost_task_is_given_again_once(
@@ -172,3 +205,123 @@ def test_the_sweep_can_be_run_by_hand(current_item, giulia_tiktok, capsys):
     assert json.loads(capsys.readouterr().out) == {"enqueued": 1}
     call_command("publishing", "sweep-outbox")
     assert "Enqueued again the task of 0 post(s)." in capsys.readouterr().out
+
+
+def test_a_sweep_logs_each_post_it_gave_a_task_again_and_how_many_tasks_wait(
+    current_item, giulia_tiktok, sweep_log
+):
+    waiting = [
+        schedule(scheduled_variant(current_item, giulia_tiktok, caption=f"Isola {n}"))
+        for n in range(3)
+    ]
+    lost = schedule(scheduled_variant(current_item, giulia_tiktok, caption="Chiaravalle"))
+    # Left to a person to look on the account, and not checked again since.
+    left = schedule(scheduled_variant(current_item, giulia_tiktok, caption="Gratosoglio"))
+    OutboxEntry.objects.filter(pk=left.pk).update(state=State.UNCONFIRMED)
+    for entry in [lost, left]:
+        lose_tasks_of(entry)
+    for entry in [*waiting, lost, left]:
+        untouched(entry, for_minutes=90)
+
+    assert sweep.outbox_sweep(now=timezone.now()) == 2
+    # An operator finds the posts by these lines: each one's id and state, then the totals
+    # (the three waiting posts' tasks are in the queue).
+    assert sweep_log.lines == [
+        ("WARNING", f"Outbox entry {lost.pk} (scheduled) had no task: enqueued again"),
+        ("WARNING", f"Outbox entry {left.pk} (unconfirmed) had no task: enqueued again"),
+        ("INFO", "Outbox sweep: 2 task(s) enqueued again, 3 waiting"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("setting", "grace"), [pytest.param(None, 300, id="default"), pytest.param(60, 60, id="set")]
+)
+def test_a_post_whose_task_was_lost_is_left_alone_for_the_grace_then_given_one(
+    settings, setting, grace, current_item, giulia_tiktok
+):
+    if setting is not None:
+        settings.PUBLISHING_SWEEP_GRACE_SECONDS = setting
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
+    lose_tasks_of(entry)
+    touched = refreshed(entry).updated_at
+
+    # Within the grace its task may still be on its way: the sweep does not look.
+    assert sweep.outbox_sweep(now=seconds_after(touched, grace - 0.5)) == 0
+    assert queued() == []
+    assert sweep.outbox_sweep(now=seconds_after(touched, grace + 0.5)) == 1
+    assert [name for name, _kwargs, _at in tasks_for(entry)] == ["publish_entry"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "recheck"),
+    [pytest.param(None, 3600, id="default"), pytest.param(600, 600, id="set")],
+)
+def test_an_unconfirmed_post_is_checked_again_once_the_recheck_time_has_passed(
+    settings, setting, recheck, current_item, giulia_tiktok
+):
+    if setting is not None:
+        settings.PUBLISHING_RECHECK_SECONDS = setting
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
+    lose_tasks_of(entry)
+    OutboxEntry.objects.filter(pk=entry.pk).update(state=State.UNCONFIRMED)
+    touched = refreshed(entry).updated_at
+
+    assert sweep.outbox_sweep(now=seconds_after(touched, recheck - 0.5)) == 0
+    assert sweep.outbox_sweep(now=seconds_after(touched, recheck + 0.5)) == 1
+    assert [name for name, _kwargs, _at in tasks_for(entry)] == ["reconcile_entry"]
+
+
+def crashed_while_sending(
+    item: ContentItem, account: ChannelAccount, count: int, *, worker: str
+) -> list[OutboxEntry]:
+    """Posts whose sending task ended with an exception 20 minutes ago, under a worker
+    still alive: its claim is older than the lease, and the task is gone."""
+    entries = [
+        schedule(scheduled_variant(item, account, caption=f"Baggio {n}")) for n in range(count)
+    ]
+    then = timezone.now() - dt.timedelta(minutes=20)
+    OutboxEntry.objects.filter(pk__in=[entry.pk for entry in entries]).update(
+        state=State.SUBMITTING, claimed_by=worker, claimed_at=then, updated_at=then
+    )
+    return [refreshed(entry) for entry in entries]
+
+
+def queries_to_sweep(entries: list[OutboxEntry]) -> int:
+    for entry in entries:
+        lose_tasks_of(entry)
+    with CaptureQueriesContext(connection) as queries:
+        assert sweep.outbox_sweep(now=timezone.now()) == len(entries)
+    return len(queries)
+
+
+def test_sweeping_a_backlog_takes_as_many_queries_for_ten_posts_as_for_two(
+    current_item, giulia_tiktok
+):
+    # These posts make the sweep read every field it loads (the claim and its time, the
+    # version, the due time): one left out of the query would cost a query per post, and a
+    # backlog is thousands of posts, every few minutes.
+    heartbeat_beat(worker_ids=["crashed"], started_at=timezone.now())
+    entries = crashed_while_sending(current_item, giulia_tiktok, 2, worker="crashed")
+    two = queries_to_sweep(entries)
+    entries += crashed_while_sending(current_item, giulia_tiktok, 8, worker="crashed")
+    assert queries_to_sweep(entries) == two
+
+
+def test_a_post_whose_worker_stopped_beating_before_the_sweep_is_given_a_task_again(
+    settings, current_item, giulia_tiktok
+):
+    settings.WORKER_STALE_SECONDS = 30  # a worker silent this long is dead
+    entry = schedule(scheduled_variant(current_item, giulia_tiktok))
+    lose_tasks_of(entry)
+    heartbeat_beat(worker_ids=["sending"], started_at=timezone.now())
+    OutboxEntry.objects.filter(pk=entry.pk).update(
+        state=State.SUBMITTING, claimed_by="sending", claimed_at=timezone.now()
+    )
+    untouched(entry, due_then=False)
+    claimed = refreshed(entry).claimed_at
+    assert claimed is not None
+
+    # The worker is judged alive or dead at the sweep's time, not at the clock's.
+    assert sweep.outbox_sweep(now=seconds_after(claimed, 10)) == 0
+    assert sweep.outbox_sweep(now=seconds_after(claimed, 600)) == 1
+    assert [name for name, _kwargs, _at in tasks_for(entry)] == ["publish_entry"]
