@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from quartieri.analytics.campaign_report import CampaignReport
 from quartieri.analytics.svgcharts import chart_svg
-
-
-def _weasyprint_html() -> Any:
-    """WeasyPrint's HTML class, imported without its side effect on Pillow.
-
-    Importing ``weasyprint`` sets ``PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True`` for the whole
-    process, after which the upload check of campaigns (``campaigns/media.py``, which
-    relies on a truncated picture failing to load) would accept broken pictures in this web
-    process. Our reports embed no bitmap, so the flag is put back as it was.
-    """
-    from PIL import ImageFile
-
-    before = ImageFile.LOAD_TRUNCATED_IMAGES
-    try:
-        from weasyprint import HTML
-    finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = before
-    return HTML
+from quartieri.lib.weasy import weasyprint_html
 
 
 def campaign_report_pdf(report: CampaignReport, *, language: str = "it") -> bytes:
-    HTML = _weasyprint_html()  # noqa: N806 (the class, under its own name)
+    HTML = weasyprint_html()  # noqa: N806 (the class, under its own name)
 
     charts = [
         {

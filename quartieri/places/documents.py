@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from quartieri.lib.weasy import weasyprint_html
 from quartieri.places import exports, selectors
 from quartieri.places.importers import OSM_ATTRIBUTION
 from quartieri.places.models import Playlist, Tour
@@ -59,7 +60,7 @@ def tour_sheet_pdf(
     tour: Tour, *, language: str = "it", base_url: str = "", compress: bool = True
 ) -> bytes:
     """A printable, tagged A4 tour sheet (WeasyPrint)."""
-    from weasyprint import HTML
+    HTML = weasyprint_html()  # noqa: N806 (the class, under its own name)
 
     plan = selectors.tour_plan(tour=tour)
     with translation.override(language):

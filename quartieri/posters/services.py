@@ -33,6 +33,7 @@ from quartieri.analytics.links import link_for
 from quartieri.campaigns.models import Campaign, MediaAsset, Variant
 from quartieri.channels.registry import Platform
 from quartieri.lib import svgmap
+from quartieri.lib.weasy import weasyprint_html
 from quartieri.places.models import Neighbourhood, Tour
 from quartieri.posters.models import Layout, PosterDesign, PrintFailure
 
@@ -256,7 +257,7 @@ def poster_render(
 ) -> Poster:
     """The poster as a print-ready, tagged PDF; the same input gives the same bytes.
     ``LinkError`` when its QR code's link cannot be made (``poster_link``)."""
-    from weasyprint import HTML
+    HTML = weasyprint_html()  # noqa: N806 (the class, under its own name)
 
     neighbourhood = Neighbourhood.objects.get(pk=neighbourhood_id)
     design = design or design_for(campaign=campaign, neighbourhood=neighbourhood)
