@@ -1,0 +1,290 @@
+"""The outbox's claim and publish path, each branch pinned by a test (issue 21, point 11: the
+mutants of ``publishing/outbox.py`` the suite let live in ``_claim``, ``outbox_publish``,
+``_retry_later``, ``outbox_take`` and their helpers).
+
+Each test drives a branch through the real outbox functions and checks all it promises: the
+entry's state, words, attempts, claim and due time, the next task and its time, the account.
+Two workers are interleaved step by step (the second one's write is made at a chosen point of
+the first one's run), never raced. Times are frozen for the outbox alone, so a due time or a
+lease is compared with the exact moment the outbox reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from quartieri.campaigns.models import Variant
+from quartieri.channels.models import AccountState, PlatformCredential
+from quartieri.core.workers import heartbeat_beat
+from quartieri.publishing import outbox
+from quartieri.publishing.models import OutboxEntry
+from tests.publishing.conftest import queue_backend, queued, refreshed, schedule, scheduled_variant
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("outbox_settings")]
+State = OutboxEntry.State
+Step = outbox.Step
+
+
+# --- Local helpers --------------------------------------------------------------------------------
+class KeptLog(logging.Handler):
+    """Keeps each record's level and message as an operator reads them."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.lines: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append((record.levelname, record.getMessage()))
+
+
+@pytest.fixture
+def outbox_log() -> Iterator[KeptLog]:
+    """What the outbox logs. Not caplog: mutation runs turn pytest's logging plugin off."""
+    logger = logging.getLogger("quartieri.publishing.outbox")
+    handler, level = KeptLog(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def _frozen(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
+    """Stop the outbox's clock (only the outbox's: the fakes and the account pause keep the
+    real one) at now, and return that moment."""
+    at = timezone.now()
+    clock = SimpleNamespace(now=lambda: at, localtime=timezone.localtime)
+    monkeypatch.setattr(outbox, "timezone", clock)
+    return at
+
+
+def _alive(*workers: str) -> None:
+    heartbeat_beat(worker_ids=list(workers), started_at=timezone.now())
+
+
+def _due(current_item, account, **fields) -> OutboxEntry:
+    """A post due a minute ago, in the outbox, with no task queued yet."""
+    entry = schedule(scheduled_variant(current_item, account))
+    if fields:
+        OutboxEntry.objects.filter(pk=entry.pk).update(**fields)
+    queue_backend().clear()
+    return refreshed(entry)
+
+
+def _before_each_call(
+    monkeypatch: pytest.MonkeyPatch, action: Callable[[int], None]
+) -> list[dict[str, object]]:
+    """Run ``action`` (given the call's number, from 1) just before each platform call of the
+    outbox, and keep the entry's row as it was then: what another worker would see."""
+    real = outbox.account_call
+    seen: list[dict[str, object]] = []
+
+    def call(account, operation):
+        seen.append(OutboxEntry.objects.values().get(account=account))
+        action(len(seen))
+        return real(account, operation)
+
+    monkeypatch.setattr(outbox, "account_call", call)
+    return seen
+
+
+def _taken_over_by(entry: OutboxEntry, worker: str, *, on_call: int = 1) -> Callable[[int], None]:
+    def take(number: int) -> None:
+        if number == on_call:
+            OutboxEntry.objects.filter(pk=entry.pk).update(claimed_by=worker)
+
+    return take
+
+
+def _nothing(_number: int) -> None:
+    return None
+
+
+# --- _claim: a task for an entry no longer there, or locked by another ----------------------
+def test_a_task_for_an_entry_that_is_gone_does_nothing(current_item, giulia_tiktok, fake_tiktok):
+    entry = _due(current_item, giulia_tiktok)
+    OutboxEntry.objects.filter(pk=entry.pk).delete()
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1) == Step.BUSY
+    assert queued() == []
+    assert fake_tiktok.requests == []
+
+
+# --- _claim: an entry found submitted -------------------------------------------------------
+def test_a_submitted_post_polled_by_a_live_worker_is_left_to_it(
+    current_item, giulia_tiktok, fake_tiktok
+):
+    _alive("worker-a", "worker-b")
+    entry = _due(
+        current_item,
+        giulia_tiktok,
+        state=State.SUBMITTED,
+        claimed_by="worker-a",
+        claimed_at=timezone.now(),
+    )
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-b") == Step.BUSY
+    assert queued() == []  # no second poll next to the one worker A is running
+    assert refreshed(entry).claimed_by == "worker-a"
+
+
+@pytest.mark.parametrize(
+    "holder", ["worker-a", "dead-worker"], ids=["its-own-claim", "a-dead-worker"]
+)
+def test_a_submitted_post_not_held_by_another_live_worker_is_polled_on(
+    current_item, giulia_tiktok, fake_tiktok, monkeypatch, holder
+):
+    # Worker A's own earlier run (a re-queued task), or a dead worker, left it submitted.
+    _alive("worker-a")
+    entry = _due(
+        current_item,
+        giulia_tiktok,
+        state=State.SUBMITTED,
+        claimed_by=holder,
+        claimed_at=timezone.now(),
+    )
+    at = _frozen(monkeypatch)
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a") == (
+        State.SUBMITTED
+    )
+    assert queued() == [("poll_entry", {"entry_id": entry.pk}, at)]
+    assert fake_tiktok.requests_to("video/init") == []  # never sent again
+
+
+def test_a_post_left_submitting_by_this_same_worker_is_reconciled(
+    current_item, giulia_tiktok, fake_tiktok
+):
+    # Worker A's task ran again after A lost track of it: its own claim does not stop it.
+    _alive("worker-a")
+    entry = _due(
+        current_item,
+        giulia_tiktok,
+        state=State.SUBMITTING,
+        claimed_by="worker-a",
+        claimed_at=timezone.now(),
+    )
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a") == (
+        State.UNCONFIRMED
+    )
+    assert refreshed(entry).claimed_by == ""
+    assert [name for name, _kwargs, _at in queued()] == ["reconcile_entry"]
+
+
+# --- _claim: due time, review, reconnect ----------------------------------------------------
+def test_a_task_exactly_one_second_early_still_sends(
+    current_item, giulia_tiktok, fake_tiktok, monkeypatch
+):
+    entry = _due(current_item, giulia_tiktok)
+    at = _frozen(monkeypatch)
+    OutboxEntry.objects.filter(pk=entry.pk).update(due_at=at + dt.timedelta(seconds=1))
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1) == State.PUBLISHED
+    assert len(fake_tiktok.posts) == 1
+
+
+def test_a_task_more_than_one_second_early_is_not_due(
+    current_item, giulia_tiktok, fake_tiktok, monkeypatch
+):
+    entry = _due(current_item, giulia_tiktok)
+    at = _frozen(monkeypatch)
+    OutboxEntry.objects.filter(pk=entry.pk).update(
+        due_at=at + dt.timedelta(seconds=1, microseconds=1)
+    )
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1) == Step.NOT_DUE
+    assert refreshed(entry).state == State.SCHEDULED
+    assert fake_tiktok.requests == []
+
+
+def test_a_post_sent_back_to_review_is_cancelled_and_its_old_tasks_are_stale(
+    current_item, giulia_tiktok, fake_tiktok
+):
+    entry = _due(current_item, giulia_tiktok)
+    Variant.objects.filter(pk=entry.variant_id).update(status=Variant.Status.IN_REVIEW)
+
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1) == State.CANCELLED
+    entry = refreshed(entry)
+    assert (entry.state, entry.version) == (State.CANCELLED, 2)
+    # Any other task enqueued for the old version now does nothing.
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1) == Step.STALE
+    assert queued() == []
+    assert fake_tiktok.requests == []
+
+
+def test_a_post_for_an_account_to_reconnect_fails_without_calling_the_platform(
+    current_item, giulia_tiktok, fake_tiktok
+):
+    entry = _due(current_item, giulia_tiktok)
+    AccountState.objects.create(account=giulia_tiktok, reconnect_needed=True)
+    PlatformCredential.objects.filter(account=giulia_tiktok).update(
+        status=PlatformCredential.Status.RECONNECT_NEEDED
+    )
+
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1) == State.FAILED
+    entry = refreshed(entry)
+    assert entry.state == State.FAILED
+    assert entry.last_error == (
+        "The account needs to be reconnected. Reconnect the account, then schedule the post again."
+    )
+    assert entry.claimed_by == ""
+    assert entry.attempts == 0
+    assert queued() == []
+    assert fake_tiktok.requests == []
+
+
+# --- _claim: the compare-and-swap and what it writes ------------------------------------------
+def test_the_claim_signs_and_times_the_entry_before_the_platform_is_called(
+    current_item, giulia_tiktok, fake_tiktok, monkeypatch
+):
+    entry = _due(current_item, giulia_tiktok)
+    at = _frozen(monkeypatch)
+    seen = _before_each_call(monkeypatch, _nothing)
+
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a") == (
+        State.PUBLISHED
+    )
+    row = seen[0]  # as another worker would have read it during the submit
+    assert (row["state"], row["claimed_by"], row["attempts"]) == (State.SUBMITTING, "worker-a", 1)
+    assert row["claimed_at"] == at
+    assert row["sent_at"] == at
+
+
+@pytest.mark.parametrize(
+    "meanwhile",
+    [{"state": State.CANCELLED}, {"version": 2}],
+    ids=["cancelled", "rescheduled"],
+)
+def test_an_entry_changed_between_its_read_and_its_claim_is_not_sent(
+    current_item, giulia_tiktok, fake_tiktok, monkeypatch, meanwhile
+):
+    # Another writer changes the row after this task read it (the account check runs in
+    # between): the compare-and-swap on state and version must then claim nothing.
+    entry = _due(current_item, giulia_tiktok)
+    gate = outbox.account_gate
+
+    def gate_then_other_writer(account):
+        OutboxEntry.objects.filter(pk=entry.pk).update(**meanwhile)
+        return gate(account)
+
+    monkeypatch.setattr(outbox, "account_gate", gate_then_other_writer)
+
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a") == Step.BUSY
+    entry = refreshed(entry)
+    assert (entry.claimed_by, entry.attempts) == ("", 0)
+    assert entry.state == meanwhile.get("state", State.SCHEDULED)
+    assert fake_tiktok.requests == []
+
+
+def test_a_task_run_outside_a_worker_signs_with_its_host_and_process(
+    current_item, giulia_tiktok, fake_tiktok, monkeypatch
+):
+    monkeypatch.setattr(outbox.socket, "gethostname", lambda: "h" * 40)
+    entry = _due(current_item, giulia_tiktok)
+    seen = _before_each_call(monkeypatch, _nothing)
+
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1) == State.PUBLISHED
+    # The host name cut to 30 characters keeps the id within the column.
+    assert seen[0]["claimed_by"] == "h" * 30 + f"-{os.getpid()}-direct"
