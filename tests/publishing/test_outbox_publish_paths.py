@@ -21,6 +21,8 @@ import pytest
 from django.utils import timezone
 
 from quartieri.campaigns.models import Variant
+from quartieri.channels.connectors.fakeserver import FaultKind
+from quartieri.channels.kinds.tiktok.client import TikTokConnector
 from quartieri.channels.models import AccountState, PlatformCredential
 from quartieri.core.workers import heartbeat_beat
 from quartieri.publishing import outbox
@@ -288,3 +290,233 @@ def test_a_task_run_outside_a_worker_signs_with_its_host_and_process(
     assert outbox.outbox_publish(entry_id=entry.pk, version=1) == State.PUBLISHED
     # The host name cut to 30 characters keeps the id within the column.
     assert seen[0]["claimed_by"] == "h" * 30 + f"-{os.getpid()}-direct"
+
+
+# --- outbox_publish: each way a submit can end ---------------------------------------------------
+def test_a_lost_answer_is_logged_with_the_platform_error(
+    current_item, giulia_tiktok, fake_tiktok, outbox_log
+):
+    fake_tiktok.inject(FaultKind.DROP_AFTER_EFFECT, path="video/init")
+    entry = _due(current_item, giulia_tiktok)
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1) == State.UNCONFIRMED
+    assert outbox_log.lines == [
+        (
+            "WARNING",
+            f"Outbox entry {entry.pk} unconfirmed: "
+            "POST /v2/post/publish/video/init/: no answer (RemoteProtocolError)",
+        )
+    ]
+
+
+def test_an_unexpected_error_is_logged_and_left_to_reconcile(
+    current_item, giulia_tiktok, fake_tiktok, monkeypatch, outbox_log
+):
+    def crash(self, *, request):
+        raise KeyError("publish_id")
+
+    monkeypatch.setattr(TikTokConnector, "submit", crash)
+    entry = _due(current_item, giulia_tiktok)
+
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1) == State.UNCONFIRMED
+    entry = refreshed(entry)
+    assert (entry.state, entry.claimed_by, entry.publish_id) == (State.UNCONFIRMED, "", "")
+    assert outbox_log.lines == [
+        ("ERROR", f"Submit of outbox entry {entry.pk} failed unexpectedly"),
+        ("WARNING", f"Outbox entry {entry.pk} unconfirmed: KeyError('publish_id')"),
+    ]
+    assert [name for name, _kwargs, _at in queued()] == ["reconcile_entry"]
+
+
+def test_a_post_that_cannot_be_built_fails_naming_the_problem(
+    current_item, giulia_tiktok, fake_tiktok, monkeypatch
+):
+    def unbuildable(entry):
+        raise ValueError("the video has no file")
+
+    monkeypatch.setattr(outbox, "post_request_for", unbuildable)
+    entry = _due(current_item, giulia_tiktok)
+
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a") == State.FAILED
+    entry = refreshed(entry)
+    assert entry.state == State.FAILED
+    assert entry.last_error == (
+        "The post is incomplete: the video has no file. Edit the post and schedule it again."
+    )
+    assert (entry.claimed_by, entry.attempts) == ("", 1)
+    assert queued() == []
+    assert fake_tiktok.requests == []
+
+
+def test_a_platform_refusal_fails_with_its_reason_and_action_and_frees_the_entry(
+    current_item, giulia_tiktok, fake_tiktok
+):
+    variant = scheduled_variant(current_item, giulia_tiktok, tiktok_privacy_level="")
+    entry = schedule(variant)
+    queue_backend().clear()
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a") == State.FAILED
+    entry = refreshed(entry)
+    assert entry.last_error == (
+        "No TikTok privacy setting was chosen for this post. "
+        "Open the post, choose who can see it on TikTok, and save it."
+    )
+    assert (entry.state, entry.claimed_by, entry.attempts) == (State.FAILED, "", 1)
+    assert queued() == []
+
+
+def test_a_refused_access_fails_the_post_and_flags_the_account(
+    current_item, giulia_tiktok, fake_tiktok
+):
+    fake_tiktok.expire_token("tok-a")
+    fake_tiktok.refresh_tokens.clear()
+    entry = _due(current_item, giulia_tiktok)
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a") == State.FAILED
+    entry = refreshed(entry)
+    assert entry.last_error == (
+        "The platform no longer accepts quartieri's access to this account. "
+        "Reconnect the account, then schedule the post again."
+    )
+    assert (entry.state, entry.claimed_by, entry.attempts) == (State.FAILED, "", 1)
+    account = AccountState.objects.get(account=giulia_tiktok)
+    assert account.last_error == "HTTP 400 invalid_grant: bad"  # the platform's own words
+    assert account.reconnect_needed
+    assert queued() == []
+
+
+def test_a_retry_is_logged_with_the_platform_error(
+    current_item, giulia_tiktok, fake_tiktok, outbox_log
+):
+    fake_tiktok.inject(FaultKind.SERVER_ERROR, path="creator_info")
+    entry = _due(current_item, giulia_tiktok)
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1) == Step.RETRY
+    assert outbox_log.lines == [
+        (
+            "WARNING",
+            f"Outbox entry {entry.pk}: platform unreachable: "
+            "HTTP 500 internal_error: internal_error (log_id fake)",
+        )
+    ]
+
+
+# --- _retry_later: the wait, the attempts, the limit ----------------------------------------------
+def _unreachable_at_attempt(current_item, account, fake_tiktok, monkeypatch, attempt: int):
+    """A post whose ``attempt``-th send finds the platform down (500); its outcome, the entry
+    after it and the moment the outbox read."""
+    fake_tiktok.inject(FaultKind.SERVER_ERROR, path="creator_info")
+    entry = _due(current_item, account, attempts=attempt - 1)
+    at = _frozen(monkeypatch)
+    outcome = outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a")
+    return outcome, refreshed(entry), at
+
+
+@pytest.mark.parametrize(
+    ("retry_seconds", "attempt", "wait"),
+    [
+        (None, 1, 30),  # the default base
+        (10, 1, 10),  # the setting read
+        (None, 3, 120),  # doubled at each attempt: 30 · 2²
+        (None, 8, 3600),  # 30 · 2⁷ = 3840, capped at an hour
+    ],
+)
+def test_an_unreachable_platform_is_tried_again_after_a_growing_wait(
+    current_item,
+    giulia_tiktok,
+    fake_tiktok,
+    monkeypatch,
+    settings,
+    retry_seconds,
+    attempt,
+    wait,
+):
+    settings.PUBLISHING_MAX_ATTEMPTS = 10
+    if retry_seconds is not None:
+        settings.PUBLISHING_RETRY_SECONDS = retry_seconds
+    outcome, entry, at = _unreachable_at_attempt(
+        current_item, giulia_tiktok, fake_tiktok, monkeypatch, attempt
+    )
+    assert outcome == Step.RETRY
+    due = at + dt.timedelta(seconds=wait)
+    assert (entry.state, entry.due_at, entry.attempts) == (State.SCHEDULED, due, attempt)
+    assert entry.claimed_by == ""  # free for the retry's task, whoever runs it
+    assert entry.last_error == "The platform could not be reached; quartieri will try again."
+    assert queued() == [("publish_entry", {"entry_id": entry.pk, "version": 1}, due)]
+
+
+@pytest.mark.parametrize(("attempt", "outcome"), [(5, Step.RETRY), (6, State.FAILED)])
+def test_by_default_the_sixth_unreachable_attempt_fails(
+    current_item, giulia_tiktok, fake_tiktok, monkeypatch, attempt, outcome
+):
+    got, entry, _at = _unreachable_at_attempt(
+        current_item, giulia_tiktok, fake_tiktok, monkeypatch, attempt
+    )
+    assert got == outcome
+    if outcome == State.FAILED:
+        assert entry.last_error == (
+            "The platform could not be reached after 6 attempts. Schedule the post again later."
+        )
+        assert (entry.claimed_by, entry.attempts) == ("", 6)
+        assert queued() == []
+
+
+# --- _rate_limited: the account paused, the post moved to the pause's end -------------------------
+def test_a_rate_limited_submit_moves_the_post_to_the_end_of_the_pause(
+    current_item, giulia_tiktok, fake_tiktok
+):
+    fake_tiktok.inject(FaultKind.RATE_LIMITED, path="creator_info", retry_after=7200)
+    entry = _due(current_item, giulia_tiktok)
+
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a") == (
+        Step.RATE_LIMITED
+    )
+    until = AccountState.objects.get(account=giulia_tiktok).paused_until
+    assert until is not None
+    assert until - timezone.now() > dt.timedelta(hours=1, minutes=59)
+    entry = refreshed(entry)
+    assert (entry.state, entry.due_at, entry.claimed_by) == (State.SCHEDULED, until, "")
+    # Two hours on: the time said cannot be mistaken for the time of the attempt.
+    assert entry.last_error == (
+        "The platform asked quartieri to slow down; the post will be sent at "
+        f"{timezone.localtime(until):%Y-%m-%d %H:%M}."
+    )
+    assert queued() == [("publish_entry", {"entry_id": entry.pk, "version": 1}, until)]
+    assert fake_tiktok.requests_to("video/init") == []
+
+
+# --- Taken over while the platform answered: the late worker writes nothing ---------------------
+@pytest.mark.parametrize(
+    ("fault", "options"),
+    [
+        (FaultKind.SERVER_ERROR, {}),
+        (FaultKind.RATE_LIMITED, {"retry_after": 60}),
+        (FaultKind.PLATFORM_ERROR, {}),
+    ],
+    ids=["retry", "rate-limited", "refused"],
+)
+def test_a_worker_whose_entry_was_taken_over_leaves_the_new_holder_s_claim(
+    current_item, giulia_tiktok, fake_tiktok, monkeypatch, fault, options
+):
+    fake_tiktok.inject(fault, path="creator_info", **options)
+    entry = _due(current_item, giulia_tiktok)
+    _before_each_call(monkeypatch, _taken_over_by(entry, "worker-b"))
+
+    outcome = outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a")
+
+    entry = refreshed(entry)
+    assert outcome == entry.state == State.SUBMITTING
+    assert (entry.claimed_by, entry.last_error) == ("worker-b", "")
+    assert queued() == []
+
+
+def test_a_poll_whose_entry_was_taken_over_hands_nothing_over(
+    current_item, giulia_tiktok, fake_tiktok, monkeypatch, settings
+):
+    settings.PUBLISHING_POLL_DELAYS = (0,)
+    fake_tiktok.processing_polls = 1000
+    entry = _due(current_item, giulia_tiktok)
+    # Call 1 is the submit, call 2 the status check during which worker B takes over.
+    _before_each_call(monkeypatch, _taken_over_by(entry, "worker-b", on_call=2))
+
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a") == (
+        State.SUBMITTED
+    )
+    assert refreshed(entry).claimed_by == "worker-b"
+    assert queued() == []  # worker B's poll goes on; no second one
