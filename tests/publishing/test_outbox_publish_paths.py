@@ -18,6 +18,10 @@ from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models.query import QuerySet
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from quartieri.campaigns.models import Variant
@@ -520,3 +524,176 @@ def test_a_poll_whose_entry_was_taken_over_hands_nothing_over(
     )
     assert refreshed(entry).claimed_by == "worker-b"
     assert queued() == []  # worker B's poll goes on; no second one
+
+
+# --- outbox_take: a compare-and-swap on the state and the claim read -------------------------------
+def _unconfirmed(current_item, account, **fields) -> OutboxEntry:
+    return _due(current_item, account, state=State.UNCONFIRMED, **fields)
+
+
+def test_taking_an_entry_signs_and_times_it_and_nothing_else(
+    current_item, giulia_tiktok, monkeypatch
+):
+    entry = _unconfirmed(current_item, giulia_tiktok)
+    other = _unconfirmed(current_item, giulia_tiktok)  # same state, same (empty) claim
+    at = _frozen(monkeypatch)
+
+    assert outbox.outbox_take(entry, worker="person-1", live=set())
+
+    assert (refreshed(entry).claimed_by, refreshed(entry).claimed_at) == ("person-1", at)
+    assert (refreshed(other).claimed_by, refreshed(other).claimed_at) == ("", None)
+
+
+@pytest.mark.parametrize(
+    "meanwhile",
+    [{"state": State.SCHEDULED}, {"claimed_by": "worker-b"}],
+    ids=["state-changed", "claimed-by-another"],
+)
+def test_an_entry_changed_since_it_was_read_is_not_taken(current_item, giulia_tiktok, meanwhile):
+    entry = _unconfirmed(current_item, giulia_tiktok)  # read: unconfirmed, claimed by nobody
+    OutboxEntry.objects.filter(pk=entry.pk).update(**meanwhile)  # then another writes
+
+    assert not outbox.outbox_take(entry, worker="person-1", live=set())
+
+    row = refreshed(entry)
+    assert row.claimed_by == meanwhile.get("claimed_by", "")
+    assert row.claimed_at is None
+
+
+def test_an_entry_held_by_a_live_worker_is_not_taken(current_item, giulia_tiktok):
+    entry = _unconfirmed(
+        current_item, giulia_tiktok, claimed_by="worker-b", claimed_at=timezone.now()
+    )
+    _alive("worker-b")  # the heartbeats say so when the caller gives no live workers
+    assert not outbox.outbox_take(entry, worker="person-1")
+    assert not outbox.outbox_take(entry, worker="person-1", live={"worker-b"})
+    assert refreshed(entry).claimed_by == "worker-b"
+
+
+def test_the_live_workers_given_are_used_over_the_heartbeats(current_item, giulia_tiktok):
+    # The caller read the live workers before; worker B died since it took them.
+    entry = _unconfirmed(
+        current_item, giulia_tiktok, claimed_by="worker-b", claimed_at=timezone.now()
+    )
+    _alive("worker-b")
+    assert outbox.outbox_take(entry, worker="person-1", live=set())
+    assert refreshed(entry).claimed_by == "person-1"
+
+
+def test_a_worker_takes_again_an_entry_it_holds_itself(current_item, giulia_tiktok):
+    entry = _unconfirmed(
+        current_item, giulia_tiktok, claimed_by="worker-b", claimed_at=timezone.now()
+    )
+    assert outbox.outbox_take(entry, worker="worker-b", live={"worker-b"})
+
+
+# --- _take: a poll for an entry not (or no longer) submitted ---------------------------------------
+def test_a_poll_for_an_entry_not_submitted_does_nothing(current_item, giulia_tiktok, fake_tiktok):
+    entry = _due(current_item, giulia_tiktok)  # scheduled: a poll task from an older run
+    assert outbox.outbox_poll(entry_id=entry.pk, worker="worker-a") == Step.BUSY
+    assert refreshed(entry).claimed_by == ""
+    assert outbox.outbox_poll(entry_id=entry.pk + 1000, worker="worker-a") == Step.BUSY
+    assert fake_tiktok.requests == []
+
+
+def test_a_poll_while_another_live_worker_polls_does_nothing(
+    current_item, giulia_tiktok, fake_tiktok
+):
+    _alive("worker-a")
+    entry = _due(
+        current_item,
+        giulia_tiktok,
+        state=State.SUBMITTED,
+        publish_id="v_pub_1",
+        claimed_by="worker-a",
+        claimed_at=timezone.now(),
+    )
+    assert outbox.outbox_poll(entry_id=entry.pk, worker="worker-b") == Step.BUSY
+    assert refreshed(entry).claimed_by == "worker-a"
+    assert fake_tiktok.requests == []
+
+
+# --- held_by_other: the claim lease --------------------------------------------------------------
+def _claimed(at: dt.datetime | None, holder: str = "worker-b") -> OutboxEntry:
+    return OutboxEntry(claimed_by=holder, claimed_at=at)
+
+
+@pytest.mark.parametrize(
+    ("lease", "age", "held"),
+    [
+        (None, 899, True),
+        (None, 900, False),  # the default lease is 900 s, and ends at (not after) it
+        (60, 59, True),
+        (60, 60, False),  # the setting read
+    ],
+)
+def test_a_live_worker_s_claim_lasts_the_lease(monkeypatch, settings, lease, age, held):
+    if lease is not None:
+        settings.PUBLISHING_CLAIM_LEASE_SECONDS = lease
+    at = _frozen(monkeypatch)
+    entry = _claimed(at - dt.timedelta(seconds=age))
+    assert outbox.held_by_other(entry, worker="worker-a", live={"worker-b"}) is held
+
+
+def test_a_claim_without_a_time_holds_nothing():
+    entry = _claimed(None)
+    assert not outbox.held_by_other(entry, worker="worker-a", live={"worker-b"})
+
+
+def test_a_worker_is_never_held_off_by_its_own_claim(monkeypatch):
+    entry = _claimed(_frozen(monkeypatch), holder="worker-a")
+    assert not outbox.held_by_other(entry, worker="worker-a", live={"worker-a"})
+
+
+# --- _locked: one query, and the row lock PostgreSQL takes ----------------------------------------
+def test_the_locked_entry_comes_with_its_account_and_variant_in_one_query(
+    current_item, giulia_tiktok
+):
+    # Every platform call of the post reads the account; the claim reads the variant.
+    entry = _due(current_item, giulia_tiktok)
+    with CaptureQueriesContext(connection) as queries:
+        locked = outbox._locked(entry.pk)
+        assert locked is not None
+        assert (locked.account.handle, locked.variant.pk) == ("@visit.quartieri", entry.variant_id)
+    assert len(queries) == 1
+
+
+def test_where_rows_can_be_locked_the_entry_is_read_skipping_locked_rows(
+    current_item, giulia_tiktok, monkeypatch
+):
+    # SQLite (the tests' database) has no row locks: the request PostgreSQL would get is
+    # read off the queryset call.
+    entry = _due(current_item, giulia_tiktok)
+    monkeypatch.setattr(connection.features, "has_select_for_update_skip_locked", True)
+    real = QuerySet.select_for_update
+    asked: list[dict[str, object]] = []
+
+    def select_for_update(self, **options):
+        asked.append(options)
+        return real(self, **options)
+
+    monkeypatch.setattr(QuerySet, "select_for_update", select_for_update)
+    with transaction.atomic():
+        locked = outbox._locked(entry.pk)
+    assert locked is not None
+    assert locked.pk == entry.pk
+    # Another worker's locked row is skipped (not waited for); only the entry's row is locked.
+    assert asked == [{"skip_locked": True, "of": ("self",)}]
+
+
+# --- _require_post_link: a refused link is said when scheduling -----------------------------------
+def test_a_link_that_cannot_be_tracked_is_refused_when_scheduling(current_item, giulia_tiktok):
+    variant = scheduled_variant(current_item, giulia_tiktok)
+    Variant.objects.filter(pk=variant.pk).update(link="example.org/baggio")
+
+    with pytest.raises(ValidationError) as refused:
+        outbox.outbox_schedule(variant_id=variant.pk)
+
+    assert refused.value.message_dict == {
+        "link": [
+            "This link cannot be a tracked link: 'example.org/baggio' is neither a path "
+            "starting with / nor an http(s):// address."
+        ]
+    }
+    assert not OutboxEntry.objects.filter(variant=variant).exists()
+    assert queued() == []
