@@ -181,6 +181,20 @@ def test_a_post_left_submitting_by_this_same_worker_is_reconciled(
     assert [name for name, _kwargs, _at in queued()] == ["reconcile_entry"]
 
 
+@pytest.mark.parametrize("state", [State.PUBLISHED, State.FAILED, State.UNCONFIRMED])
+def test_a_task_for_a_settled_or_unconfirmed_post_reports_its_state_and_does_nothing(
+    current_item, giulia_tiktok, fake_tiktok, state
+):
+    # A publish task given again after the post went its way (the sweep re-queues lost tasks).
+    entry = _due(current_item, giulia_tiktok, state=state, last_error="as it was")
+    assert outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a") == state
+    entry = refreshed(entry)
+    assert (entry.state, entry.claimed_by, entry.attempts) == (state, "", 0)
+    assert entry.last_error == "as it was"
+    assert queued() == []
+    assert fake_tiktok.requests == []
+
+
 # --- _claim: due time, review, reconnect ----------------------------------------------------
 def test_a_task_exactly_one_second_early_still_sends(
     current_item, giulia_tiktok, fake_tiktok, monkeypatch
