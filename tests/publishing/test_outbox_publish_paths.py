@@ -665,7 +665,8 @@ def test_the_locked_entry_comes_with_its_account_and_variant_in_one_query(
 ):
     # Every platform call of the post reads the account; the claim reads the variant.
     entry = _due(current_item, giulia_tiktok)
-    with CaptureQueriesContext(connection) as queries:
+    # In a transaction, as the claim reads it (PostgreSQL locks the row only in one).
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
         locked = outbox._locked(entry.pk)
         assert locked is not None
         assert (locked.account.handle, locked.variant.pk) == ("@visit.quartieri", entry.variant_id)
