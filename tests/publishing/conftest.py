@@ -6,6 +6,7 @@ sandbox."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -466,3 +467,46 @@ def post(item: ContentItem, account: ChannelAccount, caption: str, **fields: Any
             **fields,
         )
     )
+
+
+class KeptLog(logging.Handler):
+    """Keeps each record's level and message as an operator reads them."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.lines: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append((record.levelname, record.getMessage()))
+
+
+def _kept_log(name: str) -> Iterator[KeptLog]:
+    """What logger ``name`` logs at INFO and above, whatever QUARTIERI_LOG_LEVEL the run has.
+    Not caplog: mutation runs turn pytest's logging plugin off."""
+    logger = logging.getLogger(name)
+    handler, level = KeptLog(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+@pytest.fixture
+def outbox_log() -> Iterator[KeptLog]:
+    yield from _kept_log("quartieri.publishing.outbox")
+
+
+@pytest.fixture
+def sweep_log() -> Iterator[KeptLog]:
+    yield from _kept_log("quartieri.publishing.sweep")
+
+
+def entry_in_place(item: ContentItem, account: ChannelAccount, **fields: Any) -> OutboxEntry:
+    """A post due now in the outbox, its row set to ``fields`` (a state another step left it
+    in), with no task queued yet."""
+    entry = schedule(scheduled_variant(item, account))
+    if fields:
+        OutboxEntry.objects.filter(pk=entry.pk).update(**fields)
+    queue_backend().clear()
+    return refreshed(entry)

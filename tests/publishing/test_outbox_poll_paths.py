@@ -11,8 +11,6 @@ replaced where the fake cannot say it (a lost answer, a crash, a given result).
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -50,29 +48,6 @@ UNCONFIRMED_TEXT = (
 )
 POST_ID = "7300000000000000042"
 PERMALINK = "https://www.tiktok.com/@visit.quartieri/video/7300000000000000042"
-
-
-class KeptLog(logging.Handler):
-    """Keeps each record's level and message as an operator reads them."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.INFO)
-        self.lines: list[tuple[str, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append((record.levelname, record.getMessage()))
-
-
-@pytest.fixture
-def outbox_log() -> Iterator[KeptLog]:
-    """What the outbox logs. Not caplog: mutation runs turn pytest's logging plugin off."""
-    logger = logging.getLogger("quartieri.publishing.outbox")
-    handler, level = KeptLog(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)  # whatever QUARTIERI_LOG_LEVEL the run has
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ lease is compared with the exact moment the outbox reads.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
@@ -31,7 +30,14 @@ from quartieri.channels.models import AccountState, PlatformCredential
 from quartieri.core.workers import heartbeat_beat
 from quartieri.publishing import outbox
 from quartieri.publishing.models import OutboxEntry
-from tests.publishing.conftest import queue_backend, queued, refreshed, schedule, scheduled_variant
+from tests.publishing.conftest import (
+    entry_in_place,
+    queue_backend,
+    queued,
+    refreshed,
+    schedule,
+    scheduled_variant,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("outbox_settings")]
 State = OutboxEntry.State
@@ -39,29 +45,6 @@ Step = outbox.Step
 
 
 # --- Local helpers --------------------------------------------------------------------------------
-class KeptLog(logging.Handler):
-    """Keeps each record's level and message as an operator reads them."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.INFO)
-        self.lines: list[tuple[str, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append((record.levelname, record.getMessage()))
-
-
-@pytest.fixture
-def outbox_log() -> Iterator[KeptLog]:
-    """What the outbox logs. Not caplog: mutation runs turn pytest's logging plugin off."""
-    logger = logging.getLogger("quartieri.publishing.outbox")
-    handler, level = KeptLog(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
-
-
 def _frozen(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
     """Stop the outbox's clock (only the outbox's: the fakes and the account pause keep the
     real one) at now, and return that moment."""
@@ -73,15 +56,6 @@ def _frozen(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
 
 def _alive(*workers: str) -> None:
     heartbeat_beat(worker_ids=list(workers), started_at=timezone.now())
-
-
-def _due(current_item, account, **fields) -> OutboxEntry:
-    """A post due a minute ago, in the outbox, with no task queued yet."""
-    entry = schedule(scheduled_variant(current_item, account))
-    if fields:
-        OutboxEntry.objects.filter(pk=entry.pk).update(**fields)
-    queue_backend().clear()
-    return refreshed(entry)
 
 
 def _before_each_call(
@@ -115,7 +89,7 @@ def _nothing(_number: int) -> None:
 
 # --- _claim: a task for an entry no longer there, or locked by another ----------------------
 def test_a_task_for_an_entry_that_is_gone_does_nothing(current_item, giulia_tiktok, fake_tiktok):
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
     OutboxEntry.objects.filter(pk=entry.pk).delete()
     assert outbox.outbox_publish(entry_id=entry.pk, version=1) == Step.BUSY
     assert queued() == []
@@ -127,7 +101,7 @@ def test_a_submitted_post_polled_by_a_live_worker_is_left_to_it(
     current_item, giulia_tiktok, fake_tiktok
 ):
     _alive("worker-a", "worker-b")
-    entry = _due(
+    entry = entry_in_place(
         current_item,
         giulia_tiktok,
         state=State.SUBMITTED,
@@ -147,7 +121,7 @@ def test_a_submitted_post_not_held_by_another_live_worker_is_polled_on(
 ):
     # Worker A's own earlier run (a re-queued task), or a dead worker, left it submitted.
     _alive("worker-a")
-    entry = _due(
+    entry = entry_in_place(
         current_item,
         giulia_tiktok,
         state=State.SUBMITTED,
@@ -167,7 +141,7 @@ def test_a_post_left_submitting_by_this_same_worker_is_reconciled(
 ):
     # Worker A's task ran again after A lost track of it: its own claim does not stop it.
     _alive("worker-a")
-    entry = _due(
+    entry = entry_in_place(
         current_item,
         giulia_tiktok,
         state=State.SUBMITTING,
@@ -186,7 +160,7 @@ def test_a_task_for_a_settled_or_unconfirmed_post_reports_its_state_and_does_not
     current_item, giulia_tiktok, fake_tiktok, state
 ):
     # A publish task given again after the post went its way (the sweep re-queues lost tasks).
-    entry = _due(current_item, giulia_tiktok, state=state, last_error="as it was")
+    entry = entry_in_place(current_item, giulia_tiktok, state=state, last_error="as it was")
     assert outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a") == state
     entry = refreshed(entry)
     assert (entry.state, entry.claimed_by, entry.attempts) == (state, "", 0)
@@ -199,17 +173,17 @@ def test_a_task_for_a_settled_or_unconfirmed_post_reports_its_state_and_does_not
 def test_a_task_exactly_one_second_early_still_sends(
     current_item, giulia_tiktok, fake_tiktok, monkeypatch
 ):
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
     at = _frozen(monkeypatch)
     OutboxEntry.objects.filter(pk=entry.pk).update(due_at=at + dt.timedelta(seconds=1))
     assert outbox.outbox_publish(entry_id=entry.pk, version=1) == State.PUBLISHED
     assert len(fake_tiktok.posts) == 1
 
 
-def test_a_task_more_than_one_second_early_is_not_due(
+def test_a_task_more_than_one_second_early_is_notentry_in_place(
     current_item, giulia_tiktok, fake_tiktok, monkeypatch
 ):
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
     at = _frozen(monkeypatch)
     OutboxEntry.objects.filter(pk=entry.pk).update(
         due_at=at + dt.timedelta(seconds=1, microseconds=1)
@@ -222,7 +196,7 @@ def test_a_task_more_than_one_second_early_is_not_due(
 def test_a_post_sent_back_to_review_is_cancelled_and_its_old_tasks_are_stale(
     current_item, giulia_tiktok, fake_tiktok
 ):
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
     Variant.objects.filter(pk=entry.variant_id).update(status=Variant.Status.IN_REVIEW)
 
     assert outbox.outbox_publish(entry_id=entry.pk, version=1) == State.CANCELLED
@@ -237,7 +211,7 @@ def test_a_post_sent_back_to_review_is_cancelled_and_its_old_tasks_are_stale(
 def test_a_post_for_an_account_to_reconnect_fails_without_calling_the_platform(
     current_item, giulia_tiktok, fake_tiktok
 ):
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
     AccountState.objects.create(account=giulia_tiktok, reconnect_needed=True)
     PlatformCredential.objects.filter(account=giulia_tiktok).update(
         status=PlatformCredential.Status.RECONNECT_NEEDED
@@ -259,7 +233,7 @@ def test_a_post_for_an_account_to_reconnect_fails_without_calling_the_platform(
 def test_the_claim_signs_and_times_the_entry_before_the_platform_is_called(
     current_item, giulia_tiktok, fake_tiktok, monkeypatch
 ):
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
     at = _frozen(monkeypatch)
     seen = _before_each_call(monkeypatch, _nothing)
 
@@ -282,7 +256,7 @@ def test_an_entry_changed_between_its_read_and_its_claim_is_not_sent(
 ):
     # Another writer changes the row after this task read it (the account check runs in
     # between): the compare-and-swap on state and version must then claim nothing.
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
     gate = outbox.account_gate
 
     def gate_then_other_writer(account):
@@ -302,7 +276,7 @@ def test_a_task_run_outside_a_worker_signs_with_its_host_and_process(
     current_item, giulia_tiktok, fake_tiktok, monkeypatch
 ):
     monkeypatch.setattr(outbox.socket, "gethostname", lambda: "h" * 40)
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
     seen = _before_each_call(monkeypatch, _nothing)
 
     assert outbox.outbox_publish(entry_id=entry.pk, version=1) == State.PUBLISHED
@@ -315,7 +289,7 @@ def test_a_lost_answer_is_logged_with_the_platform_error(
     current_item, giulia_tiktok, fake_tiktok, outbox_log
 ):
     fake_tiktok.inject(FaultKind.DROP_AFTER_EFFECT, path="video/init")
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
     assert outbox.outbox_publish(entry_id=entry.pk, version=1) == State.UNCONFIRMED
     assert outbox_log.lines == [
         (
@@ -333,7 +307,7 @@ def test_an_unexpected_error_is_logged_and_left_to_reconcile(
         raise KeyError("publish_id")
 
     monkeypatch.setattr(TikTokConnector, "submit", crash)
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
 
     assert outbox.outbox_publish(entry_id=entry.pk, version=1) == State.UNCONFIRMED
     entry = refreshed(entry)
@@ -352,7 +326,7 @@ def test_a_post_that_cannot_be_built_fails_naming_the_problem(
         raise ValueError("the video has no file")
 
     monkeypatch.setattr(outbox, "post_request_for", unbuildable)
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
 
     assert outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a") == State.FAILED
     entry = refreshed(entry)
@@ -386,7 +360,7 @@ def test_a_refused_access_fails_the_post_and_flags_the_account(
 ):
     fake_tiktok.expire_token("tok-a")
     fake_tiktok.refresh_tokens.clear()
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
     assert outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a") == State.FAILED
     entry = refreshed(entry)
     assert entry.last_error == (
@@ -404,7 +378,7 @@ def test_a_retry_is_logged_with_the_platform_error(
     current_item, giulia_tiktok, fake_tiktok, outbox_log
 ):
     fake_tiktok.inject(FaultKind.SERVER_ERROR, path="creator_info")
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
     assert outbox.outbox_publish(entry_id=entry.pk, version=1) == Step.RETRY
     assert outbox_log.lines == [
         (
@@ -420,7 +394,7 @@ def _unreachable_at_attempt(current_item, account, fake_tiktok, monkeypatch, att
     """A post whose ``attempt``-th send finds the platform down (500); its outcome, the entry
     after it and the moment the outbox read."""
     fake_tiktok.inject(FaultKind.SERVER_ERROR, path="creator_info")
-    entry = _due(current_item, account, attempts=attempt - 1)
+    entry = entry_in_place(current_item, account, attempts=attempt - 1)
     at = _frozen(monkeypatch)
     outcome = outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a")
     return outcome, refreshed(entry), at
@@ -480,7 +454,7 @@ def test_a_rate_limited_submit_moves_the_post_to_the_end_of_the_pause(
     current_item, giulia_tiktok, fake_tiktok
 ):
     fake_tiktok.inject(FaultKind.RATE_LIMITED, path="creator_info", retry_after=7200)
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
 
     assert outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a") == (
         Step.RATE_LIMITED
@@ -513,7 +487,7 @@ def test_a_worker_whose_entry_was_taken_over_leaves_the_new_holder_s_claim(
     current_item, giulia_tiktok, fake_tiktok, monkeypatch, fault, options
 ):
     fake_tiktok.inject(fault, path="creator_info", **options)
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
     _before_each_call(monkeypatch, _taken_over_by(entry, "worker-b"))
 
     outcome = outbox.outbox_publish(entry_id=entry.pk, version=1, worker="worker-a")
@@ -529,7 +503,7 @@ def test_a_poll_whose_entry_was_taken_over_hands_nothing_over(
 ):
     settings.PUBLISHING_POLL_DELAYS = (0,)
     fake_tiktok.processing_polls = 1000
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
     # Call 1 is the submit, call 2 the status check during which worker B takes over.
     _before_each_call(monkeypatch, _taken_over_by(entry, "worker-b", on_call=2))
 
@@ -542,7 +516,7 @@ def test_a_poll_whose_entry_was_taken_over_hands_nothing_over(
 
 # --- outbox_take: a compare-and-swap on the state and the claim read -------------------------------
 def _unconfirmed(current_item, account, **fields) -> OutboxEntry:
-    return _due(current_item, account, state=State.UNCONFIRMED, **fields)
+    return entry_in_place(current_item, account, state=State.UNCONFIRMED, **fields)
 
 
 def test_taking_an_entry_signs_and_times_it_and_nothing_else(
@@ -603,7 +577,7 @@ def test_a_worker_takes_again_an_entry_it_holds_itself(current_item, giulia_tikt
 
 # --- _take: a poll for an entry not (or no longer) submitted ---------------------------------------
 def test_a_poll_for_an_entry_not_submitted_does_nothing(current_item, giulia_tiktok, fake_tiktok):
-    entry = _due(current_item, giulia_tiktok)  # scheduled: a poll task from an older run
+    entry = entry_in_place(current_item, giulia_tiktok)  # scheduled: a poll task from an older run
     assert outbox.outbox_poll(entry_id=entry.pk, worker="worker-a") == Step.BUSY
     assert refreshed(entry).claimed_by == ""
     assert outbox.outbox_poll(entry_id=entry.pk + 1000, worker="worker-a") == Step.BUSY
@@ -614,7 +588,7 @@ def test_a_poll_while_another_live_worker_polls_does_nothing(
     current_item, giulia_tiktok, fake_tiktok
 ):
     _alive("worker-a")
-    entry = _due(
+    entry = entry_in_place(
         current_item,
         giulia_tiktok,
         state=State.SUBMITTED,
@@ -664,7 +638,7 @@ def test_the_locked_entry_comes_with_its_account_and_variant_in_one_query(
     current_item, giulia_tiktok
 ):
     # Every platform call of the post reads the account; the claim reads the variant.
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
     # In a transaction, as the claim reads it (PostgreSQL locks the row only in one).
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
         locked = outbox._locked(entry.pk)
@@ -678,7 +652,7 @@ def test_where_rows_can_be_locked_the_entry_is_read_skipping_locked_rows(
 ):
     # SQLite (the tests' database) has no row locks: the request PostgreSQL would get is
     # read off the queryset call.
-    entry = _due(current_item, giulia_tiktok)
+    entry = entry_in_place(current_item, giulia_tiktok)
     monkeypatch.setattr(connection.features, "has_select_for_update_skip_locked", True)
     real = QuerySet.select_for_update
     asked: list[dict[str, object]] = []

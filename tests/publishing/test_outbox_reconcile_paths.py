@@ -10,8 +10,7 @@ by ``timezone.now()`` read before and after the call, never by a sleep.
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -32,7 +31,14 @@ from quartieri.channels.connectors.base import (
 from quartieri.channels.models import AccountState, ChannelAccount
 from quartieri.publishing import outbox
 from quartieri.publishing.models import OutboxEntry
-from tests.publishing.conftest import queue_backend, queued, refreshed, schedule, scheduled_variant
+from tests.publishing.conftest import (
+    entry_in_place,
+    queue_backend,
+    queued,
+    refreshed,
+    schedule,
+    scheduled_variant,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("outbox_settings")]
 State = OutboxEntry.State
@@ -42,29 +48,6 @@ OTHER = "worker-elsewhere"
 
 
 # --- Helpers ------------------------------------------------------------------------------------
-class KeptLog(logging.Handler):
-    """Keeps each record's level and message. Not caplog: mutation runs turn pytest's
-    logging plugin off."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.INFO)
-        self.lines: list[tuple[str, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append((record.levelname, record.getMessage()))
-
-
-@pytest.fixture
-def outbox_log() -> Iterator[KeptLog]:
-    logger = logging.getLogger("quartieri.publishing.outbox")
-    handler, level = KeptLog(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
-
-
 class Between:
     """Equal to any time within [start, end]: a time computed during a call."""
 
@@ -123,16 +106,15 @@ def unconfirmed(
     last_error: str = "The platform did not confirm the post.",
 ) -> OutboxEntry:
     """An entry whose submit answer was lost, nobody holding it, the queue empty."""
-    entry = schedule(scheduled_variant(item, account))
-    OutboxEntry.objects.filter(pk=entry.pk).update(
+    return entry_in_place(
+        item,
+        account,
         state=State.UNCONFIRMED,
         publish_id=publish_id,
         sent_at=timezone.now() - dt.timedelta(minutes=1),
         last_error=last_error,
         claimed_by="",
     )
-    queue_backend().clear()
-    return refreshed(entry)
 
 
 def taken_meanwhile(entry: OutboxEntry) -> Callable[[], None]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -57,29 +55,6 @@ def tasks_for(entry: OutboxEntry) -> list[tuple[str, dict[str, Any], dt.datetime
 
 def seconds_after(moment: dt.datetime, seconds: float) -> dt.datetime:
     return moment + dt.timedelta(seconds=seconds)
-
-
-class KeptLog(logging.Handler):
-    """Keeps each record's level and message as an operator reads them."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.INFO)
-        self.lines: list[tuple[str, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append((record.levelname, record.getMessage()))
-
-
-@pytest.fixture
-def sweep_log() -> Iterator[KeptLog]:
-    """What the sweep logs. Not caplog: mutation runs turn pytest's logging plugin off."""
-    logger = logging.getLogger("quartieri.publishing.sweep")
-    handler, level = KeptLog(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)  # whatever QUARTIERI_LOG_LEVEL the run has
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
 
 
 def test_a_backlog_keeps_its_tasks_and_a_lost_task_is_given_again_once(
